@@ -1,0 +1,22 @@
+// Bundles the extension into one file with esbuild (vscode stays external).
+const esbuild = require('esbuild');
+const production = process.argv.includes('--production') || process.env.NODE_ENV === 'production';
+esbuild
+  .build({
+    entryPoints: ['src/extension.ts'],
+    bundle: true,
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node16',
+    external: ['vscode'],
+    minify: true,
+    sourcemap: production ? false : 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  })
+  .then((r) => {
+    const bytes = Object.values(r.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+    console.log(`bundle: dist/extension.js ${(bytes / 1024).toFixed(1)} KB`);
+  })
+  .catch(() => process.exit(1));

@@ -1,0 +1,94 @@
+// Checked parsers for the /proc files the scanner reads. Pure functions, no I/O, no `vscode`.
+// Each returns a typed value or a typed error; none throws.
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
+
+/** The fields of /proc/PID/stat the features use. Times are in clock ticks, rss in pages. */
+export interface StatRecord {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  tpgid: number;
+  utime: number;
+  stime: number;
+  starttime: number;
+  rssPages: number;
+}
+
+/** Field numbers (1-based, as in proc(5)) of the values we take from the part after comm. */
+const FIELD = { state: 3, ppid: 4, pgrp: 5, session: 6, tpgid: 8, utime: 14, stime: 15, starttime: 22, rss: 24 } as const;
+
+function int(text: string | undefined, min: number): number | undefined {
+  if (text === undefined || !/^-?\d{1,19}$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= min ? n : undefined;
+}
+
+/**
+ * Parses /proc/PID/stat. comm may contain spaces, parentheses and even newlines, so it is everything between
+ * the first '(' and the LAST ')'.
+ */
+export function parseStat(text: string): Parsed<StatRecord> {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 1 || close < open) return fail('stat: no "(comm)"');
+  const pid = int(text.slice(0, open).trim(), 1);
+  if (pid === undefined) return fail('stat: bad pid');
+  const comm = text.slice(open + 1, close);
+  const rest = text.slice(close + 1).trim().split(/\s+/);
+  // rest[0] is field 3 (state)
+  const at = (field: number): string | undefined => rest[field - 3];
+  const state = at(FIELD.state);
+  if (state === undefined || !/^[A-Za-z]$/.test(state)) return fail('stat: bad state');
+  const ppid = int(at(FIELD.ppid), 0);
+  const pgrp = int(at(FIELD.pgrp), 0);
+  const session = int(at(FIELD.session), 0);
+  const tpgid = int(at(FIELD.tpgid), -1);
+  const utime = int(at(FIELD.utime), 0);
+  const stime = int(at(FIELD.stime), 0);
+  const starttime = int(at(FIELD.starttime), 0);
+  const rssPages = int(at(FIELD.rss), 0);
+  if (ppid === undefined || pgrp === undefined || session === undefined || tpgid === undefined) {
+    return fail('stat: bad ppid/pgrp/session/tpgid');
+  }
+  if (utime === undefined || stime === undefined || starttime === undefined || rssPages === undefined) {
+    return fail('stat: bad times or rss (truncated?)');
+  }
+  return ok({ pid, comm, state, ppid, pgrp, session, tpgid, utime, stime, starttime, rssPages });
+}
+
+/** Splits /proc/PID/cmdline (NUL-separated argv, usually NUL-terminated). Kernel threads have an empty cmdline. */
+export function parseCmdline(raw: string): string[] {
+  if (raw.length === 0) return [];
+  const parts = raw.split('\0');
+  if (parts[parts.length - 1] === '') parts.pop();
+  // A process that rewrote its argv (setproctitle) may use spaces instead of NULs and pad with NULs.
+  return parts;
+}
+
+/** Reads `btime` (boot time, seconds since the epoch) from /proc/stat. */
+export function parseBootTime(text: string): Parsed<number> {
+  const m = /^btime\s+(\d+)\s*$/m.exec(text);
+  const n = m ? int(m[1], 1) : undefined;
+  return n === undefined ? fail('/proc/stat: no btime line') : ok(n);
+}
+
+/** Parses /proc/PID/statm: size resident shared text lib data dt (pages). Returns resident pages. */
+export function parseStatmResident(text: string): Parsed<number> {
+  const parts = text.trim().split(/\s+/);
+  const n = int(parts[1], 0);
+  return n === undefined ? fail('statm: bad resident field') : ok(n);
+}
+
+/** Reads a `Key:   value kB` line of /proc/PID/status, in bytes. */
+export function parseStatusKb(text: string, key: string): Parsed<number> {
+  const m = new RegExp(`^${key}:\\s+(\\d+)\\s+kB\\s*$`, 'm').exec(text);
+  const n = m ? int(m[1], 0) : undefined;
+  return n === undefined ? fail(`status: no ${key}`) : ok(n * 1024);
+}

@@ -1,0 +1,50 @@
+// Every setting of the extension, read through one typed module with the defaults in one place.
+import * as vscode from 'vscode';
+
+export const SECTION = 'csops';
+
+export interface Settings {
+  procRoot: string;
+  terminalsRefreshSeconds: number;
+  statusBarSampleSeconds: number;
+  warningMb: number;
+  criticalMb: number;
+  detachedGraceHours: number;
+  killGraceSeconds: number;
+}
+
+export const DEFAULTS: Settings = {
+  procRoot: '/proc',
+  terminalsRefreshSeconds: 5,
+  statusBarSampleSeconds: 5,
+  warningMb: 1024,
+  criticalMb: 2048,
+  detachedGraceHours: 3,
+  killGraceSeconds: 3,
+};
+
+function num(c: vscode.WorkspaceConfiguration, key: string, dflt: number, min: number): number {
+  const v = c.get<unknown>(key);
+  return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const procRoot = c.get<unknown>('procRoot');
+  return {
+    procRoot: typeof procRoot === 'string' && procRoot.startsWith('/') ? procRoot.replace(/\/+$/, '') || '/proc' : DEFAULTS.procRoot,
+    terminalsRefreshSeconds: num(c, 'terminals.refreshSeconds', DEFAULTS.terminalsRefreshSeconds, 0),
+    statusBarSampleSeconds: num(c, 'statusBar.sampleSeconds', DEFAULTS.statusBarSampleSeconds, 1),
+    warningMb: num(c, 'memory.warningMb', DEFAULTS.warningMb, 1),
+    criticalMb: num(c, 'memory.criticalMb', DEFAULTS.criticalMb, 1),
+    detachedGraceHours: num(c, 'terminals.detachedGraceHours', DEFAULTS.detachedGraceHours, 0),
+    killGraceSeconds: num(c, 'terminals.killGraceSeconds', DEFAULTS.killGraceSeconds, 0),
+  };
+}
+
+/** Fires with the new settings whenever anything under `csops.` changes. */
+export function onDidChangeSettings(listener: (s: Settings) => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration(SECTION)) listener(readSettings());
+  });
+}
