@@ -56,9 +56,17 @@ export interface TerminalsInput {
   nowMs: number;
 }
 
-/** ptyHost helpers (cpuUsage.sh, ps.sh) are children of the pty host but not terminals. */
+/**
+ * ptyHost helpers (cpuUsage.sh, ps.sh) are children of the pty host but not terminals. They run as
+ * `/bin/sh -c '"…/out/vs/base/node/cpuUsage.sh" 123 456'`, so the script path sits inside an argument.
+ */
 export function isPtyHostHelper(p: ProcessRecord): boolean {
-  return p.argv.some((a) => /\/out\/vs\/base\/node\/[^/]+\.sh$/.test(a));
+  return p.argv.some((a) => /\/out\/vs\/base\/node\/[\w.-]+\.sh\b/.test(a));
+}
+
+/** A child caught between fork and exec still shows the pty host's own argv: not a shell (yet). */
+function isUnexecedFork(child: ProcessRecord, ptyHost: ProcessRecord): boolean {
+  return child.argv.length === ptyHost.argv.length && child.argv.every((a, i) => a === ptyHost.argv[i]);
 }
 
 /** The foreground job of a shell: the leader (or any member) of its terminal's foreground process group. */
@@ -81,7 +89,7 @@ export function buildTerminalsModel(input: TerminalsInput): TerminalsModel {
     const shells: ShellRow[] = [];
     for (const childPid of snapshot.children.get(ptyHost.pid) ?? []) {
       const shell = snapshot.processes.get(childPid);
-      if (!shell || isPtyHostHelper(shell)) continue;
+      if (!shell || isPtyHostHelper(shell) || isUnexecedFork(shell, ptyHost)) continue;
       const descendants = descendantsOf(snapshot, shell.pid);
       const foreground = foregroundOf(shell, descendants);
       let status: ShellStatus = 'detached';

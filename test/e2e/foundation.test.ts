@@ -1,0 +1,92 @@
+// Foundation e2e: real code-server 4.139.1 with the VSIX installed, driven through headless Chromium.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
+import { Session, createTerminal, serverProcesses, startSession, stopSession, typeInTerminal } from '../support/session';
+
+function vmRssMb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  assert.ok(m, `no VmRSS for ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+/** pid from an aria-label like "bash, shell pid 123, attached (this window), …". */
+const pidOf = (label: string): number | undefined => {
+  const m = /shell pid (\d+)/.exec(label);
+  return m ? Number(m[1]) : undefined;
+};
+
+describe('Foundation in a real code-server', function () {
+  let s: Session | undefined;
+
+  before(async function () {
+    s = await startSession('foundation');
+  });
+
+  after(async function () {
+    if (s && this.currentTest?.state === 'failed') await s.page.screenshot({ path: `${RESULTS}/foundation-failure.png` }).catch(() => undefined);
+    await stopSession(s);
+  });
+
+  it('shows the extension host RSS in the status bar, within 10 % of VmRSS', async function () {
+    const { page } = s!;
+    const item = page.locator('.statusbar-item', { hasText: 'ExtHost' });
+    await item.first().waitFor({ state: 'visible', timeout: 60_000 });
+    const extHosts = serverProcesses(s!).filter((p) => p.argv.includes('--type=extensionHost'));
+    assert.strictEqual(extHosts.length, 1, 'one window → one extension host');
+    const pid = extHosts[0].pid;
+    // The item samples every second; compare a fresh reading of the text with VmRSS read right after it.
+    let last = '';
+    await waitFor(
+      'status bar RSS within 10 % of VmRSS',
+      async () => {
+        const text = (await item.first().innerText()).trim();
+        const m = /ExtHost ([\d.]+) (MB|GB)/.exec(text);
+        assert.ok(m, `unexpected status bar text: ${text}`);
+        const shown = Number(m[1]) * (m[2] === 'GB' ? 1024 : 1);
+        const real = vmRssMb(pid);
+        last = `shown ${shown} MB, VmRSS ${real.toFixed(1)} MB`;
+        return Math.abs(shown - real) / real <= 0.1;
+      },
+      15_000,
+    ).catch((e) => assert.fail(`${String(e)} (${last})`));
+  });
+
+  it('lists every shell of the pty host with its real pid and foreground command', async function () {
+    const session = s!;
+    await runCommand(session.page, 'code-server Ops: Show Sidebar');
+    const first = await createTerminal(session);
+    const second = await createTerminal(session);
+    await typeInTerminal(session, 'sleep 4321');
+    const sleeper = await waitFor('sleep 4321 under the second shell', () =>
+      serverProcesses(session).find((p) => p.ppid === second && p.argv[0] === 'sleep' && p.argv[1] === '4321'),
+    );
+    session.cs.recordDescendants();
+
+    const labels = await waitFor('both shells in the Terminals tree, the second running sleep', async () => {
+      const rows = await treeRowLabels(session.page, 'Terminals');
+      const pids = rows.map(pidOf);
+      return pids.includes(first) && rows.some((r) => r.startsWith('sleep 4321, shell pid ' + second)) ? rows : undefined;
+    });
+    const shellRows = labels.filter((l) => pidOf(l) !== undefined);
+    // Cross-check with /proc: exactly the pty host's shells, no more.
+    const ptyHost = serverProcesses(session).find((p) => p.argv.includes('--type=ptyHost'))!;
+    const realShells = serverProcesses(session)
+      .filter((p) => p.ppid === ptyHost.pid && !p.argv.some((a) => a.includes('/out/vs/base/node/')))
+      .map((p) => p.pid)
+      .sort((a, b) => a - b);
+    assert.deepStrictEqual(
+      shellRows.map((l) => pidOf(l)!).sort((a, b) => a - b),
+      realShells,
+      `tree rows ${JSON.stringify(shellRows)} vs pty host children ${JSON.stringify(serverProcesses(session).filter((p) => p.ppid === ptyHost.pid))}`,
+    );
+    assert.ok(realShells.includes(first) && realShells.includes(second), `${first} and ${second} in ${realShells}`);
+    for (const l of shellRows) assert.match(l, /attached \(this window\)/);
+    assert.match(labels.find((l) => pidOf(l) === first)!, /^bash, /);
+    assert.ok(sleeper.pid > 0);
+
+    await session.page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/foundation-sidebar.png` });
+    await session.page.locator('.part.statusbar').screenshot({ path: `${RESULTS}/foundation-statusbar.png` });
+    await session.page.screenshot({ path: `${RESULTS}/foundation-workbench.png` });
+  });
+});

@@ -1,0 +1,81 @@
+// One e2e session: a temp home, the VSIX installed with `--install-extension`, a real code-server, headless Chromium.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Browser, Page } from 'playwright-core';
+import { CodeServer, VSIX, descendants, provision, tempHome } from './codeServer';
+import { launchChromium, openWorkbench, runCommand, waitFor } from './workbench';
+
+export interface Session {
+  home: string;
+  cs: CodeServer;
+  browser: Browser;
+  page: Page;
+  folder: string;
+}
+
+export interface SessionOptions {
+  userSettings?: Record<string, unknown>;
+  args?: string[];
+}
+
+export async function startSession(name: string, options: SessionOptions = {}): Promise<Session> {
+  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
+  const env = provision();
+  const home = tempHome(`csops-e2e-${name}-`);
+  CodeServer.installExtension(env, home, VSIX);
+  const folder = path.join(home, 'ws-a');
+  const cs = await CodeServer.start({
+    env,
+    home,
+    folder,
+    args: ['--disable-workspace-trust', ...(options.args ?? [])],
+    userSettings: {
+      'chat.disableAIFeatures': true,
+      'git.openRepositoryInParentFolders': 'never',
+      'csops.terminals.refreshSeconds': 1,
+      'csops.statusBar.sampleSeconds': 1,
+      ...options.userSettings,
+    },
+  });
+  const browser = await launchChromium();
+  const page = await openWorkbench(browser, cs.url, folder);
+  return { home, cs, browser, page, folder };
+}
+
+export async function stopSession(s: Session | undefined): Promise<void> {
+  if (!s) return;
+  await s.browser.close().catch(() => undefined);
+  await s.cs.stop();
+  fs.rmSync(s.home, { recursive: true, force: true });
+}
+
+/** Process records under this session's server (independent /proc read). */
+export function serverProcesses(s: Session) {
+  return descendants(s.cs.pid);
+}
+
+export function ptyHostPid(s: Session): number | undefined {
+  return serverProcesses(s).find((p) => p.argv.includes('--type=ptyHost'))?.pid;
+}
+
+/** Shells = direct children of the pty host that are not its helper scripts. */
+export function shellsOf(s: Session) {
+  const pty = ptyHostPid(s);
+  return serverProcesses(s).filter((p) => p.ppid === pty && !p.argv.some((a) => a.includes('/out/vs/base/node/')));
+}
+
+/** Creates a terminal through the UI and returns the pid of the new shell once it runs. */
+export async function createTerminal(s: Session): Promise<number> {
+  const before = new Set(shellsOf(s).map((p) => p.pid));
+  await runCommand(s.page, 'Terminal: Create New Terminal');
+  const pid = await waitFor('a new shell under the pty host', () => shellsOf(s).find((p) => !before.has(p.pid))?.pid, 30_000);
+  s.cs.recordDescendants();
+  return pid;
+}
+
+/** Types a command line into the active terminal. */
+export async function typeInTerminal(s: Session, text: string): Promise<void> {
+  await s.page.locator('.terminal-wrapper.active .xterm').first().click();
+  await s.page.keyboard.type(text);
+  await s.page.keyboard.press('Enter');
+}
