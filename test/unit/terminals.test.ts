@@ -1,0 +1,152 @@
+import * as assert from 'assert';
+import { LinkResult, Snapshot } from '../../src/probes/scanner';
+import { ShellRow, TerminalsInput, TerminalsModel, buildTerminalsModel, foregroundOf, isPtyHostHelper } from '../../src/probes/terminals';
+import { Topology, classifyTopology } from '../../src/probes/topology';
+import { WindowEntry } from '../../src/probes/windowRegistry';
+import { BTIME, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';
+
+const EXT_HOST = 10873;
+const BUSY = 10946; // `sleep 1000` in the foreground
+const IDLE = 11200;
+const SERVING = 11300; // `node server.js` (+ esbuild child)
+/** The moment the codeserver fixture was taken: 5000 s after boot. */
+const NOW = (BTIME + 5000) * 1000;
+const KB = 1024;
+
+const win = (pid: number, terminalPids: number[]): WindowEntry => ({ version: 1, pid, starttime: 1, terminalPids, updatedAtMs: 0 });
+
+function rowOf(model: TerminalsModel, pid: number): ShellRow {
+  const row = model.groups.flatMap((g) => g.shells).find((r) => r.shell.pid === pid);
+  if (!row) throw new Error(`no row for shell ${pid}`);
+  return row;
+}
+
+describe('buildTerminalsModel on the codeserver fixture', () => {
+  let snap: Snapshot;
+  let topology: Topology;
+  let cwdReads: number[];
+  before(async () => {
+    snap = await scanFixture('codeserver');
+    topology = classifyTopology(snap, EXT_HOST);
+  });
+
+  function model(input: Partial<TerminalsInput> = {}): TerminalsModel {
+    cwdReads = [];
+    const readCwd = (pid: number): LinkResult => (cwdReads.push(pid), { ok: true, path: `/cwd/${pid}` });
+    const selfPid = input.selfPid ?? EXT_HOST;
+    return buildTerminalsModel({
+      snapshot: snap, topology: classifyTopology(snap, selfPid), selfPid, ownTerminalPids: new Set(), liveWindows: [], readCwd, nowMs: NOW,
+      ...input,
+    });
+  }
+
+  it('lists the shells of the pty host and not its cpuUsage helper', () => {
+    const m = model();
+    assert.strictEqual(m.groups.length, 1);
+    const [group] = m.groups;
+    assert.strictEqual(group.ptyHost.pid, 10922);
+    assert.strictEqual(group.server?.pid, 10597);
+    assert.deepStrictEqual(group.shells.map((r) => r.shell.pid), [BUSY, IDLE, SERVING]);
+    assert.deepStrictEqual(group.shells.map((r) => r.ptyHostPid), [10922, 10922, 10922]);
+    assert.strictEqual(m.shellCount, 3);
+    assert.strictEqual(m.detachedCount, 3);
+  });
+
+  it('labels a busy shell by its foreground job and an idle one by the shell', () => {
+    const m = model();
+    assert.deepStrictEqual([BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).label), ['sleep 1000', 'bash', 'node server.js']);
+    assert.deepStrictEqual([BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).foreground?.pid), [11122, undefined, 11310]);
+  });
+
+  it('sums the memory of the shell and its whole subtree', () => {
+    const m = model();
+    assert.deepStrictEqual(pidsOf(rowOf(m, SERVING).descendants), [11310, 11311]);
+    assert.strictEqual(rowOf(m, SERVING).totalRssBytes, (4100 + 52000 + 20480) * KB);
+    assert.strictEqual(rowOf(m, BUSY).totalRssBytes, (4000 + 1832) * KB);
+    assert.strictEqual(rowOf(m, IDLE).totalRssBytes, 3900 * KB);
+  });
+
+  it('computes the age from the start time and reads each cwd once', () => {
+    const m = model();
+    assert.deepStrictEqual([BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).ageMs), [1000, 300_000, 3_600_000]);
+    assert.deepStrictEqual(cwdReads, [BUSY, IDLE, SERVING]);
+    assert.deepStrictEqual(rowOf(m, IDLE).cwd, { ok: true, path: `/cwd/${IDLE}` });
+    assert.strictEqual(rowOf(model({ nowMs: 0 }), BUSY).ageMs, 0);
+  });
+
+  it('marks own terminals attachedHere, other windows\' attachedOther and the rest detached', () => {
+    const m = model({ ownTerminalPids: new Set([BUSY]), liveWindows: [win(EXT_HOST, [BUSY, IDLE]), win(30000, [SERVING])] });
+    const status = (pid: number) => [rowOf(m, pid).status, rowOf(m, pid).claimedBy];
+    assert.deepStrictEqual(status(BUSY), ['attachedHere', EXT_HOST]);
+    // the registry entry of this very window does not make a shell "attached elsewhere"
+    assert.deepStrictEqual(status(IDLE), ['detached', undefined]);
+    assert.deepStrictEqual(status(SERVING), ['attachedOther', 30000]);
+    assert.strictEqual(m.detachedCount, 1);
+    assert.deepStrictEqual(pidsOf(m.liveWindows), [EXT_HOST, 30000]);
+  });
+
+  it('prefers this window\'s own list over another window\'s claim', () => {
+    const m = model({ ownTerminalPids: new Set([SERVING]), liveWindows: [win(30000, [SERVING])] });
+    assert.deepStrictEqual([rowOf(m, SERVING).status, rowOf(m, SERVING).claimedBy], ['attachedHere', EXT_HOST]);
+  });
+
+  it('lists the extension hosts of other windows that have no registry entry', () => {
+    assert.deepStrictEqual(model().unregisteredExtensionHosts, []); // the only one is this window
+    assert.deepStrictEqual(pidsOf(model({ selfPid: 424242 }).unregisteredExtensionHosts), [EXT_HOST]);
+    assert.deepStrictEqual(model({ selfPid: 424242, liveWindows: [win(EXT_HOST, [])] }).unregisteredExtensionHosts, []);
+  });
+
+  it('has no groups when the topology has no pty host', () => {
+    const m = model({ topology: { ...topology, ptyHosts: [] } });
+    assert.deepStrictEqual([m.groups, m.shellCount, m.detachedCount], [[], 0, 0]);
+  });
+
+  it('isPtyHostHelper recognises the helper scripts, whether run directly or through sh -c', () => {
+    assert.strictEqual(isPtyHostHelper(proc(snap, 11130)), true);
+    assert.strictEqual(isPtyHostHelper(proc(snap, 11131)), true);
+    assert.strictEqual(isPtyHostHelper(record(5, 1, { argv: ['/bin/sh', '-c', '"/x/lib/vscode/out/vs/base/node/ps.sh"'] })), true);
+    assert.strictEqual(isPtyHostHelper(proc(snap, BUSY)), false); // its shellIntegration-bash.sh lives elsewhere
+    assert.strictEqual(isPtyHostHelper(record(5, 1, { argv: ['bash', '/home/u/out/vs/base/node/build.shx'] })), false);
+  });
+});
+
+describe('buildTerminalsModel on a pty host caught mid-spawn', () => {
+  // Between fork and exec a new shell still shows the pty host's argv; it is not a terminal yet.
+  const PTY_ARGV = ['/opt/node', '/opt/cs/lib/vscode/out/bootstrap-fork', '--type=ptyHost'];
+  const snap = snapshotOf([
+    record(50, 1, { argv: PTY_ARGV }),
+    record(51, 50, { argv: [...PTY_ARGV] }),
+    record(52, 50, { argv: ['/usr/bin/bash'], comm: 'bash', tpgid: 52 }),
+  ]);
+
+  it('leaves out the child that has not exec\'d yet', () => {
+    const m = buildTerminalsModel({
+      snapshot: snap, topology: classifyTopology(snap, 1), selfPid: 1, ownTerminalPids: new Set(), liveWindows: [],
+      readCwd: () => ({ ok: false, reason: 'n/a' }), nowMs: 0,
+    });
+    const group = m.groups.find((g) => g.ptyHost.pid === 50);
+    assert.deepStrictEqual(group?.shells.map((r) => r.shell.pid), [52]);
+    assert.strictEqual(m.shellCount, 1);
+  });
+});
+
+describe('foregroundOf', () => {
+  const shell = (tpgid: number) => record(100, 1, { tpgid });
+  const job = record(200, 100, { pgrp: 200 });
+  const pipeTail = record(201, 100, { pgrp: 200 });
+
+  it('is undefined without a terminal or when the shell itself is in the foreground', () => {
+    assert.strictEqual(foregroundOf(shell(-1), [job]), undefined);
+    assert.strictEqual(foregroundOf(shell(0), [job]), undefined);
+    assert.strictEqual(foregroundOf(shell(100), [job]), undefined);
+  });
+
+  it('is the group leader, or a member of the group once the leader is gone', () => {
+    assert.strictEqual(foregroundOf(shell(200), [job, pipeTail]), job);
+    assert.strictEqual(foregroundOf(shell(200), [pipeTail]), pipeTail);
+  });
+
+  it('is undefined when the foreground group is not among the descendants', () => {
+    assert.strictEqual(foregroundOf(shell(999), [job, pipeTail]), undefined);
+  });
+});

@@ -1,0 +1,138 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Snapshot } from '../../src/probes/scanner';
+import { WindowEntry, entryFileName, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry } from '../../src/probes/windowRegistry';
+import { FaultyProcFs, fixtureRoot, pidsOf, scanFixture } from './procFixtures';
+
+const EXT_HOST = 10873;
+const EXT_HOST_START = 499100; // its starttime in the codeserver fixture
+
+const entry = (pid: number, starttime: number, extra: Partial<WindowEntry> = {}): WindowEntry => ({
+  version: 1, pid, starttime, terminalPids: [10946], folder: '/home/coder/ws', updatedAtMs: 1_795_400_000_000, ...extra,
+});
+
+describe('window registry files', () => {
+  let tmp: string;
+  let n = 0;
+  /** A fresh, not yet existing registry folder for one test. */
+  const newDir = (): string => path.join(tmp, `registry-${++n}`);
+  const writeRaw = (dir: string, name: string, content: string): void => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  };
+
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-registry-'));
+  });
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('writes an entry as <pid>-<starttime>.json and reads it back', async () => {
+    const dir = newDir();
+    const e = entry(EXT_HOST, EXT_HOST_START);
+    await writeEntry(dir, e);
+    assert.deepStrictEqual(fs.readdirSync(dir), [`${EXT_HOST}-${EXT_HOST_START}.json`]); // no temp file left behind
+    assert.strictEqual(entryFileName(EXT_HOST, EXT_HOST_START), `${EXT_HOST}-${EXT_HOST_START}.json`);
+    assert.deepStrictEqual(await readEntries(dir), { entries: [e], problems: [] });
+  });
+
+  it('replaces an entry on rewrite and removes it', async () => {
+    const dir = newDir();
+    await writeEntry(dir, entry(7, 1));
+    await writeEntry(dir, entry(7, 1, { terminalPids: [1, 2, 3] }));
+    assert.deepStrictEqual((await readEntries(dir)).entries.map((e) => e.terminalPids), [[1, 2, 3]]);
+    await removeEntry(dir, 7, 1);
+    await removeEntry(dir, 7, 1); // already gone: no error
+    assert.deepStrictEqual(await readEntries(dir), { entries: [], problems: [] });
+  });
+
+  it('reads a missing folder as empty, without problems', async () => {
+    assert.deepStrictEqual(await readEntries(newDir()), { entries: [], problems: [] });
+  });
+
+  it('reports a folder that is not a directory', async () => {
+    const file = path.join(tmp, 'not-a-dir');
+    fs.writeFileSync(file, '');
+    const r = await readEntries(file);
+    assert.deepStrictEqual(r.entries, []);
+    assert.strictEqual(r.problems.length, 1);
+    assert.match(r.problems[0].reason, /ENOTDIR/);
+  });
+
+  it('reports invalid files and returns only the valid entries', async () => {
+    const dir = newDir();
+    const good = entry(9, 90);
+    await writeEntry(dir, good);
+    writeRaw(dir, '1-10.json', '{"version":1,"pid":1,');
+    writeRaw(dir, '2-20.json', JSON.stringify({ ...entry(2, 20), pid: '2' }));
+    writeRaw(dir, '3-30.json', JSON.stringify({ ...entry(3, 30), version: 2 }));
+    writeRaw(dir, '4-40.json', JSON.stringify({ ...entry(4, 40), terminalPids: [5, -6] }));
+    writeRaw(dir, '5-50.json', JSON.stringify(entry(5, 51))); // content names another process
+    writeRaw(dir, '6-60.json', JSON.stringify(entry(6, 60, { starttime: 60.5 })));
+    fs.mkdirSync(path.join(dir, '8-80.json'));
+    const r = await readEntries(dir);
+    assert.deepStrictEqual(r.entries, [good]);
+    const reasons = Object.fromEntries(r.problems.map((p) => [p.file, p.reason]));
+    assert.deepStrictEqual(Object.keys(reasons).sort(), ['1-10.json', '2-20.json', '3-30.json', '4-40.json', '5-50.json', '6-60.json', '8-80.json']);
+    assert.strictEqual(reasons['1-10.json'], 'invalid JSON');
+    assert.match(reasons['2-20.json'], /^pid: invalid_type$/);
+    assert.match(reasons['3-30.json'], /^version: /);
+    assert.match(reasons['4-40.json'], /^terminalPids\.1: /);
+    assert.strictEqual(reasons['5-50.json'], 'content does not match the file name');
+    assert.match(reasons['6-60.json'], /^starttime: /);
+    assert.strictEqual(reasons['8-80.json'], 'EISDIR');
+  });
+
+  it('ignores files that are not entries (temp files, other names)', async () => {
+    const dir = newDir();
+    writeRaw(dir, `12-34.json.${process.pid}.tmp`, '{');
+    writeRaw(dir, 'README.md', 'not an entry');
+    writeRaw(dir, 'x-1.json', '{');
+    assert.deepStrictEqual(await readEntries(dir), { entries: [], problems: [] });
+  });
+
+  describe('against a snapshot', () => {
+    let snap: Snapshot;
+    before(async () => {
+      snap = await scanFixture('codeserver');
+    });
+
+    it('liveEntries keeps entries whose pid is alive with the same start time', () => {
+      const alive = entry(EXT_HOST, EXT_HOST_START);
+      const reused = entry(EXT_HOST, EXT_HOST_START - 1); // same pid, another process
+      const gone = entry(424242, 1);
+      assert.deepStrictEqual(liveEntries([reused, alive, gone], snap), [alive]);
+    });
+
+    it('pruneDeadEntries removes the files of dead and reused entries only', async () => {
+      const dir = newDir();
+      const entries = [entry(EXT_HOST, EXT_HOST_START), entry(EXT_HOST, 5), entry(424242, 1)];
+      for (const e of entries) await writeEntry(dir, e);
+      assert.strictEqual(await pruneDeadEntries(dir, entries, snap), 2);
+      assert.deepStrictEqual(fs.readdirSync(dir), [`${EXT_HOST}-${EXT_HOST_START}.json`]);
+    });
+
+    it('pruneDeadEntries keeps entries whose process could not be read', async () => {
+      const root = fixtureRoot('codeserver');
+      const hidden = await scanFixture('codeserver', { fs: new FaultyProcFs({ [`${root}/${EXT_HOST}/stat`]: 'EACCES' }) });
+      const dir = newDir();
+      const e = entry(EXT_HOST, EXT_HOST_START);
+      await writeEntry(dir, e);
+      assert.deepStrictEqual(liveEntries([e], hidden), []); // not known to be alive…
+      assert.strictEqual(await pruneDeadEntries(dir, [e], hidden), 0); // …but not known to be dead either
+      assert.deepStrictEqual(pidsOf((await readEntries(dir)).entries), [EXT_HOST]);
+    });
+
+    it('pruneDeadEntries removes nothing when the snapshot is unavailable', async () => {
+      const dir = newDir();
+      const e = entry(424242, 1);
+      await writeEntry(dir, e);
+      const unavailable: Snapshot = { ...snap, processes: new Map(), unavailable: '/proc cannot be read (EACCES)' };
+      assert.strictEqual(await pruneDeadEntries(dir, [e], unavailable), 0);
+      assert.strictEqual(fs.readdirSync(dir).length, 1);
+    });
+  });
+});
