@@ -4,6 +4,9 @@ export const Commands = {
   showLog: 'csops.showLog',
   refreshTerminals: 'csops.terminals.refresh',
   revealTerminal: 'csops.terminals.reveal',
+  killTerminals: 'csops.terminals.kill',
+  killDetachedTerminals: 'csops.terminals.killDetached',
+  showAuditLog: 'csops.showAuditLog',
 } as const;
 
 export const Views = {

@@ -1,8 +1,12 @@
 // Wiring only: create the probes' services, the views and the commands, and hand every disposable to VS Code.
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { AuditLog } from './actions/auditLog';
+import { ActionDeps } from './actions/flow';
+import { killDetachedOlderThan, killTerminals } from './actions/killTerminals';
+import { PlanBook } from './actions/safety';
 import { Commands, Views } from './commands';
-import { scanProcesses } from './probes/scanner';
+import { readProcess, scanProcesses } from './probes/scanner';
 import { SelfSampler } from './probes/selfMemory';
 import { SnapshotService } from './probes/snapshotService';
 import { onDidChangeSettings, readSettings } from './settings';
@@ -19,6 +23,21 @@ export function activate(context: vscode.ExtensionContext) {
   presence = new WindowPresence(path.join(context.globalStorageUri.fsPath, 'windows'), settings.procRoot, log);
   const terminals = new TerminalsView(service, presence, settings, log);
   const statusBar = new MemoryStatusBar(settings, new SelfSampler(settings.procRoot), () => service.latest);
+  const audit = new AuditLog(path.join(context.globalStorageUri.fsPath, 'audit.jsonl'), log);
+  const deps: ActionDeps = {
+    log,
+    audit,
+    plans: new PlanBook(),
+    settings: () => settings,
+    terminalsModel: () => terminals.refresh(),
+    scan: () => service.request(),
+    signals: {
+      reread: (pid) => readProcess(pid, settings.procRoot),
+      signal: (pid, sig) => process.kill(pid, sig),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
+    selfUid: process.getuid?.() ?? -1,
+  };
 
   context.subscriptions.push(
     log,
@@ -35,6 +54,9 @@ export function activate(context: vscode.ExtensionContext) {
     vscode.commands.registerCommand(Commands.revealTerminal, (item?: ShellItem) => revealTerminal(item)),
     vscode.commands.registerCommand(Commands.showSidebar, () => vscode.commands.executeCommand(`${Views.terminals}.focus`)),
     vscode.commands.registerCommand(Commands.showLog, () => log.show()),
+    vscode.commands.registerCommand(Commands.killTerminals, (item?: unknown, selected?: unknown) => killTerminals(deps, item, selected)),
+    vscode.commands.registerCommand(Commands.killDetachedTerminals, () => killDetachedOlderThan(deps)),
+    vscode.commands.registerCommand(Commands.showAuditLog, () => showAuditLog(audit.file)),
   );
   log.info(`activated in extension host pid ${process.pid}; reading ${settings.procRoot}`);
   return { terminalsModel: () => terminals.model, refreshTerminals: () => terminals.refresh() };
@@ -49,6 +71,14 @@ async function revealTerminal(item?: ShellItem): Promise<void> {
     }
   }
   void vscode.window.showInformationMessage(`Shell ${item.row.shell.pid} is not a terminal of this window.`);
+}
+
+async function showAuditLog(file: string): Promise<void> {
+  try {
+    await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+  } catch {
+    void vscode.window.showInformationMessage('The audit log is empty: no action has been carried out yet.');
+  }
 }
 
 export async function deactivate(): Promise<void> {

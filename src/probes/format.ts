@@ -2,9 +2,10 @@
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  if (bytes === 0) return '0 B';
   const mb = bytes / (1024 * 1024);
-  if (mb >= 1024) return `${(mb / 1024).toFixed(mb >= 10 * 1024 ? 0 : 1)} GB`;
-  if (mb >= 1) return `${Math.round(mb)} MB`;
+  if (Math.round(mb) >= 1024) return `${(mb / 1024).toFixed(mb >= 10 * 1024 ? 0 : 1)} GB`;
+  if (Math.round(mb) >= 1) return `${Math.round(mb)} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
@@ -38,7 +39,9 @@ export function commandLabel(argv: readonly string[], fallback: string, max = 60
 /** Full argv for tooltips and dialogs: quoted where needed, control characters escaped. */
 export function fullCommand(argv: readonly string[]): string {
   return argv
-    .map((a) => a.replace(/[\0-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)))
-    .map((a) => (/[\s'"]/.test(a) || a === '' ? JSON.stringify(a) : a))
+    .map((a) => {
+      const visible = a.replace(/[\0-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+      return /[\s'"]/.test(a) || a === '' ? `"${visible.replace(/"/g, '\\"')}"` : visible;
+    })
     .join(' ');
 }

@@ -52,7 +52,7 @@ export class NodeProcFs implements ProcFs {
   }
 
   readlink(path: string): string {
-    return fs.readlinkSync(path);
+    return fs.readlinkSync(path, { encoding: 'latin1' }); // raw bytes; utf8() decodes once
   }
 }
 

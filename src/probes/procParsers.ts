@@ -67,8 +67,8 @@ export function parseStat(text: string): Parsed<StatRecord> {
 export function parseCmdline(raw: string): string[] {
   if (raw.length === 0) return [];
   const parts = raw.split('\0');
-  if (parts[parts.length - 1] === '') parts.pop();
-  // A process that rewrote its argv (setproctitle) may use spaces instead of NULs and pad with NULs.
+  // The terminating NUL, and the NUL padding a process that rewrote its argv (setproctitle) leaves behind.
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   return parts;
 }
 

@@ -229,10 +229,10 @@ export function ancestorsOf(snapshot: Snapshot, pid: number): ProcessRecord[] {
   const out: ProcessRecord[] = [];
   const seen = new Set<number>();
   let cur = snapshot.processes.get(pid);
-  while (cur && !seen.has(cur.pid)) {
+  while (cur) {
     seen.add(cur.pid);
     const parent = snapshot.processes.get(cur.ppid);
-    if (!parent) break;
+    if (!parent || seen.has(parent.pid)) break;
     out.push(parent);
     cur = parent;
   }

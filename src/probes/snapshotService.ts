@@ -1,6 +1,6 @@
 // Coalesces scan requests: concurrent callers share one scan; a request that arrives while a scan runs
-// gets the result of the next scan (started once the running one ends), so no caller sees stale data
-// and bursts never cause more than two scans.
+// gets the result of one follow-up scan (started once the running one ends), so no caller sees stale data,
+// bursts never cause more than two scans, and two scans never run at once.
 import { Snapshot } from './scanner';
 
 export class SnapshotService {
@@ -23,29 +23,36 @@ export class SnapshotService {
 
   /** A snapshot taken after this call started. */
   request(): Promise<Snapshot> {
-    if (!this.running) {
-      this.running = this.run();
-      return this.running;
+    // A queued follow-up has not started yet, so its scan begins after this call: share it.
+    if (this.queued) return this.queued;
+    if (this.running) {
+      const queued = this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = undefined;
+          return this.start();
+        });
+      this.queued = queued;
+      return queued;
     }
-    if (!this.queued) {
-      this.queued = this.running.catch(() => undefined).then(() => {
-        this.queued = undefined;
-        this.running = this.run();
-        return this.running;
-      });
-    }
-    return this.queued;
+    return this.start();
   }
 
-  private async run(): Promise<Snapshot> {
-    try {
-      this.scans++;
-      const s = await this.scan();
-      this.last = s;
-      for (const l of this.listeners) l(s);
-      return s;
-    } finally {
-      this.running = undefined;
-    }
+  private start(): Promise<Snapshot> {
+    const p = this.scanOnce();
+    this.running = p;
+    const clear = (): void => {
+      if (this.running === p) this.running = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private async scanOnce(): Promise<Snapshot> {
+    this.scans++;
+    const s = await this.scan();
+    this.last = s;
+    for (const l of this.listeners) l(s);
+    return s;
   }
 }

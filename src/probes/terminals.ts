@@ -42,6 +42,9 @@ export interface TerminalsModel {
   unregisteredExtensionHosts: ProcessRecord[];
   /** Registry entries that are alive (this window included). */
   liveWindows: WindowEntry[];
+  /** What the model was built from (actions plan and re-validate against it). */
+  snapshot: Snapshot;
+  topology: Topology;
 }
 
 export interface TerminalsInput {
@@ -120,5 +123,5 @@ export function buildTerminalsModel(input: TerminalsInput): TerminalsModel {
   }
   const registered = new Set(liveWindows.map((w) => w.pid));
   const unregisteredExtensionHosts = topology.extensionHosts.filter((e) => e.pid !== selfPid && !registered.has(e.pid));
-  return { groups, shellCount, detachedCount, unregisteredExtensionHosts, liveWindows: [...liveWindows] };
+  return { groups, shellCount, detachedCount, unregisteredExtensionHosts, liveWindows: [...liveWindows], snapshot, topology };
 }

@@ -20,6 +20,8 @@ const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
 /** The role of a process from its argv alone (never from a joined command line). */
 export function roleOf(argv: readonly string[]): ServerRole | undefined {
+  // Every server process is node running a script: `vim …/entry.js` or `grep bootstrap-fork` are not.
+  if (!/^node(js|\d*)(\.exe)?$/.test(base(argv[0] ?? ''))) return undefined;
   const forkIdx = argv.findIndex((a) => {
     const b = base(a);
     return b === 'bootstrap-fork' || b === 'bootstrap-fork.js';
@@ -52,6 +54,9 @@ export function classifyTopology(snapshot: Snapshot, selfPid: number): Topology 
   for (const p of snapshot.processes.values()) {
     const role = roleOf(p.argv);
     if (!role) continue;
+    // A child caught between fork and exec still carries its parent's argv: not a second server/host.
+    const parent = snapshot.processes.get(p.ppid);
+    if (parent && parent.argv.length === p.argv.length && parent.argv.every((a, i) => a === p.argv[i])) continue;
     t.roles.set(p.pid, role);
     switch (role) {
       case 'server':

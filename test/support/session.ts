@@ -39,7 +39,13 @@ export async function startSession(name: string, options: SessionOptions = {}): 
   });
   const browser = await launchChromium();
   const page = await openWorkbench(browser, cs.url, folder);
+  await waitActivated(page);
   return { home, cs, browser, page, folder };
+}
+
+/** Our status-bar item appears once the extension has activated in this window. */
+export async function waitActivated(page: Page): Promise<void> {
+  await page.locator('.statusbar-item', { hasText: 'ExtHost' }).first().waitFor({ state: 'visible', timeout: 60_000 });
 }
 
 export async function stopSession(s: Session | undefined): Promise<void> {

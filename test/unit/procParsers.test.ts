@@ -103,9 +103,10 @@ describe('parseCmdline', () => {
     assert.deepStrictEqual(parseCmdline(''), []);
   });
 
-  it('keeps empty arguments and newlines inside arguments', () => {
+  it('keeps empty arguments and newlines inside arguments, drops trailing NUL padding', () => {
     assert.deepStrictEqual(parseCmdline('a\0\0b\0'), ['a', '', 'b']);
-    assert.deepStrictEqual(parseCmdline('\0'), ['']);
+    assert.deepStrictEqual(parseCmdline('\0'), []);
+    assert.deepStrictEqual(parseCmdline('nginx: worker process\0\0\0\0'), ['nginx: worker process']);
     assert.deepStrictEqual(parseCmdline('printf\0line one\nline two\0'), ['printf', 'line one\nline two']);
   });
 });
