@@ -68,6 +68,7 @@ export async function confirmAndRun<T extends ProcessTarget>(spec: RunSpec<T>, d
   let results: TargetResult<T>[] = [];
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: spec.progressTitle }, async () => {
     results = await spec.act(plan);
+    await deps.terminalsModel().catch(() => undefined); // the views show the effect before the result message
   });
   let message = resultMessage(spec.pastVerb, plan.noun, results);
   if (plan.skipped.length) message += `; ${plan.skipped.length} not targeted (${[...new Set(plan.skipped.map((s) => s.because))].join(', ')})`;

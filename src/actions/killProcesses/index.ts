@@ -35,5 +35,4 @@ export async function killLeftoverProcesses(deps: ActionDeps, identities: readon
     },
     deps,
   );
-  void deps.terminalsModel();
 }

@@ -127,7 +127,6 @@ async function run(deps: ActionDeps, plan: Plan<ShellTarget>, model: TerminalsMo
     },
     deps,
   );
-  void deps.terminalsModel();
 }
 
 async function act(deps: ActionDeps, plan: Plan<ShellTarget>, graceMs: number): Promise<TargetResult<ShellTarget>[]> {
