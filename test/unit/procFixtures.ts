@@ -1,9 +1,14 @@
 // Shared helpers of the unit tests: the committed fake /proc trees (test/fixtures/proc, made by
-// test/fixtures/make-proc-fixtures.js), a ProcFs that injects errors, and in-memory snapshots.
+// test/fixtures/make-proc-fixtures.js), a ProcFs that injects errors, in-memory and edited snapshots,
+// Terminals models of a snapshot, and action targets.
 import * as fs from 'fs';
 import * as path from 'path';
+import { ProcessTarget } from '../../src/actions/safety';
 import { NodeProcFs, ProcFs } from '../../src/probes/procFs';
-import { ProcessRecord, ScanOptions, Snapshot, scanProcesses } from '../../src/probes/scanner';
+import { ProcessRecord, ScanOptions, Snapshot, readCwd, scanProcesses } from '../../src/probes/scanner';
+import { TerminalsModel, buildTerminalsModel } from '../../src/probes/terminals';
+import { classifyTopology } from '../../src/probes/topology';
+import { WindowEntry } from '../../src/probes/windowRegistry';
 
 /** The repository root: the nearest folder above this file with a package.json (works from out/ and from test/). */
 function repoRoot(): string {
@@ -95,5 +100,75 @@ export function snapshotOf(records: readonly ProcessRecord[], extra: Partial<Sna
   return {
     procRoot: '/nonexistent', takenAtMs: 0, durationMs: 0, processes, children, skipped: [], clockTicks: 100,
     pageSize: 4096, bootTimeMs: BTIME * 1000, ...extra,
+  };
+}
+
+/** A copy of snapshot with some records changed (fields merged in) or removed (null), and `added` ones added.
+ * The children map is rebuilt; the original snapshot and its records are left untouched. */
+export function editSnapshot(
+  snapshot: Snapshot,
+  edits: Record<number, Partial<ProcessRecord> | null>,
+  added: readonly ProcessRecord[] = [],
+): Snapshot {
+  const records = [...snapshot.processes.values()]
+    .filter((r) => edits[r.pid] !== null)
+    .map((r) => (edits[r.pid] ? { ...r, ...edits[r.pid] } : r));
+  const rebuilt = snapshotOf([...records, ...added]);
+  return { ...snapshot, processes: rebuilt.processes, children: rebuilt.children };
+}
+
+/** Named pids of the codeserver fixture (see make-proc-fixtures.js). */
+export const CS = {
+  init: 1,
+  launcher: 10583, // node …/out/node/entry.js: server
+  server: 10597, // node …/out/node/entry: server
+  fileWatcher: 10753,
+  extHost: 10873, // the extension host "this extension" runs in
+  agentHost: 10874,
+  copilot: 10899, // child of the agent host, long argv
+  ptyHost: 10922,
+  busy: 10946, // shell running `sleep 1000` in the foreground, age 1 s
+  sleep: 11122,
+  cpuUsageSh: 11130, // pty host helper (sh -c …/cpuUsage.sh)
+  cpuUsage: 11131,
+  idle: 11200, // idle shell, age 5 min, cwd /home/coder/ws/café
+  serving: 11300, // shell running `node server.js` (+ esbuild), age 1 h
+  node: 11310,
+  esbuild: 11311,
+} as const;
+
+/** The moment the codeserver fixture was taken: 5000 s after boot. */
+export const CS_NOW = (BTIME + 5000) * 1000;
+
+/** A registry entry of a window (extension host pid) claiming terminalPids. */
+export const windowEntry = (pid: number, terminalPids: number[]): WindowEntry => ({ version: 1, pid, starttime: 1, terminalPids, updatedAtMs: 0 });
+
+export interface ModelOptions {
+  selfPid?: number;
+  /** Shell pids that are terminals of this window. */
+  own?: number[];
+  windows?: WindowEntry[];
+  nowMs?: number;
+}
+
+/** The Terminals model of a snapshot as the extension builds it (cwd read from the snapshot's proc root). */
+export function terminalsModelOf(snapshot: Snapshot, options: ModelOptions = {}): TerminalsModel {
+  const selfPid = options.selfPid ?? CS.extHost;
+  return buildTerminalsModel({
+    snapshot,
+    topology: classifyTopology(snapshot, selfPid),
+    selfPid,
+    ownTerminalPids: new Set(options.own ?? []),
+    liveWindows: options.windows ?? [],
+    readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+    nowMs: options.nowMs ?? CS_NOW,
+  });
+}
+
+/** A ProcessTarget with plausible defaults (60 MiB, age 1 h, detached, no descendants). */
+export function processTarget(pid: number, fields: Partial<ProcessTarget> = {}): ProcessTarget {
+  return {
+    pid, starttime: 1000 + pid, uid: 1000, name: `proc${pid}`, facts: 'detached, age 1 h', rssBytes: 60 * 1024 * 1024,
+    ageMs: 3_600_000, descendants: [], ...fields,
   };
 }
