@@ -7,7 +7,7 @@ execFileSync(process.execPath, [path.join(root, 'scripts/bundle.js'), '--product
 fs.rmSync(path.join(root, 'dist/extension.js.map'), { force: true });
 const out = path.join(root, 'code-server-ops.vsix');
 const vsce = require.resolve('@vscode/vsce/vsce');
-execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out], {
+execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -87,16 +87,18 @@ export function confirmLabel(plan: Plan<ProcessIdentity>): string {
  * or calls after the expiry get a reason instead and must do nothing.
  */
 export class PlanBook {
-  private readonly issued = new Map<string, { used: boolean; expiresAtMs: number }>();
+  private readonly issued = new Map<string, { plan: Plan<ProcessIdentity>; used: boolean; expiresAtMs: number }>();
 
   issue<T extends ProcessIdentity>(plan: Plan<T>): Plan<T> {
-    this.issued.set(plan.id, { used: false, expiresAtMs: plan.expiresAtMs });
+    const now = plan.createdAtMs;
+    for (const [id, e] of this.issued) if (now > e.expiresAtMs + PLAN_TTL_MS) this.issued.delete(id); // forget old previews
+    this.issued.set(plan.id, { plan, used: false, expiresAtMs: plan.expiresAtMs });
     return plan;
   }
 
   take(plan: Plan<ProcessIdentity>, nowMs: number): { ok: true } | { ok: false; reason: string } {
     const entry = this.issued.get(plan.id);
-    if (!entry) return { ok: false, reason: 'this plan was not issued here; nothing was done' };
+    if (!entry || entry.plan !== plan) return { ok: false, reason: 'this plan was not issued here; nothing was done' };
     if (entry.used) return { ok: false, reason: 'this plan was already carried out; nothing was done again' };
     entry.used = true;
     if (nowMs > entry.expiresAtMs) {
@@ -154,7 +156,7 @@ export async function signalTargets<T extends ProcessIdentity>(
       deps.signal(t.pid, first);
       pending.push(t);
     } catch (e) {
-      results.set(t, { kind: 'failed', error: errorText(e) });
+      results.set(t, isGone(e) ? { kind: 'done', how: 'exited' } : { kind: 'failed', error: errorText(e) });
     }
   }
   const step = 100;
@@ -177,12 +179,17 @@ export async function signalTargets<T extends ProcessIdentity>(
     }
     try {
       deps.signal(t.pid, 'SIGKILL');
-      results.set(t, { kind: 'done', how: `killed with SIGKILL after ${Math.round(graceMs / 1000)} s` });
+      results.set(t, { kind: 'done', how: `killed with SIGKILL after ${graceMs / 1000} s` });
     } catch (e) {
-      results.set(t, { kind: 'failed', error: errorText(e) });
+      results.set(t, isGone(e) ? { kind: 'done', how: `exited after ${first}` } : { kind: 'failed', error: errorText(e) });
     }
   }
   return targets.map((target) => ({ target, outcome: results.get(target)! }));
+}
+
+/** ESRCH: it exited between the re-check and the signal — the goal is met. */
+function isGone(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === 'ESRCH';
 }
 
 function errorText(e: unknown): string {

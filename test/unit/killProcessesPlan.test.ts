@@ -88,7 +88,7 @@ describe('kill processes: plans on the codeserver fixture', () => {
     // "cannot be identified (not readable, no start time)" for every pid missing from the snapshot, so the intended
     // `because ?? 'exited'` is dead code. "Kill Leftovers…" on a child that has exited meanwhile says
     // "Nothing to kill — … cannot be identified (not readable, no start time)" instead of "exited".
-    it.skip('says "exited" for a pid that is gone [src bug: planKillProcesses reports a gone pid as "cannot be identified"]', () => {
+    it('says "exited" for a pid that is gone [src bug: planKillProcesses reports a gone pid as "cannot be identified"]', () => {
       const p = plan([{ pid: 99999, starttime: 5, uid, name: 'esbuild' }]);
       assert.deepStrictEqual(skippedOf(p), [[99999, 'exited']]);
     });
@@ -104,7 +104,7 @@ describe('kill processes: plans on the codeserver fixture', () => {
 
     // src/actions/killProcesses/plan.ts, planKillProcesses: unlike planKillTerminals it has no `seen` set, so a pid
     // selected twice becomes two targets: signalled twice, and counted twice in "Killed 2 processes, freed …".
-    it.skip('counts a pid selected twice once [src bug: planKillProcesses does not de-duplicate the selection]', () => {
+    it('counts a pid selected twice once [src bug: planKillProcesses does not de-duplicate the selection]', () => {
       const p = plan([sel(CS.node), sel(CS.node)]);
       assert.deepStrictEqual(p.targets.map((t) => t.pid), [CS.node]);
     });

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import {
-  PLAN_TTL_MS, Plan, PlanBook, ProcessIdentity, ProcessTarget, SafetyContext, SignalDeps, SkippedTarget, TargetResult, confirmLabel,
+  Outcome, PLAN_TTL_MS, Plan, PlanBook, ProcessIdentity, ProcessTarget, SafetyContext, SignalDeps, SkippedTarget, TargetResult, confirmLabel,
   describeTarget, newPlan, previewText, protectionOf, resultMessage, sameIdentity, signalTargets, survivors,
 } from '../../src/actions/safety';
 import { ProcessRecord, Snapshot } from '../../src/probes/scanner';
@@ -323,19 +323,19 @@ describe('signalTargets', () => {
     assert.deepStrictEqual(f.sent, ['100 SIGHUP', '101 SIGHUP', '101 SIGKILL']);
   });
 
-  it('reports a failing SIGKILL, ESRCH and other errors', async () => {
+  it('reports a failing SIGKILL; ESRCH (gone between re-check and signal) counts as exited', async () => {
     const failKill = (error: Error) => (_pid: number, sig: Sig) => {
       if (sig === 'SIGKILL') throw error;
     };
-    const cases: [Error, string][] = [
-      [errno('EPERM'), 'permission denied (EPERM)'],
-      [errno('ESRCH'), 'no such process (ESRCH)'],
-      [new Error('boom'), 'boom'],
+    const cases: [Error, Outcome][] = [
+      [errno('EPERM'), { kind: 'failed', error: 'permission denied (EPERM)' }],
+      [errno('ESRCH'), { kind: 'done', how: 'exited after SIGTERM' }],
+      [new Error('boom'), { kind: 'failed', error: 'boom' }],
     ];
-    for (const [error, text] of cases) {
+    for (const [error, outcome] of cases) {
       const f = fakeSignals([live(100)], { onSignal: failKill(error) });
       const results = await signalTargets([processTarget(100)], 'SIGTERM', 100, f.deps);
-      assert.deepStrictEqual(outcomes(results), [[100, { kind: 'failed', error: text }]]);
+      assert.deepStrictEqual(outcomes(results), [[100, outcome]]);
       assert.deepStrictEqual(f.sent, ['100 SIGTERM', '100 SIGKILL']);
     }
   });

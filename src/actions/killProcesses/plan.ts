@@ -21,10 +21,13 @@ export function planKillProcesses(
 ): Plan<ProcessTarget> {
   const targets: ProcessTarget[] = [];
   const skipped: SkippedTarget[] = [];
+  const seen = new Set<number>();
   for (const sel of selection) {
+    if (seen.has(sel.pid)) continue;
+    seen.add(sel.pid);
     const rec = snapshot.processes.get(sel.pid);
     const name = rec ? rec.argv.join(' ') || `[${rec.comm}]` : sel.name ?? `pid ${sel.pid}`;
-    const because = protectionOf(snapshot, topology, sel.pid, ctx) ?? sameIdentity(rec, sel);
+    const because = !rec ? 'exited' : protectionOf(snapshot, topology, sel.pid, ctx) ?? sameIdentity(rec, sel);
     if (because || !rec) {
       skipped.push({ pid: sel.pid, name, because: because ?? 'exited' });
       continue;

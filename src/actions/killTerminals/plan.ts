@@ -81,7 +81,7 @@ export function planKillTerminals(model: TerminalsModel, selection: readonly Pro
 export function planKillDetachedOlderThan(model: TerminalsModel, minAgeMs: number, ctx: PlanContext): Plan<ShellTarget> {
   const chosen = rowsOf(model).filter((r) => r.status === 'detached' && r.ageMs >= minAgeMs);
   const plan = planKillTerminals(model, chosen.map((r) => r.shell), ctx);
-  return { ...plan, action: 'kill-detached-terminals' };
+  return newPlan({ ...plan, action: 'kill-detached-terminals' }, ctx.nowMs);
 }
 
 /** Shells the user can pick from when no tree selection is given: every shell this window may kill. */
