@@ -4,7 +4,7 @@ import { Snapshot } from '../probes/scanner';
 import { TerminalsModel } from '../probes/terminals';
 import { Settings } from '../settings';
 import { AuditLog, auditTargets } from './auditLog';
-import { Plan, PlanBook, ProcessTarget, SignalDeps, TargetResult, confirmLabel, previewText, resultMessage } from './safety';
+import { Plan, PlanBook, SignalDeps, TargetKind, TargetResult, confirmLabel, previewText, resultMessage } from './safety';
 
 export interface ActionDeps {
   log: vscode.LogOutputChannel;
@@ -19,8 +19,9 @@ export interface ActionDeps {
   selfUid: number;
 }
 
-export interface RunSpec<T extends ProcessTarget> {
+export interface RunSpec<T> {
   plan: Plan<T>;
+  kind: TargetKind<T>;
   /** What will happen, in the dialog under the list. */
   whatHappens: string;
   /** Progress title, e.g. "Killing 3 terminals…". */
@@ -34,14 +35,14 @@ export interface RunSpec<T extends ProcessTarget> {
 }
 
 /** Shows the modal preview; true only when the user pressed the verb button. */
-export async function preview<T extends ProcessTarget>(spec: RunSpec<T>, deps: ActionDeps): Promise<boolean> {
+export async function preview<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<boolean> {
   const { plan } = spec;
   if (plan.targets.length === 0) {
-    const why = plan.skipped.map((s) => `${s.name} (pid ${s.pid}): ${s.because}`).join('; ');
+    const why = plan.skipped.map((s) => `${s.name}${s.pid !== undefined ? ` (pid ${s.pid})` : ''}: ${s.because}`).join('; ');
     void vscode.window.showInformationMessage(`Nothing to ${plan.verb.toLowerCase()}${why ? ` — ${why}` : '.'}`);
     return false;
   }
-  const text = previewText(plan, spec.whatHappens);
+  const text = previewText(plan, spec.whatHappens, 12, spec.kind);
   if (text.truncated) {
     deps.log.info(`preview of ${plan.id} (${plan.targets.length} targets):`);
     for (const line of text.fullList) deps.log.info(`  ${line}`);
@@ -56,7 +57,7 @@ export async function preview<T extends ProcessTarget>(spec: RunSpec<T>, deps: A
 }
 
 /** Preview, then (if confirmed, and only once per plan, within its lifetime) act, audit and report. */
-export async function confirmAndRun<T extends ProcessTarget>(spec: RunSpec<T>, deps: ActionDeps): Promise<TargetResult<T>[] | undefined> {
+export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<TargetResult<T>[] | undefined> {
   if (!(await preview(spec, deps))) return undefined;
   const { plan } = spec;
   const taken = deps.plans.take(plan, Date.now());
@@ -70,11 +71,11 @@ export async function confirmAndRun<T extends ProcessTarget>(spec: RunSpec<T>, d
     results = await spec.act(plan);
     await deps.terminalsModel().catch(() => undefined); // the views show the effect before the result message
   });
-  let message = resultMessage(spec.pastVerb, plan.noun, results);
+  let message = resultMessage(spec.pastVerb, plan.noun, results, spec.kind);
   if (plan.skipped.length) message += `; ${plan.skipped.length} not targeted (${[...new Set(plan.skipped.map((s) => s.because))].join(', ')})`;
   const follow = spec.followUp?.(results);
   if (follow) message += `; ${follow.text}`;
-  await deps.audit.record({ action: plan.action, planId: plan.id, outcome: 'done', message, targets: auditTargets(results), notTargeted: plan.skipped });
+  await deps.audit.record({ action: plan.action, planId: plan.id, outcome: 'done', message, targets: auditTargets(results, spec.kind), notTargeted: plan.skipped });
   if (follow) {
     void vscode.window.showWarningMessage(message, follow.button).then((choice) => {
       if (choice === follow.button) void follow.run();

@@ -23,12 +23,25 @@ export interface ProcessTarget extends ProcessIdentity {
 }
 
 export interface SkippedTarget {
-  pid: number;
+  /** Processes have a pid, folders a path. */
+  pid?: number;
+  path?: string;
   name: string;
   because: string;
 }
 
-export interface Plan<T extends ProcessIdentity> {
+/** How an action's targets are shown, sized and audited: processes (pid + start time), folders (path + inode). */
+export interface TargetKind<T> {
+  /** One line for the dialog and the log. */
+  describe(t: T): string;
+  /** Bytes freed when it is gone (RSS of a process tree, disk of a folder). */
+  bytes(t: T): number;
+  /** Identity fields for the audit log. */
+  identity(t: T): Record<string, string | number>;
+  name(t: T): string;
+}
+
+export interface Plan<T> {
   id: string;
   /** Machine name of the action, e.g. "kill-terminals". */
   action: string;
@@ -69,7 +82,7 @@ export function protectionOf(snapshot: Snapshot, topology: Topology, pid: number
 
 let planCounter = 0;
 
-export function newPlan<T extends ProcessIdentity>(
+export function newPlan<T>(
   fields: Pick<Plan<T>, 'action' | 'verb' | 'noun' | 'targets' | 'skipped'>,
   nowMs: number,
 ): Plan<T> {
@@ -78,7 +91,7 @@ export function newPlan<T extends ProcessIdentity>(
 }
 
 /** "Kill 3 Terminals" / "Kill 1 Terminal". */
-export function confirmLabel(plan: Plan<ProcessIdentity>): string {
+export function confirmLabel(plan: Plan<unknown>): string {
   return `${plan.verb} ${plan.targets.length} ${plan.noun[plan.targets.length === 1 ? 0 : 1]}`;
 }
 
@@ -87,16 +100,16 @@ export function confirmLabel(plan: Plan<ProcessIdentity>): string {
  * or calls after the expiry get a reason instead and must do nothing.
  */
 export class PlanBook {
-  private readonly issued = new Map<string, { plan: Plan<ProcessIdentity>; used: boolean; expiresAtMs: number }>();
+  private readonly issued = new Map<string, { plan: Plan<unknown>; used: boolean; expiresAtMs: number }>();
 
-  issue<T extends ProcessIdentity>(plan: Plan<T>): Plan<T> {
+  issue<T>(plan: Plan<T>): Plan<T> {
     const now = plan.createdAtMs;
     for (const [id, e] of this.issued) if (now > e.expiresAtMs + PLAN_TTL_MS) this.issued.delete(id); // forget old previews
     this.issued.set(plan.id, { plan, used: false, expiresAtMs: plan.expiresAtMs });
     return plan;
   }
 
-  take(plan: Plan<ProcessIdentity>, nowMs: number): { ok: true } | { ok: false; reason: string } {
+  take(plan: Plan<unknown>, nowMs: number): { ok: true } | { ok: false; reason: string } {
     const entry = this.issued.get(plan.id);
     if (!entry || entry.plan !== plan) return { ok: false, reason: 'this plan was not issued here; nothing was done' };
     if (entry.used) return { ok: false, reason: 'this plan was already carried out; nothing was done again' };
@@ -122,7 +135,7 @@ export type Outcome =
   | { kind: 'skipped'; because: string }
   | { kind: 'failed'; error: string };
 
-export interface TargetResult<T extends ProcessIdentity> {
+export interface TargetResult<T> {
   target: T;
   outcome: Outcome;
 }
@@ -222,6 +235,17 @@ export function describeTarget(t: ProcessTarget): string {
   return `${t.name} (pid ${t.pid}) — ${t.facts}, ${formatBytes(t.rssBytes)}${t.cwd ? `, ${t.cwd}` : ''}`;
 }
 
+export const processKind: TargetKind<ProcessTarget> = {
+  describe: describeTarget,
+  bytes: (t) => t.rssBytes,
+  identity: (t) => ({ pid: t.pid, starttime: t.starttime, uid: t.uid }),
+  name: (t) => t.name,
+};
+
+function describeSkipped(s: SkippedTarget): string {
+  return `${s.name}${s.pid !== undefined ? ` (pid ${s.pid})` : ''}: ${s.because}`;
+}
+
 export interface DialogText {
   message: string;
   detail: string;
@@ -231,11 +255,14 @@ export interface DialogText {
 }
 
 /** The modal's text: every target (up to maxLines, then "and N more"), every skipped one, and what will happen. */
-export function previewText(plan: Plan<ProcessTarget>, whatHappens: string, maxLines = 12): DialogText {
-  const lines = plan.targets.map(describeTarget);
+export function previewText(plan: Plan<ProcessTarget>, whatHappens: string, maxLines?: number): DialogText;
+export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines: number, kind: TargetKind<T>): DialogText;
+export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12, kind?: TargetKind<T>): DialogText {
+  const k = kind ?? (processKind as unknown as TargetKind<T>);
+  const lines = plan.targets.map((t) => k.describe(t));
   const shown = lines.slice(0, maxLines);
   if (lines.length > maxLines) shown.push(`… and ${lines.length - maxLines} more (full list in the output channel "code-server Ops")`);
-  const skipped = plan.skipped.map((s) => `${s.name} (pid ${s.pid}): ${s.because}`);
+  const skipped = plan.skipped.map(describeSkipped);
   const parts = [shown.map((l) => `• ${l}`).join('\n')];
   if (skipped.length) parts.push(`Skipped:\n${skipped.slice(0, 6).map((l) => `• ${l}`).join('\n')}${skipped.length > 6 ? `\n… and ${skipped.length - 6} more` : ''}`);
   parts.push(whatHappens);
@@ -248,14 +275,17 @@ export function previewText(plan: Plan<ProcessTarget>, whatHappens: string, maxL
 }
 
 /** "Killed 3 terminals, freed 180 MB; 1 skipped (exited)". */
-export function resultMessage(pastVerb: string, noun: [string, string], results: TargetResult<ProcessTarget>[]): string {
+export function resultMessage(pastVerb: string, noun: [string, string], results: TargetResult<ProcessTarget>[]): string;
+export function resultMessage<T>(pastVerb: string, noun: [string, string], results: TargetResult<T>[], kind: TargetKind<T>): string;
+export function resultMessage<T>(pastVerb: string, noun: [string, string], results: TargetResult<T>[], kind?: TargetKind<T>): string {
+  const k = kind ?? (processKind as unknown as TargetKind<T>);
   const done = results.filter((r) => r.outcome.kind === 'done');
-  const freed = done.reduce((sum, r) => sum + r.target.rssBytes, 0);
+  const freed = done.reduce((sum, r) => sum + k.bytes(r.target), 0);
   const skipped = results.filter((r) => r.outcome.kind === 'skipped');
   const failed = results.filter((r) => r.outcome.kind === 'failed');
   let text = `${pastVerb} ${done.length} ${(done.length === 1 ? noun[0] : noun[1]).toLowerCase()}`;
   if (done.length > 0) text += `, freed ${formatBytes(freed)}`;
-  const reasons = (rs: TargetResult<ProcessTarget>[]): string =>
+  const reasons = (rs: TargetResult<T>[]): string =>
     [...new Set(rs.map((r) => (r.outcome.kind === 'skipped' ? r.outcome.because : r.outcome.kind === 'failed' ? r.outcome.error : '')))].join(', ');
   if (skipped.length) text += `; ${skipped.length} skipped (${reasons(skipped)})`;
   if (failed.length) text += `; ${failed.length} failed (${reasons(failed)})`;

@@ -70,8 +70,8 @@ describe('AuditLog', () => {
     await new AuditLog(path.join(dir, 'mirror.jsonl'), sink).record(entry());
     assert.deepStrictEqual(info, [
       '[audit] kill-terminals: Killed 1 terminal, freed 60 MB',
-      '[audit]   pid 100 (start 1100, uid 1000) bash: exited after SIGHUP',
-      '[audit]   pid 10922 pid 10922: not targeted, the ptyHost process is protected',
+      '[audit]   bash (pid=100 starttime=1100 uid=1000): exited after SIGHUP',
+      '[audit]   pid 10922 (pid 10922): not targeted, the ptyHost process is protected',
     ]);
     assert.deepStrictEqual(warn, []);
   });

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { classifyTopology } from '../../probes/topology';
 import { ActionDeps, confirmAndRun } from '../flow';
-import { ProcessIdentity, signalTargets } from '../safety';
+import { ProcessIdentity, processKind, signalTargets } from '../safety';
 import { planKillProcesses, revalidateProcesses } from './plan';
 
 export async function killLeftoverProcesses(deps: ActionDeps, identities: readonly (ProcessIdentity & { name?: string })[], why: string): Promise<void> {
@@ -21,6 +21,7 @@ export async function killLeftoverProcesses(deps: ActionDeps, identities: readon
   await confirmAndRun(
     {
       plan,
+      kind: processKind,
       whatHappens:
         `Each process gets SIGTERM and, if still running after ${graceMs / 1000} s, SIGKILL. ` +
         'Each one is re-checked (pid, start time, owner) right before every signal.',

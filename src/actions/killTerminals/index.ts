@@ -6,7 +6,7 @@ import { formatBytes, formatDuration } from '../../probes/format';
 import { TerminalsModel } from '../../probes/terminals';
 import { ActionDeps, confirmAndRun } from '../flow';
 import { killLeftoverProcesses } from '../killProcesses';
-import { Plan, ProcessIdentity, TargetResult, signalTargets, survivors } from '../safety';
+import { Plan, ProcessIdentity, TargetResult, processKind, signalTargets, survivors } from '../safety';
 import { STATUS_TEXT, ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from './plan';
 
 /** What a tree row hands to the command (ShellItem has `row`). */
@@ -104,9 +104,10 @@ async function run(deps: ActionDeps, plan: Plan<ShellTarget>, model: TerminalsMo
   ]
     .filter(Boolean)
     .join('\n');
-  await confirmAndRun(
+  await confirmAndRun<ShellTarget>(
     {
       plan,
+      kind: processKind,
       whatHappens,
       progressTitle: `Killing ${n} terminal${n === 1 ? '' : 's'}…`,
       pastVerb: 'Killed',
