@@ -7,9 +7,16 @@ export const Commands = {
   killTerminals: 'csops.terminals.kill',
   killDetachedTerminals: 'csops.terminals.killDetached',
   showAuditLog: 'csops.showAuditLog',
+  refreshExtensions: 'csops.extensions.refresh',
+  stopSizing: 'csops.extensions.stopSizing',
+  cleanUp: 'csops.extensions.cleanUp',
+  cleanUpAll: 'csops.extensions.cleanUpAll',
+  undoCleanUp: 'csops.extensions.undoLastCleanUp',
+  emptyQuarantine: 'csops.extensions.emptyQuarantine',
 } as const;
 
 export const Views = {
   container: 'csops',
   terminals: 'csops.terminals',
+  extensions: 'csops.extensions',
 } as const;

@@ -2,7 +2,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AuditLog } from './actions/auditLog';
-import { ActionDeps } from './actions/flow';
+import { CleanDeps, cleanUp, cleanUpAll, emptyQuarantine, undoLastCleanUp } from './actions/cleanExtensions';
+import { CleanContext } from './actions/cleanExtensions/plan';
+import { purgeOlderThan } from './actions/cleanExtensions/quarantine';
 import { killDetachedOlderThan, killTerminals } from './actions/killTerminals';
 import { PlanBook } from './actions/safety';
 import { Commands, Views } from './commands';
@@ -10,6 +12,7 @@ import { readProcess, scanProcesses } from './probes/scanner';
 import { SelfSampler } from './probes/selfMemory';
 import { SnapshotService } from './probes/snapshotService';
 import { onDidChangeSettings, readSettings } from './settings';
+import { ExtensionsView, realpathOf } from './views/extensionsTree';
 import { MemoryStatusBar } from './views/memoryStatusBar';
 import { ShellItem, TerminalsView } from './views/terminalsTree';
 import { WindowPresence } from './windowPresence';
@@ -19,30 +22,59 @@ let presence: WindowPresence | undefined;
 export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel('code-server Ops', { log: true });
   let settings = readSettings();
+  const extensionsDir = (): string => settings.extensionsDir || path.dirname(context.extensionPath);
   const service = new SnapshotService(() => scanProcesses({ procRoot: settings.procRoot }));
   presence = new WindowPresence(path.join(context.globalStorageUri.fsPath, 'windows'), settings.procRoot, log);
-  const terminals = new TerminalsView(service, presence, settings, log);
+  const windows = presence;
+  const terminals = new TerminalsView(service, windows, settings, log);
   const statusBar = new MemoryStatusBar(settings, new SelfSampler(settings.procRoot), () => service.latest);
   const audit = new AuditLog(path.join(context.globalStorageUri.fsPath, 'audit.jsonl'), log);
-  const deps: ActionDeps = {
+
+  /** What the clean-up must never touch: extensions loaded in this window and in every live window. */
+  const cleanContext = async (): Promise<CleanContext> => {
+    const snapshot = await service.request();
+    const others = snapshot.unavailable ? [] : await windows.liveWindows(snapshot);
+    const paths = [...vscode.extensions.all.map((e) => e.extensionPath), ...others.flatMap((w) => w.extensionPaths ?? [])];
+    return {
+      nowMs: Date.now(),
+      loadedPaths: new Set(paths.flatMap((p) => [p, realpathOf(p) ?? p])),
+      selfPath: context.extensionPath,
+      realpathOf,
+      sizeOf: () => undefined,
+    };
+  };
+  const extensions = new ExtensionsView(extensionsDir, cleanContext, log);
+  const deps: CleanDeps = {
     log,
     audit,
     plans: new PlanBook(),
     settings: () => settings,
     terminalsModel: () => terminals.refresh(),
     scan: () => service.request(),
+    refreshViews: async () => {
+      if (terminals.treeView.visible) await terminals.refresh();
+      if (extensions.treeView.visible) await extensions.refresh();
+    },
     signals: {
       reread: (pid) => readProcess(pid, settings.procRoot),
       signal: (pid, sig) => process.kill(pid, sig),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     },
     selfUid: process.getuid?.() ?? -1,
+    extensionsDir,
+    cleanContext,
+    extensionsModel: async () => {
+      const m = extensions.model && extensions.treeView.visible ? extensions.model : await extensions.refresh();
+      return { report: m.report, ctx: m.ctx };
+    },
   };
 
+  const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
     log,
-    presence,
+    windows,
     terminals,
+    extensions,
     statusBar,
     service.onDidScan(() => statusBar.refreshTooltip()),
     onDidChangeSettings((s) => {
@@ -50,16 +82,30 @@ export function activate(context: vscode.ExtensionContext) {
       terminals.setSettings(s);
       statusBar.setSettings(s);
     }),
-    vscode.commands.registerCommand(Commands.refreshTerminals, () => terminals.refresh()),
-    vscode.commands.registerCommand(Commands.revealTerminal, (item?: ShellItem) => revealTerminal(item)),
-    vscode.commands.registerCommand(Commands.showSidebar, () => vscode.commands.executeCommand(`${Views.terminals}.focus`)),
-    vscode.commands.registerCommand(Commands.showLog, () => log.show()),
-    vscode.commands.registerCommand(Commands.killTerminals, (item?: unknown, selected?: unknown) => killTerminals(deps, item, selected)),
-    vscode.commands.registerCommand(Commands.killDetachedTerminals, () => killDetachedOlderThan(deps)),
-    vscode.commands.registerCommand(Commands.showAuditLog, () => showAuditLog(audit.file)),
+    command(Commands.refreshTerminals, () => terminals.refresh()),
+    command(Commands.revealTerminal, (item?: ShellItem) => revealTerminal(item)),
+    command(Commands.showSidebar, () => vscode.commands.executeCommand(`${Views.terminals}.focus`)),
+    command(Commands.showLog, () => log.show()),
+    command(Commands.killTerminals, (item?: unknown, selected?: unknown) => killTerminals(deps, item, selected)),
+    command(Commands.killDetachedTerminals, () => killDetachedOlderThan(deps)),
+    command(Commands.showAuditLog, () => showAuditLog(audit.file)),
+    command(Commands.refreshExtensions, () => extensions.refresh()),
+    command(Commands.stopSizing, () => extensions.stopSizing()),
+    command(Commands.cleanUp, (item?: unknown, selected?: unknown) => cleanUp(deps, item, selected)),
+    command(Commands.cleanUpAll, () => cleanUpAll(deps)),
+    command(Commands.undoCleanUp, () => undoLastCleanUp(deps)),
+    command(Commands.emptyQuarantine, () => emptyQuarantine(deps)),
   );
-  log.info(`activated in extension host pid ${process.pid}; reading ${settings.procRoot}`);
-  return { terminalsModel: () => terminals.model, refreshTerminals: () => terminals.refresh() };
+  purgeOlderThan(extensionsDir(), settings.quarantineDays, Date.now()).then(
+    (ids) => ids.length && log.info(`quarantine: purged ${ids.length} clean-up(s) older than ${settings.quarantineDays} days`),
+    (e) => log.warn(`quarantine purge failed: ${String(e)}`),
+  );
+  log.info(`activated in extension host pid ${process.pid}; reading ${settings.procRoot}; extensions folder ${extensionsDir()}`);
+  return {
+    terminalsModel: () => terminals.model,
+    refreshTerminals: () => terminals.refresh(),
+    refreshExtensions: () => extensions.refresh(),
+  };
 }
 
 async function revealTerminal(item?: ShellItem): Promise<void> {

@@ -11,6 +11,9 @@ export interface Settings {
   criticalMb: number;
   detachedGraceHours: number;
   killGraceSeconds: number;
+  /** Empty: the folder this extension is installed in. */
+  extensionsDir: string;
+  quarantineDays: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -21,6 +24,8 @@ export const DEFAULTS: Settings = {
   criticalMb: 2048,
   detachedGraceHours: 3,
   killGraceSeconds: 3,
+  extensionsDir: '',
+  quarantineDays: 7,
 };
 
 function num(c: vscode.WorkspaceConfiguration, key: string, dflt: number, min: number): number {
@@ -39,6 +44,8 @@ export function readSettings(): Settings {
     criticalMb: num(c, 'memory.criticalMb', DEFAULTS.criticalMb, 1),
     detachedGraceHours: num(c, 'terminals.detachedGraceHours', DEFAULTS.detachedGraceHours, 0),
     killGraceSeconds: num(c, 'terminals.killGraceSeconds', DEFAULTS.killGraceSeconds, 0),
+    extensionsDir: typeof c.get<unknown>('extensions.dir') === 'string' ? (c.get<string>('extensions.dir') ?? '').trim() : '',
+    quarantineDays: num(c, 'extensions.quarantineDays', DEFAULTS.quarantineDays, 0),
   };
 }
 

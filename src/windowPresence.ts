@@ -20,7 +20,7 @@ export class WindowPresence implements vscode.Disposable {
   ) {
     this.starttime = readProcess(process.pid, procRoot)?.starttime;
     const write = (): void => void this.publish();
-    this.disposables.push(vscode.window.onDidOpenTerminal(write), vscode.window.onDidCloseTerminal(write));
+    this.disposables.push(vscode.window.onDidOpenTerminal(write), vscode.window.onDidCloseTerminal(write), vscode.extensions.onDidChange(write));
     this.timer = setInterval(write, HEARTBEAT_MS);
     write();
   }
@@ -55,6 +55,7 @@ export class WindowPresence implements vscode.Disposable {
         starttime: this.starttime,
         terminalPids: [...(await this.ownTerminalPids())],
         folder: vscode.workspace.workspaceFolders?.[0]?.uri.toString(),
+        extensionPaths: vscode.extensions.all.map((e) => e.extensionPath),
         updatedAtMs: Date.now(),
       });
     } catch (e) {

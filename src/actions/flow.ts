@@ -15,6 +15,8 @@ export interface ActionDeps {
   terminalsModel(): Promise<TerminalsModel | undefined>;
   /** Fresh scan. */
   scan(): Promise<Snapshot>;
+  /** Re-render the views an action may have changed, before its result message. */
+  refreshViews(): Promise<void>;
   signals: SignalDeps;
   selfUid: number;
 }
@@ -31,7 +33,7 @@ export interface RunSpec<T> {
   /** Re-validate and act; returns one result per planned target. */
   act(plan: Plan<T>): Promise<TargetResult<T>[]>;
   /** Extra text and a follow-up offered in the result message (e.g. processes that kept running). */
-  followUp?(results: TargetResult<T>[]): { text: string; button: string; run(): Promise<void> } | undefined;
+  followUp?(results: TargetResult<T>[]): { text: string; button: string; severity?: 'info' | 'warning'; run(): Promise<void> } | undefined;
 }
 
 /** Shows the modal preview; true only when the user pressed the verb button. */
@@ -69,7 +71,7 @@ export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Prom
   let results: TargetResult<T>[] = [];
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: spec.progressTitle }, async () => {
     results = await spec.act(plan);
-    await deps.terminalsModel().catch(() => undefined); // the views show the effect before the result message
+    await deps.refreshViews().catch(() => undefined); // the views show the effect before the result message
   });
   let message = resultMessage(spec.pastVerb, plan.noun, results, spec.kind);
   if (plan.skipped.length) message += `; ${plan.skipped.length} not targeted (${[...new Set(plan.skipped.map((s) => s.because))].join(', ')})`;
@@ -77,7 +79,8 @@ export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Prom
   if (follow) message += `; ${follow.text}`;
   await deps.audit.record({ action: plan.action, planId: plan.id, outcome: 'done', message, targets: auditTargets(results, spec.kind), notTargeted: plan.skipped });
   if (follow) {
-    void vscode.window.showWarningMessage(message, follow.button).then((choice) => {
+    const show = follow.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    void show(message, follow.button).then((choice) => {
       if (choice === follow.button) void follow.run();
     });
   } else if (results.some((r) => r.outcome.kind === 'failed')) {

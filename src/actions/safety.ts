@@ -102,7 +102,7 @@ export function confirmLabel(plan: Plan<unknown>): string {
 export class PlanBook {
   private readonly issued = new Map<string, { plan: Plan<unknown>; used: boolean; expiresAtMs: number }>();
 
-  issue<T>(plan: Plan<T>): Plan<T> {
+  issue<P extends Plan<unknown>>(plan: P): P {
     const now = plan.createdAtMs;
     for (const [id, e] of this.issued) if (now > e.expiresAtMs + PLAN_TTL_MS) this.issued.delete(id); // forget old previews
     this.issued.set(plan.id, { plan, used: false, expiresAtMs: plan.expiresAtMs });

@@ -13,6 +13,8 @@ export const WindowEntryRecord = z.object({
   starttime: z.int().check(z.nonnegative()),
   terminalPids: z.array(z.int().check(z.positive())).check(z.maxLength(10_000)),
   folder: z.optional(z.string().check(z.maxLength(4096))),
+  /** Install folders of the extensions loaded in that window (protected from clean-up). */
+  extensionPaths: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(5000))),
   updatedAtMs: z.number().check(z.nonnegative()),
 });
 export type WindowEntry = z.infer<typeof WindowEntryRecord>;
