@@ -81,8 +81,9 @@ export function parseExtensionsJson(text: string): Parsed<ExtensionsJsonEntry[]>
   return r.success ? { ok: true, value: r.data } : { ok: false, error: `extensions.json has an unexpected shape (${zodError(r.error)})` };
 }
 
-/** .obsolete: {"<id>-<version>[-<platform>]": true}. Keys are lower-cased. A missing file is an empty map. */
+/** .obsolete: {"<id>-<version>[-<platform>]": true}. Keys are lower-cased. A missing or empty file is an empty map. */
 export function parseObsolete(text: string): Parsed<Set<string>> {
+  if (text.trim() === '') return { ok: true, value: new Set() }; // the CLI sometimes leaves an empty file
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -63,6 +63,8 @@ const LEVEL_RE = /^(?:<\d{1,3}>|[a-z]{2,8}\s*:[a-z]{2,8}\s*:\s)/;
 const ISO_RE = new RegExp(String.raw`^(${ISO})\s+(?:\S+\s+kernel:\s?)?`);
 /** `Nov 22 17:54:28 host kernel: ` (journalctl short, syslog). */
 const SYSLOG_RE = new RegExp(String.raw`^((?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d)\s+\S+\s+kernel:\s?`);
+/** A syslog or ISO-prefixed line of another program (`Nov 22 17:54:29 host systemd[1]: …`): not a kernel message. */
+const OTHER_PROGRAM_RE = new RegExp(String.raw`^(?:(?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d|${ISO})\s+\S+\s+(?!kernel:)[^\s:\[]+(?:\[\d+\])?:\s`);
 /** `[Sat Nov 22 17:54:28 2025] ` (dmesg -T). */
 const CTIME_RE = new RegExp(String.raw`^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?`);
 /** `[ 1234.567890] `. */
@@ -183,6 +185,7 @@ function parseMessage(message: string): Fields | undefined {
 /** Parses one log line (dmesg, dmesg -T, syslog or ISO prefixed). undefined when it is not an OOM-killer line. */
 export function parseKernelOomLine(line: string, options: ParseOptions = {}): KernelOomEvent | undefined {
   const clean = line.replace(/\r$/, '');
+  if (OTHER_PROGRAM_RE.test(clean)) return undefined;
   const prefix = splitPrefix(clean);
   const fields = parseMessage(prefix.message);
   if (!fields) return undefined;
@@ -313,7 +316,7 @@ export const nodeExec: ExecFn = (file, args, options) =>
       execFile(
         file,
         [...args],
-        { timeout: options.timeoutMs, maxBuffer: options.maxBytes, encoding: 'utf8', windowsHide: true, env: { ...process.env, LC_ALL: 'C' } },
+        { timeout: options.timeoutMs, maxBuffer: options.maxBytes, encoding: 'utf8', windowsHide: true, env: { ...process.env, LC_ALL: 'C.UTF-8' } },
         (error, stdout, stderr) => {
           if (!error) return resolve({ stdout, stderr });
           const e = error as NodeJS.ErrnoException & { code?: string | number; signal?: string | null; killed?: boolean };
@@ -421,7 +424,7 @@ async function fromJournal(options: KernelOomReadOptions, exec: ExecFn): Promise
   const notes: string[] = [];
   if (f.reason !== undefined) notes.push(f.reason);
   if (parsed.entries === 0) {
-    if (/not seeing messages from other users and the system/i.test(r.stderr)) {
+    if (/not seeing messages from other users and the system|insufficient permissions/i.test(r.stderr)) {
       return { source: { ...source, reason: 'not permitted to read the system journal (not in the systemd-journal or adm group)' }, events: [] };
     }
     if (f.partial) return { source: { ...source, reason: f.reason }, events: [] };
@@ -433,8 +436,10 @@ async function fromJournal(options: KernelOomReadOptions, exec: ExecFn): Promise
   source.available = true;
   if (f.partial) source.truncated = true;
   if (notes.length > 0) source.reason = notes.join('; ');
-  source.events = parsed.events.length;
-  return { source, events: parsed.events };
+  const { since } = options; // --since has whole seconds
+  const events = since === undefined ? parsed.events : parsed.events.filter((e) => e.atMs === undefined || e.atMs >= since);
+  source.events = events.length;
+  return { source, events };
 }
 
 function bootTime(options: KernelOomReadOptions): number | undefined {

@@ -50,6 +50,7 @@ export class SummaryItem extends vscode.TreeItem {
       ? `${r.error}. Without a readable extensions.json it is unknown what is installed, so nothing is offered for clean-up.`
       : `Extensions folder: ${r.dir}${r.warnings.length ? `\n\n${r.warnings.join('\n')}` : ''}`;
     this.contextValue = 'extSummary';
+    this.accessibilityInformation = { label: `${this.label as string}${r.error ? `: ${r.error}` : ''}` };
   }
 }
 

@@ -160,7 +160,13 @@ export class TerminalsView implements vscode.Disposable {
     this.treeView.description = `${model.shellCount} shell${model.shellCount === 1 ? '' : 's'} · ${model.detachedCount} detached`;
     const denied = snapshot.skipped.filter((s) => s.reason === 'permission').length;
     const messages: string[] = [];
-    if (model.groups.length === 0) messages.push('No pty host found: this extension host does not run under code-server or a VS Code server.');
+    if (model.groups.length === 0) {
+      messages.push(
+        model.topology.roles.get(process.pid) === 'extensionHost'
+          ? 'No terminals yet: the pty host starts with the first terminal.'
+          : 'No pty host found: this extension host does not run under code-server or a VS Code server.',
+      );
+    }
     if (denied > 0) messages.push(`${denied} processes could not be read (permission denied; /proc mounted with hidepid?).`);
     this.treeView.message = messages.join(' ') || undefined;
     this.provider.setModel(model);

@@ -6,6 +6,7 @@ import { CodeServer, VSIX, descendants, provision, tempHome } from './codeServer
 import { launchChromium, openWorkbench, runCommand, waitFor } from './workbench';
 
 export interface Session {
+  env: ReturnType<typeof provision>;
   home: string;
   cs: CodeServer;
   browser: Browser;
@@ -16,6 +17,8 @@ export interface Session {
 export interface SessionOptions {
   userSettings?: Record<string, unknown>;
   args?: string[];
+  /** Runs after our VSIX is installed and before the server starts (e.g. install more extensions). */
+  beforeStart?(home: string, env: ReturnType<typeof provision>): void;
 }
 
 export async function startSession(name: string, options: SessionOptions = {}): Promise<Session> {
@@ -23,6 +26,7 @@ export async function startSession(name: string, options: SessionOptions = {}): 
   const env = provision();
   const home = tempHome(`csops-e2e-${name}-`);
   CodeServer.installExtension(env, home, VSIX);
+  options.beforeStart?.(home, env);
   const folder = path.join(home, 'ws-a');
   const cs = await CodeServer.start({
     env,
@@ -40,7 +44,7 @@ export async function startSession(name: string, options: SessionOptions = {}): 
   const browser = await launchChromium();
   const page = await openWorkbench(browser, cs.url, folder);
   await waitActivated(page);
-  return { home, cs, browser, page, folder };
+  return { env, home, cs, browser, page, folder };
 }
 
 /** Our status-bar item appears once the extension has activated in this window. */
