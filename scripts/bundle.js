@@ -1,5 +1,14 @@
 // Bundles the extension into one file with esbuild (vscode stays external).
 const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+// The chart library for the Memory webview, served from media/vendor (no CDN).
+const vendor = path.join(__dirname, '..', 'media', 'vendor');
+fs.mkdirSync(vendor, { recursive: true });
+for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) {
+  fs.copyFileSync(require.resolve(`uplot/dist/${f}`), path.join(vendor, f));
+}
 const production = process.argv.includes('--production') || process.env.NODE_ENV === 'production';
 esbuild
   .build({

@@ -13,10 +13,14 @@ export const Commands = {
   cleanUpAll: 'csops.extensions.cleanUpAll',
   undoCleanUp: 'csops.extensions.undoLastCleanUp',
   emptyQuarantine: 'csops.extensions.emptyQuarantine',
+  openMemoryChart: 'csops.memory.openChart',
+  restartExtensionHost: 'csops.restartExtensionHost',
+  checkKernelLog: 'csops.memory.checkKernelLog',
 } as const;
 
 export const Views = {
   container: 'csops',
   terminals: 'csops.terminals',
   extensions: 'csops.extensions',
+  memory: 'csops.memory',
 } as const;

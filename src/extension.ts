@@ -6,18 +6,23 @@ import { CleanDeps, cleanUp, cleanUpAll, emptyQuarantine, undoLastCleanUp } from
 import { CleanContext } from './actions/cleanExtensions/plan';
 import { purgeOlderThan } from './actions/cleanExtensions/quarantine';
 import { killDetachedOlderThan, killTerminals } from './actions/killTerminals';
+import { restartExtensionHost } from './actions/restartExtensionHost';
 import { PlanBook } from './actions/safety';
 import { Commands, Views } from './commands';
 import { readProcess, scanProcesses } from './probes/scanner';
 import { SelfSampler } from './probes/selfMemory';
 import { SnapshotService } from './probes/snapshotService';
+import { MemoryMonitor } from './memory/monitor';
+import { readKernelOomEvents } from './probes/kernelLog';
 import { onDidChangeSettings, readSettings } from './settings';
 import { ExtensionsView, realpathOf } from './views/extensionsTree';
 import { MemoryStatusBar } from './views/memoryStatusBar';
+import { MemoryViewProvider } from './views/memoryView';
 import { ShellItem, TerminalsView } from './views/terminalsTree';
 import { WindowPresence } from './windowPresence';
 
 let presence: WindowPresence | undefined;
+let monitor: MemoryMonitor | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel('code-server Ops', { log: true });
@@ -27,7 +32,43 @@ export function activate(context: vscode.ExtensionContext) {
   presence = new WindowPresence(path.join(context.globalStorageUri.fsPath, 'windows'), settings.procRoot, log);
   const windows = presence;
   const terminals = new TerminalsView(service, windows, settings, log);
-  const statusBar = new MemoryStatusBar(settings, new SelfSampler(settings.procRoot), () => service.latest);
+  const self = readProcess(process.pid, settings.procRoot);
+  const memory = new MemoryMonitor({
+    procRoot: settings.procRoot,
+    storageDir: context.globalStorageUri.fsPath,
+    windowKey: vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? 'empty-window',
+    self: { pid: process.pid, starttime: self?.starttime ?? 0, startedAtMs: self?.startedAtMs ?? Date.now() - process.uptime() * 1000 },
+    historyMinutes: settings.memoryHistoryMinutes,
+    latestSnapshot: () => service.latest,
+    log: (m) => log.info(m),
+  });
+  monitor = memory;
+  const statusBar = new MemoryStatusBar(settings, new SelfSampler(settings.procRoot), () => service.latest, () => ({
+    slopeMbPerMin: memory.trend().slopeMbPerMin,
+    recentOom: memory.recentOom(3_600_000)?.text,
+  }));
+  const memoryView = new MemoryViewProvider({
+    extensionUri: context.extensionUri,
+    monitor: memory,
+    settings: () => settings,
+    log,
+    checkKernelLog: async () => {
+      memory.kernel = await readKernelOomEvents({ since: Date.now() - 24 * 3_600_000, timeoutMs: 3000, maxBytes: 4 * 1024 * 1024, procRoot: settings.procRoot });
+      for (const s of memory.kernel.sources) log.info(`kernel log: ${s.name} ${s.available ? `read, ${s.events} OOM event(s)` : `not available: ${s.reason}`}`);
+    },
+  });
+  let sampleTimer: NodeJS.Timeout | undefined;
+  const startSampling = (): void => {
+    if (sampleTimer) clearInterval(sampleTimer);
+    sampleTimer = setInterval(() => memory.sample(), settings.memorySampleSeconds * 1000);
+  };
+  void memory.start().then(
+    () => {
+      memory.sample();
+      startSampling();
+    },
+    (e) => log.error(`memory monitor failed to start: ${String(e)}`),
+  );
   const audit = new AuditLog(path.join(context.globalStorageUri.fsPath, 'audit.jsonl'), log);
 
   /** What the clean-up must never touch: extensions loaded in this window and in every live window. */
@@ -76,11 +117,14 @@ export function activate(context: vscode.ExtensionContext) {
     terminals,
     extensions,
     statusBar,
+    memoryView,
+    { dispose: () => sampleTimer && clearInterval(sampleTimer) },
     service.onDidScan(() => statusBar.refreshTooltip()),
     onDidChangeSettings((s) => {
       settings = s;
       terminals.setSettings(s);
       statusBar.setSettings(s);
+      startSampling();
     }),
     command(Commands.refreshTerminals, () => terminals.refresh()),
     command(Commands.revealTerminal, (item?: ShellItem) => revealTerminal(item)),
@@ -95,6 +139,14 @@ export function activate(context: vscode.ExtensionContext) {
     command(Commands.cleanUpAll, () => cleanUpAll(deps)),
     command(Commands.undoCleanUp, () => undoLastCleanUp(deps)),
     command(Commands.emptyQuarantine, () => emptyQuarantine(deps)),
+    command(Commands.openMemoryChart, () => memoryView.openPanel()),
+    command(Commands.restartExtensionHost, () => restartExtensionHost(memory, audit)),
+    command(Commands.checkKernelLog, async () => {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the kernel log' }, () =>
+        memoryView.deps.checkKernelLog(),
+      );
+      memoryView.refresh();
+    }),
   );
   purgeOlderThan(extensionsDir(), settings.quarantineDays, Date.now()).then(
     (ids) => ids.length && log.info(`quarantine: purged ${ids.length} clean-up(s) older than ${settings.quarantineDays} days`),
@@ -105,6 +157,7 @@ export function activate(context: vscode.ExtensionContext) {
     terminalsModel: () => terminals.model,
     refreshTerminals: () => terminals.refresh(),
     refreshExtensions: () => extensions.refresh(),
+    memory: () => memory,
   };
 }
 
@@ -128,5 +181,5 @@ async function showAuditLog(file: string): Promise<void> {
 }
 
 export async function deactivate(): Promise<void> {
-  await presence?.close();
+  await Promise.all([presence?.close(), monitor?.persist(true)]);
 }

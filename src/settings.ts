@@ -14,6 +14,8 @@ export interface Settings {
   /** Empty: the folder this extension is installed in. */
   extensionsDir: string;
   quarantineDays: number;
+  memorySampleSeconds: number;
+  memoryHistoryMinutes: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -26,6 +28,8 @@ export const DEFAULTS: Settings = {
   killGraceSeconds: 3,
   extensionsDir: '',
   quarantineDays: 7,
+  memorySampleSeconds: 15,
+  memoryHistoryMinutes: 60,
 };
 
 function num(c: vscode.WorkspaceConfiguration, key: string, dflt: number, min: number): number {
@@ -46,6 +50,8 @@ export function readSettings(): Settings {
     killGraceSeconds: num(c, 'terminals.killGraceSeconds', DEFAULTS.killGraceSeconds, 0),
     extensionsDir: typeof c.get<unknown>('extensions.dir') === 'string' ? (c.get<string>('extensions.dir') ?? '').trim() : '',
     quarantineDays: num(c, 'extensions.quarantineDays', DEFAULTS.quarantineDays, 0),
+    memorySampleSeconds: num(c, 'memory.sampleSeconds', DEFAULTS.memorySampleSeconds, 1),
+    memoryHistoryMinutes: num(c, 'memory.historyMinutes', DEFAULTS.memoryHistoryMinutes, 1),
   };
 }
 

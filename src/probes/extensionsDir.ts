@@ -23,8 +23,14 @@ export interface FolderName {
 }
 
 /** `publisher.name-1.2.3[-linux-x64]` → parts; undefined for anything else. */
+const ID = '([a-z0-9][a-z0-9-]*\\.[a-z0-9][a-z0-9._-]*?)';
+const VERSION = '(\\d+\\.\\d+\\.\\d+(?:-[0-9a-z.]+?)?)';
+const WITH_PLATFORM = new RegExp(`^${ID}-${VERSION}-(${PLATFORMS.join('|')})$`, 'i');
+const WITHOUT_PLATFORM = new RegExp(`^${ID}-${VERSION}$`, 'i');
+
 export function parseFolderName(name: string): FolderName | undefined {
-  const m = new RegExp(`^([a-z0-9][a-z0-9-]*\\.[a-z0-9][a-z0-9._-]*?)-(\\d+\\.\\d+\\.\\d+(?:-[0-9a-z.]+?)?)(?:-(${PLATFORMS.join('|')}))?$`, 'i').exec(name);
+  // A known platform suffix wins over a pre-release tail (`-web` is a platform, not a pre-release).
+  const m = WITH_PLATFORM.exec(name) ?? WITHOUT_PLATFORM.exec(name);
   if (!m) return undefined;
   return { id: m[1].toLowerCase(), version: m[2], targetPlatform: m[3]?.toLowerCase() };
 }
@@ -99,8 +105,16 @@ export function parseObsolete(text: string): Parsed<Set<string>> {
 export function entryFolderName(entry: ExtensionsJsonEntry): string | undefined {
   if (entry.relativeLocation) return entry.relativeLocation.split('/')[0];
   const loc = entry.location;
-  const p = typeof loc === 'string' ? loc.replace(/^file:\/\//, '') : loc?.fsPath ?? loc?.path;
-  return p ? path.basename(decodeURIComponent(p)) : undefined;
+  if (typeof loc === 'string') {
+    // A URI string: percent-encoded.
+    try {
+      return path.basename(decodeURIComponent(loc.replace(/^file:\/\//, '')));
+    } catch {
+      return path.basename(loc);
+    }
+  }
+  const p = loc?.fsPath ?? loc?.path; // already decoded
+  return p ? path.basename(p) : undefined;
 }
 
 export type FolderClass = 'installed' | 'obsolete' | 'olderVersion' | 'unreferenced' | 'leftoverTemp' | 'installing';

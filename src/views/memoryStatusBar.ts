@@ -18,6 +18,8 @@ export class MemoryStatusBar implements vscode.Disposable {
     private settings: Settings,
     private readonly sampler: SelfSampler,
     private readonly latestSnapshot: () => Snapshot | undefined,
+    /** Trend and OOM awareness from the memory monitor. */
+    private readonly memory: () => { slopeMbPerMin?: number; recentOom?: string } = () => ({}),
   ) {
     this.item = vscode.window.createStatusBarItem('csops.memory', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'code-server Ops: Extension Host Memory';
@@ -46,7 +48,9 @@ export class MemoryStatusBar implements vscode.Disposable {
   private update(): void {
     const s = this.sampler.sample();
     this.lastSample = s;
-    const level = memoryLevel(s.rssBytes, this.settings.warningMb, this.settings.criticalMb);
+    const { recentOom } = this.memory();
+    // An OOM kill in the last hour means the box is at its limit, whatever this process uses.
+    const level = recentOom ? 'critical' : memoryLevel(s.rssBytes, this.settings.warningMb, this.settings.criticalMb);
     this.item.text = `$(pulse) ExtHost ${formatBytes(s.rssBytes)}`;
     this.item.backgroundColor =
       level === 'critical'
@@ -60,11 +64,12 @@ export class MemoryStatusBar implements vscode.Disposable {
       this.notified.add(level);
       const limit = level === 'critical' ? this.settings.criticalMb : this.settings.warningMb;
       const show = level === 'critical' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-      void show(
-        `The extension host uses ${formatBytes(s.rssBytes)} (above ${limit} MB). Extensions may slow down or be killed.`,
-        'Open code-server Ops',
-      ).then((choice) => {
-        if (choice) void vscode.commands.executeCommand(Commands.showSidebar);
+      const text = recentOom
+        ? `An out-of-memory kill happened in the last hour (${recentOom}).`
+        : `The extension host uses ${formatBytes(s.rssBytes)} (above ${limit} MB). Extensions may slow down or be killed.`;
+      void show(text, 'Open code-server Ops', 'Restart Extension Host…').then((choice) => {
+        if (choice === 'Open code-server Ops') void vscode.commands.executeCommand(Commands.showSidebar);
+        if (choice === 'Restart Extension Host…') void vscode.commands.executeCommand(Commands.restartExtensionHost);
       });
     }
   }
@@ -74,6 +79,9 @@ export class MemoryStatusBar implements vscode.Disposable {
     md.appendMarkdown(`**Extension host** (pid ${process.pid})\n\n`);
     md.appendMarkdown(`RSS: ${formatBytes(s.rssBytes)} · CPU: ${s.cpuPercent.toFixed(1)} % · up ${formatDuration(s.uptimeMs)}\n\n`);
     md.appendMarkdown(`Warning at ${this.settings.warningMb} MB, critical at ${this.settings.criticalMb} MB\n\n`);
+    const { slopeMbPerMin, recentOom } = this.memory();
+    if (slopeMbPerMin !== undefined) md.appendMarkdown(`Trend (10 min): ${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min\n\n`);
+    if (recentOom) md.appendMarkdown(`**OOM in the last hour:** ${recentOom}\n\n`);
     const snap = this.latestSnapshot();
     if (snap && !snap.unavailable) {
       const hosts = classifyTopology(snap, process.pid).extensionHosts;

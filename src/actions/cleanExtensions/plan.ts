@@ -90,7 +90,8 @@ export function planCleanUp(report: ExtensionsDirReport, names: readonly string[
 /** Every reclaimable, unprotected folder. */
 export function planCleanUpAll(report: ExtensionsDirReport, ctx: CleanContext): CleanPlan {
   const names = report.folders.filter((f) => RECLAIMABLE.has(f.cls) && !folderProtection(report, f, ctx)).map((f) => f.name);
-  return { ...planCleanUp(report, names, ctx), action: 'clean-all-extensions' };
+  const plan = planCleanUp(report, names, ctx);
+  return { ...plan, ...newPlan({ ...plan, action: 'clean-all-extensions' }, ctx.nowMs) };
 }
 
 /**

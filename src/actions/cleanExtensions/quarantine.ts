@@ -1,6 +1,7 @@
 // The quarantine: cleaned folders are moved (renamed: instant, same filesystem, nothing lost) into
 // <extensions dir>/.csops-quarantine/<batch>/ with a manifest, so every clean-up can be undone until purged.
 // Plain Node (no `vscode`), so unit tests run it on temp folders.
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
@@ -41,9 +42,11 @@ export class Batch {
   ) {}
 
   static async create(extensionsDir: string, nowMs: number): Promise<Batch> {
-    const id = `${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
+    const id = `${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const dir = path.join(quarantineRoot(extensionsDir), id);
-    await fs.promises.mkdir(path.join(dir, 'items'), { recursive: true });
+    await fs.promises.mkdir(quarantineRoot(extensionsDir), { recursive: true });
+    await fs.promises.mkdir(dir); // not recursive: an existing batch folder is never reused
+    await fs.promises.mkdir(path.join(dir, 'items'));
     const b = new Batch(dir, { version: 1, id, createdAtMs: nowMs, extensionsDir, items: [] });
     await writeManifest(dir, b.manifest);
     return b;
