@@ -33,10 +33,10 @@ async function pressDialogButton(page: Page, label: string): Promise<void> {
 
 /** Runs "Kill Detached Terminals Older Than…" from the view title with a custom age of 0 h. */
 async function bulkKillAllDetached(page: Page): Promise<void> {
-  // With one view in the container, its title actions sit in the sidebar's title bar.
-  const sidebar = page.locator('.part.sidebar');
-  await sidebar.hover();
-  await sidebar.locator('.action-label[aria-label="Kill Detached Terminals Older Than…"]').first().click();
+  // The view's title actions appear on its pane header (on hover / focus).
+  const header = page.locator('.pane-header', { has: page.locator('h3.title', { hasText: /^Terminals$/ }) });
+  await header.hover();
+  await header.locator('.action-label[aria-label="Kill Detached Terminals Older Than…"]').click();
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Custom…' }).click();
