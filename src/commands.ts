@@ -16,6 +16,7 @@ export const Commands = {
   openMemoryChart: 'csops.memory.openChart',
   restartExtensionHost: 'csops.restartExtensionHost',
   checkKernelLog: 'csops.memory.checkKernelLog',
+  exportDiagnostics: 'csops.exportDiagnostics',
 } as const;
 
 export const Views = {

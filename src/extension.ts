@@ -12,7 +12,12 @@ import { Commands, Views } from './commands';
 import { readProcess, scanProcesses } from './probes/scanner';
 import { SelfSampler } from './probes/selfMemory';
 import { SnapshotService } from './probes/snapshotService';
+import { exportDiagnostics } from './diagnostics/export';
 import { MemoryMonitor } from './memory/monitor';
+import { MetricsController } from './metrics/controller';
+import { ScanCost } from './metrics/metrics';
+import { isReclaimable } from './probes/extensionsDir';
+import { measuredScan } from './probes/scanCost';
 import { readKernelOomEvents } from './probes/kernelLog';
 import { onDidChangeSettings, readSettings } from './settings';
 import { ExtensionsView, realpathOf } from './views/extensionsTree';
@@ -28,7 +33,13 @@ export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel('code-server Ops', { log: true });
   let settings = readSettings();
   const extensionsDir = (): string => settings.extensionsDir || path.dirname(context.extensionPath);
-  const service = new SnapshotService(() => scanProcesses({ procRoot: settings.procRoot }));
+  const cost = new ScanCost();
+  const service = new SnapshotService(async () => {
+    const { snapshot, loopDelayMaxMs } = await measuredScan(() => scanProcesses({ procRoot: settings.procRoot }));
+    cost.observe(snapshot.durationMs, loopDelayMaxMs);
+    log.debug(`scan: ${snapshot.processes.size} processes in ${snapshot.durationMs} ms, max event-loop delay ${loopDelayMaxMs.toFixed(1)} ms`);
+    return snapshot;
+  });
   presence = new WindowPresence(path.join(context.globalStorageUri.fsPath, 'windows'), settings.procRoot, log);
   const windows = presence;
   const terminals = new TerminalsView(service, windows, settings, log);
@@ -110,6 +121,38 @@ export function activate(context: vscode.ExtensionContext) {
     },
   };
 
+  const metricsSampler = new SelfSampler(settings.procRoot);
+  const metrics = new MetricsController(
+    async () => {
+      const fresh = service.latest && Date.now() - service.latest.takenAtMs < settings.metricsMinScanSeconds * 1000;
+      const snapshot = fresh ? service.latest! : await service.request();
+      const model = snapshot.unavailable ? undefined : await terminals.modelOf(snapshot);
+      const sample = memory.history.latest() ?? memory.sample();
+      const heap = process.memoryUsage();
+      const ext = extensions.model;
+      const reclaimable: Record<string, number> = {};
+      if (ext && !ext.report.error) {
+        for (const f of ext.report.folders) {
+          if (isReclaimable(ext.report, f)) reclaimable[f.cls] = (reclaimable[f.cls] ?? 0) + (ext.sizes.get(f.path) ?? 0);
+        }
+      }
+      return {
+        extHostRssBytes: metricsSampler.sample().rssBytes, // fresh: history samples may be 15 s old
+        heapUsedBytes: heap.heapUsed,
+        heapLimitBytes: sample.heapLimit ?? 0,
+        extHosts: (model?.topology.extensionHosts ?? []).map((h) => ({ pid: h.pid, rssBytes: h.rssBytes, self: h.pid === process.pid })),
+        detachedTerminals: model?.detachedCount,
+        shells: model?.shellCount,
+        reclaimableBytesByClass: ext && !ext.report.error ? reclaimable : undefined,
+        oomEvents: memory.oomMarkers.length,
+        cgroupCurrentBytes: sample.cgroupCurrent,
+        cgroupLimitBytes: sample.cgroupLimit,
+      };
+    },
+    cost,
+    log,
+  );
+  void metrics.apply(settings);
   const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
     log,
@@ -118,6 +161,7 @@ export function activate(context: vscode.ExtensionContext) {
     extensions,
     statusBar,
     memoryView,
+    metrics,
     { dispose: () => sampleTimer && clearInterval(sampleTimer) },
     service.onDidScan(() => statusBar.refreshTooltip()),
     onDidChangeSettings((s) => {
@@ -125,6 +169,7 @@ export function activate(context: vscode.ExtensionContext) {
       terminals.setSettings(s);
       statusBar.setSettings(s);
       startSampling();
+      void metrics.apply(s);
     }),
     command(Commands.refreshTerminals, () => terminals.refresh()),
     command(Commands.revealTerminal, (item?: ShellItem) => revealTerminal(item)),
@@ -140,6 +185,19 @@ export function activate(context: vscode.ExtensionContext) {
     command(Commands.undoCleanUp, () => undoLastCleanUp(deps)),
     command(Commands.emptyQuarantine, () => emptyQuarantine(deps)),
     command(Commands.openMemoryChart, () => memoryView.openPanel()),
+    command(Commands.exportDiagnostics, () =>
+      exportDiagnostics({
+        extensionVersion: String(context.extension.packageJSON.version),
+        settings,
+        terminals: async () => {
+          const snap = await service.request();
+          return snap.unavailable ? undefined : terminals.modelOf(snap);
+        },
+        extensions: async () => extensions.model ?? (await extensions.refresh()),
+        monitor: memory,
+        auditFile: audit.file,
+      }),
+    ),
     command(Commands.restartExtensionHost, () => restartExtensionHost(memory, audit)),
     command(Commands.checkKernelLog, async () => {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the kernel log' }, () =>

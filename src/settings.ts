@@ -16,6 +16,9 @@ export interface Settings {
   quarantineDays: number;
   memorySampleSeconds: number;
   memoryHistoryMinutes: number;
+  metricsEnabled: boolean;
+  metricsPort: number;
+  metricsMinScanSeconds: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -30,6 +33,9 @@ export const DEFAULTS: Settings = {
   quarantineDays: 7,
   memorySampleSeconds: 15,
   memoryHistoryMinutes: 60,
+  metricsEnabled: false,
+  metricsPort: 9464,
+  metricsMinScanSeconds: 10,
 };
 
 function num(c: vscode.WorkspaceConfiguration, key: string, dflt: number, min: number): number {
@@ -52,6 +58,9 @@ export function readSettings(): Settings {
     quarantineDays: num(c, 'extensions.quarantineDays', DEFAULTS.quarantineDays, 0),
     memorySampleSeconds: num(c, 'memory.sampleSeconds', DEFAULTS.memorySampleSeconds, 1),
     memoryHistoryMinutes: num(c, 'memory.historyMinutes', DEFAULTS.memoryHistoryMinutes, 1),
+    metricsEnabled: c.get<unknown>('metrics.enabled') === true,
+    metricsPort: Math.min(65535, Math.floor(num(c, 'metrics.port', DEFAULTS.metricsPort, 1))),
+    metricsMinScanSeconds: num(c, 'metrics.minScanSeconds', DEFAULTS.metricsMinScanSeconds, 1),
   };
 }
 

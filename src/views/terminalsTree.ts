@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { Views } from '../commands';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../probes/format';
-import { readCwd } from '../probes/scanner';
+import { Snapshot, readCwd } from '../probes/scanner';
 import { SnapshotService } from '../probes/snapshotService';
 import { PtyHostGroup, ShellRow, ShellStatus, TerminalsModel, buildTerminalsModel } from '../probes/terminals';
 import { classifyTopology } from '../probes/topology';
@@ -147,16 +147,7 @@ export class TerminalsView implements vscode.Disposable {
       this.provider.setModel(undefined);
       return undefined;
     }
-    const [liveWindows, ownTerminalPids] = await Promise.all([this.presence.liveWindows(snapshot), this.presence.ownTerminalPids()]);
-    const model = buildTerminalsModel({
-      snapshot,
-      topology: classifyTopology(snapshot, process.pid),
-      selfPid: process.pid,
-      ownTerminalPids,
-      liveWindows,
-      readCwd: (pid) => readCwd(pid, snapshot.procRoot),
-      nowMs: Date.now(),
-    });
+    const model = await this.modelOf(snapshot);
     this.treeView.description = `${model.shellCount} shell${model.shellCount === 1 ? '' : 's'} · ${model.detachedCount} detached`;
     const denied = snapshot.skipped.filter((s) => s.reason === 'permission').length;
     const messages: string[] = [];
@@ -172,6 +163,20 @@ export class TerminalsView implements vscode.Disposable {
     this.provider.setModel(model);
     this.log.debug(`terminals: scan of ${snapshot.processes.size} processes took ${snapshot.durationMs} ms; ${model.shellCount} shells`);
     return model;
+  }
+
+  /** The Terminals model of a snapshot, without rendering it (metrics, exports). */
+  async modelOf(snapshot: Snapshot): Promise<TerminalsModel> {
+    const [liveWindows, ownTerminalPids] = await Promise.all([this.presence.liveWindows(snapshot), this.presence.ownTerminalPids()]);
+    return buildTerminalsModel({
+      snapshot,
+      topology: classifyTopology(snapshot, process.pid),
+      selfPid: process.pid,
+      ownTerminalPids,
+      liveWindows,
+      readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+      nowMs: Date.now(),
+    });
   }
 
   /** Refresh shortly after terminal events, coalescing bursts. */

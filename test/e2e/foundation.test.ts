@@ -2,6 +2,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
+import { freePort } from '../support/codeServer';
 import { Session, createTerminal, serverProcesses, startSession, stopSession, typeInTerminal } from '../support/session';
 
 function vmRssMb(pid: number): number {
@@ -19,8 +20,11 @@ const pidOf = (label: string): number | undefined => {
 describe('Foundation in a real code-server', function () {
   let s: Session | undefined;
 
+  let metricsPort = 0;
+
   before(async function () {
-    s = await startSession('foundation');
+    metricsPort = await freePort();
+    s = await startSession('foundation', { userSettings: { 'csops.metrics.enabled': true, 'csops.metrics.port': metricsPort, 'csops.metrics.minScanSeconds': 1 } });
   });
 
   after(async function () {
@@ -88,5 +92,26 @@ describe('Foundation in a real code-server', function () {
     await session.page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/foundation-sidebar.png` });
     await session.page.locator('.part.statusbar').screenshot({ path: `${RESULTS}/foundation-statusbar.png` });
     await session.page.screenshot({ path: `${RESULTS}/foundation-workbench.png` });
+  });
+
+  it('serves Prometheus metrics on 127.0.0.1 that match the views and /proc', async function () {
+    const session = s!;
+    const text = await waitFor('metrics', async () => {
+      const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      return r.status === 200 ? r.text() : undefined;
+    });
+    const value = (re: RegExp): number => {
+      const m = re.exec(text);
+      assert.ok(m, `${re} in\n${text.slice(0, 2000)}`);
+      return Number(m[1]);
+    };
+    const extHost = serverProcesses(session).find((p) => p.argv.includes('--type=extensionHost'))!;
+    const rssMb = value(/^csops_ext_host_rss_bytes (\d+)$/m) / 1024 / 1024;
+    assert.ok(Math.abs(rssMb - vmRssMb(extHost.pid)) / vmRssMb(extHost.pid) <= 0.1, `metrics ${rssMb} MB vs VmRSS ${vmRssMb(extHost.pid)} MB`);
+    const rows = (await treeRowLabels(session.page, 'Terminals')).filter((l) => pidOf(l) !== undefined);
+    assert.strictEqual(value(/^csops_terminals_total (\d+)$/m), rows.length, 'shells as in the Terminals view');
+    assert.strictEqual(value(/^csops_terminals_orphan_total (\d+)$/m), rows.filter((l) => l.includes(', detached,')).length);
+    assert.match(text, new RegExp(`^csops_window_ext_host_rss_bytes\\{pid="${extHost.pid}",self="true"\\} \\d+$`, 'm'));
+    assert.match(text, /^# TYPE csops_scan_duration_seconds histogram$/m);
   });
 });

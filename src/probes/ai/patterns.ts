@@ -65,7 +65,6 @@
 //   `npm exec chrome-devtools-mcp@latest` and `node …/lark-mcp mcp` (anthropics/claude-code#35673),
 //   `uvx mcp-proxy-for-aws@latest <url>` (awslabs/agent-plugins#255), `docker run -i --rm mcp/fetch` (Docker's `mcp/`
 //   namespace), `npx mcp-remote <url>`, `ghcr.io/github/github-mcp-server`.
-import * as path from 'path';
 import * as z from 'zod/mini';
 import { parseFolderName } from '../extensionsDir';
 
@@ -151,7 +150,7 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     kind: 'assistant',
     match: [
       { exe: ['copilot-language-server', 'copilot-language-server.exe'], label: 'language server' },
-      { scriptPath: ['**/@github/copilot-language-server/dist/language-server.js', '**/extensions/github.copilot-*/dist/language-server.js'], label: 'language server' },
+      { scriptPath: ['**/@github/copilot-language-server/dist/language-server.js', '**/github.copilot-*/dist/language-server.js'], label: 'language server' },
       { exe: ['copilot-runtime'], label: 'agent runtime' },
       { extension: ['github.copilot', 'github.copilot-chat'], label: 'VS Code extension' },
       { path: ['**/@github/copilot/**', '**/@github/copilot-*/copilot', '**/copilot-cli/*/copilot'], label: 'CLI' },
@@ -364,11 +363,41 @@ function semanticProblems(p: Pattern): string[] {
   return out;
 }
 
-function issuesText(issues: readonly { path: readonly PropertyKey[]; code: string; message: string }[]): string {
-  return issues
-    .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message || i.code}`)
-    .join('; ');
+interface Issue {
+  path: readonly PropertyKey[];
+  code: string;
+  message: string;
+  keys?: readonly string[];
+  values?: readonly unknown[];
+  expected?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  pattern?: string;
+}
+
+/** zod/mini carries no locale messages ("Invalid input"), so the reason is built from the issue's own fields. */
+function issueText(i: Issue): string {
+  const where = i.path.map(String).join('.') || '(root)';
+  switch (i.code) {
+    case 'unrecognized_keys':
+      return `${where}: unknown field${i.keys && i.keys.length > 1 ? 's' : ''} ${(i.keys ?? []).map((k) => `'${k}'`).join(', ')}`;
+    case 'invalid_value':
+      return `${where}: must be one of ${(i.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_type':
+      return `${where}: expected ${i.expected ?? 'another type'}`;
+    case 'invalid_format':
+      return `${where}: does not match ${i.pattern ?? 'the expected format'}`;
+    case 'too_small':
+      return `${where}: needs at least ${String(i.minimum)}`;
+    case 'too_big':
+      return `${where}: allows at most ${String(i.maximum)}`;
+    default:
+      return `${where}: ${i.code}`;
+  }
+}
+
+function issuesText(issues: readonly Issue[]): string {
+  return issues.slice(0, 5).map(issueText).join('; ');
 }
 
 /**
@@ -657,42 +686,73 @@ export interface PatternMatch {
   evidence: string;
 }
 
-/** `…/extensions/<publisher.name-version>/…` → the folder and its id, from one path. */
+/**
+ * The extension install folder (`<publisher.name-1.2.3[-platform]>`) a path lies in, and its id. Any directory
+ * segment whose name parses as an extension folder counts: the folder is usually under `…/extensions/`, but
+ * code-server's --extensions-dir can be any directory (the fixture uses /home/coder/ext).
+ */
 export function extensionFolderOf(p: string): { id: string; folder: string } | undefined {
-  const re = /\/extensions\/([^/]+)\//g;
-  let m: RegExpExecArray | null;
-  let found: { id: string; folder: string } | undefined;
-  while ((m = re.exec(p))) {
-    const parsed = parseFolderName(m[1]);
-    if (parsed) found = { id: parsed.id, folder: m[1] };
-    re.lastIndex = m.index + 1;
+  const segments = p.split('/');
+  if (segments.length < 2) return undefined; // a bare name is not a path into a folder
+  for (let i = 0; i < segments.length; i++) {
+    const parsed = segments[i] ? parseFolderName(segments[i]) : undefined;
+    if (parsed) return { id: parsed.id, folder: segments[i] };
   }
-  return found;
+  return undefined;
 }
 
 const anyMatch = (res: readonly RegExp[], values: readonly string[]): string | undefined => values.find((v) => res.some((r) => r.test(v)));
 
-function tryMatcher(m: CompiledMatcher, v: ArgvView): { name: string; evidence: string } | undefined {
-  let hit: { name: string; evidence: string } | undefined;
-  const need = (found: { name: string; evidence: string } | undefined): boolean => {
-    if (!found) return false;
-    hit ??= found;
-    return true;
-  };
-  if (m.package && !need(((x) => x && { name: x, evidence: `package '${x}' run by ${base(v.tokens[0] ?? '')}` })(anyMatch(m.package, v.packages)))) return undefined;
-  if (m.image && !need(((x) => x && { name: x, evidence: `container image '${x}'` })(anyMatch(m.image, v.images)))) return undefined;
-  if (m.module && !need(((x) => x && { name: x, evidence: `python -m ${x}` })(v.module !== undefined ? anyMatch(m.module, [v.module]) : undefined))) return undefined;
-  if (m.scriptPath && !need(((x) => x && { name: base(x), evidence: `${v.interpreter} script '${x}'` })(v.script !== undefined ? anyMatch(m.scriptPath, [v.script]) : undefined))) return undefined;
-  if (m.script && !need(((x) => x && { name: base(x), evidence: `${v.interpreter} script '${x}'` })(v.script !== undefined && anyMatch(m.script, [base(v.script)]) ? v.script : undefined))) return undefined;
-  if (m.path && !need(((x) => x && { name: base(x), evidence: `executable '${x}'` })(anyMatch(m.path, v.exePaths)))) return undefined;
-  if (m.exe && !need(((x) => x && { name: x, evidence: `executable name '${x}'` })(anyMatch(m.exe, v.exeNames)))) return undefined;
+interface Hit {
+  name: string;
+  evidence: string;
+}
+
+/** Every anchor the matcher gives must hold; the first one named decides the reported name and evidence. */
+function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
+  const hits: Hit[] = [];
+  if (m.package) {
+    const x = anyMatch(m.package, v.packages);
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `package '${x}' run by ${base(v.tokens[0] ?? '')}` });
+  }
+  if (m.image) {
+    const x = anyMatch(m.image, v.images);
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `container image '${x}'` });
+  }
+  if (m.module) {
+    const x = v.module !== undefined ? anyMatch(m.module, [v.module]) : undefined;
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `python -m ${x}` });
+  }
+  if (m.scriptPath) {
+    const x = v.script !== undefined ? anyMatch(m.scriptPath, [v.script]) : undefined;
+    if (x === undefined) return undefined;
+    hits.push({ name: base(x), evidence: `${v.interpreter} script '${x}'` });
+  }
+  if (m.script) {
+    if (v.script === undefined || anyMatch(m.script, [base(v.script)]) === undefined) return undefined;
+    hits.push({ name: base(v.script), evidence: `${v.interpreter} script '${v.script}'` });
+  }
+  if (m.path) {
+    const x = anyMatch(m.path, v.exePaths);
+    if (x === undefined) return undefined;
+    hits.push({ name: base(x), evidence: `executable '${x}'` });
+  }
+  if (m.exe) {
+    const x = anyMatch(m.exe, v.exeNames);
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `executable name '${x}'` });
+  }
   if (m.extension) {
-    const candidates = [...v.exePaths, ...(v.script !== undefined ? [v.script] : [])];
-    const ext = candidates.map(extensionFolderOf).find((e) => e && m.extension!.has(e.id));
-    if (!need(ext && { name: ext.id, evidence: `runs from the extension folder ${ext.folder}` })) return undefined;
+    const where = [...v.exePaths, ...(v.script !== undefined ? [v.script] : [])];
+    const ext = where.map(extensionFolderOf).find((e) => e !== undefined && m.extension!.has(e.id));
+    if (!ext) return undefined;
+    hits.push({ name: ext.id, evidence: `runs from the extension folder ${ext.folder}` });
   }
   if (m.source.withArg !== undefined && !v.tokens.slice(1).includes(m.source.withArg)) return undefined;
-  return hit;
+  return hits[0];
 }
 
 /** The first pattern (user patterns first) that recognises this argv; undefined for anything else. */
@@ -723,6 +783,3 @@ export function toolOfExtension(id: string, table: PatternTable = DEFAULT_PATTER
   for (const cp of table.patterns) if (cp.matchers.some((m) => m.extension?.has(id))) return cp.pattern.tool;
   return undefined;
 }
-
-/** For messages: path.posix basename without importing path in hot loops. */
-export const basenameOf = (p: string): string => path.posix.basename(p);

@@ -1,0 +1,114 @@
+// Prometheus metrics (opt-in): names compatible with the seed agent's dashboards plus our own. Rendered with
+// prom-client from a plain data object, served on 127.0.0.1 only. Plain Node (no `vscode`).
+import * as http from 'http';
+import { Gauge, Histogram, Registry } from 'prom-client';
+
+export interface MetricsData {
+  extHostRssBytes: number;
+  heapUsedBytes: number;
+  heapLimitBytes: number;
+  /** Every extension host of the server (from the latest scan), with this one marked. */
+  extHosts: { pid: number; rssBytes: number; self: boolean }[];
+  detachedTerminals?: number;
+  shells?: number;
+  reclaimableBytesByClass?: Record<string, number>;
+  aiProcessesByExtension?: Record<string, number>;
+  oomEvents: number;
+  cgroupCurrentBytes?: number;
+  cgroupLimitBytes?: number;
+}
+
+/** Scan cost: every scan's duration and the worst event-loop delay seen during it. */
+export class ScanCost {
+  readonly durations = new Histogram({
+    name: 'csops_scan_duration_seconds',
+    help: 'Duration of /proc scans made by code-server Ops.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [],
+  });
+  maxLoopDelayMs = 0;
+
+  observe(durationMs: number, loopDelayMaxMs: number): void {
+    this.durations.observe(durationMs / 1000);
+    this.maxLoopDelayMs = Math.max(this.maxLoopDelayMs, loopDelayMaxMs);
+  }
+}
+
+/** The metrics text for one scrape. */
+export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<string> {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  gauge('csops_ext_host_rss_bytes', 'Resident memory (VmRSS) of the extension host running code-server Ops.').set(data.extHostRssBytes);
+  gauge('csops_ext_host_heap_used_bytes', 'V8 heap used by that extension host.').set(data.heapUsedBytes);
+  gauge('csops_ext_host_heap_limit_bytes', 'V8 heap limit of that extension host.').set(data.heapLimitBytes);
+  const perWindow = gauge('csops_window_ext_host_rss_bytes', 'Resident memory of every extension host (one per window), from the latest scan.', ['pid', 'self']);
+  for (const h of data.extHosts) perWindow.set({ pid: String(h.pid), self: String(h.self) }, h.rssBytes);
+  if (data.detachedTerminals !== undefined) {
+    gauge('csops_terminals_orphan_total', 'Shells under the pty host that no window claims (detached). Seed-agent name.').set(data.detachedTerminals);
+    gauge('csops_terminals_detached', 'Same as csops_terminals_orphan_total.').set(data.detachedTerminals);
+  }
+  if (data.shells !== undefined) gauge('csops_terminals_total', 'Shells under the pty host(s).').set(data.shells);
+  if (data.reclaimableBytesByClass) {
+    const total = Object.values(data.reclaimableBytesByClass).reduce((a, b) => a + b, 0);
+    gauge('csops_extensions_orphan_bytes', 'Reclaimable bytes in the extensions folder (all classes). Seed-agent name.').set(total);
+    const byClass = gauge('csops_extensions_reclaimable_bytes', 'Reclaimable bytes in the extensions folder by class.', ['class']);
+    for (const [cls, bytes] of Object.entries(data.reclaimableBytesByClass)) byClass.set({ class: cls }, bytes);
+  }
+  const ai = gauge('csops_ai_processes_total', 'AI assistant processes by the extension (or tool) that owns them. Seed-agent name.', ['extension']);
+  for (const [ext, n] of Object.entries(data.aiProcessesByExtension ?? {})) ai.set({ extension: ext }, n);
+  gauge('csops_oom_events_total', 'OOM events seen (cgroup counters and kernel log) since this extension host started.').set(data.oomEvents);
+  if (data.cgroupCurrentBytes !== undefined) gauge('csops_cgroup_memory_current_bytes', 'Memory used by the container cgroup.').set(data.cgroupCurrentBytes);
+  if (data.cgroupLimitBytes !== undefined) gauge('csops_cgroup_memory_max_bytes', 'Memory limit of the container cgroup.').set(data.cgroupLimitBytes);
+  gauge('csops_event_loop_delay_max_seconds', 'Worst event-loop delay of the extension host seen during a scan.').set(cost.maxLoopDelayMs / 1000);
+  registry.registerMetric(cost.durations);
+  return registry.metrics();
+}
+
+export interface MetricsServerOptions {
+  port: number;
+  collect(): Promise<MetricsData>;
+  cost: ScanCost;
+}
+
+/** An HTTP server on 127.0.0.1 only, serving GET /metrics. start() rejects with a clear message on EADDRINUSE. */
+export class MetricsServer {
+  private server?: http.Server;
+
+  constructor(private readonly o: MetricsServerOptions) {}
+
+  get address(): string | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? `${a.address}:${a.port}` : undefined;
+  }
+
+  start(): Promise<void> {
+    const server = http.createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: use /metrics\n');
+        return;
+      }
+      this.o
+        .collect()
+        .then((data) => renderMetrics(data, this.o.cost))
+        .then(
+          (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+          (e: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(e)}\n`),
+        );
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new Error(e.code === 'EADDRINUSE' ? `port ${this.o.port} on 127.0.0.1 is already in use` : `cannot listen on 127.0.0.1:${this.o.port}: ${e.message}`)),
+      );
+      server.listen(this.o.port, '127.0.0.1', () => {
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    return new Promise((resolve) => (s ? s.close(() => resolve()) : resolve()));
+  }
+}
