@@ -469,6 +469,8 @@ export interface ArgvView {
   packages: string[];
   /** Images run through a container runtime (normalised: no tag or digest). */
   images: string[];
+  /** Extension install folders holding argv[0], the executable or the script (computed once per process). */
+  extensions: { id: string; folder: string }[];
 }
 
 const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
@@ -668,7 +670,12 @@ export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
   }
   const interpreter = interpreterOf(exeNames[0] ?? '');
   const { script, module } = interpreter ? scriptOf(interpreter, tokens.slice(1)) : {};
-  return { tokens, exeNames, exePaths, interpreter, script, module, packages: packagesOf(tokens), images: imagesOf(tokens) };
+  const extensions: { id: string; folder: string }[] = [];
+  for (const p of [...exePaths, ...(script !== undefined ? [script] : [])]) {
+    const ext = extensionFolderOf(p);
+    if (ext) extensions.push(ext);
+  }
+  return { tokens, exeNames, exePaths, interpreter, script, module, packages: packagesOf(tokens), images: imagesOf(tokens), extensions };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -746,8 +753,7 @@ function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
     hits.push({ name: x, evidence: `executable name '${x}'` });
   }
   if (m.extension) {
-    const where = [...v.exePaths, ...(v.script !== undefined ? [v.script] : [])];
-    const ext = where.map(extensionFolderOf).find((e) => e !== undefined && m.extension!.has(e.id));
+    const ext = v.extensions.find((e) => m.extension!.has(e.id));
     if (!ext) return undefined;
     hits.push({ name: ext.id, evidence: `runs from the extension folder ${ext.folder}` });
   }
