@@ -17,6 +17,9 @@ export const Commands = {
   restartExtensionHost: 'csops.restartExtensionHost',
   checkKernelLog: 'csops.memory.checkKernelLog',
   exportDiagnostics: 'csops.exportDiagnostics',
+  refreshAi: 'csops.ai.refresh',
+  stopAi: 'csops.ai.stop',
+  stopLeakedAi: 'csops.ai.stopLeakedAndDuplicates',
 } as const;
 
 export const Views = {
@@ -24,4 +27,5 @@ export const Views = {
   terminals: 'csops.terminals',
   extensions: 'csops.extensions',
   memory: 'csops.memory',
+  ai: 'csops.ai',
 } as const;

@@ -3,13 +3,20 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { AuditLog } from './actions/auditLog';
 import { CleanDeps, cleanUp, cleanUpAll, emptyQuarantine, undoLastCleanUp } from './actions/cleanExtensions';
+import { AiDeps, stopAi, stopLeakedAndDuplicates } from './actions/stopAi';
+import { buildAiModel } from './probes/ai/model';
+import { buildPatternTable } from './probes/ai/patterns';
+import { readListeningPorts } from './probes/ai/ports';
+import { procFdReader } from './probes/ai/sessions';
+import { classifyTopology } from './probes/topology';
+import { AiView } from './views/aiTree';
 import { CleanContext } from './actions/cleanExtensions/plan';
 import { purgeOlderThan } from './actions/cleanExtensions/quarantine';
 import { killDetachedOlderThan, killTerminals } from './actions/killTerminals';
 import { restartExtensionHost } from './actions/restartExtensionHost';
 import { PlanBook } from './actions/safety';
 import { Commands, Views } from './commands';
-import { readProcess, scanProcesses } from './probes/scanner';
+import { Snapshot, readCwd, readProcess, scanProcesses } from './probes/scanner';
 import { SelfSampler } from './probes/selfMemory';
 import { SnapshotService } from './probes/snapshotService';
 import { exportDiagnostics } from './diagnostics/export';
@@ -19,6 +26,7 @@ import { ScanCost } from './metrics/metrics';
 import { isReclaimable } from './probes/extensionsDir';
 import { measuredScan } from './probes/scanCost';
 import { readKernelOomEvents } from './probes/kernelLog';
+import { formatBytes } from './probes/format';
 import { onDidChangeSettings, readSettings } from './settings';
 import { ExtensionsView, realpathOf } from './views/extensionsTree';
 import { MemoryStatusBar } from './views/memoryStatusBar';
@@ -43,6 +51,7 @@ export function activate(context: vscode.ExtensionContext) {
   presence = new WindowPresence(path.join(context.globalStorageUri.fsPath, 'windows'), settings.procRoot, log);
   const windows = presence;
   const terminals = new TerminalsView(service, windows, settings, log);
+  let aiView: AiView | undefined; // created below; the status bar reads it lazily
   const self = readProcess(process.pid, settings.procRoot);
   const memory = new MemoryMonitor({
     procRoot: settings.procRoot,
@@ -57,6 +66,7 @@ export function activate(context: vscode.ExtensionContext) {
   const statusBar = new MemoryStatusBar(settings, new SelfSampler(settings.procRoot), () => service.latest, () => ({
     slopeMbPerMin: memory.trend().slopeMbPerMin,
     recentOom: memory.recentOom(3_600_000)?.text,
+    ai: aiView?.model ? `${aiView.model.totals.trees} AI process tree(s), ${formatBytes(aiView.model.totals.rssBytes)}` : undefined,
   }));
   const memoryView = new MemoryViewProvider({
     extensionUri: context.extensionUri,
@@ -96,7 +106,26 @@ export function activate(context: vscode.ExtensionContext) {
     };
   };
   const extensions = new ExtensionsView(extensionsDir, cleanContext, log);
-  const deps: CleanDeps = {
+  let patterns = buildPatternTable(settings.aiExtraPatterns);
+  const reportPatternProblems = (): void => {
+    for (const p of patterns.problems) log.warn(`csops.ai.extraPatterns: ${JSON.stringify(p)}`);
+  };
+  reportPatternProblems();
+  const aiModelOf = (snapshot: Snapshot) =>
+    buildAiModel({
+      snapshot,
+      topology: classifyTopology(snapshot, process.pid),
+      nowMs: Date.now(),
+      readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+      readFds: procFdReader(snapshot.procRoot),
+      readPorts: (pids) => readListeningPorts(pids, { procRoot: snapshot.procRoot }),
+      patterns: patterns.table,
+    });
+  const ai = (aiView = new AiView(async () => {
+    const snapshot = await service.request();
+    return snapshot.unavailable ? undefined : aiModelOf(snapshot);
+  }, settings, log));
+  const deps: CleanDeps & AiDeps = {
     log,
     audit,
     plans: new PlanBook(),
@@ -106,7 +135,9 @@ export function activate(context: vscode.ExtensionContext) {
     refreshViews: async () => {
       if (terminals.treeView.visible) await terminals.refresh();
       if (extensions.treeView.visible) await extensions.refresh();
+      if (ai.treeView.visible) await ai.refresh();
     },
+    aiModel: () => ai.refresh(),
     signals: {
       reread: (pid) => readProcess(pid, settings.procRoot),
       signal: (pid, sig) => process.kill(pid, sig),
@@ -144,6 +175,7 @@ export function activate(context: vscode.ExtensionContext) {
         detachedTerminals: model?.detachedCount,
         shells: model?.shellCount,
         reclaimableBytesByClass: ext && !ext.report.error ? reclaimable : undefined,
+        aiProcessesByExtension: snapshot.unavailable ? undefined : aiByOwner(aiModelOf(snapshot)),
         oomEvents: memory.oomMarkers.length,
         cgroupCurrentBytes: sample.cgroupCurrent,
         cgroupLimitBytes: sample.cgroupLimit,
@@ -159,6 +191,7 @@ export function activate(context: vscode.ExtensionContext) {
     windows,
     terminals,
     extensions,
+    ai,
     statusBar,
     memoryView,
     metrics,
@@ -167,6 +200,9 @@ export function activate(context: vscode.ExtensionContext) {
     onDidChangeSettings((s) => {
       settings = s;
       terminals.setSettings(s);
+      ai.setSettings(s);
+      patterns = buildPatternTable(s.aiExtraPatterns);
+      reportPatternProblems();
       statusBar.setSettings(s);
       startSampling();
       void metrics.apply(s);
@@ -185,6 +221,9 @@ export function activate(context: vscode.ExtensionContext) {
     command(Commands.undoCleanUp, () => undoLastCleanUp(deps)),
     command(Commands.emptyQuarantine, () => emptyQuarantine(deps)),
     command(Commands.openMemoryChart, () => memoryView.openPanel()),
+    command(Commands.refreshAi, () => ai.refresh()),
+    command(Commands.stopAi, (item?: unknown, selected?: unknown) => stopAi(deps, item, selected)),
+    command(Commands.stopLeakedAi, () => stopLeakedAndDuplicates(deps)),
     command(Commands.exportDiagnostics, () =>
       exportDiagnostics({
         extensionVersion: String(context.extension.packageJSON.version),
@@ -217,6 +256,16 @@ export function activate(context: vscode.ExtensionContext) {
     refreshExtensions: () => extensions.refresh(),
     memory: () => memory,
   };
+}
+
+/** AI processes per owner for the metrics: the extension that runs them, else the tool. */
+function aiByOwner(model: ReturnType<typeof buildAiModel>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of model.rows) {
+    const key = r.tree.owner.kind === 'extension' ? r.tree.owner.extensionId : r.tree.tool;
+    out[key] = (out[key] ?? 0) + r.tree.memberPids.length;
+  }
+  return out;
 }
 
 async function revealTerminal(item?: ShellItem): Promise<void> {

@@ -19,6 +19,9 @@ export interface Settings {
   metricsEnabled: boolean;
   metricsPort: number;
   metricsMinScanSeconds: number;
+  aiStopGraceSeconds: number;
+  /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
+  aiExtraPatterns: unknown;
 }
 
 export const DEFAULTS: Settings = {
@@ -36,6 +39,8 @@ export const DEFAULTS: Settings = {
   metricsEnabled: false,
   metricsPort: 9464,
   metricsMinScanSeconds: 10,
+  aiStopGraceSeconds: 5,
+  aiExtraPatterns: [],
 };
 
 function num(c: vscode.WorkspaceConfiguration, key: string, dflt: number, min: number): number {
@@ -61,6 +66,8 @@ export function readSettings(): Settings {
     metricsEnabled: c.get<unknown>('metrics.enabled') === true,
     metricsPort: Math.min(65535, Math.floor(num(c, 'metrics.port', DEFAULTS.metricsPort, 1))),
     metricsMinScanSeconds: num(c, 'metrics.minScanSeconds', DEFAULTS.metricsMinScanSeconds, 1),
+    aiStopGraceSeconds: num(c, 'ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
+    aiExtraPatterns: c.get<unknown>('ai.extraPatterns') ?? [],
   };
 }
 

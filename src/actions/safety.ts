@@ -200,6 +200,11 @@ export async function signalTargets<T extends ProcessIdentity>(
   return targets.map((target) => ({ target, outcome: results.get(target)! }));
 }
 
+/** "Terminals" → "terminals", "AI Processes" → "AI processes" (acronyms stay). */
+function lowerNoun(noun: string): string {
+  return noun.replace(/\w+/g, (w) => (w.length > 1 && w === w.toUpperCase() ? w : w.toLowerCase()));
+}
+
 /** ESRCH: it exited between the re-check and the signal — the goal is met. */
 function isGone(e: unknown): boolean {
   return (e as { code?: unknown } | null)?.code === 'ESRCH';
@@ -283,7 +288,7 @@ export function resultMessage<T>(pastVerb: string, noun: [string, string], resul
   const freed = done.reduce((sum, r) => sum + k.bytes(r.target), 0);
   const skipped = results.filter((r) => r.outcome.kind === 'skipped');
   const failed = results.filter((r) => r.outcome.kind === 'failed');
-  let text = `${pastVerb} ${done.length} ${(done.length === 1 ? noun[0] : noun[1]).toLowerCase()}`;
+  let text = `${pastVerb} ${done.length} ${lowerNoun(done.length === 1 ? noun[0] : noun[1])}`;
   if (done.length > 0) text += `, freed ${formatBytes(freed)}`;
   const reasons = (rs: TargetResult<T>[]): string =>
     [...new Set(rs.map((r) => (r.outcome.kind === 'skipped' ? r.outcome.because : r.outcome.kind === 'failed' ? r.outcome.error : '')))].join(', ');

@@ -19,7 +19,7 @@ export class MemoryStatusBar implements vscode.Disposable {
     private readonly sampler: SelfSampler,
     private readonly latestSnapshot: () => Snapshot | undefined,
     /** Trend and OOM awareness from the memory monitor. */
-    private readonly memory: () => { slopeMbPerMin?: number; recentOom?: string } = () => ({}),
+    private readonly memory: () => { slopeMbPerMin?: number; recentOom?: string; ai?: string } = () => ({}),
   ) {
     this.item = vscode.window.createStatusBarItem('csops.memory', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'code-server Ops: Extension Host Memory';
@@ -82,6 +82,8 @@ export class MemoryStatusBar implements vscode.Disposable {
     const { slopeMbPerMin, recentOom } = this.memory();
     if (slopeMbPerMin !== undefined) md.appendMarkdown(`Trend (10 min): ${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min\n\n`);
     if (recentOom) md.appendMarkdown(`**OOM in the last hour:** ${recentOom}\n\n`);
+    const { ai } = this.memory();
+    if (ai) md.appendMarkdown(`AI: ${ai}\n\n`);
     const snap = this.latestSnapshot();
     if (snap && !snap.unavailable) {
       const hosts = classifyTopology(snap, process.pid).extensionHosts;

@@ -35,15 +35,23 @@ export async function openWorkbench(browser: Browser, url: string, folder: strin
 
 /** Runs a command through the palette by its full title ("Category: Title"). */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.locator('.part.editor').click({ position: { x: 50, y: 50 } }).catch(() => undefined);
-  await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.press('Enter');
+  // The palette can be closed by a focus change right after it opened (a terminal or view taking focus): retry.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('Escape');
+      await page.locator('.part.editor').click({ position: { x: 50, y: 50 } }).catch(() => undefined);
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await page.keyboard.press('Enter');
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 }
 

@@ -1,0 +1,95 @@
+// The AI Processes model: classified trees (./classify) plus each tree's session id and listening ports, and the
+// session rule for duplicates: the same tool resuming the same session more than once. Pure apart from the
+// injected readers.
+import { LinkResult, Snapshot } from '../scanner';
+import { Topology } from '../topology';
+import { AiTree, classifyAiProcesses } from './classify';
+import { PatternTable } from './patterns';
+import { ListeningPort, PortsResult } from './ports';
+import { FdReader, SessionId, findSession } from './sessions';
+
+export interface AiRow {
+  tree: AiTree;
+  session: SessionId;
+  /** Listening ports of the tree's members. */
+  ports: ListeningPort[];
+}
+
+/** "Claude Code", "MCP @modelcontextprotocol/server-filesystem". */
+export function aiName(row: AiRow): string {
+  const t = row.tree;
+  if (t.kind !== 'mcp') return t.label ? `${t.tool} (${t.label})` : t.tool;
+  const pkg = t.root.argv.map((a) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(a)?.[1]).find(Boolean);
+  return `MCP ${pkg ?? t.name}`;
+}
+
+export interface AiViewModel {
+  rows: AiRow[];
+  /** Root pid → row. */
+  byRoot: Map<number, AiRow>;
+  totals: { trees: number; processes: number; leaked: number; duplicate: number; rssBytes: number };
+  problems: string[];
+  snapshot: Snapshot;
+}
+
+export interface AiModelInput {
+  snapshot: Snapshot;
+  topology: Topology;
+  nowMs: number;
+  readCwd(pid: number): LinkResult;
+  readFds: FdReader;
+  readPorts(pids: number[]): PortsResult;
+  patterns?: PatternTable;
+}
+
+/**
+ * Same tool, same known session id, more than one live tree: all but the newest are duplicates (a session resumed
+ * twice writes the same transcript from two processes). Trees already marked stay marked.
+ */
+export function markSessionDuplicates(rows: readonly AiRow[]): void {
+  const groups = new Map<string, AiRow[]>();
+  for (const r of rows) {
+    if (r.session.id === 'unknown' || r.tree.kind === 'mcp' || r.tree.state === 'duplicate') continue;
+    const key = `${r.tree.tool}\0${r.session.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const list of groups.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => b.tree.startedAtMs - a.tree.startedAtMs || b.tree.root.starttime - a.tree.root.starttime || b.tree.root.pid - a.tree.root.pid);
+    const newest = list[0].tree;
+    for (const r of list.slice(1)) {
+      r.tree.state = 'duplicate';
+      r.tree.duplicateOf = newest.root.pid;
+      r.tree.reason = `session ${r.session.id} is also resumed by ${newest.tool} pid ${newest.root.pid} (started later)`;
+    }
+  }
+}
+
+export function buildAiModel(input: AiModelInput): AiViewModel {
+  const { trees } = classifyAiProcesses(input);
+  const members = trees.flatMap((t) => t.memberPids);
+  const ports = input.readPorts(members);
+  const rows: AiRow[] = trees.map((tree) => ({
+    tree,
+    session: findSession(
+      tree.memberPids.map((pid) => ({ pid, argv: input.snapshot.processes.get(pid)?.argv ?? [] })),
+      input.readFds,
+    ),
+    ports: tree.memberPids.flatMap((pid) => ports.byPid.get(pid) ?? []),
+  }));
+  markSessionDuplicates(rows);
+  const top = rows.filter((r) => r.tree.parentRootPid === undefined);
+  return {
+    rows,
+    byRoot: new Map(rows.map((r) => [r.tree.root.pid, r])),
+    totals: {
+      trees: top.length,
+      processes: members.length,
+      leaked: rows.filter((r) => r.tree.state === 'leaked').length,
+      duplicate: rows.filter((r) => r.tree.state === 'duplicate').length,
+      rssBytes: top.reduce((s, r) => s + r.tree.totalRssBytes, 0),
+    },
+    problems: ports.problems.map((p) => `${p.file ?? (p.pid !== undefined ? `pid ${p.pid}` : 'ports')}: ${p.reason}`),
+    snapshot: input.snapshot,
+  };
+}
