@@ -156,7 +156,7 @@ export function activate(context: vscode.ExtensionContext) {
   const metrics = new MetricsController(
     async () => {
       const fresh = service.latest && Date.now() - service.latest.takenAtMs < settings.metricsMinScanSeconds * 1000;
-      const snapshot = fresh ? service.latest! : await service.request();
+      const snapshot = fresh ? service.latest : await service.request();
       const model = snapshot.unavailable ? undefined : await terminals.modelOf(snapshot);
       const sample = memory.history.latest() ?? memory.sample();
       const heap = process.memoryUsage();
@@ -226,7 +226,7 @@ export function activate(context: vscode.ExtensionContext) {
     command(Commands.stopLeakedAi, () => stopLeakedAndDuplicates(deps)),
     command(Commands.exportDiagnostics, () =>
       exportDiagnostics({
-        extensionVersion: String(context.extension.packageJSON.version),
+        extensionVersion: String((context.extension.packageJSON as { version?: unknown }).version),
         settings,
         terminals: async () => {
           const snap = await service.request();

@@ -8,7 +8,7 @@ import { AuditLog } from './auditLog';
 
 export async function restartExtensionHost(monitor: MemoryMonitor, audit: AuditLog): Promise<void> {
   const sample = monitor.history.latest() ?? monitor.sample();
-  const active = vscode.extensions.all.filter((e) => e.isActive && !e.packageJSON?.isBuiltin).length;
+  const active = vscode.extensions.all.filter((e) => e.isActive && !(e.packageJSON as { isBuiltin?: boolean } | undefined)?.isBuiltin).length;
   const all = await vscode.commands.getCommands(true);
   const command = all.includes('workbench.action.restartExtensionHost') ? 'workbench.action.restartExtensionHost' : 'workbench.action.reloadWindow';
   const how =

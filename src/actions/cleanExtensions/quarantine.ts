@@ -108,7 +108,7 @@ export class Batch {
 export async function listBatches(extensionsDir: string): Promise<{ batches: Batch[]; problems: string[] }> {
   const root = quarantineRoot(extensionsDir);
   const out = { batches: [] as Batch[], problems: [] as string[] };
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await fs.promises.readdir(root);
   } catch (e) {

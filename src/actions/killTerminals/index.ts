@@ -63,7 +63,7 @@ export async function killDetachedOlderThan(deps: ActionDeps): Promise<void> {
   const hoursList = [...new Set([dflt, ...AGE_CHOICES])].sort((a, b) => a - b);
   const choice = await vscode.window.showQuickPick(
     [
-      ...hoursList.map((h) => ({ label: `${h} h`, description: h === dflt ? 'default (csops.terminals.detachedGraceHours)' : undefined, hours: h as number | undefined })),
+      ...hoursList.map((h) => ({ label: `${h} h`, description: h === dflt ? 'default (csops.terminals.detachedGraceHours)' : undefined, hours: h })),
       { label: 'Custom…', description: 'any number of hours, e.g. 0.5', hours: undefined },
     ],
     { title: 'Kill Detached Terminals Older Than…', placeHolder: 'Minimum age of the detached shells to kill (a preview follows)' },
