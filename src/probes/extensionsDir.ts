@@ -40,11 +40,14 @@ export function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.-]/);
   const pb = b.split(/[.-]/);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? '';
-    const y = pb[i] ?? '';
-    const nx = /^\d+$/.test(x) ? Number(x) : NaN;
-    const ny = /^\d+$/.test(y) ? Number(y) : NaN;
-    const c = !Number.isNaN(nx) && !Number.isNaN(ny) ? nx - ny : x.localeCompare(y);
+    if (i >= pa.length) return -1; // a longer version with the same prefix ranks higher
+    if (i >= pb.length) return 1;
+    const x = pa[i];
+    const y = pb[i];
+    const xNum = /^\d+$/.test(x);
+    const yNum = /^\d+$/.test(y);
+    // Numeric parts compare as numbers and sort before non-numeric ones, so the order is total and transitive.
+    const c = xNum && yNum ? Number(x) - Number(y) : xNum !== yNum ? (xNum ? -1 : 1) : x < y ? -1 : x > y ? 1 : 0;
     if (c !== 0) return c;
   }
   return 0;

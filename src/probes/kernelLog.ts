@@ -256,8 +256,13 @@ export function parseJournalJson(text: string): JournalParse {
     if (!fields) continue;
     const event: KernelOomEvent = { ...fields, source: 'journal', message: message.slice(0, 500) };
     if (realtime !== undefined) {
-      event.atMs = Math.floor(Number(realtime) / 1000);
-      event.time = new Date(event.atMs).toISOString();
+      const atMs = Math.floor(Number(realtime) / 1000);
+      const date = new Date(atMs);
+      // Beyond what a Date can hold (a corrupt or forged timestamp): the event simply has no time.
+      if (Number.isFinite(date.getTime())) {
+        event.atMs = atMs;
+        event.time = date.toISOString();
+      }
     }
     if (monotonic !== undefined) event.bootSeconds = Number(monotonic) / 1e6;
     out.events.push(event);

@@ -46,6 +46,11 @@ export function lifecycleFileName(windowKey: string): string {
   return `lifecycle-${safe}.json`;
 }
 
+/** The key as stored in the file: long keys (deep percent-encoded paths) are cut and tagged with their hash. */
+function storedKey(windowKey: string): string {
+  return windowKey.length > 4096 ? `${windowKey.slice(0, 4000)}#${lifecycleFileName(windowKey)}` : windowKey;
+}
+
 export interface LifecycleLoad {
   records: LifecycleRecord[];
   /** Why the file could not be used (records are then empty). Undefined when it was fine or did not exist. */
@@ -75,7 +80,7 @@ export async function readLifecycle(dir: string, windowKey: string): Promise<Lif
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`);
     return { records: [], problem: `${file}: ${issues.join('; ')}` };
   }
-  if (parsed.data.windowKey !== windowKey) return { records: [], problem: `${file}: belongs to another window key` };
+  if (parsed.data.windowKey !== storedKey(windowKey)) return { records: [], problem: `${file}: belongs to another window key` };
   return { records: parsed.data.records };
 }
 
@@ -83,7 +88,7 @@ export async function readLifecycle(dir: string, windowKey: string): Promise<Lif
 export async function writeLifecycle(dir: string, windowKey: string, records: readonly LifecycleRecord[]): Promise<{ ok: true } | { ok: false; error: string }> {
   const file = path.join(dir, lifecycleFileName(windowKey));
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  const content: LifecycleFile = { version: 1, windowKey, records: records.slice(-MAX_LIFECYCLE_RECORDS) };
+  const content: LifecycleFile = { version: 1, windowKey: storedKey(windowKey), records: records.slice(-MAX_LIFECYCLE_RECORDS) };
   try {
     await fs.promises.mkdir(dir, { recursive: true });
     await fs.promises.writeFile(tmp, JSON.stringify(content));

@@ -233,7 +233,8 @@ export function leakSlope(samples: readonly MemorySample[], windowMs = 10 * 60_0
     sxx += (t - meanT) * (t - meanT);
   }
   if (sxx === 0) return undefined;
-  return ((sxy / sxx) * 60_000) / MIB; // bytes/ms → MiB/min
+  const slope = ((sxy / sxx) * 60_000) / MIB; // bytes/ms → MiB/min
+  return Number.isFinite(slope) ? slope : undefined; // absurd (corrupt) values overflow the sums
 }
 
 /**

@@ -66,8 +66,8 @@ export function planKillTerminals(model: TerminalsModel, selection: readonly Pro
       skipped.push({ pid: sel.pid, name, because: protectedBecause });
     } else if (!row) {
       skipped.push({ pid: sel.pid, name, because: 'no longer a shell of a pty host' });
-    } else if (row.shell.starttime !== sel.starttime) {
-      skipped.push({ pid: sel.pid, name, because: 'pid reused by another process' });
+    } else if (sameIdentity(row.shell, sel)) {
+      skipped.push({ pid: sel.pid, name, because: sameIdentity(row.shell, sel)! });
     } else if (refusal(row)) {
       skipped.push({ pid: sel.pid, name, because: refusal(row)! });
     } else {

@@ -9,7 +9,7 @@ import {
   markCleanEnd, markRestartRequested, markSeen, readLifecycle, recordStart, unclassified, writeLifecycle,
 } from '../../../src/probes/lifecycle';
 import { HistoryOptions, MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../../src/probes/memoryHistory';
-import { fastTempDir, nastyString, noThrow, prop, propSrcBug } from './harness';
+import { fastTempDir, nastyString, noThrow, prop } from './harness';
 
 const MIN = 60_000;
 /** Epoch ms from 2000 to 2100, or small numbers (a clock near 0). */
@@ -210,9 +210,8 @@ describe('properties: leakSlope and timeToLimit', () => {
   // Infinity) or ±Infinity. Minimal counterexample (fast-check): three samples 60 s apart with extHostRss 1e308
   // → NaN. A persisted history file is the only way such values get in (real RSS is < 2^53). Expected: undefined (or a
   // finite slope), as timeToLimit already guards against non-finite input.
-  propSrcBug(
+  prop(
     'leakSlope of any samples the schema accepts is finite or undefined',
-    'minor: leakSlope returns NaN / ±Infinity when sample values are near Number.MAX_VALUE',
     2000,
     () =>
       fc.property(fc.array(sample().map((s) => s), { maxLength: 10 }), fc.array(fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), { maxLength: 10 }), (samples, values) => {
@@ -370,9 +369,8 @@ describe('properties: lifecycle records', () => {
     // percent-encoded non-ASCII names (each UTF-8 byte becomes "%XX"). Such a window never gets its lifecycle history
     // back, so ends are never classified. Minimal counterexample (fast-check): windowKey "x".repeat(4097), records [].
     // Expected: what writeLifecycle writes, readLifecycle reads (e.g. store a hash of long keys, or no bound on write+read).
-    propSrcBug(
-      'written records read back for window keys over 4096 characters',
-      'minor: writeLifecycle accepts window keys over 4096 characters that readLifecycle then refuses (windowKey: too_big)',
+    prop(
+    'written records read back for window keys over 4096 characters',
       50,
       () =>
         fc.asyncProperty(fc.nat({ max: 2000 }).map((n) => 'x'.repeat(4097 + n)), fc.array(record, { maxLength: 3 }), async (key, records) => {

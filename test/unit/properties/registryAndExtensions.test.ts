@@ -8,7 +8,7 @@ import {
   ExtensionsJsonEntry, compareVersions, entryFolderName, parseExtensionsJson, parseFolderName, parseObsolete,
 } from '../../../src/probes/extensionsDir';
 import { WindowEntry, WindowEntryRecord, entryFileName, readEntries, writeEntry } from '../../../src/probes/windowRegistry';
-import { assertTyped, fastTempDir, nastyString, noThrow, prop, propSrcBug } from './harness';
+import { assertTyped, fastTempDir, nastyString, noThrow, prop } from './harness';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const text = (maxLength: number): fc.Arbitrary<string> => fc.oneof(fc.string({ maxLength }), nastyString(maxLength));
@@ -407,9 +407,8 @@ describe('properties: parseFolderName and compareVersions', () => {
   // keeps per id depends on the order of extensions.json when versions mix numeric and alphanumeric parts; it only
   // decides olderVersion vs unreferenced (both reclaimable), so no safety impact. Expected: a total order (e.g. numeric
   // parts before alphanumeric ones, as semver orders pre-release identifiers).
-  propSrcBug(
+  prop(
     'compareVersions is transitive',
-    'minor: compareVersions is not transitive when numeric and alphanumeric parts mix (2 < 10 < 1a < 2)',
     2000,
     () =>
       fc.property(anyVersion, anyVersion, anyVersion, (a, b, c) => {
