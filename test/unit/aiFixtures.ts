@@ -1,11 +1,14 @@
 // Shared helpers of the AI-process tests: the `ai` fake /proc tree (test/fixtures/make-proc-fixtures.js), its named
-// pids and session ids, and the AI model of a snapshot.
+// pids and session ids, the AI model of a snapshot and its view model (with sessions and ports).
 import * as path from 'path';
 import { AiModel, AiTree, classifyAiProcesses } from '../../src/probes/ai/classify';
+import { AiModelInput, AiRow, AiViewModel, buildAiModel } from '../../src/probes/ai/model';
 import { PatternTable } from '../../src/probes/ai/patterns';
-import { ScanOptions, Snapshot, readCwd, scanProcesses } from '../../src/probes/scanner';
+import { readListeningPorts } from '../../src/probes/ai/ports';
+import { procFdReader } from '../../src/probes/ai/sessions';
+import { ProcessRecord, ScanOptions, Snapshot, readCwd, scanProcesses } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
-import { BTIME, FIXTURES } from './procFixtures';
+import { BTIME, FIXTURES, proc, record } from './procFixtures';
 
 export const AI_ROOT = path.join(FIXTURES, 'ai');
 
@@ -80,6 +83,44 @@ export function aiModelOf(snapshot: Snapshot, options: { selfPid?: number; nowMs
     patterns: options.patterns,
     readExe: options.readExe,
   });
+}
+
+/**
+ * The AI Processes view model of a snapshot as the extension builds it: cwd, fd links and the net/tcp tables read from
+ * the snapshot's proc root (the fixture's little-endian socket tables), unless other readers are given.
+ */
+export function aiViewOf(snapshot: Snapshot, options: { selfPid?: number } & Partial<Pick<AiModelInput, 'nowMs' | 'readFds' | 'readPorts'>> = {}): AiViewModel {
+  return buildAiModel({
+    snapshot,
+    topology: classifyTopology(snapshot, options.selfPid ?? AI.extHost),
+    nowMs: options.nowMs ?? AI_NOW,
+    readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+    readFds: options.readFds ?? procFdReader(snapshot.procRoot),
+    readPorts: options.readPorts ?? ((pids) => readListeningPorts(pids, { procRoot: snapshot.procRoot, order: 'LE' })),
+  });
+}
+
+/**
+ * A process to add to an ai fixture snapshot (with editSnapshot): started ageSec before the fixture was taken, owned by
+ * the fixture's user, no cwd or fd links (its pid has no folder in the fixture).
+ */
+export function aiProcess(snapshot: Snapshot, pid: number, ppid: number, argv: string[], ageSec: number, fields: Partial<ProcessRecord> = {}): ProcessRecord {
+  const startedAtMs = AI_NOW - ageSec * 1000;
+  return record(pid, ppid, {
+    comm: path.basename(argv[0] ?? '').slice(0, 15),
+    argv,
+    uid: proc(snapshot, AI.claudeNew).uid,
+    starttime: ((startedAtMs - snapshot.bootTimeMs) / 1000) * snapshot.clockTicks,
+    startedAtMs,
+    ...fields,
+  });
+}
+
+/** The row of the tree rooted at pid, failing the test if there is none. */
+export function rowAt(model: AiViewModel, pid: number): AiRow {
+  const r = model.byRoot.get(pid);
+  if (!r) throw new Error(`no AI row rooted at ${pid} (roots: ${[...model.byRoot.keys()].join(', ')})`);
+  return r;
 }
 
 /** The tree rooted at pid, failing the test if there is none. */
