@@ -320,7 +320,7 @@ describe('aiName', () => {
   // src/probes/ai/model.ts, aiName: the package regex /node_modules\/((?:@[^/]+\/)?[^/]+)\// also matches npm's bin
   // folder, so `node …/node_modules/.bin/chrome-devtools-mcp` (the fixture's devtoolsMcpLeaked, and how npx runs a
   // package's bin) is named "MCP .bin" instead of "MCP chrome-devtools-mcp".
-  it.skip('does not take npm\'s .bin folder for a package [src bug: aiName names node …/node_modules/.bin/<bin> "MCP .bin"]', () => {
+  it('does not take npm\'s .bin folder for a package [src bug: aiName names node …/node_modules/.bin/<bin> "MCP .bin"]', () => {
     assert.strictEqual(nameAt(model, AI.devtoolsMcpLeaked), 'MCP chrome-devtools-mcp');
   });
 });

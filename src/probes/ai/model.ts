@@ -19,7 +19,8 @@ export interface AiRow {
 export function aiName(row: AiRow): string {
   const t = row.tree;
   if (t.kind !== 'mcp') return t.label ? `${t.tool} (${t.label})` : t.tool;
-  const pkg = t.root.argv.map((a) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(a)?.[1]).find(Boolean);
+  // node_modules/<pkg>/… or node_modules/@scope/pkg/… — but not npm's node_modules/.bin/<command> shims.
+  const pkg = t.root.argv.map((a) => /node_modules\/((?:@[^/]+\/)?(?!\.bin\/)[^/]+)\//.exec(a)?.[1]).find(Boolean);
   return `MCP ${pkg ?? t.name}`;
 }
 
@@ -55,12 +56,16 @@ export function markSessionDuplicates(rows: readonly AiRow[]): void {
   }
   for (const list of groups.values()) {
     if (list.length < 2) continue;
-    list.sort((a, b) => b.tree.startedAtMs - a.tree.startedAtMs || b.tree.root.starttime - a.tree.root.starttime || b.tree.root.pid - a.tree.root.pid);
+    // Keep the newest copy that a live launcher still runs (a leaked copy never outranks the session in use).
+    const live = (r: AiRow): number => (r.tree.state === 'active' ? 1 : 0);
+    list.sort(
+      (a, b) => live(b) - live(a) || b.tree.startedAtMs - a.tree.startedAtMs || b.tree.root.starttime - a.tree.root.starttime || b.tree.root.pid - a.tree.root.pid,
+    );
     const newest = list[0].tree;
     for (const r of list.slice(1)) {
       r.tree.state = 'duplicate';
       r.tree.duplicateOf = newest.root.pid;
-      r.tree.reason = `session ${r.session.id} is also resumed by ${newest.tool} pid ${newest.root.pid} (started later)`;
+      r.tree.reason = `session ${r.session.id} is also resumed by ${newest.tool} pid ${newest.root.pid}${newest.startedAtMs >= r.tree.startedAtMs ? ' (started later)' : ' (kept: its terminal or window is alive)'}`;
     }
   }
 }
