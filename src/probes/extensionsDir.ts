@@ -256,3 +256,12 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now()): Promis
 export function isReclaimable(report: ExtensionsDirReport, f: ExtensionFolder): boolean {
   return !report.error && RECLAIMABLE.has(f.cls);
 }
+
+/** Real path (symlinks resolved), or undefined when it cannot be resolved. */
+export function realpathOf(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}

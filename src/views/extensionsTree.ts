@@ -1,6 +1,5 @@
 // The Extensions tree: what is in the extensions folder and what can be reclaimed. Reads the folder when visible
 // (and after changes), sizes folders in the background (cancellable, cached by mtime + inode).
-import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { CLASS_TEXT, CleanContext } from '../actions/cleanExtensions/plan';
 import { Views } from '../commands';
@@ -228,14 +227,5 @@ export class ExtensionsView implements vscode.Disposable {
   dispose(): void {
     this.sizingToken++;
     for (const d of this.disposables) d.dispose();
-  }
-}
-
-/** Real path, or undefined. */
-export function realpathOf(p: string): string | undefined {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return undefined;
   }
 }

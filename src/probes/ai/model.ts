@@ -1,12 +1,12 @@
 // The AI Processes model: classified trees (./classify) plus each tree's session id and listening ports, and the
 // session rule for duplicates: the same tool resuming the same session more than once. Pure apart from the
 // injected readers.
-import { LinkResult, Snapshot } from '../scanner';
-import { Topology } from '../topology';
+import { LinkResult, Snapshot, readCwd } from '../scanner';
+import { Topology, classifyTopology } from '../topology';
 import { AiTree, classifyAiProcesses } from './classify';
 import { PatternTable } from './patterns';
-import { ListeningPort, PortsResult } from './ports';
-import { FdReader, SessionId, findSession } from './sessions';
+import { ListeningPort, PortsResult, readListeningPorts } from './ports';
+import { FdReader, SessionId, findSession, procFdReader } from './sessions';
 
 export interface AiRow {
   tree: AiTree;
@@ -97,4 +97,27 @@ export function buildAiModel(input: AiModelInput): AiViewModel {
     problems: ports.problems.map((p) => `${p.file ?? (p.pid !== undefined ? `pid ${p.pid}` : 'ports')}: ${p.reason}`),
     snapshot: input.snapshot,
   };
+}
+
+/** The model of a snapshot with the real readers of its proc root (cwd, fd links, /proc/net/tcp{,6}). */
+export function aiModelOfSnapshot(snapshot: Snapshot, selfPid: number, patterns?: PatternTable): AiViewModel {
+  return buildAiModel({
+    snapshot,
+    topology: classifyTopology(snapshot, selfPid),
+    nowMs: Date.now(),
+    readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+    readFds: procFdReader(snapshot.procRoot),
+    readPorts: (pids) => readListeningPorts(pids, { procRoot: snapshot.procRoot }),
+    patterns,
+  });
+}
+
+/** AI processes per owner (metrics): the extension that runs them, else the tool. */
+export function aiByOwner(model: AiViewModel): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of model.rows) {
+    const key = r.tree.owner.kind === 'extension' ? r.tree.owner.extensionId : r.tree.tool;
+    out[key] = (out[key] ?? 0) + r.tree.memberPids.length;
+  }
+  return out;
 }
