@@ -1,7 +1,6 @@
 // du-like sizing: recursive lstat (never follows symlinks), allocated blocks (st_blocks × 512) like `du -s`,
 // each hard-linked inode counted once. Asynchronous and cancellable, with a cache keyed by folder mtime + inode.
 import * as fs from 'fs';
-import * as path from 'path';
 
 export interface FolderSize {
   /** Allocated bytes, as `du -s -B1` reports. */
@@ -16,7 +15,7 @@ export interface FolderSize {
 export interface SizeOptions {
   /** Stop early (returns what was counted so far with `cancelled`). */
   isCancelled?: () => boolean;
-  /** lstat calls in flight at once. */
+  /** Entries handled between two yields to the event loop (default 256). */
   concurrency?: number;
   /** Shared across folders so a hard link between two folders counts once. */
   seen?: Set<string>;
@@ -25,38 +24,47 @@ export interface SizeOptions {
 export async function folderSize(root: string, options: SizeOptions = {}): Promise<FolderSize & { cancelled: boolean }> {
   const seen = options.seen ?? new Set<string>();
   const out = { bytes: 0, apparentBytes: 0, entries: 0, errors: 0, cancelled: false };
-  const queue: string[] = [root];
-  const concurrency = options.concurrency ?? 32;
-  const visit = async (p: string): Promise<void> => {
-    let st: fs.Stats;
+  // Synchronous lstat/readdir in bounded slices (like the /proc scanner): far cheaper per file than one promise per
+  // call through the thread pool, and the event loop still gets a turn every `slice` entries.
+  const slice = options.concurrency ?? 256;
+  const stack: string[] = [root];
+  let done = 0;
+  while (stack.length > 0) {
+    if (done % slice === 0) {
+      if (options.isCancelled?.()) {
+        out.cancelled = true;
+        break;
+      }
+      if (done > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    done++;
+    const p = stack.pop()!;
+    let st: fs.Stats | undefined;
     try {
-      st = await fs.promises.lstat(p);
+      st = fs.lstatSync(p, { throwIfNoEntry: false });
     } catch {
+      st = undefined;
+    }
+    if (!st) {
       out.errors++;
-      return;
+      continue;
     }
     out.entries++;
     if (st.nlink > 1 && !st.isDirectory()) {
       const key = `${st.dev}:${st.ino}`;
-      if (seen.has(key)) return;
+      if (seen.has(key)) continue;
       seen.add(key);
     }
     out.bytes += st.blocks * 512;
     out.apparentBytes += st.size;
     if (st.isDirectory()) {
       try {
-        for (const name of await fs.promises.readdir(p)) queue.push(path.join(p, name));
+        const prefix = p.endsWith('/') ? p : `${p}/`;
+        for (const name of fs.readdirSync(p)) stack.push(prefix + name);
       } catch {
         out.errors++;
       }
     }
-  };
-  while (queue.length > 0) {
-    if (options.isCancelled?.()) {
-      out.cancelled = true;
-      break;
-    }
-    await Promise.all(queue.splice(0, concurrency).map(visit));
   }
   return out;
 }

@@ -20,8 +20,8 @@ export function memoryLevel(rssBytes: number, warningMb: number, criticalMb: num
 }
 
 /**
- * Samples RSS (VmRSS of /proc/self/status where there is one, the same number `ps` and `top` show;
- * process.memoryUsage.rss() elsewhere) and CPU (process.cpuUsage deltas).
+ * Samples RSS (resident pages × page size — what VmRSS, `ps` and `top` show: via libuv on the real /proc, from
+ * <procRoot>/self/status on another root, process.memoryUsage.rss() without /proc) and CPU (process.cpuUsage deltas).
  */
 export class SelfSampler {
   private lastCpu = process.cpuUsage();
@@ -40,6 +40,9 @@ export class SelfSampler {
   }
 
   private rss(): number {
+    // On the real /proc, libuv reads the same resident-page count from /proc/self/stat without any JS parsing
+    // (the cheapest sample: this runs every few seconds for the whole session).
+    if (this.procRoot === '/proc') return process.memoryUsage.rss();
     try {
       const r = parseStatusKb(this.procFs.readText(`${this.procRoot}/self/status`), 'VmRSS');
       if (r.ok) return r.value;

@@ -331,6 +331,20 @@ const cleanContext = (nowMs: number, loaded: string[] = []): CleanContext => ({
 });
 
 /** Runs fn with fs.promises[name] replaced (the probes look it up at call time), then restores it. */
+/** Patches one synchronous fs function (what folderSize uses) for the duration of fn. */
+async function withPatchedSync<K extends 'lstatSync' | 'readdirSync'>(name: K, replacement: (original: (typeof fs)[K]) => (typeof fs)[K], fn: () => Promise<void>): Promise<void> {
+  // The module object itself (the `import * as` namespace only has getters onto it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const real = require('fs') as Record<K, unknown>;
+  const original = fs[name];
+  real[name] = replacement(original);
+  try {
+    await fn();
+  } finally {
+    real[name] = original;
+  }
+}
+
 async function withPatched<K extends 'lstat' | 'readFile' | 'readdir'>(name: K, replacement: (original: (typeof fs.promises)[K]) => (typeof fs.promises)[K], fn: () => Promise<void>): Promise<void> {
   const original = fs.promises[name];
   (fs.promises as Record<K, unknown>)[name] = replacement(original.bind(fs.promises) as (typeof fs.promises)[K]);
@@ -426,19 +440,19 @@ describe('faults: the extensions folder', () => {
     const target = path.join(dir, 'pub.a-1.0.0');
     const whole = await folderSize(target);
     assert.deepStrictEqual([whole.errors, whole.cancelled], [0, false]);
-    await withPatched('readdir', (readdir) => (async (p: fs.PathLike, ...rest: unknown[]) => {
-      const names = await (readdir as (...a: unknown[]) => Promise<string[]>)(p, ...rest);
+    await withPatchedSync('readdirSync', (readdir) => ((p: fs.PathLike, ...rest: unknown[]) => {
+      const names = (readdir as (...a: unknown[]) => string[])(p, ...rest);
       if (String(p) === target) fs.rmSync(path.join(target, 'out'), { recursive: true }); // listed, then gone
       return names;
-    }) as typeof fs.promises.readdir, async () => {
+    }) as typeof fs.readdirSync, async () => {
       const s = await folderSize(target);
       assert.strictEqual(s.errors, 1); // lstat of out: ENOENT
       assert.ok(s.entries < whole.entries && s.bytes <= whole.bytes && s.entries >= 2);
     });
-    await withPatched('lstat', (lstat) => (async (p: fs.PathLike, ...rest: unknown[]) => {
+    await withPatchedSync('lstatSync', (lstat) => ((p: fs.PathLike, ...rest: unknown[]) => {
       if (String(p).endsWith('package.json')) throw fsError('EACCES', String(p));
-      return (lstat as (...a: unknown[]) => Promise<fs.Stats>)(p, ...rest);
-    }) as typeof fs.promises.lstat, async () => {
+      return (lstat as (...a: unknown[]) => fs.Stats)(p, ...rest);
+    }) as typeof fs.lstatSync, async () => {
       const s = await folderSize(path.join(dir, 'pub.b-1.0.0'));
       assert.strictEqual(s.errors, 1);
     });
