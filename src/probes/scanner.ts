@@ -1,5 +1,6 @@
 // The /proc scanner: one pass over every pid, reading stat and cmdline (and the owner uid) into typed records.
 // Pure Node, never imports `vscode`. The proc root and the file-system surface are parameters so tests use fake trees.
+import { performance } from 'perf_hooks';
 import { NodeProcFs, ProcFs, errCode, utf8 } from './procFs';
 import { parseBootTime, parseCmdline, parseStat, parseStatmResident, parseStatusKb } from './procParsers';
 
@@ -50,6 +51,11 @@ export interface ScanOptions {
   fs?: ProcFs;
   /** Processes read between two yields to the event loop. */
   sliceSize?: number;
+  /**
+   * Also yield once a slice has run this long (checked every 16 processes), so a slow machine or a cold cache never
+   * blocks the extension host for more than a few milliseconds. Default 4 ms; 0 turns the time check off.
+   */
+  sliceBudgetMs?: number;
   pageSize?: number;
   clockTicks?: number;
   /** Injected for tests; defaults to setImmediate. */
@@ -113,6 +119,7 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
   const procRoot = options.procRoot ?? '/proc';
   const procFs = options.fs ?? new NodeProcFs();
   const sliceSize = options.sliceSize ?? 200;
+  const budgetMs = options.sliceBudgetMs ?? 4;
   const clockTicks = options.clockTicks ?? 100;
   const pageSize = options.pageSize ?? (procRoot === '/proc' ? detectPageSize(procRoot, procFs) : 4096);
   const yieldToLoop = options.yieldToLoop ?? defaultYield;
@@ -131,8 +138,14 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
     return snapshot;
   }
 
+  let sliceStart = performance.now();
+  let sliceStartIdx = 0;
   for (let i = 0; i < pids.length; i++) {
-    if (i > 0 && i % sliceSize === 0) await yieldToLoop();
+    if (i > 0 && (i - sliceStartIdx >= sliceSize || (budgetMs > 0 && (i & 15) === 0 && performance.now() - sliceStart >= budgetMs))) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+      sliceStartIdx = i;
+    }
     readOne(procRoot, procFs, pids[i], snapshot);
   }
   for (const p of snapshot.processes.values()) {

@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
+import { performance } from 'perf_hooks';
 import { CleanContext, planCleanUp, revalidateFolders } from '../../src/actions/cleanExtensions/plan';
 import { readCgroupMemory } from '../../src/probes/cgroup';
 import { ExtensionsDirReport, isReclaimable, readExtensionsDir } from '../../src/probes/extensionsDir';
@@ -604,10 +605,30 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
     );
     assert.strictEqual(snap.processes.size, N);
     assert.deepStrictEqual(snap.skipped, []);
-    assert.strictEqual(yields, Math.ceil(N / 200) - 1); // default slice: 200 processes
+    assert.ok(yields >= Math.ceil(N / 200) - 1, `${yields} yields`); // at least once per 200 processes, more when a slice runs over 4 ms
     assert.ok(immediateTicks > 0, 'no setImmediate callback ran during the scan');
     assert.ok(intervalTicks > 0, `no timer tick during a scan of ${snap.durationMs} ms`);
     console.log(`      scan of ${N} fake processes: ${snap.durationMs} ms, ${yields} yields, ${intervalTicks} timer ticks, ${immediateTicks} immediates during it`);
+  });
+
+  it('yields on the time budget even with a huge slice size, when reading is slow', async function () {
+    this.timeout(30_000);
+    let yields = 0;
+    const slow = new NodeProcFs();
+    const readText = slow.readText.bind(slow);
+    slow.readText = (p: string) => {
+      const until = performance.now() + 0.2; // a slow /proc: 0.2 ms per file
+      while (performance.now() < until) {
+        // busy
+      }
+      return readText(p);
+    };
+    const snap = await scanProcesses({ procRoot: root, pageSize: 4096, fs: slow, sliceSize: 1_000_000, yieldToLoop: () => new Promise<void>((r) => setImmediate(() => (yields++, r()))) });
+    assert.strictEqual(snap.processes.size, N);
+    assert.ok(yields >= 10, `only ${yields} yields for a ${snap.durationMs} ms scan`);
+    const none = await scanProcesses({ procRoot: root, pageSize: 4096, sliceSize: 1_000_000, sliceBudgetMs: 0, yieldToLoop: () => new Promise<void>((r) => setImmediate(() => (yields = -1, r()))) });
+    assert.strictEqual(none.processes.size, N);
+    assert.ok(yields >= 10, 'without a budget and with a huge slice, the scan never yields');
   });
 
   it('with the default yield as well (no injected yieldToLoop)', async function () {
