@@ -1,6 +1,7 @@
 // du-like sizing: recursive lstat (never follows symlinks), allocated blocks (st_blocks × 512) like `du -s`,
 // each hard-linked inode counted once. Asynchronous and cancellable, with a cache keyed by folder mtime + inode.
 import * as fs from 'fs';
+import { performance } from 'perf_hooks';
 
 export interface FolderSize {
   /** Allocated bytes, as `du -s -B1` reports. */
@@ -29,14 +30,21 @@ export async function folderSize(root: string, options: SizeOptions = {}): Promi
   const slice = options.concurrency ?? 256;
   const stack: string[] = [root];
   let done = 0;
+  let sliceStart = performance.now();
+  let sliceDone = 0;
   while (stack.length > 0) {
-    if (done % slice === 0) {
+    // A new slice every `slice` entries, or after 4 ms (cold caches make single lstat calls slow).
+    if (done === 0 || sliceDone >= slice || ((done & 15) === 0 && performance.now() - sliceStart >= 4)) {
       if (options.isCancelled?.()) {
         out.cancelled = true;
         break;
       }
-      if (done > 0) await new Promise((resolve) => setImmediate(resolve));
+      // Always yield, also before the first entry: callers size many small folders in a row.
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+      sliceDone = 0;
     }
+    sliceDone++;
     done++;
     const p = stack.pop()!;
     let st: fs.Stats | undefined;
