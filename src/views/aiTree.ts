@@ -3,6 +3,7 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { Views } from '../commands';
+import { ModelTreeProvider } from './modelTree';
 import { AiState, ownerLabel } from '../probes/ai/classify';
 import { AiRow, AiViewModel, aiName } from '../probes/ai/model';
 import { SessionId } from '../probes/ai/sessions';
@@ -78,20 +79,7 @@ function sessionText(s: SessionId): string {
 
 type Node = ToolItem | AiItem | PortsItem;
 
-class AiProvider implements vscode.TreeDataProvider<Node> {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  model?: AiViewModel;
-
-  set(model: AiViewModel | undefined): void {
-    this.model = model;
-    this.changed.fire(undefined);
-  }
-
-  getTreeItem(n: Node): vscode.TreeItem {
-    return n;
-  }
-
+class AiProvider extends ModelTreeProvider<AiViewModel, Node> {
   getChildren(n?: Node): Node[] {
     const m = this.model;
     if (!m) return [];
@@ -107,10 +95,6 @@ class AiProvider implements vscode.TreeDataProvider<Node> {
       return kids;
     }
     return [];
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }
 

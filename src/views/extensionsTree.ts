@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { CLASS_TEXT, CleanContext } from '../actions/cleanExtensions/plan';
 import { Views } from '../commands';
+import { ModelTreeProvider } from './modelTree';
 import { ExtensionFolder, ExtensionsDirReport, FolderClass, isReclaimable, readExtensionsDir } from '../probes/extensionsDir';
 import { formatBytes } from '../probes/format';
 import { SizeCache, folderSize } from '../probes/folderSize';
@@ -103,20 +104,7 @@ export class FolderItem extends vscode.TreeItem {
 
 type Node = SummaryItem | ClassGroupItem | FolderItem;
 
-class ExtensionsProvider implements vscode.TreeDataProvider<Node> {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  model?: ExtensionsModel;
-
-  set(model: ExtensionsModel | undefined): void {
-    this.model = model;
-    this.changed.fire(undefined);
-  }
-
-  getTreeItem(n: Node): vscode.TreeItem {
-    return n;
-  }
-
+class ExtensionsProvider extends ModelTreeProvider<ExtensionsModel, Node> {
   getChildren(n?: Node): Node[] {
     const m = this.model;
     if (!m) return [];
@@ -132,10 +120,6 @@ class ExtensionsProvider implements vscode.TreeDataProvider<Node> {
     }
     if (n instanceof FolderItem) return n.peers.map((p) => new FolderItem(p, m, []));
     return [];
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }
 

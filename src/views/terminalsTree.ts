@@ -2,6 +2,7 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { Views } from '../commands';
+import { ModelTreeProvider } from './modelTree';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../probes/format';
 import { Snapshot, readCwd } from '../probes/scanner';
 import { SnapshotService } from '../probes/snapshotService';
@@ -77,20 +78,8 @@ function shellTooltip(row: ShellRow, model: TerminalsModel, home: string): vscod
 
 type Node = PtyHostItem | ShellItem;
 
-class TerminalsProvider implements vscode.TreeDataProvider<Node> {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  model?: TerminalsModel;
+class TerminalsProvider extends ModelTreeProvider<TerminalsModel, Node> {
   private readonly home = os.homedir();
-
-  setModel(model: TerminalsModel | undefined): void {
-    this.model = model;
-    this.changed.fire(undefined);
-  }
-
-  getTreeItem(node: Node): vscode.TreeItem {
-    return node;
-  }
 
   getChildren(node?: Node): Node[] {
     const model = this.model;
@@ -98,10 +87,6 @@ class TerminalsProvider implements vscode.TreeDataProvider<Node> {
     if (!node) return model.groups.filter((g) => g.shells.length > 0).map((g) => new PtyHostItem(g));
     if (node instanceof PtyHostItem) return node.group.shells.map((s) => new ShellItem(s, model, this.home));
     return [];
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }
 
@@ -144,7 +129,7 @@ export class TerminalsView implements vscode.Disposable {
     if (snapshot.unavailable) {
       this.treeView.message = `code-server Ops reads the process table from /proc, which is not usable here: ${snapshot.unavailable}.`;
       this.treeView.description = undefined;
-      this.provider.setModel(undefined);
+      this.provider.set(undefined);
       return undefined;
     }
     const model = await this.modelOf(snapshot);
@@ -160,7 +145,7 @@ export class TerminalsView implements vscode.Disposable {
     }
     if (denied > 0) messages.push(`${denied} processes could not be read (permission denied; /proc mounted with hidepid?).`);
     this.treeView.message = messages.join(' ') || undefined;
-    this.provider.setModel(model);
+    this.provider.set(model);
     this.log.debug(`terminals: scan of ${snapshot.processes.size} processes took ${snapshot.durationMs} ms; ${model.shellCount} shells`);
     return model;
   }
