@@ -3,20 +3,11 @@
 // the webview are validated with zod; nothing is posted while the view is hidden.
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
-import * as z from 'zod/mini';
 import { Commands, Views } from '../commands';
 import { MemoryMonitor } from '../memory/monitor';
 import { formatBytes, formatDuration } from '../probes/format';
 import { Settings } from '../settings';
-
-/** Messages the webview may send. Anything else is ignored (and logged). */
-export const WebviewMessageRecord = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('restart') }),
-  z.object({ type: z.literal('openPanel') }),
-  z.object({ type: z.literal('checkKernelLog') }),
-]);
-export type WebviewMessage = z.infer<typeof WebviewMessageRecord>;
+import { parseWebviewMessage } from './memoryMessages';
 
 export interface ViewData {
   /** Columns: t (s), ext host MB, all ext hosts MB, server tree MB, cgroup MB (null = no value). */
@@ -128,12 +119,12 @@ class MemoryWebview {
   }
 
   onMessage(raw: unknown): void {
-    const parsed = WebviewMessageRecord.safeParse(raw);
-    if (!parsed.success) {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
       this.deps.log.warn(`memory view: ignored an invalid message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
       return;
     }
-    switch (parsed.data.type) {
+    switch (message.type) {
       case 'ready':
         this.post();
         break;
