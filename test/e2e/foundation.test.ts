@@ -1,6 +1,8 @@
 // Foundation e2e: real code-server 4.139.1 with the VSIX installed, driven through headless Chromium.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as path from 'path';
+import { validateDiagnostics } from '../../src/diagnostics/report';
 import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
 import { freePort } from '../support/codeServer';
 import { Session, createTerminal, serverProcesses, startSession, stopSession, typeInTerminal } from '../support/session';
@@ -113,5 +115,30 @@ describe('Foundation in a real code-server', function () {
     assert.strictEqual(value(/^csops_terminals_orphan_total (\d+)$/m), rows.filter((l) => l.includes(', detached,')).length);
     assert.match(text, new RegExp(`^csops_window_ext_host_rss_bytes\\{pid="${extHost.pid}",self="true"\\} \\d+$`, 'm'));
     assert.match(text, /^# TYPE csops_scan_duration_seconds histogram$/m);
+  });
+
+  it('exports diagnostics through the save dialog, redacted, valid against the schema', async function () {
+    const session = s!;
+    const { page } = session;
+    const target = path.join(session.folder, 'diagnostics.json');
+    await runCommand(page, 'code-server Ops: Export Diagnostics…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Redact' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter'); // "Redact" is the first choice
+    // code-server's save dialog is a quick input holding a path: replace it with ours and accept.
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await waitFor('the save dialog', async () => (await input.inputValue()).endsWith('.json'));
+    await input.fill(target);
+    await page.keyboard.press('Enter');
+    const report = await waitFor('the diagnostics file', () => (fs.existsSync(target) ? JSON.parse(fs.readFileSync(target, 'utf8')) : undefined), 20_000);
+    const valid = validateDiagnostics(report);
+    assert.ok(valid.ok, valid.ok ? '' : valid.error);
+    assert.strictEqual(report.redacted, true);
+    assert.strictEqual(report.versions.appName, 'code-server');
+    const shells = serverProcesses(session).filter((p) => p.argv.some((a) => a.includes('shellIntegration-bash')));
+    assert.deepStrictEqual(
+      (report.terminals.shells as { pid: number }[]).map((x) => x.pid).sort((a, b) => a - b),
+      shells.map((p) => p.pid).sort((a, b) => a - b),
+    );
+    for (const sh of report.terminals.shells as { argv: string[] }[]) assert.ok(sh.argv.length <= 1, 'arguments dropped');
   });
 });
