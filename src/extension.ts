@@ -51,8 +51,8 @@ export function activate(context: vscode.ExtensionContext) {
   const terminals = new TerminalsView(service, windows, settings, log);
   const cleanContext = cleanContextFactory(service, windows, context.extensionPath);
   const extensions = new ExtensionsView(extensionsDir, cleanContext, log);
-  const ai = new AiView(async () => {
-    const snapshot = await service.request();
+  const ai = new AiView(async (maxAgeMs) => {
+    const snapshot = await service.fresh(maxAgeMs);
     return snapshot.unavailable ? undefined : aiOf(snapshot);
   }, settings, log);
   const memory = (memoryFeature = new MemoryFeature({

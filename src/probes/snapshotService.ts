@@ -21,6 +21,13 @@ export class SnapshotService {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** The latest snapshot if it is younger than maxAgeMs (e.g. another view's poll just made one), else a new scan. */
+  fresh(maxAgeMs: number): Promise<Snapshot> {
+    const last = this.last;
+    if (maxAgeMs > 0 && last && Date.now() - last.takenAtMs < maxAgeMs) return Promise.resolve(last);
+    return this.request();
+  }
+
   /** A snapshot taken after this call started. */
   request(): Promise<Snapshot> {
     // A queued follow-up has not started yet, so its scan begins after this call: share it.

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { Views } from '../commands';
 import { ModelTreeProvider } from './modelTree';
+import { VisiblePoller } from './visiblePoller';
 import { AiState, ownerLabel } from '../probes/ai/classify';
 import { AiRow, AiViewModel, aiName } from '../probes/ai/model';
 import { SessionId } from '../probes/ai/sessions';
@@ -102,16 +103,17 @@ export class AiView implements vscode.Disposable {
   readonly treeView: vscode.TreeView<Node>;
   private readonly provider = new AiProvider();
   private readonly disposables: vscode.Disposable[] = [];
-  private timer?: NodeJS.Timeout;
+  private readonly poller: VisiblePoller;
 
   constructor(
-    private readonly build: () => Promise<AiViewModel | undefined>,
+    /** Builds the model from a scan no older than maxAgeMs (0: a new scan). */
+    private readonly build: (maxAgeMs: number) => Promise<AiViewModel | undefined>,
     private settings: Settings,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.treeView = vscode.window.createTreeView(Views.ai, { treeDataProvider: this.provider, canSelectMany: true });
-    this.disposables.push(this.treeView, this.provider, this.treeView.onDidChangeVisibility(() => this.onVisibility()));
-    this.onVisibility();
+    this.poller = new VisiblePoller(this.treeView, () => this.settings.terminalsRefreshSeconds, (age) => this.refresh(age), log, 'AI');
+    this.disposables.push(this.poller, this.treeView, this.provider);
   }
 
   get model(): AiViewModel | undefined {
@@ -120,11 +122,11 @@ export class AiView implements vscode.Disposable {
 
   setSettings(s: Settings): void {
     this.settings = s;
-    this.onVisibility();
+    this.poller.restart();
   }
 
-  async refresh(): Promise<AiViewModel | undefined> {
-    const model = await this.build();
+  async refresh(maxAgeMs = 0): Promise<AiViewModel | undefined> {
+    const model = await this.build(maxAgeMs);
     if (!model) {
       this.treeView.message = 'code-server Ops cannot read the process table (/proc) here.';
       this.provider.set(undefined);
@@ -138,20 +140,7 @@ export class AiView implements vscode.Disposable {
     return model;
   }
 
-  private refreshLogged(): Promise<unknown> {
-    return this.refresh().catch((e) => this.log.error(`AI refresh failed: ${e instanceof Error ? e.stack : String(e)}`));
-  }
-
-  private onVisibility(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    if (!this.treeView.visible) return;
-    void this.refreshLogged();
-    if (this.settings.terminalsRefreshSeconds > 0) this.timer = setInterval(() => void this.refreshLogged(), this.settings.terminalsRefreshSeconds * 1000);
-  }
-
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
     for (const d of this.disposables) d.dispose();
   }
 }

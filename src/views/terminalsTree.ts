@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { Views } from '../commands';
 import { ModelTreeProvider } from './modelTree';
+import { VisiblePoller } from './visiblePoller';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../probes/format';
 import { Snapshot, readCwd } from '../probes/scanner';
 import { SnapshotService } from '../probes/snapshotService';
@@ -94,7 +95,7 @@ export class TerminalsView implements vscode.Disposable {
   readonly treeView: vscode.TreeView<Node>;
   private readonly provider = new TerminalsProvider();
   private readonly disposables: vscode.Disposable[] = [];
-  private timer?: NodeJS.Timeout;
+  private readonly poller: VisiblePoller;
   private debounce?: NodeJS.Timeout;
 
   constructor(
@@ -104,14 +105,14 @@ export class TerminalsView implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.treeView = vscode.window.createTreeView(Views.terminals, { treeDataProvider: this.provider, canSelectMany: true });
+    this.poller = new VisiblePoller(this.treeView, () => this.settings.terminalsRefreshSeconds, (age) => this.refresh(age), log, 'terminals');
     this.disposables.push(
+      this.poller,
       this.treeView,
       this.provider,
-      this.treeView.onDidChangeVisibility(() => this.onVisibility()),
       vscode.window.onDidOpenTerminal(() => this.soon()),
       vscode.window.onDidCloseTerminal(() => this.soon()),
     );
-    this.onVisibility();
   }
 
   get model(): TerminalsModel | undefined {
@@ -120,12 +121,12 @@ export class TerminalsView implements vscode.Disposable {
 
   setSettings(settings: Settings): void {
     this.settings = settings;
-    this.onVisibility();
+    this.poller.restart();
   }
 
-  /** Scans (coalesced with other requests) and re-renders. */
-  async refresh(): Promise<TerminalsModel | undefined> {
-    const snapshot = await this.service.request();
+  /** Scans (coalesced with other requests; a scan younger than maxAgeMs is reused) and re-renders. */
+  async refresh(maxAgeMs = 0): Promise<TerminalsModel | undefined> {
+    const snapshot = await this.service.fresh(maxAgeMs);
     if (snapshot.unavailable) {
       this.treeView.message = `code-server Ops reads the process table from /proc, which is not usable here: ${snapshot.unavailable}.`;
       this.treeView.description = undefined;
@@ -168,25 +169,10 @@ export class TerminalsView implements vscode.Disposable {
   private soon(): void {
     if (!this.treeView.visible) return;
     if (this.debounce) clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => void this.refreshLogged(), 300);
-  }
-
-  private refreshLogged(): Promise<unknown> {
-    return this.refresh().catch((e) => this.log.error(`terminals refresh failed: ${e instanceof Error ? e.stack : String(e)}`));
-  }
-
-  private onVisibility(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    if (!this.treeView.visible) return;
-    void this.refreshLogged();
-    if (this.settings.terminalsRefreshSeconds > 0) {
-      this.timer = setInterval(() => void this.refreshLogged(), this.settings.terminalsRefreshSeconds * 1000);
-    }
+    this.debounce = setTimeout(() => void this.poller.refreshLogged(), 300);
   }
 
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
     for (const d of this.disposables) d.dispose();
   }

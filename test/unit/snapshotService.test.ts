@@ -119,3 +119,19 @@ describe('SnapshotService', () => {
     assert.strictEqual(await again, s2);
   });
 });
+
+describe('SnapshotService.fresh', () => {
+  it('reuses a scan younger than maxAgeMs and scans again otherwise', async () => {
+    let scans = 0;
+    const svc = new SnapshotService(async () => ({ ...snapshotOf([]), takenAtMs: Date.now(), durationMs: ++scans } as Snapshot));
+    const first = await svc.fresh(10_000);
+    assert.strictEqual(scans, 1, 'no snapshot yet: scans');
+    assert.strictEqual(await svc.fresh(10_000), first, 'young enough: reused');
+    assert.strictEqual(scans, 1);
+    await svc.fresh(0);
+    assert.strictEqual(scans, 2, 'maxAgeMs 0 always scans');
+    (svc.latest as { takenAtMs: number }).takenAtMs -= 20_000;
+    await svc.fresh(10_000);
+    assert.strictEqual(scans, 3, 'too old: scans');
+  });
+});
