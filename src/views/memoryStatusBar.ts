@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../probes/format';
 import { MemoryLevel, SelfSample, SelfSampler, memoryLevel } from '../probes/selfMemory';
-import { Snapshot } from '../probes/scanner';
+import { ProcessRecord, Snapshot } from '../probes/scanner';
 import { classifyTopology } from '../probes/topology';
 import { Settings } from '../settings';
 import { Commands } from '../commands';
@@ -74,6 +74,14 @@ export class MemoryStatusBar implements vscode.Disposable {
     }
   }
 
+  private hostsCache?: { snapshot: Snapshot; hosts: ProcessRecord[] };
+
+  /** Extension hosts of a snapshot, classified once per snapshot (the tooltip is rebuilt on every sample). */
+  private extensionHostsOf(snapshot: Snapshot): ProcessRecord[] {
+    if (this.hostsCache?.snapshot !== snapshot) this.hostsCache = { snapshot, hosts: classifyTopology(snapshot, process.pid).extensionHosts };
+    return this.hostsCache.hosts;
+  }
+
   private tooltip(s: SelfSample): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**Extension host** (pid ${process.pid})\n\n`);
@@ -86,7 +94,7 @@ export class MemoryStatusBar implements vscode.Disposable {
     if (ai) md.appendMarkdown(`AI: ${ai}\n\n`);
     const snap = this.latestSnapshot();
     if (snap && !snap.unavailable) {
-      const hosts = classifyTopology(snap, process.pid).extensionHosts;
+      const hosts = this.extensionHostsOf(snap);
       md.appendMarkdown(`${hosts.length} extension host${hosts.length === 1 ? '' : 's'} (as of ${new Date(snap.takenAtMs).toLocaleTimeString()}):\n\n`);
       for (const h of hosts) {
         md.appendMarkdown(`- pid ${h.pid}${h.pid === process.pid ? ' (this window)' : ''}: ${formatBytes(h.rssBytes)}\n`);
