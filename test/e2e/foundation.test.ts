@@ -5,7 +5,7 @@ import * as path from 'path';
 import { validateDiagnostics } from '../../src/diagnostics/report';
 import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
 import { freePort } from '../support/codeServer';
-import { Session, createTerminal, serverProcesses, startSession, stopSession, typeInTerminal } from '../support/session';
+import { Session, createTerminal, isShellOfPtyHost, serverProcesses, startSession, stopSession, typeInTerminal } from '../support/session';
 
 function vmRssMb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -78,7 +78,7 @@ describe('Foundation in a real code-server', function () {
     // Cross-check with /proc: exactly the pty host's shells, no more.
     const ptyHost = serverProcesses(session).find((p) => p.argv.includes('--type=ptyHost'))!;
     const realShells = serverProcesses(session)
-      .filter((p) => p.ppid === ptyHost.pid && !p.argv.some((a) => a.includes('/out/vs/base/node/')))
+      .filter((p) => p.ppid === ptyHost.pid && isShellOfPtyHost(p))
       .map((p) => p.pid)
       .sort((a, b) => a - b);
     assert.deepStrictEqual(

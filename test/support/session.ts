@@ -68,10 +68,17 @@ export function ptyHostPid(s: Session): number | undefined {
   return serverProcesses(s).find((p) => p.argv.includes('--type=ptyHost'))?.pid;
 }
 
-/** Shells = direct children of the pty host that are not its helper scripts. */
+/**
+ * Shells = direct children of the pty host that are neither its helper scripts nor a child caught between fork and
+ * exec (which still carries the pty host's own argv).
+ */
+export function isShellOfPtyHost(p: { argv: string[] }): boolean {
+  return !p.argv.some((a) => a.includes('/out/vs/base/node/') || a === '--type=ptyHost');
+}
+
 export function shellsOf(s: Session) {
   const pty = ptyHostPid(s);
-  return serverProcesses(s).filter((p) => p.ppid === pty && !p.argv.some((a) => a.includes('/out/vs/base/node/')));
+  return serverProcesses(s).filter((p) => p.ppid === pty && isShellOfPtyHost(p));
 }
 
 /** Creates a terminal through the UI and returns the pid of the new shell once it runs. */
