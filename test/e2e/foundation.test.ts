@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { validateDiagnostics } from '../../src/diagnostics/report';
+import { validateDiagnostics } from '../../src/features/diagnostics/report';
 import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
 import { freePort } from '../support/codeServer';
 import { Session, createTerminal, isShellOfPtyHost, serverProcesses, startSession, stopSession, typeInTerminal } from '../support/session';

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { AiModel, AiTree, classifyAiProcesses, ownerLabel } from '../../src/probes/ai/classify';
-import { buildPatternTable } from '../../src/probes/ai/patterns';
+import { AiModel, AiTree, classifyAiProcesses, ownerLabel } from '../../src/features/ai/classify';
+import { buildPatternTable } from '../../src/features/ai/patterns';
 import { LinkResult, ProcessRecord, Snapshot } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
 import { BTIME, editSnapshot, proc, record, scanFixture, snapshotOf } from './procFixtures';

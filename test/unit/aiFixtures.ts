@@ -1,9 +1,9 @@
 // Shared helpers of the AI-process tests: the `ai` fake /proc tree (test/fixtures/make-proc-fixtures.js), its named
 // pids and session ids, the AI model of a snapshot and its view model (with sessions and ports).
 import * as path from 'path';
-import { AiModel, AiTree, classifyAiProcesses } from '../../src/probes/ai/classify';
-import { AiModelInput, AiRow, AiViewModel, buildAiModel } from '../../src/probes/ai/model';
-import { PatternTable } from '../../src/probes/ai/patterns';
+import { AiModel, AiTree, classifyAiProcesses } from '../../src/features/ai/classify';
+import { AiModelInput, AiRow, AiViewModel, buildAiModel } from '../../src/features/ai/model';
+import { PatternTable } from '../../src/features/ai/patterns';
 import { readListeningPorts } from '../../src/probes/ai/ports';
 import { procFdReader } from '../../src/probes/ai/sessions';
 import { ProcessRecord, ScanOptions, Snapshot, readCwd, scanProcesses } from '../../src/probes/scanner';

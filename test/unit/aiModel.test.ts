@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { AiRow, AiViewModel, aiName, markSessionDuplicates } from '../../src/probes/ai/model';
+import { AiRow, AiViewModel, aiName, markSessionDuplicates } from '../../src/features/ai/model';
 import { ListeningPort, PortsResult } from '../../src/probes/ai/ports';
 import { FdReader } from '../../src/probes/ai/sessions';
 import { Snapshot } from '../../src/probes/scanner';

@@ -11,7 +11,7 @@ import {
   toolOfExtension,
   untitle,
   viewOf,
-} from '../../src/probes/ai/patterns';
+} from '../../src/features/ai/patterns';
 import { proc } from './procFixtures';
 import { AI, scanAi } from './aiFixtures';
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { AiModel } from '../../src/probes/ai/classify';
+import { AiModel } from '../../src/features/ai/classify';
 import { FdLinks, FdReader, findSession, procFdReader, readFdLinks, sessionFromArgv, sessionsFromOpenFiles } from '../../src/probes/ai/sessions';
 import { Snapshot } from '../../src/probes/scanner';
 import { FaultyProcFs, proc } from './procFixtures';

@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AuditEntry, AuditLog, LogSink, auditTargets } from '../../src/actions/auditLog';
-import { ProcessTarget, TargetResult } from '../../src/actions/safety';
+import { AuditEntry, AuditLog, LogSink, auditTargets } from '../../src/core/audit';
+import { ProcessTarget, TargetResult } from '../../src/core/safety';
 import { processTarget } from './procFixtures';
 
 /** A LogSink that keeps what it is told. */

@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   CleanContext, CleanPlan, FolderTarget, RECENT_MS, folderKind, folderProtection, planCleanUp, planCleanUpAll, revalidateFolders,
-} from '../../src/actions/cleanExtensions/plan';
-import { PLAN_TTL_MS, PlanBook, previewText } from '../../src/actions/safety';
+} from '../../src/features/extensions/plan';
+import { PLAN_TTL_MS, PlanBook, previewText } from '../../src/core/safety';
 import { ExtensionFolder, ExtensionsDirReport, readExtensionsDir } from '../../src/probes/extensionsDir';
 import {
   ExtensionsDir, ExtensionsDirOptions, HOUR, LAYOUT, LINK, MINUTE, SELF, TempDirs, buildExtensionsDir, fixtureText, folderNamed,

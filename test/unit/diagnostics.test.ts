@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { Diagnostics, redactDiagnostics, redactPath, validateDiagnostics } from '../../src/diagnostics/report';
+import { Diagnostics, redactDiagnostics, redactPath, validateDiagnostics } from '../../src/features/diagnostics/report';
 
 const HOME = '/home/coder';
 

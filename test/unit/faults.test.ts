@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { CleanContext, planCleanUp, revalidateFolders } from '../../src/actions/cleanExtensions/plan';
+import { CleanContext, planCleanUp, revalidateFolders } from '../../src/features/extensions/plan';
 import { readCgroupMemory } from '../../src/probes/cgroup';
 import { ExtensionsDirReport, isReclaimable, readExtensionsDir } from '../../src/probes/extensionsDir';
 import { folderSize } from '../../src/probes/folderSize';

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { ProcessPlanContext, planKillProcesses, revalidateProcesses } from '../../src/actions/killProcesses/plan';
-import { PLAN_TTL_MS, Plan, ProcessIdentity, ProcessTarget } from '../../src/actions/safety';
+import { ProcessPlanContext, planKillProcesses, revalidateProcesses } from '../../src/features/terminals/leftoversPlan';
+import { PLAN_TTL_MS, Plan, ProcessIdentity, ProcessTarget } from '../../src/core/safety';
 import { Snapshot } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
 import { CS, CS_NOW, editSnapshot, proc, scanFixture } from './procFixtures';

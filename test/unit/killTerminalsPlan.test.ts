@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from '../../src/actions/killTerminals/plan';
-import { PLAN_TTL_MS, Plan, ProcessIdentity } from '../../src/actions/safety';
+import { ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from '../../src/features/terminals/plan';
+import { PLAN_TTL_MS, Plan, ProcessIdentity } from '../../src/core/safety';
 import { ProcessRecord, Snapshot } from '../../src/probes/scanner';
 import { CS, CS_NOW, ModelOptions, editSnapshot, proc, scanFixture, terminalsModelOf, windowEntry } from './procFixtures';
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { parseWebviewMessage } from '../../src/views/memoryMessages';
+import { parseWebviewMessage } from '../../src/features/memory/messages';
 
 describe('Memory webview messages', () => {
   it('accepts exactly the four known messages', () => {

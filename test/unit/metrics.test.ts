@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as http from 'http';
 import * as net from 'net';
-import { MetricsData, MetricsServer, ScanCost, renderMetrics } from '../../src/metrics/metrics';
+import { MetricsData, MetricsServer, ScanCost, renderMetrics } from '../../src/features/metrics/server';
 
 const DATA: MetricsData = {
   extHostRssBytes: 200 * 1024 * 1024,

@@ -3,10 +3,10 @@
 // Terminals models of a snapshot, and action targets.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ProcessTarget } from '../../src/actions/safety';
+import { ProcessTarget } from '../../src/core/safety';
 import { NodeProcFs, ProcFs } from '../../src/probes/procFs';
 import { ProcessRecord, ScanOptions, Snapshot, readCwd, scanProcesses } from '../../src/probes/scanner';
-import { TerminalsModel, buildTerminalsModel } from '../../src/probes/terminals';
+import { TerminalsModel, buildTerminalsModel } from '../../src/features/terminals/model';
 import { classifyTopology } from '../../src/probes/topology';
 import { WindowEntry } from '../../src/probes/windowRegistry';
 

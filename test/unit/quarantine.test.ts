@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Batch, Manifest, ManifestItem, ManifestRecord, listBatches, purgeOlderThan, quarantineRoot } from '../../src/actions/cleanExtensions/quarantine';
+import { Batch, Manifest, ManifestItem, ManifestRecord, listBatches, purgeOlderThan, quarantineRoot } from '../../src/features/extensions/quarantine';
 import { readExtensionsDir } from '../../src/probes/extensionsDir';
 import { DAY, HOUR, TempDirs, makeExtensionFolder } from './extensionsFixtures';
 

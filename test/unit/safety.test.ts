@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import {
   Outcome, PLAN_TTL_MS, Plan, PlanBook, ProcessIdentity, ProcessTarget, SafetyContext, SignalDeps, SkippedTarget, TargetResult, confirmLabel,
   describeTarget, newPlan, previewText, protectionOf, resultMessage, sameIdentity, signalTargets, survivors,
-} from '../../src/actions/safety';
+} from '../../src/core/safety';
 import { ProcessRecord, Snapshot } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
 import { CS, editSnapshot, processTarget, proc, record, scanFixture } from './procFixtures';

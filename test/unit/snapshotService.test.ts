@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { Snapshot } from '../../src/probes/scanner';
-import { SnapshotService } from '../../src/probes/snapshotService';
+import { SnapshotService } from '../../src/core/snapshotService';
 import { snapshotOf } from './procFixtures';
 
 /** A scan function whose scans end only when the test says so. */

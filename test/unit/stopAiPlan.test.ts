@@ -1,7 +1,7 @@
 import * as assert from 'assert';
-import { AiPlanContext, AiTarget, planStopAi, planStopLeakedAndDuplicates, revalidateAi } from '../../src/actions/stopAi/plan';
-import { PLAN_TTL_MS, Plan, SafetyContext } from '../../src/actions/safety';
-import { AiViewModel } from '../../src/probes/ai/model';
+import { AiPlanContext, AiTarget, planStopAi, planStopLeakedAndDuplicates, revalidateAi } from '../../src/features/ai/plan';
+import { PLAN_TTL_MS, Plan, SafetyContext } from '../../src/core/safety';
+import { AiViewModel } from '../../src/features/ai/model';
 import { ProcessRecord, Snapshot, ancestorsOf } from '../../src/probes/scanner';
 import { editSnapshot, pidsOf, proc } from './procFixtures';
 import { AI, AI_NOW, AI_SESSION, aiProcess, aiViewOf, rowAt, scanAi } from './aiFixtures';

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { LinkResult, Snapshot } from '../../src/probes/scanner';
-import { ShellRow, TerminalsInput, TerminalsModel, buildTerminalsModel, foregroundOf, isPtyHostHelper } from '../../src/probes/terminals';
+import { ShellRow, TerminalsInput, TerminalsModel, buildTerminalsModel, foregroundOf, isPtyHostHelper } from '../../src/features/terminals/model';
 import { Topology, classifyTopology } from '../../src/probes/topology';
 import { WindowEntry } from '../../src/probes/windowRegistry';
 import { BTIME, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';

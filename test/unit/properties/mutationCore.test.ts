@@ -7,13 +7,13 @@
 import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as path from 'path';
-import { CleanContext, RECENT_MS, planCleanUp, planCleanUpAll, revalidateFolders } from '../../../src/actions/cleanExtensions/plan';
-import { planKillProcesses, revalidateProcesses } from '../../../src/actions/killProcesses/plan';
-import { ShellTarget, planKillTerminals, revalidate } from '../../../src/actions/killTerminals/plan';
-import { ProcessIdentity, ProcessTarget, SignalDeps, protectionOf, signalTargets } from '../../../src/actions/safety';
+import { CleanContext, RECENT_MS, planCleanUp, planCleanUpAll, revalidateFolders } from '../../../src/features/extensions/plan';
+import { planKillProcesses, revalidateProcesses } from '../../../src/features/terminals/leftoversPlan';
+import { ShellTarget, planKillTerminals, revalidate } from '../../../src/features/terminals/plan';
+import { ProcessIdentity, ProcessTarget, SignalDeps, protectionOf, signalTargets } from '../../../src/core/safety';
 import { ExtensionFolder, ExtensionsDirReport, FolderClass, QUARANTINE_DIR } from '../../../src/probes/extensionsDir';
 import { ProcessRecord, Snapshot } from '../../../src/probes/scanner';
-import { ShellStatus } from '../../../src/probes/terminals';
+import { ShellStatus } from '../../../src/features/terminals/model';
 import { classifyTopology } from '../../../src/probes/topology';
 import { processTarget, record, snapshotOf, terminalsModelOf, windowEntry } from '../procFixtures';
 import { prop } from './harness';

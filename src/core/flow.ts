@@ -1,0 +1,92 @@
+// The VS Code side of every destructive action: modal preview → single-use check → progress → act → audit → result.
+import * as vscode from 'vscode';
+import { Snapshot } from '../probes/scanner';
+import { TerminalsModel } from '../features/terminals/model';
+import { Settings } from './settings';
+import { AuditLog, auditTargets } from './audit';
+import { Plan, PlanBook, SignalDeps, TargetKind, TargetResult, confirmLabel, previewText, resultMessage } from './safety';
+
+export interface ActionDeps {
+  log: vscode.LogOutputChannel;
+  audit: AuditLog;
+  plans: PlanBook;
+  settings(): Settings;
+  /** Fresh scan → Terminals model (also re-renders the tree). */
+  terminalsModel(): Promise<TerminalsModel | undefined>;
+  /** Fresh scan. */
+  scan(): Promise<Snapshot>;
+  /** Re-render the views an action may have changed, before its result message. */
+  refreshViews(): Promise<void>;
+  signals: SignalDeps;
+  selfUid: number;
+}
+
+export interface RunSpec<T> {
+  plan: Plan<T>;
+  kind: TargetKind<T>;
+  /** What will happen, in the dialog under the list. */
+  whatHappens: string;
+  /** Progress title, e.g. "Killing 3 terminals…". */
+  progressTitle: string;
+  /** Past tense for the result, e.g. "Killed". */
+  pastVerb: string;
+  /** Re-validate and act; returns one result per planned target. */
+  act(plan: Plan<T>): Promise<TargetResult<T>[]>;
+  /** Extra text and a follow-up offered in the result message (e.g. processes that kept running). */
+  followUp?(results: TargetResult<T>[]): { text: string; button: string; severity?: 'info' | 'warning'; run(): Promise<void> } | undefined;
+}
+
+/** Shows the modal preview; true only when the user pressed the verb button. */
+export async function preview<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<boolean> {
+  const { plan } = spec;
+  if (plan.targets.length === 0) {
+    const why = plan.skipped.map((s) => `${s.name}${s.pid !== undefined ? ` (pid ${s.pid})` : ''}: ${s.because}`).join('; ');
+    void vscode.window.showInformationMessage(`Nothing to ${plan.verb.toLowerCase()}${why ? ` — ${why}` : '.'}`);
+    return false;
+  }
+  const text = previewText(plan, spec.whatHappens, 12, spec.kind);
+  if (text.truncated) {
+    deps.log.info(`preview of ${plan.id} (${plan.targets.length} targets):`);
+    for (const line of text.fullList) deps.log.info(`  ${line}`);
+  }
+  const button = confirmLabel(plan);
+  const choice = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, button);
+  if (choice !== button) {
+    deps.log.info(`${plan.action}: cancelled in the preview; nothing was done`);
+    return false;
+  }
+  return true;
+}
+
+/** Preview, then (if confirmed, and only once per plan, within its lifetime) act, audit and report. */
+export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<TargetResult<T>[] | undefined> {
+  if (!(await preview(spec, deps))) return undefined;
+  const { plan } = spec;
+  const taken = deps.plans.take(plan, Date.now());
+  if (!taken.ok) {
+    await deps.audit.record({ action: plan.action, planId: plan.id, outcome: 'refused', message: taken.reason, targets: [], notTargeted: [] });
+    void vscode.window.showWarningMessage(`code-server Ops: ${taken.reason}.`);
+    return undefined;
+  }
+  let results: TargetResult<T>[] = [];
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: spec.progressTitle }, async () => {
+    results = await spec.act(plan);
+    await deps.refreshViews().catch(() => undefined); // the views show the effect before the result message
+  });
+  let message = resultMessage(spec.pastVerb, plan.noun, results, spec.kind);
+  if (plan.skipped.length) message += `; ${plan.skipped.length} not targeted (${[...new Set(plan.skipped.map((s) => s.because))].join(', ')})`;
+  const follow = spec.followUp?.(results);
+  if (follow) message += `; ${follow.text}`;
+  await deps.audit.record({ action: plan.action, planId: plan.id, outcome: 'done', message, targets: auditTargets(results, spec.kind), notTargeted: plan.skipped });
+  if (follow) {
+    const show = follow.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    void show(message, follow.button).then((choice) => {
+      if (choice === follow.button) void follow.run();
+    });
+  } else if (results.some((r) => r.outcome.kind === 'failed')) {
+    void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && deps.log.show());
+  } else {
+    void vscode.window.showInformationMessage(message);
+  }
+  return results;
+}

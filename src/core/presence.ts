@@ -1,0 +1,76 @@
+// This window's entry in the shared window registry: its extension-host identity and the pids of its terminals,
+// written on terminal changes and on a heartbeat, removed on deactivate.
+import * as vscode from 'vscode';
+import { Snapshot, readProcess } from '../probes/scanner';
+import { WindowEntry, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry } from '../probes/windowRegistry';
+
+const HEARTBEAT_MS = 30_000;
+/** terminal.processId waits for workspace trust; never let a refresh hang on it. */
+const PROCESS_ID_TIMEOUT_MS = 1500;
+
+export class WindowPresence implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly timer: NodeJS.Timeout;
+  readonly starttime: number | undefined;
+
+  constructor(
+    private readonly dir: string,
+    procRoot: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.starttime = readProcess(process.pid, procRoot)?.starttime;
+    const write = (): void => void this.publish();
+    this.disposables.push(vscode.window.onDidOpenTerminal(write), vscode.window.onDidCloseTerminal(write), vscode.extensions.onDidChange(write));
+    this.timer = setInterval(write, HEARTBEAT_MS);
+    write();
+  }
+
+  /** pids of this window's terminals (those whose process has started). */
+  async ownTerminalPids(): Promise<Set<number>> {
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), PROCESS_ID_TIMEOUT_MS));
+    const pids = await Promise.all(
+      vscode.window.terminals.map((t) => Promise.race([Promise.resolve(t.processId).catch(() => undefined), timeout])),
+    );
+    return new Set(pids.filter((p): p is number => typeof p === 'number' && p > 0));
+  }
+
+  /** Live entries of every window running this extension (this one included); prunes dead ones. */
+  async liveWindows(snapshot: Snapshot): Promise<WindowEntry[]> {
+    const read = await readEntries(this.dir);
+    for (const p of read.problems) this.log.warn(`window registry: ignoring ${p.file}: ${p.reason}`);
+    try {
+      await pruneDeadEntries(this.dir, read.entries, snapshot);
+    } catch (e) {
+      this.log.warn(`window registry: could not prune dead entries: ${String(e)}`);
+    }
+    return liveEntries(read.entries, snapshot);
+  }
+
+  private async publish(): Promise<void> {
+    if (this.starttime === undefined) return; // cannot identify ourselves: do not claim anything
+    try {
+      await writeEntry(this.dir, {
+        version: 1,
+        pid: process.pid,
+        starttime: this.starttime,
+        terminalPids: [...(await this.ownTerminalPids())],
+        folder: vscode.workspace.workspaceFolders?.[0]?.uri.toString(),
+        extensionPaths: vscode.extensions.all.map((e) => e.extensionPath),
+        updatedAtMs: Date.now(),
+      });
+    } catch (e) {
+      this.log.warn(`window registry: could not write this window's entry: ${String(e)}`);
+    }
+  }
+
+  /** Removes this window's entry (awaited by deactivate so it is gone before the extension host exits). */
+  async close(): Promise<void> {
+    this.dispose();
+    if (this.starttime !== undefined) await removeEntry(this.dir, process.pid, this.starttime).catch(() => undefined);
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+// Stop AI processes: "Stop…" on a tree row or a multi-selection (whole trees, whatever their state — the user chose
+// them), "Stop Leaked and Duplicate AI Processes…" (only those). SIGTERM leaves first, SIGKILL survivors after the grace.
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { AiViewModel } from './model';
+import { formatBytes } from '../../probes/format';
+import { ActionDeps, confirmAndRun } from '../../core/flow';
+import { Plan, processKind, signalTargets } from '../../core/safety';
+import { AiTarget, planStopAi, planStopLeakedAndDuplicates, revalidateAi } from './plan';
+
+export interface AiDeps extends ActionDeps {
+  aiModel(): Promise<AiViewModel | undefined>;
+}
+
+interface AiLike {
+  row: { tree: { root: { pid: number } } };
+}
+const isAiLike = (x: unknown): x is AiLike => typeof (x as AiLike | undefined)?.row?.tree?.root?.pid === 'number';
+
+const ctxOf = (deps: AiDeps) => ({ selfPid: process.pid, selfUid: deps.selfUid, nowMs: Date.now(), home: os.homedir() });
+
+export async function stopAi(deps: AiDeps, item?: unknown, selected?: unknown): Promise<void> {
+  const model = await deps.aiModel();
+  if (!model) return;
+  let roots = (Array.isArray(selected) && selected.length ? selected : item ? [item] : []).filter(isAiLike).map((i) => i.row.tree.root.pid);
+  if (roots.length === 0) {
+    const picked = await vscode.window.showQuickPick(
+      model.rows.map((r) => ({
+        label: r.tree.kind === 'mcp' ? `MCP ${r.tree.name}` : r.tree.tool,
+        description: `pid ${r.tree.root.pid} · ${r.tree.state} · ${formatBytes(r.tree.totalRssBytes)}`,
+        detail: r.tree.reason,
+        pid: r.tree.root.pid,
+      })),
+      { canPickMany: true, title: 'Stop AI Processes', placeHolder: 'Select the process trees to stop (a preview follows)' },
+    );
+    if (!picked?.length) return;
+    roots = picked.map((p) => p.pid);
+  }
+  await run(deps, deps.plans.issue(planStopAi(model, roots, ctxOf(deps))), false);
+}
+
+export async function stopLeakedAndDuplicates(deps: AiDeps): Promise<void> {
+  const model = await deps.aiModel();
+  if (!model) return;
+  const plan = planStopLeakedAndDuplicates(model, ctxOf(deps));
+  if (plan.targets.length === 0 && plan.skipped.length === 0) {
+    void vscode.window.showInformationMessage('No leaked or duplicate AI processes.');
+    return;
+  }
+  await run(deps, deps.plans.issue(plan), true);
+}
+
+async function run(deps: AiDeps, plan: Plan<AiTarget>, bulk: boolean): Promise<void> {
+  const graceMs = deps.settings().aiStopGraceSeconds * 1000;
+  const trees = new Set(plan.targets.map((t) => t.rootPid)).size;
+  await confirmAndRun<AiTarget>(
+    {
+      plan,
+      kind: processKind,
+      whatHappens:
+        `${trees} process tree${trees === 1 ? '' : 's'}. Every process gets SIGTERM, children before their parents; ` +
+        `whatever still runs after ${graceMs / 1000} s gets SIGKILL. Each process is re-checked (pid, start time, owner` +
+        `${bulk ? ', and that its tree is still leaked or duplicate' : ''}) right before every signal.`,
+      progressTitle: `Stopping ${plan.targets.length} AI process${plan.targets.length === 1 ? '' : 'es'}…`,
+      pastVerb: 'Stopped',
+      act: async (p) => {
+        const fresh = await deps.aiModel();
+        if (!fresh) return p.targets.map((target) => ({ target, outcome: { kind: 'skipped' as const, because: 'the process table could not be re-read' } }));
+        const { valid, skipped } = revalidateAi(p.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid }, bulk);
+        const signalled = await signalTargets(valid, 'SIGTERM', graceMs, deps.signals);
+        return [...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })), ...signalled];
+      },
+    },
+    deps,
+  );
+}

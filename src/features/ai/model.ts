@@ -1,0 +1,123 @@
+// The AI Processes model: classified trees (./classify) plus each tree's session id and listening ports, and the
+// session rule for duplicates: the same tool resuming the same session more than once. Pure apart from the
+// injected readers.
+import { LinkResult, Snapshot, readCwd } from '../../probes/scanner';
+import { Topology, classifyTopology } from '../../probes/topology';
+import { AiTree, classifyAiProcesses } from './classify';
+import { PatternTable } from './patterns';
+import { ListeningPort, PortsResult, readListeningPorts } from '../../probes/ai/ports';
+import { FdReader, SessionId, findSession, procFdReader } from '../../probes/ai/sessions';
+
+export interface AiRow {
+  tree: AiTree;
+  session: SessionId;
+  /** Listening ports of the tree's members. */
+  ports: ListeningPort[];
+}
+
+/** "Claude Code", "MCP @modelcontextprotocol/server-filesystem". */
+export function aiName(row: AiRow): string {
+  const t = row.tree;
+  if (t.kind !== 'mcp') return t.label ? `${t.tool} (${t.label})` : t.tool;
+  // node_modules/<pkg>/… or node_modules/@scope/pkg/… — but not npm's node_modules/.bin/<command> shims.
+  const pkg = t.root.argv.map((a) => /node_modules\/((?:@[^/]+\/)?(?!\.bin\/)[^/]+)\//.exec(a)?.[1]).find(Boolean);
+  return `MCP ${pkg ?? t.name}`;
+}
+
+export interface AiViewModel {
+  rows: AiRow[];
+  /** Root pid → row. */
+  byRoot: Map<number, AiRow>;
+  totals: { trees: number; processes: number; leaked: number; duplicate: number; rssBytes: number };
+  problems: string[];
+  snapshot: Snapshot;
+}
+
+export interface AiModelInput {
+  snapshot: Snapshot;
+  topology: Topology;
+  nowMs: number;
+  readCwd(pid: number): LinkResult;
+  readFds: FdReader;
+  readPorts(pids: number[]): PortsResult;
+  patterns?: PatternTable;
+}
+
+/**
+ * Same tool, same known session id, more than one live tree: all but the newest are duplicates (a session resumed
+ * twice writes the same transcript from two processes). Trees already marked stay marked.
+ */
+export function markSessionDuplicates(rows: readonly AiRow[]): void {
+  const groups = new Map<string, AiRow[]>();
+  for (const r of rows) {
+    if (r.session.id === 'unknown' || r.tree.kind === 'mcp' || r.tree.state === 'duplicate') continue;
+    const key = `${r.tree.tool}\0${r.session.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  for (const list of groups.values()) {
+    if (list.length < 2) continue;
+    // Keep the newest copy that a live launcher still runs (a leaked copy never outranks the session in use).
+    const live = (r: AiRow): number => (r.tree.state === 'active' ? 1 : 0);
+    list.sort(
+      (a, b) => live(b) - live(a) || b.tree.startedAtMs - a.tree.startedAtMs || b.tree.root.starttime - a.tree.root.starttime || b.tree.root.pid - a.tree.root.pid,
+    );
+    const newest = list[0].tree;
+    for (const r of list.slice(1)) {
+      r.tree.state = 'duplicate';
+      r.tree.duplicateOf = newest.root.pid;
+      r.tree.reason = `session ${r.session.id} is also resumed by ${newest.tool} pid ${newest.root.pid}${newest.startedAtMs >= r.tree.startedAtMs ? ' (started later)' : ' (kept: its terminal or window is alive)'}`;
+    }
+  }
+}
+
+export function buildAiModel(input: AiModelInput): AiViewModel {
+  const { trees } = classifyAiProcesses(input);
+  const members = trees.flatMap((t) => t.memberPids);
+  const ports = input.readPorts(members);
+  const rows: AiRow[] = trees.map((tree) => ({
+    tree,
+    session: findSession(
+      tree.memberPids.map((pid) => ({ pid, argv: input.snapshot.processes.get(pid)?.argv ?? [] })),
+      input.readFds,
+    ),
+    ports: tree.memberPids.flatMap((pid) => ports.byPid.get(pid) ?? []),
+  }));
+  markSessionDuplicates(rows);
+  const top = rows.filter((r) => r.tree.parentRootPid === undefined);
+  return {
+    rows,
+    byRoot: new Map(rows.map((r) => [r.tree.root.pid, r])),
+    totals: {
+      trees: top.length,
+      processes: members.length,
+      leaked: rows.filter((r) => r.tree.state === 'leaked').length,
+      duplicate: rows.filter((r) => r.tree.state === 'duplicate').length,
+      rssBytes: top.reduce((s, r) => s + r.tree.totalRssBytes, 0),
+    },
+    problems: ports.problems.map((p) => `${p.file ?? (p.pid !== undefined ? `pid ${p.pid}` : 'ports')}: ${p.reason}`),
+    snapshot: input.snapshot,
+  };
+}
+
+/** The model of a snapshot with the real readers of its proc root (cwd, fd links, /proc/net/tcp{,6}). */
+export function aiModelOfSnapshot(snapshot: Snapshot, selfPid: number, patterns?: PatternTable): AiViewModel {
+  return buildAiModel({
+    snapshot,
+    topology: classifyTopology(snapshot, selfPid),
+    nowMs: Date.now(),
+    readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+    readFds: procFdReader(snapshot.procRoot),
+    readPorts: (pids) => readListeningPorts(pids, { procRoot: snapshot.procRoot }),
+    patterns,
+  });
+}
+
+/** AI processes per owner (metrics): the extension that runs them, else the tool. */
+export function aiByOwner(model: AiViewModel): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of model.rows) {
+    const key = r.tree.owner.kind === 'extension' ? r.tree.owner.extensionId : r.tree.tool;
+    out[key] = (out[key] ?? 0) + r.tree.memberPids.length;
+  }
+  return out;
+}

@@ -1,0 +1,791 @@
+// The table of AI coding assistants and MCP servers, AS DATA, and the matcher that applies it to one process.
+// Pure Node, never imports `vscode`.
+//
+// A process is recognised from individual argv ELEMENTS — the basename of argv[0] (and of the executable path when
+// the caller can read /proc/PID/exe), the script an interpreter (node/bun/deno, python, sh/bash) runs, the module
+// after `python -m`, the package after npx/uvx/`npm exec`/`pnpm dlx`/`pipx run`, the image after `docker run` — and
+// never from a substring of the joined command line: `grep claude`, `vim codex.md`, `less notes-about-gemini.txt`,
+// `code --goto copilot.ts` and `node server.js --name claude` match nothing.
+//
+// The one place a single element is split is npm's process title: `npx -y pkg` sets process.title, which overwrites
+// argv, so /proc/PID/cmdline then holds ONE element `npm exec pkg args…` (seen as `npm exec chrome-devtools-mcp@latest`
+// in anthropics/claude-code#35673 and #33947). Only an element that starts with `npm exec ` / `npm x ` is split.
+//
+// Where the examples (in test/fixtures/make-proc-fixtures.js `ai` and test/unit/aiPatterns.test.ts) come from — all
+// public, paths anonymised:
+// - Claude Code
+//   · npm `@anthropic-ai/claude-code`, bin `claude` → cli.js run by node; `ps aux | grep claude` showing `claude`:
+//     anthropics/claude-code#61425; the VS Code extension running `node …/extensions/anthropic.claude-code-2.0.0/
+//     resources/claude-code/cli.js --output-format stream-json …`: anthropics/claude-code#8510.
+//   · native binary `~/.local/bin/claude` → `~/.local/share/claude/versions/<v>`: Piebald-AI/tweakcc#131,
+//     anthropics/claude-code#24241; `~/.claude/local/claude` (the older "local" install): anthropics/claude-code#4979.
+//   · the extension's bundled binary `…/extensions/anthropic.claude-code-2.1.153-win32-x64/resources/native-binary/
+//     claude.exe --output-format stream-json … --resume <uuid>` in a process list: microsoft/vscode#319910;
+//     `resources/native-binary/claude.exe`: anthropics/claude-code#61239.
+// - OpenAI Codex
+//   · node launcher `@openai/codex/bin/codex.js` spawning `bin/codex-x86_64-unknown-linux-musl` (older) or
+//     `vendor/x86_64-unknown-linux-musl/codex/codex` (newer): openai/codex codex-cli/bin/codex.js.
+//   · `~/.vscode-server/extensions/openai.chatgpt-26.422.71525-linux-x64/bin/linux-x86_64/codex app-server
+//     --analytics-default-enabled`: openai/codex#20599 (also `codex app-server` in openai/codex#7456).
+// - GitHub Copilot
+//   · `node …/@github/copilot-language-server/dist/language-server.js --stdio` and the native
+//     `copilot-language-server --stdio`: github/copilot-language-server-release (README), mason-org/mason-registry#8892.
+//   · the VS Code extension's `…/extensions/github.copilot-<v>/dist/language-server.js`, forked by the extension host
+//     with vscode-languageclient's `--node-ipc --clientProcessId=<ext host>` (the same shape as the built-in
+//     `…/jsonServerMain --node-ipc --clientProcessId=5960` in microsoft/vscode#319910).
+//   · Copilot CLI: npm `@github/copilot`, a loader that runs the platform binary `@github/copilot-linux-x64/copilot`:
+//     github/copilot-cli#3244; Homebrew `…/Caskroom/copilot-cli/<v>/copilot`, `copilot --acp --stdio`, the VS Code
+//     shim `/bin/sh …/copilotCli/copilot`: public process survey (agent-pulse notes). AWS also ships a CLI named
+//     `copilot`, so a bare native `copilot` only counts under one of those paths.
+//   · code-server's agentHost child `…/node_modules/@github/copilot-sdk-linux-x64/prebuilds/linux-x64/copilot-runtime
+//     --headless --no-auto-update --log-level info --stdio --no-auto-login`: the code-server 4.139.1 process tree
+//     of this repository's codeserver fixture.
+// - Gemini CLI: npm `@google/gemini-cli`, bin `gemini` → `bundle/gemini.js` (google-gemini/gemini-cli package.json)
+//   or `dist/index.js` (packages/cli/package.json); it relaunches itself as a node child with more heap
+//   (packages/cli/src/utils/relaunch.ts).
+// - Continue: npm `@continuedev/cli`, bin `cn` → `dist/cn.js` (continuedev/continue extensions/cli/package.json).
+// - Cline: npm `cline`, whose Go binary `bin/cline-linux-amd64` starts `cline-host` and `node …/cline/cline-core.js`
+//   (cline/cline#6973); JetBrains `…/plugins/cline/core/<v>/cline-core.js` (cline/cline#8537); the VS Code extension
+//   is `saoudrizwan.claude-dev`.
+// - Aider: pip console script `aider` (python runs `…/bin/aider`), `python -m aider`, package `aider-chat`.
+// - Cursor agent CLI: `~/.local/bin/cursor-agent` → `~/.local/share/cursor-agent/versions/<v>/cursor-agent`, which
+//   runs the bundled `…/versions/<v>/node` on `…/versions/<v>/index.js` (public detection code listing
+//   `…/cursor-agent/versions/2026.05.01-eea359f/node`; rivet-dev/sandbox-agent#148).
+// - OpenCode: npm `opencode-ai` whose node wrapper `bin/opencode` spawns the native `bin/.opencode`
+//   (anomalyco/opencode#20116); curl install `~/.opencode/bin/opencode`.
+// - Amp: npm `@sourcegraph/amp`, bin `amp`. ampproject's task runner is also a node script called `amp`
+//   (ampproject/amphtml#38662): a known ambiguity of the bare script name.
+// - Kilo Code: npm `@kilocode/cli`, bins `kilocode` (0.x) and `kilo` (7.x) (Kilo-Org/kilocode#13299, #6455);
+//   the VS Code extension is `kilocode.kilo-code`. antirez's `kilo` editor is a native binary, so only a node script
+//   or a path inside `@kilocode/cli` counts.
+// - Roo Code: the VS Code extension `rooveterinaryinc.roo-cline` (it runs inside the extension host; only processes
+//   started from its install folder are recognised).
+// - MCP servers: `npx -y @modelcontextprotocol/server-filesystem <dir>` (modelcontextprotocol/servers#152, #2184),
+//   `uvx mcp-server-fetch` (modelcontextprotocol/servers#37), `python -m mcp_server_git` (#152),
+//   `npm exec chrome-devtools-mcp@latest` and `node …/lark-mcp mcp` (anthropics/claude-code#35673),
+//   `uvx mcp-proxy-for-aws@latest <url>` (awslabs/agent-plugins#255), `docker run -i --rm mcp/fetch` (Docker's `mcp/`
+//   namespace), `npx mcp-remote <url>`, `ghcr.io/github/github-mcp-server`.
+import * as z from 'zod/mini';
+import { parseFolderName } from '../../probes/extensionsDir';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Schema (the same shape for the built-in table and for user patterns from a setting).
+
+const GLOB_CHARS = /^[^\0\r\n]+$/;
+const Glob = z.string().check(z.minLength(1), z.maxLength(300), z.regex(GLOB_CHARS));
+const GlobList = z.array(Glob).check(z.minLength(1), z.maxLength(50));
+
+export const MatcherRecord = z.strictObject({
+  /** Basename of argv[0] or of the executable path (globs: `*`, `?`; no `/`). */
+  exe: z.optional(GlobList),
+  /** Full argv[0] or executable path (globs: `*` within a segment, `**` across segments). */
+  path: z.optional(GlobList),
+  /** Basename of the script an interpreter (node/bun/deno, python, sh/bash/dash/zsh) runs. */
+  script: z.optional(GlobList),
+  /** Full path of that script, as given in argv. */
+  scriptPath: z.optional(GlobList),
+  /** Module after `python -m`. */
+  module: z.optional(GlobList),
+  /** Package run through npx / npm exec / pnpm dlx / yarn dlx / bunx / uvx / uv tool run / pipx run (version stripped). */
+  package: z.optional(GlobList),
+  /** Image run through docker/podman/nerdctl run (tag and digest stripped). */
+  image: z.optional(GlobList),
+  /** VS Code extension ids (publisher.name) whose install folder holds argv[0], the executable or the script. */
+  extension: z.optional(z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9._-]*$/))).check(z.minLength(1), z.maxLength(20))),
+  /** An argv element (after argv[0]) that must also be present, compared exactly. */
+  withArg: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  /** What this variant is (`app-server`, `language server`, …), for display. */
+  label: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+});
+export type Matcher = z.infer<typeof MatcherRecord>;
+
+export const PatternRecord = z.strictObject({
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/)),
+  /** Display name; processes of the same tool in one process tree belong to one assistant. */
+  tool: z.string().check(z.minLength(1), z.maxLength(80)),
+  kind: z.enum(['assistant', 'mcp']),
+  /** Any matcher recognises the process; within one matcher every given field must hold. First match wins. */
+  match: z.array(MatcherRecord).check(z.minLength(1), z.maxLength(40)),
+});
+export type Pattern = z.infer<typeof PatternRecord>;
+export type PatternKind = Pattern['kind'];
+
+const ANCHORS = ['exe', 'path', 'script', 'scriptPath', 'module', 'package', 'image', 'extension'] as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// The built-in table (sources: see the header comment).
+
+const MCP_NAMES = ['mcp-server-*', '*-mcp', '*-mcp-server', 'mcp-remote', 'mcp-proxy', 'mcp-proxy-*'];
+
+export const BUILTIN_PATTERNS: readonly Pattern[] = [
+  {
+    id: 'claude-code',
+    tool: 'Claude Code',
+    kind: 'assistant',
+    match: [
+      { extension: ['anthropic.claude-code'], label: 'VS Code extension' },
+      { exe: ['claude', 'claude.exe'] },
+      { path: ['**/.local/share/claude/versions/*', '**/.claude/local/claude'] },
+      { script: ['claude'] },
+      { scriptPath: ['**/@anthropic-ai/claude-code/cli.js', '**/@anthropic-ai/claude-code/cli.mjs', '**/.claude/local/claude'] },
+      { package: ['@anthropic-ai/claude-code'] },
+    ],
+  },
+  {
+    id: 'codex',
+    tool: 'Codex',
+    kind: 'assistant',
+    match: [
+      { exe: ['codex', 'codex.exe'], withArg: 'app-server', label: 'app-server' },
+      { extension: ['openai.chatgpt'], label: 'VS Code extension' },
+      { exe: ['codex', 'codex.exe', 'codex-*-unknown-linux-musl', 'codex-*-unknown-linux-gnu', 'codex-*-apple-darwin', 'codex-*-pc-windows-msvc.exe'] },
+      { script: ['codex'] },
+      { scriptPath: ['**/@openai/codex/bin/codex.js'] },
+      { package: ['@openai/codex'] },
+    ],
+  },
+  {
+    id: 'github-copilot',
+    tool: 'GitHub Copilot',
+    kind: 'assistant',
+    match: [
+      { exe: ['copilot-language-server', 'copilot-language-server.exe'], label: 'language server' },
+      { scriptPath: ['**/@github/copilot-language-server/dist/language-server.js', '**/github.copilot-*/dist/language-server.js'], label: 'language server' },
+      { exe: ['copilot-runtime'], label: 'agent runtime' },
+      { extension: ['github.copilot', 'github.copilot-chat'], label: 'VS Code extension' },
+      { path: ['**/@github/copilot/**', '**/@github/copilot-*/copilot', '**/copilot-cli/*/copilot'], label: 'CLI' },
+      { scriptPath: ['**/@github/copilot/**', '**/copilotCli/copilotCLIShim.js'], label: 'CLI' },
+      { script: ['copilot'], label: 'CLI' },
+      { package: ['@github/copilot'], label: 'CLI' },
+      { package: ['@github/copilot-language-server'], label: 'language server' },
+    ],
+  },
+  {
+    id: 'gemini-cli',
+    tool: 'Gemini CLI',
+    kind: 'assistant',
+    match: [
+      { exe: ['gemini'] },
+      { script: ['gemini'] },
+      { scriptPath: ['**/@google/gemini-cli/**'] },
+      { package: ['@google/gemini-cli'] },
+      { extension: ['google.gemini-cli-vscode-ide-companion'], label: 'VS Code companion' },
+    ],
+  },
+  {
+    id: 'continue',
+    tool: 'Continue',
+    kind: 'assistant',
+    match: [
+      { script: ['cn'] },
+      { scriptPath: ['**/@continuedev/cli/**'] },
+      { package: ['@continuedev/cli'] },
+      { extension: ['continue.continue'], label: 'VS Code extension' },
+    ],
+  },
+  {
+    id: 'cline',
+    tool: 'Cline',
+    kind: 'assistant',
+    match: [
+      { exe: ['cline', 'cline-host', 'cline-linux-*', 'cline-darwin-*'] },
+      { script: ['cline', 'cline-core.js'] },
+      { scriptPath: ['**/node_modules/cline/**'] },
+      { package: ['cline'] },
+      { extension: ['saoudrizwan.claude-dev'], label: 'VS Code extension' },
+    ],
+  },
+  {
+    id: 'aider',
+    tool: 'Aider',
+    kind: 'assistant',
+    match: [
+      { exe: ['aider'] },
+      { script: ['aider'] },
+      { module: ['aider', 'aider.main'] },
+      { package: ['aider-chat', 'aider-install'] },
+    ],
+  },
+  {
+    id: 'cursor-agent',
+    tool: 'Cursor Agent',
+    kind: 'assistant',
+    match: [
+      { exe: ['cursor-agent'] },
+      { script: ['cursor-agent'] },
+      { path: ['**/.local/share/cursor-agent/**'] },
+      { scriptPath: ['**/.local/share/cursor-agent/**'] },
+    ],
+  },
+  {
+    id: 'opencode',
+    tool: 'OpenCode',
+    kind: 'assistant',
+    match: [
+      { exe: ['opencode', '.opencode', 'opencode.exe'] },
+      { script: ['opencode'] },
+      { scriptPath: ['**/opencode-ai/bin/*'] },
+      { package: ['opencode-ai', '@opencode-ai/cli'] },
+      { extension: ['sst-dev.opencode'], label: 'VS Code extension' },
+    ],
+  },
+  {
+    id: 'amp',
+    tool: 'Amp',
+    kind: 'assistant',
+    match: [
+      { path: ['**/.amp/bin/amp', '**/@sourcegraph/amp/**'] },
+      { scriptPath: ['**/@sourcegraph/amp/**'] },
+      { script: ['amp'] },
+      { package: ['@sourcegraph/amp'] },
+      { extension: ['sourcegraph.amp'], label: 'VS Code extension' },
+    ],
+  },
+  {
+    id: 'kilo-code',
+    tool: 'Kilo Code',
+    kind: 'assistant',
+    match: [
+      { extension: ['kilocode.kilo-code'], label: 'VS Code extension' },
+      { exe: ['kilocode'] },
+      { script: ['kilocode', 'kilo'] },
+      { path: ['**/@kilocode/cli/**', '**/@kilocode/cli-*/**'] },
+      { scriptPath: ['**/@kilocode/cli/**'] },
+      { package: ['@kilocode/cli'] },
+    ],
+  },
+  {
+    id: 'roo-code',
+    tool: 'Roo Code',
+    kind: 'assistant',
+    match: [{ extension: ['rooveterinaryinc.roo-cline'], label: 'VS Code extension' }],
+  },
+  {
+    id: 'mcp-server',
+    tool: 'MCP server',
+    kind: 'mcp',
+    match: [
+      { package: ['@modelcontextprotocol/server-*', ...MCP_NAMES, '@*/mcp', '@*/mcp-server', '@*/mcp-server-*', '@*/*-mcp', '@*/*-mcp-server'] },
+      { image: ['mcp/*', '**/mcp/*', '**/mcp-server-*', '**/*-mcp-server', '**/*-mcp'] },
+      { module: ['mcp_server_*', '*_mcp', '*_mcp_server'] },
+      { script: [...MCP_NAMES, '*-mcp.js', '*-mcp.mjs', '*-mcp-server.js'] },
+      { scriptPath: ['**/@modelcontextprotocol/server-*/**', '**/node_modules/mcp-remote/**'] },
+      { exe: ['mcp-server-*', '*-mcp-server', '*-mcp'] },
+    ],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Compilation and validation.
+
+export interface CompiledMatcher {
+  source: Matcher;
+  exe?: RegExp[];
+  path?: RegExp[];
+  script?: RegExp[];
+  scriptPath?: RegExp[];
+  module?: RegExp[];
+  package?: RegExp[];
+  image?: RegExp[];
+  extension?: ReadonlySet<string>;
+}
+
+export interface CompiledPattern {
+  pattern: Pattern;
+  /** 'builtin' or 'user'. */
+  origin: 'builtin' | 'user';
+  matchers: CompiledMatcher[];
+}
+
+/** A validated, compiled table: user patterns first (so a setting can override), then the built-in ones. */
+export interface PatternTable {
+  patterns: readonly CompiledPattern[];
+}
+
+export interface PatternProblem {
+  /** Index in the user's list. */
+  index: number;
+  id?: string;
+  reason: string;
+}
+
+/** `*` within one path segment, `**` across segments (`**‍/x` also matches `x`), `?` one character. Anchored. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        i++;
+        if (glob[i + 1] === '/') {
+          i++;
+          re += '(?:.*/)?';
+        } else re += '.*';
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const compileGlobs = (globs: readonly string[] | undefined): RegExp[] | undefined => globs?.map(globToRegExp);
+
+function compileMatcher(m: Matcher): CompiledMatcher {
+  return {
+    source: m,
+    exe: compileGlobs(m.exe),
+    path: compileGlobs(m.path),
+    script: compileGlobs(m.script),
+    scriptPath: compileGlobs(m.scriptPath),
+    module: compileGlobs(m.module),
+    package: compileGlobs(m.package),
+    image: compileGlobs(m.image),
+    extension: m.extension ? new Set(m.extension) : undefined,
+  };
+}
+
+/** Reasons a (schema-valid) pattern would be useless or dangerous; empty when it is fine. */
+function semanticProblems(p: Pattern): string[] {
+  const out: string[] = [];
+  p.match.forEach((m, i) => {
+    if (!ANCHORS.some((a) => m[a] !== undefined)) {
+      out.push(`match[${i}]: needs at least one of ${ANCHORS.join(', ')} (withArg and label alone match nothing)`);
+    }
+    for (const a of ANCHORS) {
+      if (a === 'extension') continue;
+      for (const g of m[a] ?? []) {
+        // A glob of wildcards only (`*`, `**`, `**/*`) would claim every process.
+        if (/^[*?/]+$/.test(g)) out.push(`match[${i}].${a}: '${g}' matches everything`);
+        if (a === 'exe' && g.includes('/')) out.push(`match[${i}].exe: '${g}' is a basename glob and cannot contain '/' (use path)`);
+      }
+    }
+  });
+  return out;
+}
+
+interface Issue {
+  path: readonly PropertyKey[];
+  code: string;
+  message: string;
+  keys?: readonly string[];
+  values?: readonly unknown[];
+  expected?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  pattern?: string;
+}
+
+/** zod/mini carries no locale messages ("Invalid input"), so the reason is built from the issue's own fields. */
+function issueText(i: Issue): string {
+  const where = i.path.map(String).join('.') || '(root)';
+  switch (i.code) {
+    case 'unrecognized_keys':
+      return `${where}: unknown field${i.keys && i.keys.length > 1 ? 's' : ''} ${(i.keys ?? []).map((k) => `'${k}'`).join(', ')}`;
+    case 'invalid_value':
+      return `${where}: must be one of ${(i.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_type':
+      return `${where}: expected ${i.expected ?? 'another type'}`;
+    case 'invalid_format':
+      return `${where}: does not match ${i.pattern ?? 'the expected format'}`;
+    case 'too_small':
+      return `${where}: needs at least ${String(i.minimum)}`;
+    case 'too_big':
+      return `${where}: allows at most ${String(i.maximum)}`;
+    default:
+      return `${where}: ${i.code}`;
+  }
+}
+
+function issuesText(issues: readonly Issue[]): string {
+  return issues.slice(0, 5).map(issueText).join('; ');
+}
+
+/**
+ * Validates extra patterns (e.g. the value of a setting: unknown JSON) and compiles them together with the built-in
+ * table. Invalid entries are left out and reported with why; a non-array value is one problem at index -1.
+ */
+export function buildPatternTable(extra: unknown = []): { table: PatternTable; problems: PatternProblem[] } {
+  const problems: PatternProblem[] = [];
+  const user: CompiledPattern[] = [];
+  const list = extra === undefined || extra === null ? [] : extra;
+  if (!Array.isArray(list)) {
+    problems.push({ index: -1, reason: `expected a list of patterns, got ${typeof list}` });
+  } else {
+    const seen = new Set(BUILTIN_PATTERNS.map((p) => p.id));
+    list.slice(0, 200).forEach((raw: unknown, index) => {
+      const parsed = PatternRecord.safeParse(raw);
+      const id = typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id : undefined;
+      if (!parsed.success) {
+        problems.push({ index, id, reason: issuesText(parsed.error.issues) });
+        return;
+      }
+      const p = parsed.data;
+      const why = semanticProblems(p);
+      if (seen.has(p.id)) why.unshift(`id '${p.id}' is already used${BUILTIN_PATTERNS.some((b) => b.id === p.id) ? ' by a built-in pattern' : ''}`);
+      if (why.length) {
+        problems.push({ index, id: p.id, reason: why.join('; ') });
+        return;
+      }
+      seen.add(p.id);
+      user.push({ pattern: p, origin: 'user', matchers: p.match.map(compileMatcher) });
+    });
+    if (list.length > 200) problems.push({ index: 200, reason: `only the first 200 patterns are used (${list.length} given)` });
+  }
+  return { table: { patterns: [...user, ...BUILTIN] }, problems };
+}
+
+function compileBuiltins(): CompiledPattern[] {
+  return BUILTIN_PATTERNS.map((raw) => {
+    const parsed = PatternRecord.safeParse(raw);
+    if (!parsed.success) throw new Error(`built-in AI pattern ${raw.id} is invalid: ${issuesText(parsed.error.issues)}`);
+    const why = semanticProblems(parsed.data);
+    if (why.length) throw new Error(`built-in AI pattern ${raw.id}: ${why.join('; ')}`);
+    return { pattern: parsed.data, origin: 'builtin' as const, matchers: parsed.data.match.map(compileMatcher) };
+  });
+}
+
+const BUILTIN = compileBuiltins();
+
+/** The built-in table alone. */
+export const DEFAULT_PATTERN_TABLE: PatternTable = { patterns: BUILTIN };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading one argv into the elements the matchers look at.
+
+export type Interpreter = 'node' | 'python' | 'shell';
+
+export interface ArgvView {
+  /** argv after splitting an npm title (see the header); otherwise argv itself. */
+  tokens: readonly string[];
+  /** Basenames of argv[0] (without a login shell's `-`) and of the executable path. */
+  exeNames: string[];
+  exePaths: string[];
+  interpreter?: Interpreter;
+  /** The script the interpreter runs (undefined for `-c`, `-e`, a REPL, `-m`). */
+  script?: string;
+  /** `python -m <module>`. */
+  module?: string;
+  /** Packages run through a package runner (normalised: no version). */
+  packages: string[];
+  /** Images run through a container runtime (normalised: no tag or digest). */
+  images: string[];
+  /** Extension install folders holding argv[0], the executable or the script (computed once per process). */
+  extensions: { id: string; folder: string }[];
+}
+
+const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+
+const NODE_RE = /^(node|nodejs|node\d+|bun|deno)(\.exe)?$/;
+const PYTHON_RE = /^(python|pypy)(\d+(\.\d+)*)?(\.exe)?$/;
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'ash']);
+
+function interpreterOf(name: string): Interpreter | undefined {
+  if (NODE_RE.test(name)) return 'node';
+  if (PYTHON_RE.test(name)) return 'python';
+  if (SHELLS.has(name)) return 'shell';
+  return undefined;
+}
+
+const NODE_VALUE_OPTS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--title', '--input-type', '--inspect-port', '--cpu-prof-dir', '--heap-prof-dir', '--diagnostic-dir', '--redirect-warnings']);
+const NODE_EVAL_OPTS = new Set(['-e', '--eval', '-p', '--print', '-i', '--interactive', '--check', '-c', '--test']);
+const PYTHON_VALUE_OPTS = new Set(['-W', '-X', '--check-hash-based-pycs']);
+const SHELL_VALUE_OPTS = new Set(['-o', '+o', '-O', '+O', '--init-file', '--rcfile']);
+
+/** The script (and for python, the module) an interpreter's argv runs. */
+function scriptOf(kind: Interpreter, args: readonly string[]): { script?: string; module?: string } {
+  let i = 0;
+  if (kind === 'node' && (args[0] === 'run' || args[0] === 'x')) {
+    if (args[0] === 'x') return {}; // `bun x pkg` is a package runner, handled elsewhere
+    i = 1; // `bun run script`, `deno run script`
+  }
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return { script: args[i + 1] };
+    if (kind === 'node') {
+      if (NODE_EVAL_OPTS.has(a)) return {};
+      if (NODE_VALUE_OPTS.has(a)) {
+        i++;
+        continue;
+      }
+      if (a.startsWith('-')) continue;
+      return { script: a };
+    }
+    if (kind === 'python') {
+      if (a === '-c') return {};
+      if (a === '-m') return { module: args[i + 1] };
+      if (a.startsWith('-m') && a.length > 2 && !a.startsWith('--')) return { module: a.slice(2) };
+      if (PYTHON_VALUE_OPTS.has(a)) {
+        i++;
+        continue;
+      }
+      if (a === '-') return {};
+      if (a.startsWith('-')) continue;
+      return { script: a };
+    }
+    // shell: `-c` (also inside a flag cluster like -lc) runs a command string, not a script
+    if (/^-[A-Za-z]*c[A-Za-z]*$/.test(a)) return {};
+    if (SHELL_VALUE_OPTS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-') || a.startsWith('+')) continue;
+    return { script: a };
+  }
+  return {};
+}
+
+/** `@scope/name@1.2.3` → `@scope/name`, `name@latest` → `name`, `pkg==1.0`/`pkg[extra]>=2` → `pkg`. */
+export function normalizePackage(spec: string): string {
+  let s = spec;
+  if (s.startsWith('npm:')) s = s.slice(4);
+  const at = s.indexOf('@', s.startsWith('@') ? 1 : 0);
+  if (at > 0) s = s.slice(0, at);
+  const py = /^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([=<>!~].*)?$/.exec(s);
+  if (py && !s.includes('/')) s = py[1];
+  return s;
+}
+
+/** `ghcr.io/github/github-mcp-server:latest` → `ghcr.io/github/github-mcp-server`; digests too. */
+export function normalizeImage(ref: string): string {
+  let s = ref;
+  const digest = s.indexOf('@');
+  if (digest > 0) s = s.slice(0, digest);
+  const colon = s.lastIndexOf(':');
+  if (colon > s.lastIndexOf('/')) s = s.slice(0, colon);
+  return s;
+}
+
+interface RunnerSpec {
+  /** Options whose value is a package. */
+  packageOpts: ReadonlySet<string>;
+  /** Options that take a value (skipped). */
+  valueOpts: ReadonlySet<string>;
+  /** Options after which no package follows (a command string). */
+  stopOpts: ReadonlySet<string>;
+}
+
+const NPX: RunnerSpec = {
+  packageOpts: new Set(['-p', '--package']),
+  valueOpts: new Set(['--node-options', '--prefix', '--registry', '--cache', '--userconfig', '-w', '--workspace', '--loglevel']),
+  stopOpts: new Set(['-c', '--call']),
+};
+const UVX: RunnerSpec = {
+  packageOpts: new Set(['--from']),
+  valueOpts: new Set(['--with', '--with-editable', '--with-requirements', '-p', '--python', '--index-url', '--extra-index-url', '--index', '--default-index', '--constraints', '--overrides', '--directory', '--project', '--cache-dir', '--config-file', '--env-file', '-f', '--find-links', '--python-platform']),
+  stopOpts: new Set(),
+};
+const PIPX: RunnerSpec = { packageOpts: new Set(['--spec']), valueOpts: new Set(['--python', '--index-url', '--pip-args']), stopOpts: new Set() };
+
+function runnerPackages(spec: RunnerSpec, args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (spec.stopOpts.has(a)) break;
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    if (spec.packageOpts.has(name)) {
+      const v = eq > 0 && a.startsWith('--') ? a.slice(eq + 1) : args[++i];
+      if (v) out.push(normalizePackage(v));
+      continue;
+    }
+    if (spec.valueOpts.has(name)) {
+      if (!(a.startsWith('--') && eq > 0)) i++;
+      continue;
+    }
+    if (a === '--') {
+      if (args[i + 1]) out.push(normalizePackage(args[i + 1]));
+      break;
+    }
+    if (a.startsWith('-')) continue;
+    out.push(normalizePackage(a));
+    break;
+  }
+  return out;
+}
+
+/** Packages if argv is a package runner invocation. */
+function packagesOf(tokens: readonly string[]): string[] {
+  const name = base(tokens[0] ?? '').replace(/\.(cmd|exe)$/, '');
+  const rest = tokens.slice(1);
+  if (name === 'npx' || name === 'pnpx' || name === 'bunx') return runnerPackages(NPX, rest);
+  if (name === 'uvx') return runnerPackages(UVX, rest);
+  const firstPositional = rest.findIndex((a) => !a.startsWith('-'));
+  const sub = rest[firstPositional];
+  const after = rest.slice(firstPositional + 1);
+  if ((name === 'npm' && (sub === 'exec' || sub === 'x')) || ((name === 'pnpm' || name === 'yarn') && sub === 'dlx') || (name === 'bun' && sub === 'x')) {
+    return runnerPackages(NPX, after);
+  }
+  if (name === 'uv' && sub === 'tool' && (after[0] === 'run' || after[0] === 'uvx')) return runnerPackages(UVX, after.slice(1));
+  if (name === 'pipx' && sub === 'run') return runnerPackages(PIPX, after);
+  return [];
+}
+
+const DOCKER_VALUE_OPTS = new Set([
+  '-e', '--env', '--env-file', '-v', '--volume', '--mount', '-p', '--publish', '--name', '--network', '--net', '-w',
+  '--workdir', '-u', '--user', '--entrypoint', '-l', '--label', '--label-file', '--platform', '--pull', '--add-host',
+  '--cpus', '-m', '--memory', '-h', '--hostname', '--device', '--cap-add', '--cap-drop', '--security-opt',
+  '--log-driver', '--log-opt', '--restart', '--ulimit', '--tmpfs', '--gpus', '--runtime', '--ipc', '--pid',
+  '--shm-size', '--stop-signal', '--stop-timeout', '--dns', '--cidfile', '--group-add', '--expose', '--link',
+  '--volumes-from', '-a', '--attach', '--health-cmd', '--userns', '--uts', '--cgroupns',
+]);
+
+function imagesOf(tokens: readonly string[]): string[] {
+  const name = base(tokens[0] ?? '').replace(/\.exe$/, '');
+  if (name !== 'docker' && name !== 'podman' && name !== 'nerdctl') return [];
+  let i = 1;
+  while (i < tokens.length && tokens[i].startsWith('-')) i++; // global flags (--context x is rare; not handled)
+  if (tokens[i] === 'container') i++;
+  if (tokens[i] !== 'run') return [];
+  for (i++; i < tokens.length; i++) {
+    const a = tokens[i];
+    if (a === '--') return tokens[i + 1] ? [normalizeImage(tokens[i + 1])] : [];
+    if (a.startsWith('-')) {
+      if (DOCKER_VALUE_OPTS.has(a)) i++;
+      continue;
+    }
+    return [normalizeImage(a)];
+  }
+  return [];
+}
+
+/** npm's process title in place of argv: the one element `npm exec …`, split back into words. */
+export function untitle(argv: readonly string[]): readonly string[] {
+  if (argv.length >= 1 && /^npm (exec|x) \S/.test(argv[0])) return [...argv[0].split(/ +/).filter(Boolean), ...argv.slice(1)];
+  return argv;
+}
+
+export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
+  const tokens = untitle(argv);
+  const argv0 = tokens[0] ?? '';
+  const exeNames: string[] = [];
+  const exePaths: string[] = [];
+  if (argv0) {
+    exeNames.push(base(argv0).replace(/^-/, ''));
+    exePaths.push(argv0);
+  }
+  if (exePath) {
+    const clean = exePath.replace(/ \(deleted\)$/, '');
+    exeNames.push(base(clean));
+    exePaths.push(clean);
+  }
+  const interpreter = interpreterOf(exeNames[0] ?? '');
+  const { script, module } = interpreter ? scriptOf(interpreter, tokens.slice(1)) : {};
+  const extensions: { id: string; folder: string }[] = [];
+  for (const p of [...exePaths, ...(script !== undefined ? [script] : [])]) {
+    const ext = extensionFolderOf(p);
+    if (ext) extensions.push(ext);
+  }
+  return { tokens, exeNames, exePaths, interpreter, script, module, packages: packagesOf(tokens), images: imagesOf(tokens), extensions };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Matching.
+
+export interface PatternMatch {
+  patternId: string;
+  tool: string;
+  kind: PatternKind;
+  origin: 'builtin' | 'user';
+  label?: string;
+  /** What was recognised: the package, script, image, module or executable name (for MCP servers: the server). */
+  name: string;
+  /** Which element matched, for tooltips: `npx package '@modelcontextprotocol/server-filesystem'`. */
+  evidence: string;
+}
+
+/**
+ * The extension install folder (`<publisher.name-1.2.3[-platform]>`) a path lies in, and its id. Any directory
+ * segment whose name parses as an extension folder counts: the folder is usually under `…/extensions/`, but
+ * code-server's --extensions-dir can be any directory (the fixture uses /home/coder/ext).
+ */
+export function extensionFolderOf(p: string): { id: string; folder: string } | undefined {
+  const segments = p.split('/');
+  if (segments.length < 2) return undefined; // a bare name is not a path into a folder
+  for (let i = 0; i < segments.length; i++) {
+    const parsed = segments[i] ? parseFolderName(segments[i]) : undefined;
+    if (parsed) return { id: parsed.id, folder: segments[i] };
+  }
+  return undefined;
+}
+
+const anyMatch = (res: readonly RegExp[], values: readonly string[]): string | undefined => values.find((v) => res.some((r) => r.test(v)));
+
+interface Hit {
+  name: string;
+  evidence: string;
+}
+
+/** Every anchor the matcher gives must hold; the first one named decides the reported name and evidence. */
+function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
+  const hits: Hit[] = [];
+  if (m.package) {
+    const x = anyMatch(m.package, v.packages);
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `package '${x}' run by ${base(v.tokens[0] ?? '')}` });
+  }
+  if (m.image) {
+    const x = anyMatch(m.image, v.images);
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `container image '${x}'` });
+  }
+  if (m.module) {
+    const x = v.module !== undefined ? anyMatch(m.module, [v.module]) : undefined;
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `python -m ${x}` });
+  }
+  if (m.scriptPath) {
+    const x = v.script !== undefined ? anyMatch(m.scriptPath, [v.script]) : undefined;
+    if (x === undefined) return undefined;
+    hits.push({ name: base(x), evidence: `${v.interpreter} script '${x}'` });
+  }
+  if (m.script) {
+    if (v.script === undefined || anyMatch(m.script, [base(v.script)]) === undefined) return undefined;
+    hits.push({ name: base(v.script), evidence: `${v.interpreter} script '${v.script}'` });
+  }
+  if (m.path) {
+    const x = anyMatch(m.path, v.exePaths);
+    if (x === undefined) return undefined;
+    hits.push({ name: base(x), evidence: `executable '${x}'` });
+  }
+  if (m.exe) {
+    const x = anyMatch(m.exe, v.exeNames);
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `executable name '${x}'` });
+  }
+  if (m.extension) {
+    const ext = v.extensions.find((e) => m.extension!.has(e.id));
+    if (!ext) return undefined;
+    hits.push({ name: ext.id, evidence: `runs from the extension folder ${ext.folder}` });
+  }
+  if (m.source.withArg !== undefined && !v.tokens.slice(1).includes(m.source.withArg)) return undefined;
+  return hits[0];
+}
+
+/** The first pattern (user patterns first) that recognises this argv; undefined for anything else. */
+export function matchArgv(argv: readonly string[], table: PatternTable = DEFAULT_PATTERN_TABLE, exePath?: string): PatternMatch | undefined {
+  if (argv.length === 0 && !exePath) return undefined;
+  const v = viewOf(argv, exePath);
+  for (const cp of table.patterns) {
+    for (const m of cp.matchers) {
+      const hit = tryMatcher(m, v);
+      if (hit) {
+        return {
+          patternId: cp.pattern.id,
+          tool: cp.pattern.tool,
+          kind: cp.pattern.kind,
+          origin: cp.origin,
+          label: m.source.label,
+          name: hit.name,
+          evidence: hit.evidence,
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The tool an extension id belongs to, per the table's `extension` matchers (e.g. github.copilot → GitHub Copilot). */
+export function toolOfExtension(id: string, table: PatternTable = DEFAULT_PATTERN_TABLE): string | undefined {
+  for (const cp of table.patterns) if (cp.matchers.some((m) => m.extension?.has(id))) return cp.pattern.tool;
+  return undefined;
+}

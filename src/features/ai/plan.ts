@@ -1,0 +1,119 @@
+// Stop AI processes — the pure part: a selected tree means every process in it (and the trees it spawned, e.g. its
+// MCP servers), leaves first; bulk means only leaked and duplicate trees; identity and state re-checked at commit.
+import { commandLabel, formatDuration, shortenHome } from '../../probes/format';
+import { AiRow, AiViewModel, aiName } from './model';
+import { AiState } from './classify';
+import { Plan, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
+import { classifyTopology } from '../../probes/topology';
+import { ancestorsOf } from '../../probes/scanner';
+
+export interface AiTarget extends ProcessTarget {
+  rootPid: number;
+  tool: string;
+  /** State of the tree it belongs to, at plan time. */
+  state: AiState;
+  /** Number of ancestors (deeper = signalled first, so children go before their parents). */
+  depth: number;
+}
+
+export interface AiPlanContext extends SafetyContext {
+  nowMs: number;
+  home: string;
+}
+
+const BULK_STATES: ReadonlySet<AiState> = new Set(['leaked', 'duplicate']);
+
+/** The row and every row it spawned (its MCP servers, a Codex run from its shell, …). */
+function withChildren(model: AiViewModel, row: AiRow): AiRow[] {
+  const out = [row];
+  for (const pid of row.tree.childRootPids) {
+    const child = model.byRoot.get(pid);
+    if (child) out.push(...withChildren(model, child));
+  }
+  return out;
+}
+
+export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx: AiPlanContext, bulk = false): Plan<AiTarget> {
+  const snapshot = model.snapshot;
+  const topology = classifyTopology(snapshot, ctx.selfPid);
+  const targets: AiTarget[] = [];
+  const skipped: SkippedTarget[] = [];
+  const seen = new Set<number>();
+  for (const rootPid of new Set(rootPids)) {
+    const row = model.byRoot.get(rootPid);
+    if (!row) {
+      skipped.push({ pid: rootPid, name: `pid ${rootPid}`, because: 'no longer an AI process' });
+      continue;
+    }
+    if (bulk && !BULK_STATES.has(row.tree.state)) {
+      skipped.push({ pid: rootPid, name: row.tree.name, because: `${row.tree.state}: bulk stops touch only leaked and duplicate trees` });
+      continue;
+    }
+    for (const r of withChildren(model, row)) {
+      r.tree.memberPids.forEach((pid, i) => {
+        if (seen.has(pid)) return;
+        seen.add(pid);
+        const rec = snapshot.processes.get(pid);
+        const name = !rec ? `pid ${pid}` : i === 0 ? aiName(r) : commandLabel(rec.argv, rec.comm);
+        const because = protectionOf(snapshot, topology, pid, ctx);
+        if (because || !rec) {
+          skipped.push({ pid, name, because: because ?? 'exited' });
+          return;
+        }
+        targets.push({
+          pid,
+          starttime: rec.starttime,
+          uid: rec.uid,
+          name,
+          facts: `${row.tree.tool} (${row.tree.state}), age ${formatDuration(ctx.nowMs - rec.startedAtMs)}`,
+          rssBytes: rec.rssBytes,
+          ageMs: ctx.nowMs - rec.startedAtMs,
+          cwd: r.tree.cwd.ok && i === 0 ? shortenHome(r.tree.cwd.path, ctx.home) : undefined,
+          descendants: [],
+          rootPid,
+          tool: row.tree.tool,
+          state: row.tree.state,
+          depth: ancestorsOf(snapshot, pid).length,
+        });
+      });
+    }
+  }
+  targets.sort((a, b) => b.depth - a.depth); // leaves first
+  return newPlan({ action: bulk ? 'stop-leaked-ai' : 'stop-ai', verb: 'Stop', noun: ['AI Process', 'AI Processes'], targets, skipped }, ctx.nowMs);
+}
+
+/** Every leaked or duplicate tree whose parent tree is not already part of the selection. */
+export function planStopLeakedAndDuplicates(model: AiViewModel, ctx: AiPlanContext): Plan<AiTarget> {
+  const chosen = model.rows.filter((r) => BULK_STATES.has(r.tree.state));
+  const chosenRoots = new Set(chosen.map((r) => r.tree.root.pid));
+  const roots = chosen.filter((r) => r.tree.parentRootPid === undefined || !chosenRoots.has(r.tree.parentRootPid)).map((r) => r.tree.root.pid);
+  return planStopAi(model, roots, ctx, true);
+}
+
+/** At commit: same identity, not protected, still in an AI tree, and (bulk) that tree still leaked or duplicate. */
+export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, ctx: SafetyContext, bulk: boolean) {
+  const topology = classifyTopology(fresh.snapshot, ctx.selfPid);
+  const treeOf = new Map<number, AiRow>();
+  for (const r of fresh.rows) for (const pid of r.tree.memberPids) treeOf.set(pid, r);
+  const valid: AiTarget[] = [];
+  const skipped: { target: AiTarget; because: string }[] = [];
+  for (const t of targets) {
+    const row = treeOf.get(t.pid);
+    const because =
+      sameIdentity(fresh.snapshot.processes.get(t.pid), t) ??
+      protectionOf(fresh.snapshot, topology, t.pid, ctx) ??
+      (!row ? 'no longer part of an AI process tree' : bulk && !BULK_STATES.has(row.tree.state) && !isBelowBulkRoot(fresh, row) ? `now ${row.tree.state}` : undefined);
+    if (because) skipped.push({ target: t, because });
+    else valid.push(t);
+  }
+  return { valid, skipped };
+}
+
+/** An MCP server (active in itself) below a leaked assistant is stopped with it. */
+function isBelowBulkRoot(model: AiViewModel, row: AiRow): boolean {
+  for (let p = row.tree.parentRootPid; p !== undefined; p = model.byRoot.get(p)?.tree.parentRootPid) {
+    const parent = model.byRoot.get(p);
+    if (parent && BULK_STATES.has(parent.tree.state)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,146 @@
+// The AI Processes tree: tool → assistant trees (session, workspace, age, memory) → the trees they spawned (MCP
+// servers) and their listening ports. Refreshes only while visible.
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { Views } from '../../core/ids';
+import { ModelTreeProvider } from '../../core/ui/modelTree';
+import { VisiblePoller } from '../../core/ui/visiblePoller';
+import { AiState, ownerLabel } from './classify';
+import { AiRow, AiViewModel, aiName } from './model';
+import { SessionId } from '../../probes/ai/sessions';
+import { formatBytes, formatDuration, fullCommand, shortenHome } from '../../probes/format';
+import { Settings } from '../../core/settings';
+
+const STATE_ICON: Record<AiState, [string, string]> = {
+  active: ['pulse', 'charts.green'],
+  leaked: ['warning', 'charts.orange'],
+  duplicate: ['copy', 'charts.orange'],
+  external: ['link-external', 'descriptionForeground'],
+};
+
+export class ToolItem extends vscode.TreeItem {
+  constructor(
+    readonly tool: string,
+    readonly rows: AiRow[],
+  ) {
+    super(tool, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `ai-tool-${tool}`;
+    const bytes = rows.reduce((s, r) => s + r.tree.totalRssBytes, 0);
+    const odd = rows.filter((r) => r.tree.state === 'leaked' || r.tree.state === 'duplicate').length;
+    this.description = `${rows.length} · ${formatBytes(bytes)}${odd ? ` · ${odd} leaked/duplicate` : ''}`;
+    this.iconPath = new vscode.ThemeIcon('hubot');
+    this.contextValue = 'aiTool';
+  }
+}
+
+export class AiItem extends vscode.TreeItem {
+  constructor(readonly row: AiRow) {
+    const t = row.tree;
+    const children = t.childRootPids.length + (row.ports.length ? 1 : 0);
+    super(aiName(row), children ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    this.id = `ai-${t.root.pid}-${t.root.starttime}`;
+    const home = os.homedir();
+    const session = row.session.id === 'unknown' ? undefined : row.session.id.slice(0, 8);
+    const parts = [
+      session ? `session ${session}` : undefined,
+      t.cwd.ok ? shortenHome(t.cwd.path, home) : undefined,
+      formatDuration(t.ageMs),
+      formatBytes(t.totalRssBytes),
+      t.state !== 'active' ? t.state : undefined,
+    ].filter(Boolean);
+    this.description = parts.join(' · ');
+    const [icon, color] = STATE_ICON[t.state];
+    this.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+    this.contextValue = `ai.${t.state}`;
+    this.accessibilityInformation = {
+      label: `${this.label as string}, root pid ${t.root.pid}, ${t.state}, session ${row.session.id}, ${formatBytes(t.totalRssBytes)}, ${t.memberPids.length} processes`,
+    };
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${t.state}** — ${t.reason}\n\n`);
+    md.appendMarkdown(`owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid} · ${t.memberPids.length} process(es) · ${formatBytes(t.totalRssBytes)} · CPU ${t.totalCpuTicks} ticks\n\n`);
+    md.appendMarkdown(`session: ${sessionText(row.session)}\n\n`);
+    md.appendCodeblock(fullCommand(t.root.argv).slice(0, 2000), 'sh');
+    this.tooltip = md;
+  }
+}
+
+export class PortsItem extends vscode.TreeItem {
+  constructor(row: AiRow) {
+    super(`listening on ${row.ports.map((p) => `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`).join(', ')}`, vscode.TreeItemCollapsibleState.None);
+    this.id = `ai-ports-${row.tree.root.pid}`;
+    this.iconPath = new vscode.ThemeIcon('plug');
+    this.contextValue = 'aiPorts';
+  }
+}
+
+function sessionText(s: SessionId): string {
+  if (!('source' in s)) return `unknown (${s.reason})`;
+  return s.source === 'argv' ? `${s.id} (from ${s.flag})` : `${s.id} (open file ${s.file}${s.prefixOnly ? ', prefix only' : ''})`;
+}
+
+type Node = ToolItem | AiItem | PortsItem;
+
+class AiProvider extends ModelTreeProvider<AiViewModel, Node> {
+  getChildren(n?: Node): Node[] {
+    const m = this.model;
+    if (!m) return [];
+    if (!n) {
+      const tops = m.rows.filter((r) => r.tree.parentRootPid === undefined);
+      const tools = [...new Set(tops.map((r) => r.tree.tool))].sort();
+      return tools.map((tool) => new ToolItem(tool, tops.filter((r) => r.tree.tool === tool)));
+    }
+    if (n instanceof ToolItem) return n.rows.map((r) => new AiItem(r));
+    if (n instanceof AiItem) {
+      const kids: Node[] = n.row.tree.childRootPids.map((pid) => m.byRoot.get(pid)).filter((r): r is AiRow => !!r).map((r) => new AiItem(r));
+      if (n.row.ports.length) kids.push(new PortsItem(n.row));
+      return kids;
+    }
+    return [];
+  }
+}
+
+export class AiView implements vscode.Disposable {
+  readonly treeView: vscode.TreeView<Node>;
+  private readonly provider = new AiProvider();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly poller: VisiblePoller;
+
+  constructor(
+    /** Builds the model from a scan no older than maxAgeMs (0: a new scan). */
+    private readonly build: (maxAgeMs: number) => Promise<AiViewModel | undefined>,
+    private settings: Settings,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.treeView = vscode.window.createTreeView(Views.ai, { treeDataProvider: this.provider, canSelectMany: true });
+    this.poller = new VisiblePoller(this.treeView, () => this.settings.terminalsRefreshSeconds, (age) => this.refresh(age), log, 'AI');
+    this.disposables.push(this.poller, this.treeView, this.provider);
+  }
+
+  get model(): AiViewModel | undefined {
+    return this.provider.model;
+  }
+
+  setSettings(s: Settings): void {
+    this.settings = s;
+    this.poller.restart();
+  }
+
+  async refresh(maxAgeMs = 0): Promise<AiViewModel | undefined> {
+    const model = await this.build(maxAgeMs);
+    if (!model) {
+      this.treeView.message = 'code-server Ops cannot read the process table (/proc) here.';
+      this.provider.set(undefined);
+      return undefined;
+    }
+    const t = model.totals;
+    this.treeView.description = `${t.trees} AI process${t.trees === 1 ? '' : 'es'} · ${t.leaked} leaked · ${t.duplicate} duplicate · ${formatBytes(t.rssBytes)}`;
+    this.treeView.message = t.trees === 0 ? 'No AI assistant or MCP server is running.' : undefined;
+    for (const p of model.problems) this.log.debug(`ai: ${p}`);
+    this.provider.set(model);
+    return model;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

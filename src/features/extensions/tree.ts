@@ -1,0 +1,215 @@
+// The Extensions tree: what is in the extensions folder and what can be reclaimed. Reads the folder when visible
+// (and after changes), sizes folders in the background (cancellable, cached by mtime + inode).
+import * as vscode from 'vscode';
+import { CLASS_TEXT, CleanContext } from './plan';
+import { Views } from '../../core/ids';
+import { ModelTreeProvider } from '../../core/ui/modelTree';
+import { ExtensionFolder, ExtensionsDirReport, FolderClass, isReclaimable, readExtensionsDir } from '../../probes/extensionsDir';
+import { formatBytes } from '../../probes/format';
+import { SizeCache, folderSize } from '../../probes/folderSize';
+import { folderProtection } from './plan';
+
+const GROUP_ORDER: FolderClass[] = ['olderVersion', 'obsolete', 'unreferenced', 'leftoverTemp', 'installing', 'installed'];
+const GROUP_TITLE: Record<FolderClass, string> = {
+  olderVersion: 'Older versions',
+  obsolete: 'Obsolete (deleted at the next server start)',
+  unreferenced: 'Unreferenced',
+  leftoverTemp: 'Leftover install temp folders',
+  installing: 'Installs in progress',
+  installed: 'Installed',
+};
+const CLASS_ICON: Record<FolderClass, [string, string | undefined]> = {
+  olderVersion: ['versions', 'charts.orange'],
+  obsolete: ['trash', 'charts.orange'],
+  unreferenced: ['question', 'charts.orange'],
+  leftoverTemp: ['file-zip', 'charts.orange'],
+  installing: ['loading', undefined],
+  installed: ['extensions', 'charts.green'],
+};
+
+export interface ExtensionsModel {
+  report: ExtensionsDirReport;
+  sizes: Map<string, number>;
+  sizing: boolean;
+  ctx: CleanContext;
+}
+
+export class SummaryItem extends vscode.TreeItem {
+  constructor(model: ExtensionsModel) {
+    const r = model.report;
+    const reclaimable = r.folders.filter((f) => isReclaimable(r, f) && !folderProtection(r, f, model.ctx));
+    const bytes = reclaimable.reduce((s, f) => s + (model.sizes.get(f.path) ?? 0), 0);
+    super(
+      r.error ? 'No clean-up offered' : `Reclaimable: ${formatBytes(bytes)} in ${reclaimable.length} folder${reclaimable.length === 1 ? '' : 's'}`,
+      vscode.TreeItemCollapsibleState.None,
+    );
+    this.id = 'summary';
+    this.description = r.error ?? (model.sizing ? 'sizing…' : undefined);
+    this.iconPath = new vscode.ThemeIcon(r.error ? 'error' : 'database', r.error ? new vscode.ThemeColor('errorForeground') : undefined);
+    this.tooltip = r.error
+      ? `${r.error}. Without a readable extensions.json it is unknown what is installed, so nothing is offered for clean-up.`
+      : `Extensions folder: ${r.dir}${r.warnings.length ? `\n\n${r.warnings.join('\n')}` : ''}`;
+    this.contextValue = 'extSummary';
+    this.accessibilityInformation = { label: `${this.label as string}${r.error ? `: ${r.error}` : ''}` };
+  }
+}
+
+export class ClassGroupItem extends vscode.TreeItem {
+  constructor(
+    readonly cls: FolderClass,
+    readonly folders: ExtensionFolder[],
+    model: ExtensionsModel,
+  ) {
+    super(GROUP_TITLE[cls], cls === 'installed' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `group-${cls}`;
+    const bytes = folders.reduce((s, f) => s + (model.sizes.get(f.path) ?? 0), 0);
+    this.description = `${folders.length} · ${formatBytes(bytes)}`;
+    this.contextValue = `extGroup.${cls}`;
+  }
+}
+
+export class FolderItem extends vscode.TreeItem {
+  constructor(
+    readonly folder: ExtensionFolder,
+    model: ExtensionsModel,
+    readonly peers: ExtensionFolder[],
+  ) {
+    super(folder.parsed?.id ?? folder.name, peers.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const r = model.report;
+    this.id = `folder-${folder.name}`;
+    const size = model.sizes.get(folder.path);
+    const protection = folderProtection(r, folder, model.ctx);
+    const loaded = model.ctx.loadedPaths.has(folder.path);
+    const parts = [
+      folder.parsed ? `${folder.parsed.version}${folder.parsed.targetPlatform ? ` (${folder.parsed.targetPlatform})` : ''}` : folder.name,
+      size === undefined ? '…' : formatBytes(size),
+    ];
+    if (folder.installedAtMs) parts.push(new Date(folder.installedAtMs).toLocaleDateString());
+    if (loaded) parts.push('loaded');
+    if (peers.length) parts.push(`${peers.length + 1} versions, ${peers.filter((p) => isReclaimable(r, p)).length} reclaimable`);
+    this.description = parts.join(' · ');
+    const [icon, color] = CLASS_ICON[folder.cls];
+    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    this.contextValue = `extFolder.${!protection ? 'reclaimable' : 'protected'}`;
+    this.accessibilityInformation = {
+      label: `${folder.name}, ${CLASS_TEXT[folder.cls]}, ${size === undefined ? 'size pending' : formatBytes(size)}${loaded ? ', loaded' : ''}${protection ? `, protected: ${protection}` : ', reclaimable'}`,
+    };
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${CLASS_TEXT[folder.cls]}** — ${folder.reason}\n\n`);
+    md.appendText(folder.path + (folder.isSymlink ? ' (symlink)' : ''));
+    md.appendMarkdown(`\n\n${protection ? `Protected: ${protection}` : 'Reclaimable: Clean Up… moves it to the quarantine (undoable).'}`);
+    this.tooltip = md;
+  }
+}
+
+type Node = SummaryItem | ClassGroupItem | FolderItem;
+
+class ExtensionsProvider extends ModelTreeProvider<ExtensionsModel, Node> {
+  getChildren(n?: Node): Node[] {
+    const m = this.model;
+    if (!m) return [];
+    if (!n) {
+      const groups = GROUP_ORDER.map((cls) => new ClassGroupItem(cls, m.report.folders.filter((f) => f.cls === cls), m)).filter((g) => g.folders.length);
+      return [new SummaryItem(m), ...groups];
+    }
+    if (n instanceof ClassGroupItem) {
+      return n.folders.map((f) => {
+        const peers = f.cls === 'installed' && f.parsed ? m.report.folders.filter((p) => p !== f && p.parsed?.id === f.parsed!.id) : [];
+        return new FolderItem(f, m, peers);
+      });
+    }
+    if (n instanceof FolderItem) return n.peers.map((p) => new FolderItem(p, m, []));
+    return [];
+  }
+}
+
+export class ExtensionsView implements vscode.Disposable {
+  readonly treeView: vscode.TreeView<Node>;
+  private readonly provider = new ExtensionsProvider();
+  private readonly cache = new SizeCache();
+  private readonly disposables: vscode.Disposable[] = [];
+  private sizingToken = 0;
+
+  constructor(
+    private readonly dir: () => string,
+    private readonly context: () => Promise<CleanContext>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.treeView = vscode.window.createTreeView(Views.extensions, { treeDataProvider: this.provider, canSelectMany: true });
+    this.disposables.push(
+      this.treeView,
+      this.provider,
+      this.treeView.onDidChangeVisibility((e) => e.visible && void this.refreshLogged()),
+      vscode.extensions.onDidChange(() => this.treeView.visible && void this.refreshLogged()),
+    );
+    if (this.treeView.visible) void this.refreshLogged();
+  }
+
+  get model(): ExtensionsModel | undefined {
+    return this.provider.model;
+  }
+
+  private refreshLogged(): Promise<unknown> {
+    return this.refresh().catch((e) => this.log.error(`extensions refresh failed: ${e instanceof Error ? e.stack : String(e)}`));
+  }
+
+  /** Re-reads the folder and renders at once; sizes fill in as they are computed. */
+  async refresh(): Promise<ExtensionsModel> {
+    const dir = this.dir();
+    const [report, ctx] = await Promise.all([readExtensionsDir(dir), this.context()]);
+    const sizes = new Map<string, number>();
+    for (const f of report.folders) {
+      const cached = this.cache.get(f.path, f.mtimeMs, f.ino);
+      if (cached) sizes.set(f.path, cached.bytes);
+    }
+    const model: ExtensionsModel = { report, sizes, sizing: false, ctx: { ...ctx, sizeOf: (p) => sizes.get(p) } };
+    const missing = report.folders.filter((f) => !sizes.has(f.path));
+    model.sizing = missing.length > 0;
+    this.treeView.message = report.error ? `${report.error}: no clean-up is offered.` : report.warnings.join(' ') || undefined;
+    this.treeView.description = dir;
+    this.provider.set(model);
+    if (missing.length) await this.size(model, missing);
+    return model;
+  }
+
+  private async size(model: ExtensionsModel, folders: ExtensionFolder[]): Promise<void> {
+    const token = ++this.sizingToken;
+    const stale = (): boolean => token !== this.sizingToken;
+    const seen = new Set<string>();
+    void vscode.commands.executeCommand('setContext', 'csops.extensions.sizing', true);
+    try {
+      await vscode.window.withProgress({ location: { viewId: Views.extensions }, title: 'Sizing extension folders' }, async () => {
+        let done = 0;
+        for (const f of folders) {
+          if (stale()) break;
+          const size = await folderSize(f.path, { seen, isCancelled: stale });
+          if (size.cancelled) break;
+          this.cache.set(f.path, f.mtimeMs, f.ino, size);
+          model.sizes.set(f.path, size.bytes);
+          if (++done % 5 === 0) this.provider.set(model);
+        }
+      });
+    } finally {
+      if (!stale()) {
+        model.sizing = false;
+        this.provider.set(model);
+        void vscode.commands.executeCommand('setContext', 'csops.extensions.sizing', false);
+      }
+    }
+  }
+
+  /** "Stop Sizing": sizes computed so far stay; the rest show "…" until the next refresh. */
+  stopSizing(): void {
+    this.sizingToken++;
+    if (this.provider.model) {
+      this.provider.model.sizing = false;
+      this.provider.set(this.provider.model);
+    }
+    void vscode.commands.executeCommand('setContext', 'csops.extensions.sizing', false);
+  }
+
+  dispose(): void {
+    this.sizingToken++;
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,180 @@
+// Memory monitor: samples this extension host (and, when a fresh scan exists, every extension host and the whole
+// server tree), the cgroup and the host; keeps a persisted ring buffer; watches cgroup OOM counters; records this
+// extension host's lifecycle and classifies how the previous one of this window ended. Plain Node (no `vscode`).
+import * as path from 'path';
+import * as v8 from 'v8';
+import { CgroupMemoryRead, OomEventCounts, diffOomEvents, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
+import { KernelOomRead, readKernelOomEvents } from '../../probes/kernelLog';
+import {
+  EndExplanation, HostIdentity, LifecycleRecord, explainEnd, markCleanEnd, markRestartRequested, markSeen, readLifecycle, recordStart,
+  unclassified, updateRecord, writeLifecycle,
+} from '../../probes/lifecycle';
+import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../probes/memoryHistory';
+import { Snapshot, descendantsOf } from '../../probes/scanner';
+import { SelfSampler } from '../../probes/selfMemory';
+import { classifyTopology, serverOf } from '../../probes/topology';
+
+export interface MonitorOptions {
+  procRoot: string;
+  cgroupRoot?: string;
+  storageDir: string;
+  /** Identifies "this window" across extension-host restarts (e.g. the workspace folder URI). */
+  windowKey: string;
+  self: HostIdentity & { startedAtMs: number };
+  historyMinutes: number;
+  /** The latest process scan, if any (the monitor never scans by itself). */
+  latestSnapshot(): Snapshot | undefined;
+  log(message: string): void;
+}
+
+export interface OomMarker {
+  atMs: number;
+  source: 'cgroup' | 'kernel';
+  text: string;
+}
+
+export interface EndRecord {
+  record: LifecycleRecord;
+  explanation: EndExplanation;
+}
+
+/** Totals from a process scan: every extension host, and the whole server tree this one belongs to. */
+export function treeTotals(snapshot: Snapshot, selfPid: number): { allExtHostsRss?: number; serverTreeRss?: number } {
+  const topology = classifyTopology(snapshot, selfPid);
+  if (!topology.self) return {};
+  const allExtHostsRss = topology.extensionHosts.reduce((s, p) => s + p.rssBytes, 0);
+  // The outermost server ancestor (code-server's launcher) holds the whole tree.
+  let root = serverOf(snapshot, topology, selfPid);
+  for (let up = root; up; up = serverOf(snapshot, topology, up.pid)) root = up;
+  const serverTreeRss = root ? descendantsOf(snapshot, root.pid).reduce((s, p) => s + p.rssBytes, root.rssBytes) : undefined;
+  return { allExtHostsRss, serverTreeRss };
+}
+
+export class MemoryMonitor {
+  history: MemoryHistory;
+  cgroup?: CgroupMemoryRead;
+  kernel?: KernelOomRead;
+  readonly oomMarkers: OomMarker[] = [];
+  lifecycle: LifecycleRecord[] = [];
+  previousEnds: EndRecord[] = [];
+  private oomCounts?: OomEventCounts;
+  private readonly sampler: SelfSampler;
+  private samplesSinceSave = 0;
+  private readonly listeners = new Set<(s: MemorySample) => void>();
+
+  constructor(private readonly o: MonitorOptions) {
+    this.history = new MemoryHistory({ historyMinutes: o.historyMinutes });
+    this.sampler = new SelfSampler(o.procRoot);
+  }
+
+  private get historyFile(): string {
+    return path.join(this.o.storageDir, 'memory-history.json');
+  }
+
+  private get lifecycleDir(): string {
+    return path.join(this.o.storageDir, 'lifecycle');
+  }
+
+  onSample(l: (s: MemorySample) => void): { dispose(): void } {
+    this.listeners.add(l);
+    return { dispose: () => this.listeners.delete(l) };
+  }
+
+  /** Loads the persisted history and lifecycle, explains how earlier extension hosts of this window ended. */
+  async start(): Promise<void> {
+    const loaded = await MemoryHistory.load(this.historyFile, { historyMinutes: this.o.historyMinutes });
+    this.history = loaded.history;
+    if (loaded.problem) this.o.log(`memory history not restored: ${loaded.problem}`);
+    const lc = await readLifecycle(this.lifecycleDir, this.o.windowKey);
+    if (lc.problem) this.o.log(`lifecycle history not restored: ${lc.problem}`);
+    this.lifecycle = recordStart(lc.records, this.o.self);
+    const pending = unclassified(this.lifecycle, this.o.self);
+    if (pending.length) {
+      const since = Math.min(...pending.map((r) => r.startedAtMs));
+      this.kernel = await readKernelOomEvents({ since, timeoutMs: 3000, maxBytes: 4 * 1024 * 1024, procRoot: this.o.procRoot });
+      for (const r of pending) {
+        const explanation = explainEnd(r, {
+          oomEvents: this.kernel.events,
+          oomKillIncreased: this.oomMarkers.some((m) => m.source === 'cgroup' && m.atMs >= r.startedAtMs && m.atMs <= (r.lastSeenAtMs ?? Infinity)),
+          lastSamples: this.history.samples().filter((s) => s.t >= r.startedAtMs && s.t <= (r.lastSeenAtMs ?? Infinity) + 60_000),
+          untilMs: this.o.self.startedAtMs,
+        });
+        this.lifecycle = updateRecord(this.lifecycle, r, { end: explanation.end });
+        this.previousEnds.push({ record: { ...r, end: explanation.end }, explanation });
+        this.o.log(`previous extension host ${r.pid} of this window: ${explanation.end} — ${explanation.reason}`);
+      }
+    }
+    for (const e of this.kernel?.events ?? []) {
+      if (e.atMs !== undefined) this.oomMarkers.push({ atMs: e.atMs, source: 'kernel', text: `kernel OOM kill: ${e.comm} (pid ${e.pid})` });
+    }
+    await this.saveLifecycle();
+  }
+
+  /** Takes one sample (cheap: a few small files; no process scan). */
+  sample(): MemorySample {
+    const now = Date.now();
+    const self = this.sampler.sample();
+    const heap = process.memoryUsage();
+    const s: MemorySample = {
+      t: now,
+      extHostRss: self.rssBytes,
+      heapUsed: heap.heapUsed,
+      heapLimit: v8.getHeapStatistics().heap_size_limit,
+    };
+    this.cgroup = readCgroupMemory({ procRoot: this.o.procRoot, cgroupRoot: this.o.cgroupRoot });
+    if (this.cgroup.ok) {
+      const cg = this.cgroup.value;
+      if (cg.currentBytes !== undefined) s.cgroupCurrent = cg.currentBytes;
+      if (cg.limitBytes !== undefined) s.cgroupLimit = cg.limitBytes;
+      const diff = diffOomEvents(this.oomCounts, cg.oomEvents);
+      if (diff.oomKill > 0 || diff.oom > 0) {
+        this.oomMarkers.push({ atMs: now, source: 'cgroup', text: `cgroup OOM: ${diff.oomKill} kill(s), ${diff.oom} event(s)` });
+      }
+      this.oomCounts = cg.oomEvents;
+    }
+    const host = readHostMemory(this.o.procRoot);
+    if (host.ok && host.value.availableBytes !== undefined) s.hostAvailable = host.value.availableBytes;
+    const snap = this.o.latestSnapshot();
+    if (snap && !snap.unavailable && now - snap.takenAtMs < 60_000) Object.assign(s, treeTotals(snap, this.o.self.pid));
+    this.history.add(s);
+    this.lifecycle = markSeen(this.lifecycle, this.o.self, now);
+    if (++this.samplesSinceSave >= 4) void this.persist();
+    for (const l of this.listeners) l(s);
+    return s;
+  }
+
+  /** MB/min over the last 10 minutes, and minutes until the cgroup limit at that pace. */
+  trend(): { slopeMbPerMin?: number; minutesToLimit?: number } {
+    const samples = this.history.samples();
+    const slopeMbPerMin = leakSlope(samples);
+    const last = samples[samples.length - 1];
+    const limit = last?.cgroupLimit;
+    const current = last?.cgroupCurrent;
+    return { slopeMbPerMin, minutesToLimit: current !== undefined ? timeToLimit(current, limit, slopeMbPerMin) : undefined };
+  }
+
+  /** An OOM event (cgroup or kernel) in the last `ms`. */
+  recentOom(ms: number): OomMarker | undefined {
+    const since = Date.now() - ms;
+    return [...this.oomMarkers].reverse().find((m) => m.atMs >= since);
+  }
+
+  async markRestartRequested(): Promise<void> {
+    this.lifecycle = markRestartRequested(this.lifecycle, this.o.self);
+    await this.saveLifecycle();
+  }
+
+  /** Saves history and lifecycle (the latter with a clean end when `clean`). */
+  async persist(clean = false): Promise<void> {
+    this.samplesSinceSave = 0;
+    if (clean) this.lifecycle = markCleanEnd(this.lifecycle, this.o.self, Date.now());
+    const saved = await this.history.saveAtomically(this.historyFile);
+    if (!saved.ok) this.o.log(`memory history not saved: ${saved.error}`);
+    await this.saveLifecycle();
+  }
+
+  private async saveLifecycle(): Promise<void> {
+    const r = await writeLifecycle(this.lifecycleDir, this.o.windowKey, this.lifecycle);
+    if (!r.ok) this.o.log(`lifecycle not saved: ${r.error}`);
+  }
+}

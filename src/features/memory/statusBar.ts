@@ -1,0 +1,112 @@
+// Status-bar item with this extension host's RSS; warning / error background past the configured thresholds,
+// and one notification per level per session.
+import * as vscode from 'vscode';
+import { formatBytes, formatDuration } from '../../probes/format';
+import { MemoryLevel, SelfSample, SelfSampler, memoryLevel } from '../../probes/selfMemory';
+import { ProcessRecord, Snapshot } from '../../probes/scanner';
+import { classifyTopology } from '../../probes/topology';
+import { Settings } from '../../core/settings';
+import { Commands } from '../../core/ids';
+
+export class MemoryStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private timer?: NodeJS.Timeout;
+  private readonly notified = new Set<MemoryLevel>();
+  private lastSample?: SelfSample;
+
+  constructor(
+    private settings: Settings,
+    private readonly sampler: SelfSampler,
+    private readonly latestSnapshot: () => Snapshot | undefined,
+    /** Trend and OOM awareness from the memory monitor. */
+    private readonly memory: () => { slopeMbPerMin?: number; recentOom?: string; ai?: string } = () => ({}),
+  ) {
+    this.item = vscode.window.createStatusBarItem('csops.memory', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'code-server Ops: Extension Host Memory';
+    this.item.command = Commands.showSidebar;
+    this.update();
+    this.item.show();
+    this.schedule();
+  }
+
+  setSettings(settings: Settings): void {
+    this.settings = settings;
+    this.schedule();
+    this.update();
+  }
+
+  /** Re-render the tooltip when a new snapshot arrives (no extra sampling). */
+  refreshTooltip(): void {
+    if (this.lastSample) this.item.tooltip = this.tooltip(this.lastSample);
+  }
+
+  private schedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => this.update(), this.settings.statusBarSampleSeconds * 1000);
+  }
+
+  private update(): void {
+    const s = this.sampler.sample();
+    this.lastSample = s;
+    const { recentOom } = this.memory();
+    // An OOM kill in the last hour means the box is at its limit, whatever this process uses.
+    const level = recentOom ? 'critical' : memoryLevel(s.rssBytes, this.settings.warningMb, this.settings.criticalMb);
+    this.item.text = `$(pulse) ExtHost ${formatBytes(s.rssBytes)}`;
+    this.item.backgroundColor =
+      level === 'critical'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : level === 'warning'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
+    this.item.accessibilityInformation = { label: `Extension host memory ${formatBytes(s.rssBytes)}, ${level}` };
+    this.item.tooltip = this.tooltip(s);
+    if (level !== 'normal' && !this.notified.has(level)) {
+      this.notified.add(level);
+      const limit = level === 'critical' ? this.settings.criticalMb : this.settings.warningMb;
+      const show = level === 'critical' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+      const text = recentOom
+        ? `An out-of-memory kill happened in the last hour (${recentOom}).`
+        : `The extension host uses ${formatBytes(s.rssBytes)} (above ${limit} MB). Extensions may slow down or be killed.`;
+      void show(text, 'Open code-server Ops', 'Restart Extension Host…').then((choice) => {
+        if (choice === 'Open code-server Ops') void vscode.commands.executeCommand(Commands.showSidebar);
+        if (choice === 'Restart Extension Host…') void vscode.commands.executeCommand(Commands.restartExtensionHost);
+      });
+    }
+  }
+
+  private hostsCache?: { snapshot: Snapshot; hosts: ProcessRecord[] };
+
+  /** Extension hosts of a snapshot, classified once per snapshot (the tooltip is rebuilt on every sample). */
+  private extensionHostsOf(snapshot: Snapshot): ProcessRecord[] {
+    if (this.hostsCache?.snapshot !== snapshot) this.hostsCache = { snapshot, hosts: classifyTopology(snapshot, process.pid).extensionHosts };
+    return this.hostsCache.hosts;
+  }
+
+  private tooltip(s: SelfSample): vscode.MarkdownString {
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**Extension host** (pid ${process.pid})\n\n`);
+    md.appendMarkdown(`RSS: ${formatBytes(s.rssBytes)} · CPU: ${s.cpuPercent.toFixed(1)} % · up ${formatDuration(s.uptimeMs)}\n\n`);
+    md.appendMarkdown(`Warning at ${this.settings.warningMb} MB, critical at ${this.settings.criticalMb} MB\n\n`);
+    const { slopeMbPerMin, recentOom } = this.memory();
+    if (slopeMbPerMin !== undefined) md.appendMarkdown(`Trend (10 min): ${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min\n\n`);
+    if (recentOom) md.appendMarkdown(`**OOM in the last hour:** ${recentOom}\n\n`);
+    const { ai } = this.memory();
+    if (ai) md.appendMarkdown(`AI: ${ai}\n\n`);
+    const snap = this.latestSnapshot();
+    if (snap && !snap.unavailable) {
+      const hosts = this.extensionHostsOf(snap);
+      md.appendMarkdown(`${hosts.length} extension host${hosts.length === 1 ? '' : 's'} (as of ${new Date(snap.takenAtMs).toLocaleTimeString()}):\n\n`);
+      for (const h of hosts) {
+        md.appendMarkdown(`- pid ${h.pid}${h.pid === process.pid ? ' (this window)' : ''}: ${formatBytes(h.rssBytes)}\n`);
+      }
+    } else {
+      md.appendMarkdown('Open the code-server Ops sidebar to list every extension host.');
+    }
+    return md;
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.item.dispose();
+  }
+}

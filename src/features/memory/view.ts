@@ -1,0 +1,200 @@
+// The Memory webview (sidebar view and editor panel): history chart with thresholds, cgroup limit, OOM and restart
+// markers, leak slope, and the same numbers as an accessible summary table. Strict CSP with a nonce; messages from
+// the webview are validated with zod; nothing is posted while the view is hidden.
+import { randomBytes } from 'crypto';
+import * as vscode from 'vscode';
+import { Commands, Views } from '../../core/ids';
+import { MemoryMonitor } from './monitor';
+import { formatBytes, formatDuration } from '../../probes/format';
+import { Settings } from '../../core/settings';
+import { parseWebviewMessage } from './messages';
+
+export interface ViewData {
+  /** Columns: t (s), ext host MB, all ext hosts MB, server tree MB, cgroup MB (null = no value). */
+  series: (number | null)[][];
+  warningMb: number;
+  criticalMb: number;
+  limitMb?: number;
+  markers: { t: number; label: string; kind: 'oom' | 'restart' }[];
+  summary: { label: string; value: string }[];
+  history: { pid: number; started: string; ended: string; end: string; reason: string }[];
+  sources: string[];
+}
+
+const MB = 1024 * 1024;
+const mb = (b: number | undefined): number | null => (b === undefined ? null : Math.round((b / MB) * 10) / 10);
+
+export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewData {
+  const samples = monitor.history.samples();
+  const series: (number | null)[][] = [[], [], [], [], []];
+  for (const s of samples) {
+    series[0].push(Math.round(s.t / 1000));
+    series[1].push(mb(s.extHostRss));
+    series[2].push(mb(s.allExtHostsRss));
+    series[3].push(mb(s.serverTreeRss));
+    series[4].push(mb(s.cgroupCurrent));
+  }
+  const last = samples[samples.length - 1];
+  const { slopeMbPerMin, minutesToLimit } = monitor.trend();
+  const cg = monitor.cgroup;
+  const summary: { label: string; value: string }[] = [
+    { label: 'Extension host RSS', value: last ? formatBytes(last.extHostRss) : 'no sample yet' },
+    { label: 'JavaScript heap', value: last?.heapUsed !== undefined && last.heapLimit ? `${formatBytes(last.heapUsed)} of ${formatBytes(last.heapLimit)}` : 'unknown' },
+    { label: 'Trend (last 10 min)', value: slopeMbPerMin === undefined ? 'not enough samples yet' : `${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min` },
+    {
+      label: 'Container (cgroup)',
+      value: cg?.ok
+        ? `${cg.value.currentBytes !== undefined ? formatBytes(cg.value.currentBytes) : '?'} of ${cg.value.limitBytes !== undefined ? formatBytes(cg.value.limitBytes) : 'no limit'} (cgroup v${cg.value.version})`
+        : `not available${cg && !cg.ok ? `: ${cg.error}` : ''}`,
+    },
+  ];
+  if (minutesToLimit !== undefined) summary.push({ label: 'Limit reached in', value: `about ${formatDuration(minutesToLimit * 60_000)} at this pace` });
+  if (last?.allExtHostsRss !== undefined) summary.push({ label: 'All extension hosts', value: formatBytes(last.allExtHostsRss) });
+  if (last?.serverTreeRss !== undefined) summary.push({ label: 'Whole code-server tree', value: formatBytes(last.serverTreeRss) });
+  if (last?.hostAvailable !== undefined) summary.push({ label: 'Host memory available', value: formatBytes(last.hostAvailable) });
+  const oom = monitor.oomMarkers.length;
+  summary.push({ label: 'OOM events', value: oom ? `${oom} (latest: ${monitor.oomMarkers[oom - 1].text})` : 'none seen' });
+
+  const markers: ViewData['markers'] = monitor.oomMarkers.map((m) => ({ t: Math.round(m.atMs / 1000), label: m.text, kind: 'oom' }));
+  for (const r of monitor.lifecycle) markers.push({ t: Math.round(r.startedAtMs / 1000), label: `extension host ${r.pid} started`, kind: 'restart' });
+  const explained = new Map(monitor.previousEnds.map((e) => [`${e.record.pid}-${e.record.starttime}`, e.explanation.reason]));
+  const history = [...monitor.lifecycle].reverse().map((r) => ({
+    pid: r.pid,
+    started: new Date(r.startedAtMs).toLocaleString(),
+    ended: r.endedAtMs ? new Date(r.endedAtMs).toLocaleString() : r.end ? 'ended' : 'running',
+    end: r.end ?? (r.cleanEnd ? 'clean' : 'running'),
+    reason: explained.get(`${r.pid}-${r.starttime}`) ?? '',
+  }));
+  const sources = [
+    cg?.ok ? `cgroup v${cg.value.version}: ${cg.value.sources.length} files read${cg.value.problems.length ? `, ${cg.value.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}` : ''}` : 'cgroup: not available',
+    ...(monitor.kernel?.sources ?? []).map((s) => `${s.name}: ${s.available ? `read, ${s.events} OOM event(s)` : `not available (${s.reason ?? 'unknown'})`}`),
+  ];
+  if (!monitor.kernel) sources.push('kernel log: not read yet (Check Kernel Log)');
+  return { series, warningMb: settings.warningMb, criticalMb: settings.criticalMb, limitMb: mb(last?.cgroupLimit) ?? undefined, markers, summary, history, sources };
+}
+
+export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, withOpenPanel: boolean): string {
+  const nonce = randomBytes(16).toString('base64');
+  const asset = (...p: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...p)).toString();
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('vendor', 'uPlot.min.css')}">
+<link rel="stylesheet" href="${asset('memory.css')}">
+<title>Memory</title>
+</head>
+<body>
+<div class="toolbar">
+  <button id="restart" type="button" title="Restart the extension host of this window (a preview follows)">Restart Extension Host…</button>
+  <button id="kernel" type="button" class="secondary" title="Read OOM events from journalctl / dmesg">Check Kernel Log</button>
+  ${withOpenPanel ? '<button id="panel" type="button" class="secondary" title="Open the chart in an editor">Open Chart</button>' : ''}
+</div>
+<div id="chart" role="img" aria-label="Memory history chart; the numbers are in the table below"></div>
+<table id="summary" aria-label="Memory summary"><tbody></tbody></table>
+<h3>Extension host history</h3>
+<table id="history" aria-label="Extension host history"><thead><tr><th>pid</th><th>started</th><th>ended</th><th>end</th></tr></thead><tbody></tbody></table>
+<details><summary>Sources</summary><ul id="sources"></ul></details>
+<script nonce="${nonce}" src="${asset('vendor', 'uPlot.iife.min.js')}"></script>
+<script nonce="${nonce}" src="${asset('memory.js')}"></script>
+</body>
+</html>`;
+}
+
+/** Shared by the sidebar view and the panel: renders, posts data while visible, handles messages. */
+class MemoryWebview {
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly deps: MemoryViewDeps,
+    withOpenPanel: boolean,
+  ) {
+    webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(deps.extensionUri, 'media')] };
+    webview.html = memoryHtml(webview, deps.extensionUri, withOpenPanel);
+  }
+
+  post(): void {
+    void this.webview.postMessage({ type: 'data', data: buildViewData(this.deps.monitor, this.deps.settings()) });
+  }
+
+  onMessage(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.deps.log.warn(`memory view: ignored an invalid message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        this.post();
+        break;
+      case 'restart':
+        void vscode.commands.executeCommand(Commands.restartExtensionHost);
+        break;
+      case 'openPanel':
+        void vscode.commands.executeCommand(Commands.openMemoryChart);
+        break;
+      case 'checkKernelLog':
+        void this.deps.checkKernelLog().then(() => this.post());
+        break;
+    }
+  }
+}
+
+export interface MemoryViewDeps {
+  extensionUri: vscode.Uri;
+  monitor: MemoryMonitor;
+  settings(): Settings;
+  log: vscode.LogOutputChannel;
+  checkKernelLog(): Promise<void>;
+}
+
+export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view?: vscode.WebviewView;
+  private sidebar?: MemoryWebview;
+  private panel?: { panel: vscode.WebviewPanel; web: MemoryWebview };
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(readonly deps: MemoryViewDeps) {
+    this.disposables.push(
+      vscode.window.registerWebviewViewProvider(Views.memory, this),
+      deps.monitor.onSample(() => this.refresh()),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.sidebar = new MemoryWebview(view.webview, this.deps, true);
+    const web = this.sidebar;
+    view.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
+    view.onDidChangeVisibility(() => view.visible && web.post(), undefined, this.disposables);
+    view.onDidDispose(() => (this.view = this.sidebar = undefined), undefined, this.disposables);
+  }
+
+  openPanel(): void {
+    if (this.panel) {
+      this.panel.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel('csops.memoryChart', 'Memory — code-server Ops', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+    });
+    const web = new MemoryWebview(panel.webview, this.deps, false);
+    this.panel = { panel, web };
+    panel.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
+    panel.onDidChangeViewState(() => panel.visible && web.post(), undefined, this.disposables);
+    panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
+  }
+
+  /** Posts fresh data to whichever views are visible (none: no work). */
+  refresh(): void {
+    if (this.view?.visible) this.sidebar?.post();
+    if (this.panel?.panel.visible) this.panel.web.post();
+  }
+
+  dispose(): void {
+    this.panel?.panel.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,41 @@
+// Starts / stops the opt-in metrics server as csops.metrics.* change; reports a busy port clearly, never crashes.
+import * as vscode from 'vscode';
+import { Settings } from '../../core/settings';
+import { MetricsData, MetricsServer, ScanCost } from './server';
+
+export class MetricsController implements vscode.Disposable {
+  private server?: MetricsServer;
+  private running?: { port: number };
+
+  constructor(
+    private readonly collect: () => Promise<MetricsData>,
+    private readonly cost: ScanCost,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async apply(s: Settings): Promise<void> {
+    if (this.running && (!s.metricsEnabled || this.running.port !== s.metricsPort)) {
+      await this.server?.stop();
+      this.log.info(`metrics: stopped serving 127.0.0.1:${this.running.port}`);
+      this.server = this.running = undefined;
+    }
+    if (!s.metricsEnabled || this.running) return;
+    const server = new MetricsServer({ port: s.metricsPort, collect: this.collect, cost: this.cost });
+    try {
+      await server.start();
+      this.server = server;
+      this.running = { port: s.metricsPort };
+      this.log.info(`metrics: serving http://127.0.0.1:${s.metricsPort}/metrics`);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log.error(`metrics: ${msg}`);
+      void vscode.window.showErrorMessage(`code-server Ops metrics are not served: ${msg}. Choose another csops.metrics.port.`, 'Open Settings').then(
+        (c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'csops.metrics'),
+      );
+    }
+  }
+
+  dispose(): void {
+    void this.server?.stop();
+  }
+}

@@ -1,0 +1,151 @@
+// Kill terminals: from the tree (one row, a multi-selection, or "detached older than…") or the palette (quick pick).
+// plan (pure, ./plan) → modal preview → re-validate against a fresh scan → dispose / SIGHUP → SIGKILL → report.
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { formatBytes, formatDuration } from '../../probes/format';
+import { TerminalsModel } from './model';
+import { ActionDeps, confirmAndRun } from '../../core/flow';
+import { killLeftoverProcesses } from './leftovers';
+import { Plan, ProcessIdentity, TargetResult, processKind, signalTargets, survivors } from '../../core/safety';
+import { STATUS_TEXT, ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from './plan';
+
+/** What a tree row hands to the command (ShellItem has `row`). */
+interface ShellLike {
+  row: { shell: ProcessIdentity };
+}
+
+const isShellLike = (x: unknown): x is ShellLike => typeof (x as ShellLike | undefined)?.row?.shell?.pid === 'number';
+
+function planContext(deps: ActionDeps) {
+  return { selfPid: process.pid, selfUid: deps.selfUid, nowMs: Date.now(), home: os.homedir() };
+}
+
+async function freshModel(deps: ActionDeps): Promise<TerminalsModel | undefined> {
+  const model = await deps.terminalsModel();
+  if (!model) void vscode.window.showErrorMessage('code-server Ops cannot read the process table (/proc); nothing was done.');
+  return model;
+}
+
+/** "Kill…" on a row, a multi-selection, or from the palette (then a quick pick of killable shells). */
+export async function killTerminals(deps: ActionDeps, item?: unknown, selected?: unknown): Promise<void> {
+  const model = await freshModel(deps);
+  if (!model) return;
+  let selection: ProcessIdentity[] = (Array.isArray(selected) && selected.length ? selected : item ? [item] : [])
+    .filter(isShellLike)
+    .map((i) => i.row.shell);
+  if (selection.length === 0) {
+    const rows = killableRows(model);
+    if (rows.length === 0) {
+      void vscode.window.showInformationMessage('No terminals this window can kill.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(
+      rows.map((r) => ({
+        label: r.label,
+        description: `pid ${r.shell.pid} · ${STATUS_TEXT[r.status]}`,
+        detail: `age ${formatDuration(r.ageMs)} · ${formatBytes(r.totalRssBytes)}${r.cwd.ok ? ` · ${r.cwd.path}` : ''}`,
+        picked: false,
+        shell: r.shell,
+      })),
+      { canPickMany: true, title: 'Kill Terminals', placeHolder: 'Select the shells to kill (a preview follows)' },
+    );
+    if (!picked || picked.length === 0) return;
+    selection = picked.map((p) => p.shell);
+  }
+  await run(deps, deps.plans.issue(planKillTerminals(model, selection, planContext(deps))), model);
+}
+
+const AGE_CHOICES = [1, 3, 12, 24];
+
+/** "Kill Detached Terminals Older Than…": asks for the age (default from csops.terminals.detachedGraceHours). */
+export async function killDetachedOlderThan(deps: ActionDeps): Promise<void> {
+  const dflt = deps.settings().detachedGraceHours;
+  const hoursList = [...new Set([dflt, ...AGE_CHOICES])].sort((a, b) => a - b);
+  const choice = await vscode.window.showQuickPick(
+    [
+      ...hoursList.map((h) => ({ label: `${h} h`, description: h === dflt ? 'default (csops.terminals.detachedGraceHours)' : undefined, hours: h })),
+      { label: 'Custom…', description: 'any number of hours, e.g. 0.5', hours: undefined },
+    ],
+    { title: 'Kill Detached Terminals Older Than…', placeHolder: 'Minimum age of the detached shells to kill (a preview follows)' },
+  );
+  if (!choice) return;
+  let hours = choice.hours;
+  if (hours === undefined) {
+    const text = await vscode.window.showInputBox({
+      title: 'Kill Detached Terminals Older Than…',
+      prompt: 'Minimum age in hours (0 = every detached shell)',
+      value: String(dflt),
+      validateInput: (v) => (/^\s*\d+(\.\d+)?\s*$/.test(v) ? undefined : 'Enter a number of hours, e.g. 3 or 0.5'),
+    });
+    if (text === undefined) return;
+    hours = Number(text);
+  }
+  const model = await freshModel(deps);
+  if (!model) return;
+  const plan = planKillDetachedOlderThan(model, hours * 3_600_000, planContext(deps));
+  if (plan.targets.length === 0 && plan.skipped.length === 0) {
+    void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.`);
+    return;
+  }
+  await run(deps, deps.plans.issue(plan), model);
+}
+
+async function run(deps: ActionDeps, plan: Plan<ShellTarget>, model: TerminalsModel): Promise<void> {
+  const graceMs = deps.settings().killGraceSeconds * 1000;
+  const n = plan.targets.length;
+  const unregistered = model.unregisteredExtensionHosts.length;
+  const whatHappens = [
+    'Terminals of this window are closed; every other shell gets SIGHUP (what closing a terminal does) and, ' +
+      `if still running after ${graceMs / 1000} s, SIGKILL. Each process is re-checked (pid, start time, owner) right before every signal.`,
+    'Child processes that outlive their shell are reported afterwards, not killed.',
+    unregistered
+      ? `Note: ${unregistered} other window(s) do not run code-server Ops; a shell shown as detached may belong to one of them.`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  await confirmAndRun<ShellTarget>(
+    {
+      plan,
+      kind: processKind,
+      whatHappens,
+      progressTitle: `Killing ${n} terminal${n === 1 ? '' : 's'}…`,
+      pastVerb: 'Killed',
+      act: (p) => act(deps, p, graceMs),
+      followUp: (results) => {
+        const left = survivors(
+          results.filter((r) => r.outcome.kind === 'done').map((r) => r.target),
+          (pid) => deps.signals.reread(pid),
+        );
+        if (left.length === 0) return undefined;
+        const names = left.slice(0, 3).map((l) => `${l.name.slice(0, 40)} (pid ${l.pid})`).join(', ');
+        return {
+          text: `${left.length} child process${left.length === 1 ? '' : 'es'} kept running: ${names}${left.length > 3 ? ', …' : ''}`,
+          button: 'Kill Leftovers…',
+          run: () => killLeftoverProcesses(deps, left, 'kept running after its terminal was killed'),
+        };
+      },
+    },
+    deps,
+  );
+}
+
+async function act(deps: ActionDeps, plan: Plan<ShellTarget>, graceMs: number): Promise<TargetResult<ShellTarget>[]> {
+  const fresh = await deps.terminalsModel();
+  if (!fresh) return plan.targets.map((target) => ({ target, outcome: { kind: 'skipped', because: 'the process table could not be re-read' } }));
+  const { valid, skipped } = revalidate(plan.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid });
+  for (const t of valid.filter((v) => v.method === 'dispose')) {
+    for (const term of vscode.window.terminals) {
+      if ((await term.processId) === t.pid) term.dispose();
+    }
+  }
+  const signalled = await signalTargets(valid, 'SIGHUP', graceMs, deps.signals);
+  return [
+    ...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })),
+    ...signalled.map((r) =>
+      r.target.method === 'dispose' && r.outcome.kind === 'done' && r.outcome.how.startsWith('exited')
+        ? { target: r.target, outcome: { kind: 'done' as const, how: 'terminal closed' } }
+        : r,
+    ),
+  ];
+}

@@ -1,0 +1,61 @@
+// Kill processes — the pure part, for processes that outlived the shell they ran in (and later, other process
+// lists). Same rules as terminals: identity by pid + start time + uid, the protected set, skipped with reasons.
+import { formatDuration, shortenHome } from '../../probes/format';
+import { Snapshot, readCwd } from '../../probes/scanner';
+import { Topology } from '../../probes/topology';
+import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
+import { descendantsOf } from '../../probes/scanner';
+
+export interface ProcessPlanContext extends SafetyContext {
+  nowMs: number;
+  home: string;
+  /** Why these processes are offered, e.g. "kept running after its terminal was killed". */
+  why: string;
+}
+
+export function planKillProcesses(
+  snapshot: Snapshot,
+  topology: Topology,
+  selection: readonly (ProcessIdentity & { name?: string })[],
+  ctx: ProcessPlanContext,
+): Plan<ProcessTarget> {
+  const targets: ProcessTarget[] = [];
+  const skipped: SkippedTarget[] = [];
+  const seen = new Set<number>();
+  for (const sel of selection) {
+    if (seen.has(sel.pid)) continue;
+    seen.add(sel.pid);
+    const rec = snapshot.processes.get(sel.pid);
+    const name = rec ? rec.argv.join(' ') || `[${rec.comm}]` : sel.name ?? `pid ${sel.pid}`;
+    const because = !rec ? 'exited' : protectionOf(snapshot, topology, sel.pid, ctx) ?? sameIdentity(rec, sel);
+    if (because || !rec) {
+      skipped.push({ pid: sel.pid, name, because: because ?? 'exited' });
+      continue;
+    }
+    const cwd = readCwd(rec.pid, snapshot.procRoot);
+    targets.push({
+      pid: rec.pid,
+      starttime: rec.starttime,
+      uid: rec.uid,
+      name: name.length > 80 ? name.slice(0, 79) + '…' : name,
+      facts: `${ctx.why}, age ${formatDuration(ctx.nowMs - rec.startedAtMs)}`,
+      rssBytes: rec.rssBytes,
+      ageMs: ctx.nowMs - rec.startedAtMs,
+      cwd: cwd.ok ? shortenHome(cwd.path, ctx.home) : undefined,
+      descendants: descendantsOf(snapshot, rec.pid).map((d) => ({ pid: d.pid, starttime: d.starttime, uid: d.uid, name: d.argv.join(' ') || `[${d.comm}]` })),
+    });
+  }
+  return newPlan({ action: 'kill-processes', verb: 'Kill', noun: ['Process', 'Processes'], targets, skipped }, ctx.nowMs);
+}
+
+/** Right before acting: same identity and still not protected. */
+export function revalidateProcesses(targets: readonly ProcessTarget[], fresh: Snapshot, topology: Topology, ctx: SafetyContext) {
+  const valid: ProcessTarget[] = [];
+  const skipped: { target: ProcessTarget; because: string }[] = [];
+  for (const t of targets) {
+    const because = sameIdentity(fresh.processes.get(t.pid), t) ?? protectionOf(fresh, topology, t.pid, ctx);
+    if (because) skipped.push({ target: t, because });
+    else valid.push(t);
+  }
+  return { valid, skipped };
+}

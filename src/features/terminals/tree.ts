@@ -1,0 +1,179 @@
+// The Terminals tree: pty hosts → shells. Renders a TerminalsModel; refreshes only while visible.
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { Views } from '../../core/ids';
+import { ModelTreeProvider } from '../../core/ui/modelTree';
+import { VisiblePoller } from '../../core/ui/visiblePoller';
+import { formatBytes, formatDuration, fullCommand, shortenHome } from '../../probes/format';
+import { Snapshot, readCwd } from '../../probes/scanner';
+import { SnapshotService } from '../../core/snapshotService';
+import { PtyHostGroup, ShellRow, ShellStatus, TerminalsModel, buildTerminalsModel } from './model';
+import { classifyTopology } from '../../probes/topology';
+import { Settings } from '../../core/settings';
+import { WindowPresence } from '../../core/presence';
+
+export class PtyHostItem extends vscode.TreeItem {
+  constructor(readonly group: PtyHostGroup) {
+    super(`pty host ${group.ptyHost.pid}`, vscode.TreeItemCollapsibleState.Expanded);
+    this.id = `ptyhost-${group.ptyHost.pid}-${group.ptyHost.starttime}`;
+    const detached = group.shells.filter((s) => s.status === 'detached').length;
+    this.description = `${group.shells.length} shell${group.shells.length === 1 ? '' : 's'}${detached ? ` · ${detached} detached` : ''}`;
+    this.iconPath = new vscode.ThemeIcon('server-process');
+    this.contextValue = 'ptyHost';
+    this.tooltip = `pty host pid ${group.ptyHost.pid}${group.server ? `, server pid ${group.server.pid}` : ''}\n${fullCommand(group.ptyHost.argv)}`;
+  }
+}
+
+const STATUS_TEXT: Record<ShellStatus, string> = {
+  attachedHere: 'attached (this window)',
+  attachedOther: 'attached (other window)',
+  detached: 'detached',
+};
+
+export class ShellItem extends vscode.TreeItem {
+  constructor(readonly row: ShellRow, model: TerminalsModel, home: string) {
+    super(row.label, vscode.TreeItemCollapsibleState.None);
+    const { shell } = row;
+    this.id = `shell-${shell.pid}-${shell.starttime}`;
+    const cwd = row.cwd.ok ? shortenHome(row.cwd.path, home) : `cwd: ${row.cwd.reason}`;
+    this.description = `${formatDuration(row.ageMs)} · ${formatBytes(row.totalRssBytes)} · ${cwd}`;
+    this.contextValue = `shell.${row.status}`;
+    this.iconPath =
+      row.status === 'attachedHere'
+        ? new vscode.ThemeIcon('terminal', new vscode.ThemeColor('charts.green'))
+        : row.status === 'attachedOther'
+          ? new vscode.ThemeIcon('terminal', new vscode.ThemeColor('charts.blue'))
+          : new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange'));
+    this.accessibilityInformation = {
+      label: `${row.label}, shell pid ${shell.pid}, ${STATUS_TEXT[row.status]}, age ${formatDuration(row.ageMs)}, ${formatBytes(row.totalRssBytes)}, ${cwd}`,
+    };
+    this.tooltip = shellTooltip(row, model, home);
+  }
+}
+
+function shellTooltip(row: ShellRow, model: TerminalsModel, home: string): vscode.MarkdownString {
+  const { shell } = row;
+  const md = new vscode.MarkdownString();
+  const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`';
+  md.appendMarkdown(`**${STATUS_TEXT[row.status]}**`);
+  if (row.status === 'attachedOther') md.appendMarkdown(` — window with extension host pid ${row.claimedBy}`);
+  md.appendMarkdown('\n\n');
+  md.appendMarkdown(`pid ${shell.pid} · started ${new Date(shell.startedAtMs).toLocaleString()} (${formatDuration(row.ageMs)} ago)\n\n`);
+  md.appendMarkdown(`${code(fullCommand(shell.argv))}\n\n`);
+  if (row.cwd.ok) md.appendMarkdown(`cwd ${code(shortenHome(row.cwd.path, home))}\n\n`);
+  md.appendMarkdown(`memory (shell + ${row.descendants.length} descendant${row.descendants.length === 1 ? '' : 's'}): ${formatBytes(row.totalRssBytes)}\n\n`);
+  for (const d of row.descendants.slice(0, 10)) {
+    md.appendMarkdown(`- ${d.pid}${d === row.foreground ? ' (foreground)' : ''}: ${code(fullCommand(d.argv).slice(0, 120) || `[${d.comm}]`)} ${formatBytes(d.rssBytes)}\n`);
+  }
+  if (row.descendants.length > 10) md.appendMarkdown(`- … and ${row.descendants.length - 10} more\n`);
+  if (row.status === 'detached' && model.unregisteredExtensionHosts.length > 0) {
+    md.appendMarkdown(
+      `\n\n$(warning) ${model.unregisteredExtensionHosts.length} other window(s) (extension host ${model.unregisteredExtensionHosts
+        .map((e) => e.pid)
+        .join(', ')}) do not run code-server Ops (opened before it was installed, or disabled there): this shell may belong to one of them.`,
+    );
+    md.supportThemeIcons = true;
+  }
+  return md;
+}
+
+type Node = PtyHostItem | ShellItem;
+
+class TerminalsProvider extends ModelTreeProvider<TerminalsModel, Node> {
+  private readonly home = os.homedir();
+
+  getChildren(node?: Node): Node[] {
+    const model = this.model;
+    if (!model) return [];
+    if (!node) return model.groups.filter((g) => g.shells.length > 0).map((g) => new PtyHostItem(g));
+    if (node instanceof PtyHostItem) return node.group.shells.map((s) => new ShellItem(s, model, this.home));
+    return [];
+  }
+}
+
+export class TerminalsView implements vscode.Disposable {
+  readonly treeView: vscode.TreeView<Node>;
+  private readonly provider = new TerminalsProvider();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly poller: VisiblePoller;
+  private debounce?: NodeJS.Timeout;
+
+  constructor(
+    private readonly service: SnapshotService,
+    private readonly presence: WindowPresence,
+    private settings: Settings,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.treeView = vscode.window.createTreeView(Views.terminals, { treeDataProvider: this.provider, canSelectMany: true });
+    this.poller = new VisiblePoller(this.treeView, () => this.settings.terminalsRefreshSeconds, (age) => this.refresh(age), log, 'terminals');
+    this.disposables.push(
+      this.poller,
+      this.treeView,
+      this.provider,
+      vscode.window.onDidOpenTerminal(() => this.soon()),
+      vscode.window.onDidCloseTerminal(() => this.soon()),
+    );
+  }
+
+  get model(): TerminalsModel | undefined {
+    return this.provider.model;
+  }
+
+  setSettings(settings: Settings): void {
+    this.settings = settings;
+    this.poller.restart();
+  }
+
+  /** Scans (coalesced with other requests; a scan younger than maxAgeMs is reused) and re-renders. */
+  async refresh(maxAgeMs = 0): Promise<TerminalsModel | undefined> {
+    const snapshot = await this.service.fresh(maxAgeMs);
+    if (snapshot.unavailable) {
+      this.treeView.message = `code-server Ops reads the process table from /proc, which is not usable here: ${snapshot.unavailable}.`;
+      this.treeView.description = undefined;
+      this.provider.set(undefined);
+      return undefined;
+    }
+    const model = await this.modelOf(snapshot);
+    this.treeView.description = `${model.shellCount} shell${model.shellCount === 1 ? '' : 's'} · ${model.detachedCount} detached`;
+    const denied = snapshot.skipped.filter((s) => s.reason === 'permission').length;
+    const messages: string[] = [];
+    if (model.groups.length === 0) {
+      messages.push(
+        model.topology.roles.get(process.pid) === 'extensionHost'
+          ? 'No terminals yet: the pty host starts with the first terminal.'
+          : 'No pty host found: this extension host does not run under code-server or a VS Code server.',
+      );
+    }
+    if (denied > 0) messages.push(`${denied} processes could not be read (permission denied; /proc mounted with hidepid?).`);
+    this.treeView.message = messages.join(' ') || undefined;
+    this.provider.set(model);
+    this.log.debug(`terminals: scan of ${snapshot.processes.size} processes took ${snapshot.durationMs} ms; ${model.shellCount} shells`);
+    return model;
+  }
+
+  /** The Terminals model of a snapshot, without rendering it (metrics, exports). */
+  async modelOf(snapshot: Snapshot): Promise<TerminalsModel> {
+    const [liveWindows, ownTerminalPids] = await Promise.all([this.presence.liveWindows(snapshot), this.presence.ownTerminalPids()]);
+    return buildTerminalsModel({
+      snapshot,
+      topology: classifyTopology(snapshot, process.pid),
+      selfPid: process.pid,
+      ownTerminalPids,
+      liveWindows,
+      readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+      nowMs: Date.now(),
+    });
+  }
+
+  /** Refresh shortly after terminal events, coalescing bursts. */
+  private soon(): void {
+    if (!this.treeView.visible) return;
+    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.poller.refreshLogged(), 300);
+  }
+
+  dispose(): void {
+    if (this.debounce) clearTimeout(this.debounce);
+    for (const d of this.disposables) d.dispose();
+  }
+}
