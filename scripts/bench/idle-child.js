@@ -31,7 +31,7 @@ async function main() {
     windowKey: 'bench',
     self: { pid: process.pid, starttime, startedAtMs: Date.now() - process.uptime() * 1000 },
     historyMinutes: 60,
-    latestSnapshot: () => undefined, // no view visible: no process scan, as when nobody looks at the sidebar
+    latestScan: () => undefined, // no view visible: no process scan, as when nobody looks at the sidebar
     log: () => {},
   });
   const sampler = new SelfSampler('/proc');

@@ -1,7 +1,5 @@
 // The VS Code side of every destructive action: modal preview → single-use check → progress → act → audit → result.
 import * as vscode from 'vscode';
-import { Snapshot } from '../probes/scanner';
-import { TerminalsModel } from '../features/terminals/model';
 import { Settings } from './settings';
 import { AuditLog, auditTargets } from './audit';
 import { Plan, PlanBook, SignalDeps, TargetKind, TargetResult, confirmLabel, previewText, resultMessage } from './safety';
@@ -11,10 +9,6 @@ export interface ActionDeps {
   audit: AuditLog;
   plans: PlanBook;
   settings(): Settings;
-  /** Fresh scan → Terminals model (also re-renders the tree). */
-  terminalsModel(): Promise<TerminalsModel | undefined>;
-  /** Fresh scan. */
-  scan(): Promise<Snapshot>;
   /** Re-render the views an action may have changed, before its result message. */
   refreshViews(): Promise<void>;
   signals: SignalDeps;

@@ -2,27 +2,21 @@
 // them), "Stop Leaked and Duplicate AI Processes…" (only those). SIGTERM leaves first, SIGKILL survivors after the grace.
 import * as os from 'os';
 import * as vscode from 'vscode';
-import { AiViewModel } from './model';
 import { formatBytes } from '../../probes/format';
-import { ActionDeps, confirmAndRun } from '../../core/flow';
+import { Core } from '../../core';
+import { confirmAndRun } from '../../core/flow';
+import { instanceOf, selectedItems } from '../../core/source';
+import { AiSource } from './source';
+import { AiItem } from './tree';
 import { Plan, processKind, signalTargets } from '../../core/safety';
 import { AiTarget, planStopAi, planStopLeakedAndDuplicates, revalidateAi } from './plan';
 
-export interface AiDeps extends ActionDeps {
-  aiModel(): Promise<AiViewModel | undefined>;
-}
+const ctxOf = (deps: Core) => ({ selfPid: process.pid, selfUid: deps.selfUid, nowMs: Date.now(), home: os.homedir() });
 
-interface AiLike {
-  row: { tree: { root: { pid: number } } };
-}
-const isAiLike = (x: unknown): x is AiLike => typeof (x as AiLike | undefined)?.row?.tree?.root?.pid === 'number';
-
-const ctxOf = (deps: AiDeps) => ({ selfPid: process.pid, selfUid: deps.selfUid, nowMs: Date.now(), home: os.homedir() });
-
-export async function stopAi(deps: AiDeps, item?: unknown, selected?: unknown): Promise<void> {
-  const model = await deps.aiModel();
+export async function stopAi(deps: Core, source: AiSource, item?: unknown, selected?: unknown): Promise<void> {
+  const model = await source.get();
   if (!model) return;
-  let roots = (Array.isArray(selected) && selected.length ? selected : item ? [item] : []).filter(isAiLike).map((i) => i.row.tree.root.pid);
+  let roots = selectedItems(instanceOf(AiItem), item, selected).map((i) => i.row.tree.root.pid);
   if (roots.length === 0) {
     const picked = await vscode.window.showQuickPick(
       model.rows.map((r) => ({
@@ -36,21 +30,21 @@ export async function stopAi(deps: AiDeps, item?: unknown, selected?: unknown): 
     if (!picked?.length) return;
     roots = picked.map((p) => p.pid);
   }
-  await run(deps, deps.plans.issue(planStopAi(model, roots, ctxOf(deps))), false);
+  await run(deps, source, deps.plans.issue(planStopAi(model, roots, ctxOf(deps))), false);
 }
 
-export async function stopLeakedAndDuplicates(deps: AiDeps): Promise<void> {
-  const model = await deps.aiModel();
+export async function stopLeakedAndDuplicates(deps: Core, source: AiSource): Promise<void> {
+  const model = await source.get();
   if (!model) return;
   const plan = planStopLeakedAndDuplicates(model, ctxOf(deps));
   if (plan.targets.length === 0 && plan.skipped.length === 0) {
     void vscode.window.showInformationMessage('No leaked or duplicate AI processes.');
     return;
   }
-  await run(deps, deps.plans.issue(plan), true);
+  await run(deps, source, deps.plans.issue(plan), true);
 }
 
-async function run(deps: AiDeps, plan: Plan<AiTarget>, bulk: boolean): Promise<void> {
+async function run(deps: Core, source: AiSource, plan: Plan<AiTarget>, bulk: boolean): Promise<void> {
   const graceMs = deps.settings().aiStopGraceSeconds * 1000;
   const trees = new Set(plan.targets.map((t) => t.rootPid)).size;
   await confirmAndRun<AiTarget>(
@@ -64,7 +58,7 @@ async function run(deps: AiDeps, plan: Plan<AiTarget>, bulk: boolean): Promise<v
       progressTitle: `Stopping ${plan.targets.length} AI process${plan.targets.length === 1 ? '' : 'es'}…`,
       pastVerb: 'Stopped',
       act: async (p) => {
-        const fresh = await deps.aiModel();
+        const fresh = await source.get();
         if (!fresh) return p.targets.map((target) => ({ target, outcome: { kind: 'skipped' as const, because: 'the process table could not be re-read' } }));
         const { valid, skipped } = revalidateAi(p.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid }, bulk);
         const signalled = await signalTargets(valid, 'SIGTERM', graceMs, deps.signals);

@@ -100,10 +100,10 @@ export function buildAiModel(input: AiModelInput): AiViewModel {
 }
 
 /** The model of a snapshot with the real readers of its proc root (cwd, fd links, /proc/net/tcp{,6}). */
-export function aiModelOfSnapshot(snapshot: Snapshot, selfPid: number, patterns?: PatternTable): AiViewModel {
+export function aiModelOfSnapshot(snapshot: Snapshot, selfPid: number, patterns?: PatternTable, topology?: Topology): AiViewModel {
   return buildAiModel({
     snapshot,
-    topology: classifyTopology(snapshot, selfPid),
+    topology: topology ?? classifyTopology(snapshot, selfPid),
     nowMs: Date.now(),
     readCwd: (pid) => readCwd(pid, snapshot.procRoot),
     readFds: procFdReader(snapshot.procRoot),

@@ -1,5 +1,5 @@
 // The AI Processes tree: tool → assistant trees (session, workspace, age, memory) → the trees they spawned (MCP
-// servers) and their listening ports. Refreshes only while visible.
+// servers) and their listening ports. Renders what the AI source publishes; polls it only while visible.
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { Views } from '../../core/ids';
@@ -9,7 +9,7 @@ import { AiState, ownerLabel } from './classify';
 import { AiRow, AiViewModel, aiName } from './model';
 import { SessionId } from '../../probes/ai/sessions';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../../probes/format';
-import { Settings } from '../../core/settings';
+import { AiSource, AiState as AiSourceState } from './source';
 
 const STATE_ICON: Record<AiState, [string, string]> = {
   active: ['pulse', 'charts.green'],
@@ -106,38 +106,32 @@ export class AiView implements vscode.Disposable {
   private readonly poller: VisiblePoller;
 
   constructor(
-    /** Builds the model from a scan no older than maxAgeMs (0: a new scan). */
-    private readonly build: (maxAgeMs: number) => Promise<AiViewModel | undefined>,
-    private settings: Settings,
+    source: AiSource,
+    refreshSeconds: () => number,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.treeView = vscode.window.createTreeView(Views.ai, { treeDataProvider: this.provider, canSelectMany: true });
-    this.poller = new VisiblePoller(this.treeView, () => this.settings.terminalsRefreshSeconds, (age) => this.refresh(age), log, 'AI');
-    this.disposables.push(this.poller, this.treeView, this.provider);
+    this.poller = new VisiblePoller(this.treeView, refreshSeconds, (age) => source.state(age), log, 'AI');
+    this.disposables.push(this.poller, this.treeView, this.provider, source.onDidChange((state) => this.render(state)));
   }
 
-  get model(): AiViewModel | undefined {
-    return this.provider.model;
-  }
-
-  setSettings(s: Settings): void {
-    this.settings = s;
+  /** Settings changed: re-read the interval. */
+  restart(): void {
     this.poller.restart();
   }
 
-  async refresh(maxAgeMs = 0): Promise<AiViewModel | undefined> {
-    const model = await this.build(maxAgeMs);
-    if (!model) {
+  private render(state: AiSourceState): void {
+    if (!state.ok) {
       this.treeView.message = 'code-server Ops cannot read the process table (/proc) here.';
       this.provider.set(undefined);
-      return undefined;
+      return;
     }
+    const { model } = state;
     const t = model.totals;
     this.treeView.description = `${t.trees} AI process${t.trees === 1 ? '' : 'es'} · ${t.leaked} leaked · ${t.duplicate} duplicate · ${formatBytes(t.rssBytes)}`;
     this.treeView.message = t.trees === 0 ? 'No AI assistant or MCP server is running.' : undefined;
     for (const p of model.problems) this.log.debug(`ai: ${p}`);
     this.provider.set(model);
-    return model;
   }
 
   dispose(): void {

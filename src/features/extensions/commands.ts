@@ -1,28 +1,22 @@
 // Extension clean-up: "Clean Up…" (row, multi-selection, palette quick pick), "Clean Up All Reclaimable…",
 // "Undo Last Clean-Up", "Empty Quarantine…". plan (./plan) → modal preview → re-validate → move into the quarantine.
 import * as vscode from 'vscode';
-import { ExtensionsDirReport, QUARANTINE_DIR, isReclaimable, readExtensionsDir } from '../../probes/extensionsDir';
+import { QUARANTINE_DIR, isReclaimable, readExtensionsDir } from '../../probes/extensionsDir';
 import { formatBytes } from '../../probes/format';
-import { ActionDeps, confirmAndRun } from '../../core/flow';
+import { Core } from '../../core';
+import { confirmAndRun } from '../../core/flow';
+import { instanceOf, selectedItems } from '../../core/source';
+import { ExtensionsSource } from './source';
+import { FolderItem } from './tree';
 import { TargetResult, newPlan } from '../../core/safety';
-import { CLASS_TEXT, CleanContext, CleanPlan, FolderTarget, folderKind, folderProtection, planCleanUp, planCleanUpAll, revalidateFolders } from './plan';
+import { CLASS_TEXT, CleanPlan, FolderTarget, folderKind, folderProtection, planCleanUp, planCleanUpAll, revalidateFolders } from './plan';
 import { Batch, listBatches } from './quarantine';
 
-export interface CleanDeps extends ActionDeps {
-  extensionsDir(): string;
-  cleanContext(): Promise<CleanContext>;
-  /** Re-reads the folder and sizes what is not cached; the model of the Extensions view. */
-  extensionsModel(): Promise<{ report: ExtensionsDirReport; ctx: CleanContext }>;
-}
+type CleanDeps = Core;
 
-interface FolderLike {
-  folder: { name: string };
-}
-const isFolderLike = (x: unknown): x is FolderLike => typeof (x as FolderLike | undefined)?.folder?.name === 'string';
-
-export async function cleanUp(deps: CleanDeps, item?: unknown, selected?: unknown): Promise<void> {
-  const { report, ctx } = await deps.extensionsModel();
-  let names = (Array.isArray(selected) && selected.length ? selected : item ? [item] : []).filter(isFolderLike).map((i) => i.folder.name);
+export async function cleanUp(deps: CleanDeps, source: ExtensionsSource, item?: unknown, selected?: unknown): Promise<void> {
+  const { report, ctx } = await source.get();
+  let names = selectedItems(instanceOf(FolderItem), item, selected).map((i) => i.folder.name);
   if (names.length === 0) {
     const offer = report.folders.filter((f) => isReclaimable(report, f) && !folderProtection(report, f, ctx));
     if (offer.length === 0) {
@@ -36,20 +30,20 @@ export async function cleanUp(deps: CleanDeps, item?: unknown, selected?: unknow
     if (!picked?.length) return;
     names = picked.map((p) => p.name);
   }
-  await run(deps, deps.plans.issue(planCleanUp(report, names, ctx)));
+  await run(deps, source, deps.plans.issue(planCleanUp(report, names, ctx)));
 }
 
-export async function cleanUpAll(deps: CleanDeps): Promise<void> {
-  const { report, ctx } = await deps.extensionsModel();
+export async function cleanUpAll(deps: CleanDeps, source: ExtensionsSource): Promise<void> {
+  const { report, ctx } = await source.get();
   const plan = planCleanUpAll(report, ctx);
   if (plan.targets.length === 0) {
     void vscode.window.showInformationMessage(report.error ? `No clean-up offered: ${report.error}.` : 'Nothing to clean up in the extensions folder.');
     return;
   }
-  await run(deps, deps.plans.issue(plan));
+  await run(deps, source, deps.plans.issue(plan));
 }
 
-async function run(deps: CleanDeps, plan: CleanPlan): Promise<void> {
+async function run(deps: CleanDeps, source: ExtensionsSource, plan: CleanPlan): Promise<void> {
   const days = deps.settings().quarantineDays;
   const total = plan.targets.reduce((s, t) => s + t.bytes, 0);
   let batch: Batch | undefined;
@@ -65,7 +59,7 @@ async function run(deps: CleanDeps, plan: CleanPlan): Promise<void> {
       pastVerb: 'Cleaned up',
       act: async (p) => {
         const fresh = await readExtensionsDir(plan.dir);
-        const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, await deps.cleanContext());
+        const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, await source.cleanContext());
         const results: TargetResult<FolderTarget>[] = skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped', because } }));
         if (valid.length) batch = await Batch.create(plan.dir, Date.now());
         for (const t of valid) {

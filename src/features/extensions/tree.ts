@@ -1,12 +1,13 @@
 // The Extensions tree: what is in the extensions folder and what can be reclaimed. Reads the folder when visible
 // (and after changes), sizes folders in the background (cancellable, cached by mtime + inode).
 import * as vscode from 'vscode';
-import { CLASS_TEXT, CleanContext } from './plan';
+import { CLASS_TEXT } from './plan';
+import { ExtensionsModel } from './model';
+import { ExtensionsSource } from './source';
 import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
-import { ExtensionFolder, ExtensionsDirReport, FolderClass, isReclaimable, readExtensionsDir } from '../../probes/extensionsDir';
+import { ExtensionFolder, FolderClass, isReclaimable } from '../../probes/extensionsDir';
 import { formatBytes } from '../../probes/format';
-import { SizeCache, folderSize } from '../../probes/folderSize';
 import { folderProtection } from './plan';
 
 const GROUP_ORDER: FolderClass[] = ['olderVersion', 'obsolete', 'unreferenced', 'leftoverTemp', 'installing', 'installed'];
@@ -26,13 +27,6 @@ const CLASS_ICON: Record<FolderClass, [string, string | undefined]> = {
   installing: ['loading', undefined],
   installed: ['extensions', 'charts.green'],
 };
-
-export interface ExtensionsModel {
-  report: ExtensionsDirReport;
-  sizes: Map<string, number>;
-  sizing: boolean;
-  ctx: CleanContext;
-}
 
 export class SummaryItem extends vscode.TreeItem {
   constructor(model: ExtensionsModel) {
@@ -126,90 +120,30 @@ class ExtensionsProvider extends ModelTreeProvider<ExtensionsModel, Node> {
 export class ExtensionsView implements vscode.Disposable {
   readonly treeView: vscode.TreeView<Node>;
   private readonly provider = new ExtensionsProvider();
-  private readonly cache = new SizeCache();
   private readonly disposables: vscode.Disposable[] = [];
-  private sizingToken = 0;
 
-  constructor(
-    private readonly dir: () => string,
-    private readonly context: () => Promise<CleanContext>,
-    private readonly log: vscode.LogOutputChannel,
-  ) {
+  constructor(source: ExtensionsSource, log: vscode.LogOutputChannel) {
     this.treeView = vscode.window.createTreeView(Views.extensions, { treeDataProvider: this.provider, canSelectMany: true });
+    const refreshLogged = (): Promise<unknown> =>
+      source.get().catch((e) => log.error(`extensions refresh failed: ${e instanceof Error ? e.stack : String(e)}`));
     this.disposables.push(
       this.treeView,
       this.provider,
-      this.treeView.onDidChangeVisibility((e) => e.visible && void this.refreshLogged()),
-      vscode.extensions.onDidChange(() => this.treeView.visible && void this.refreshLogged()),
+      source.onDidChange((model) => this.render(model)),
+      this.treeView.onDidChangeVisibility((e) => e.visible && void refreshLogged()),
+      vscode.extensions.onDidChange(() => this.treeView.visible && void refreshLogged()),
     );
-    if (this.treeView.visible) void this.refreshLogged();
+    if (this.treeView.visible) void refreshLogged();
   }
 
-  get model(): ExtensionsModel | undefined {
-    return this.provider.model;
-  }
-
-  private refreshLogged(): Promise<unknown> {
-    return this.refresh().catch((e) => this.log.error(`extensions refresh failed: ${e instanceof Error ? e.stack : String(e)}`));
-  }
-
-  /** Re-reads the folder and renders at once; sizes fill in as they are computed. */
-  async refresh(): Promise<ExtensionsModel> {
-    const dir = this.dir();
-    const [report, ctx] = await Promise.all([readExtensionsDir(dir), this.context()]);
-    const sizes = new Map<string, number>();
-    for (const f of report.folders) {
-      const cached = this.cache.get(f.path, f.mtimeMs, f.ino);
-      if (cached) sizes.set(f.path, cached.bytes);
-    }
-    const model: ExtensionsModel = { report, sizes, sizing: false, ctx: { ...ctx, sizeOf: (p) => sizes.get(p) } };
-    const missing = report.folders.filter((f) => !sizes.has(f.path));
-    model.sizing = missing.length > 0;
+  private render(model: ExtensionsModel): void {
+    const { report } = model;
     this.treeView.message = report.error ? `${report.error}: no clean-up is offered.` : report.warnings.join(' ') || undefined;
-    this.treeView.description = dir;
+    this.treeView.description = report.dir;
     this.provider.set(model);
-    if (missing.length) await this.size(model, missing);
-    return model;
-  }
-
-  private async size(model: ExtensionsModel, folders: ExtensionFolder[]): Promise<void> {
-    const token = ++this.sizingToken;
-    const stale = (): boolean => token !== this.sizingToken;
-    const seen = new Set<string>();
-    void vscode.commands.executeCommand('setContext', 'csops.extensions.sizing', true);
-    try {
-      await vscode.window.withProgress({ location: { viewId: Views.extensions }, title: 'Sizing extension folders' }, async () => {
-        let done = 0;
-        for (const f of folders) {
-          if (stale()) break;
-          const size = await folderSize(f.path, { seen, isCancelled: stale });
-          if (size.cancelled) break;
-          this.cache.set(f.path, f.mtimeMs, f.ino, size);
-          model.sizes.set(f.path, size.bytes);
-          if (++done % 5 === 0) this.provider.set(model);
-        }
-      });
-    } finally {
-      if (!stale()) {
-        model.sizing = false;
-        this.provider.set(model);
-        void vscode.commands.executeCommand('setContext', 'csops.extensions.sizing', false);
-      }
-    }
-  }
-
-  /** "Stop Sizing": sizes computed so far stay; the rest show "…" until the next refresh. */
-  stopSizing(): void {
-    this.sizingToken++;
-    if (this.provider.model) {
-      this.provider.model.sizing = false;
-      this.provider.set(this.provider.model);
-    }
-    void vscode.commands.executeCommand('setContext', 'csops.extensions.sizing', false);
   }
 
   dispose(): void {
-    this.sizingToken++;
     for (const d of this.disposables) d.dispose();
   }
 }

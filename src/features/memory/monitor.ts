@@ -12,7 +12,7 @@ import {
 import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../probes/memoryHistory';
 import { Snapshot, descendantsOf } from '../../probes/scanner';
 import { SelfSampler } from '../../probes/selfMemory';
-import { classifyTopology, serverOf } from '../../probes/topology';
+import { Topology, serverOf } from '../../probes/topology';
 
 export interface MonitorOptions {
   procRoot: string;
@@ -23,7 +23,8 @@ export interface MonitorOptions {
   self: HostIdentity & { startedAtMs: number };
   historyMinutes: number;
   /** The latest process scan, if any (the monitor never scans by itself). */
-  latestSnapshot(): Snapshot | undefined;
+  /** The latest scan and its topology, if any (the monitor never scans). */
+  latestScan(): { snapshot: Snapshot; topology: Topology } | undefined;
   log(message: string): void;
 }
 
@@ -39,8 +40,7 @@ export interface EndRecord {
 }
 
 /** Totals from a process scan: every extension host, and the whole server tree this one belongs to. */
-export function treeTotals(snapshot: Snapshot, selfPid: number): { allExtHostsRss?: number; serverTreeRss?: number } {
-  const topology = classifyTopology(snapshot, selfPid);
+export function treeTotals(snapshot: Snapshot, topology: Topology, selfPid: number): { allExtHostsRss?: number; serverTreeRss?: number } {
   if (!topology.self) return {};
   const allExtHostsRss = topology.extensionHosts.reduce((s, p) => s + p.rssBytes, 0);
   // The outermost server ancestor (code-server's launcher) holds the whole tree.
@@ -134,8 +134,9 @@ export class MemoryMonitor {
     }
     const host = readHostMemory(this.o.procRoot);
     if (host.ok && host.value.availableBytes !== undefined) s.hostAvailable = host.value.availableBytes;
-    const snap = this.o.latestSnapshot();
-    if (snap && !snap.unavailable && now - snap.takenAtMs < 60_000) Object.assign(s, treeTotals(snap, this.o.self.pid));
+    const scan = this.o.latestScan();
+    const snap = scan?.snapshot;
+    if (scan && snap && !snap.unavailable && now - snap.takenAtMs < 60_000) Object.assign(s, treeTotals(snap, scan.topology, this.o.self.pid));
     this.history.add(s);
     this.lifecycle = markSeen(this.lifecycle, this.o.self, now);
     if (++this.samplesSinceSave >= 4) void this.persist();

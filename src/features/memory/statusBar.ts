@@ -3,8 +3,7 @@
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../../probes/format';
 import { MemoryLevel, SelfSample, SelfSampler, memoryLevel } from '../../probes/selfMemory';
-import { ProcessRecord, Snapshot } from '../../probes/scanner';
-import { classifyTopology } from '../../probes/topology';
+import { Scan } from '../../core/scan';
 import { Settings } from '../../core/settings';
 import { Commands } from '../../core/ids';
 
@@ -17,7 +16,7 @@ export class MemoryStatusBar implements vscode.Disposable {
   constructor(
     private settings: Settings,
     private readonly sampler: SelfSampler,
-    private readonly latestSnapshot: () => Snapshot | undefined,
+    private readonly latestScan: () => Scan | undefined,
     /** Trend and OOM awareness from the memory monitor. */
     private readonly memory: () => { slopeMbPerMin?: number; recentOom?: string; ai?: string } = () => ({}),
   ) {
@@ -74,14 +73,6 @@ export class MemoryStatusBar implements vscode.Disposable {
     }
   }
 
-  private hostsCache?: { snapshot: Snapshot; hosts: ProcessRecord[] };
-
-  /** Extension hosts of a snapshot, classified once per snapshot (the tooltip is rebuilt on every sample). */
-  private extensionHostsOf(snapshot: Snapshot): ProcessRecord[] {
-    if (this.hostsCache?.snapshot !== snapshot) this.hostsCache = { snapshot, hosts: classifyTopology(snapshot, process.pid).extensionHosts };
-    return this.hostsCache.hosts;
-  }
-
   private tooltip(s: SelfSample): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**Extension host** (pid ${process.pid})\n\n`);
@@ -92,9 +83,10 @@ export class MemoryStatusBar implements vscode.Disposable {
     if (recentOom) md.appendMarkdown(`**OOM in the last hour:** ${recentOom}\n\n`);
     const { ai } = this.memory();
     if (ai) md.appendMarkdown(`AI: ${ai}\n\n`);
-    const snap = this.latestSnapshot();
-    if (snap && !snap.unavailable) {
-      const hosts = this.extensionHostsOf(snap);
+    const scan = this.latestScan();
+    const snap = scan?.snapshot;
+    if (scan && snap && !snap.unavailable) {
+      const hosts = scan.topology.extensionHosts;
       md.appendMarkdown(`${hosts.length} extension host${hosts.length === 1 ? '' : 's'} (as of ${new Date(snap.takenAtMs).toLocaleTimeString()}):\n\n`);
       for (const h of hosts) {
         md.appendMarkdown(`- pid ${h.pid}${h.pid === process.pid ? ' (this window)' : ''}: ${formatBytes(h.rssBytes)}\n`);

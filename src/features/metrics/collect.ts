@@ -3,18 +3,17 @@
 import { MemoryMonitor } from '../memory/monitor';
 import { AiViewModel, aiByOwner } from '../ai/model';
 import { ExtensionsDirReport, isReclaimable } from '../../probes/extensionsDir';
-import { Snapshot } from '../../probes/scanner';
 import { SelfSampler } from '../../probes/selfMemory';
-import { SnapshotService } from '../../core/snapshotService';
+import { Scan, ScanService } from '../../core/scan';
 import { TerminalsModel } from '../terminals/model';
 import { Settings } from '../../core/settings';
 import { MetricsData } from './server';
 
 export interface CollectDeps {
-  service: SnapshotService;
+  scans: ScanService;
   settings(): Settings;
-  terminalsOf(snapshot: Snapshot): Promise<TerminalsModel>;
-  aiOf(snapshot: Snapshot): AiViewModel;
+  terminalsOf(scan: Scan): Promise<TerminalsModel>;
+  aiOf(scan: Scan): AiViewModel;
   /** The Extensions view's latest model (sizes are only known once it has been shown). */
   extensions(): { report: ExtensionsDirReport; sizes: Map<string, number> } | undefined;
   monitor: MemoryMonitor;
@@ -23,9 +22,9 @@ export interface CollectDeps {
 export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
   const sampler = new SelfSampler(d.settings().procRoot);
   return async () => {
-    const latest = d.service.latest;
-    const snapshot = latest && Date.now() - latest.takenAtMs < d.settings().metricsMinScanSeconds * 1000 ? latest : await d.service.request();
-    const model = snapshot.unavailable ? undefined : await d.terminalsOf(snapshot);
+    const scan = await d.scans.fresh(d.settings().metricsMinScanSeconds * 1000);
+    const { snapshot } = scan;
+    const model = snapshot.unavailable ? undefined : await d.terminalsOf(scan);
     const sample = d.monitor.history.latest() ?? d.monitor.sample();
     const ext = d.extensions();
     let reclaimable: Record<string, number> | undefined;
@@ -43,7 +42,7 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
       detachedTerminals: model?.detachedCount,
       shells: model?.shellCount,
       reclaimableBytesByClass: reclaimable,
-      aiProcessesByExtension: snapshot.unavailable ? undefined : aiByOwner(d.aiOf(snapshot)),
+      aiProcessesByExtension: snapshot.unavailable ? undefined : aiByOwner(d.aiOf(scan)),
       oomEvents: d.monitor.oomMarkers.length,
       cgroupCurrentBytes: sample.cgroupCurrent,
       cgroupLimitBytes: sample.cgroupLimit,

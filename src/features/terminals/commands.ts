@@ -4,35 +4,30 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../../probes/format';
 import { TerminalsModel } from './model';
-import { ActionDeps, confirmAndRun } from '../../core/flow';
+import { Core } from '../../core';
+import { confirmAndRun } from '../../core/flow';
+import { instanceOf, selectedItems } from '../../core/source';
 import { killLeftoverProcesses } from './leftovers';
 import { Plan, ProcessIdentity, TargetResult, processKind, signalTargets, survivors } from '../../core/safety';
+import { ShellItem } from './tree';
+import { TerminalsSource } from './source';
 import { STATUS_TEXT, ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from './plan';
 
-/** What a tree row hands to the command (ShellItem has `row`). */
-interface ShellLike {
-  row: { shell: ProcessIdentity };
-}
-
-const isShellLike = (x: unknown): x is ShellLike => typeof (x as ShellLike | undefined)?.row?.shell?.pid === 'number';
-
-function planContext(deps: ActionDeps) {
+function planContext(deps: Core) {
   return { selfPid: process.pid, selfUid: deps.selfUid, nowMs: Date.now(), home: os.homedir() };
 }
 
-async function freshModel(deps: ActionDeps): Promise<TerminalsModel | undefined> {
-  const model = await deps.terminalsModel();
+async function freshModel(source: TerminalsSource): Promise<TerminalsModel | undefined> {
+  const model = await source.get();
   if (!model) void vscode.window.showErrorMessage('code-server Ops cannot read the process table (/proc); nothing was done.');
   return model;
 }
 
 /** "Kill…" on a row, a multi-selection, or from the palette (then a quick pick of killable shells). */
-export async function killTerminals(deps: ActionDeps, item?: unknown, selected?: unknown): Promise<void> {
-  const model = await freshModel(deps);
+export async function killTerminals(deps: Core, source: TerminalsSource, item?: unknown, selected?: unknown): Promise<void> {
+  const model = await freshModel(source);
   if (!model) return;
-  let selection: ProcessIdentity[] = (Array.isArray(selected) && selected.length ? selected : item ? [item] : [])
-    .filter(isShellLike)
-    .map((i) => i.row.shell);
+  let selection: ProcessIdentity[] = selectedItems(instanceOf(ShellItem), item, selected).map((i) => i.row.shell);
   if (selection.length === 0) {
     const rows = killableRows(model);
     if (rows.length === 0) {
@@ -52,13 +47,13 @@ export async function killTerminals(deps: ActionDeps, item?: unknown, selected?:
     if (!picked || picked.length === 0) return;
     selection = picked.map((p) => p.shell);
   }
-  await run(deps, deps.plans.issue(planKillTerminals(model, selection, planContext(deps))), model);
+  await run(deps, source, deps.plans.issue(planKillTerminals(model, selection, planContext(deps))), model);
 }
 
 const AGE_CHOICES = [1, 3, 12, 24];
 
 /** "Kill Detached Terminals Older Than…": asks for the age (default from csops.terminals.detachedGraceHours). */
-export async function killDetachedOlderThan(deps: ActionDeps): Promise<void> {
+export async function killDetachedOlderThan(deps: Core, source: TerminalsSource): Promise<void> {
   const dflt = deps.settings().detachedGraceHours;
   const hoursList = [...new Set([dflt, ...AGE_CHOICES])].sort((a, b) => a - b);
   const choice = await vscode.window.showQuickPick(
@@ -80,17 +75,17 @@ export async function killDetachedOlderThan(deps: ActionDeps): Promise<void> {
     if (text === undefined) return;
     hours = Number(text);
   }
-  const model = await freshModel(deps);
+  const model = await freshModel(source);
   if (!model) return;
   const plan = planKillDetachedOlderThan(model, hours * 3_600_000, planContext(deps));
   if (plan.targets.length === 0 && plan.skipped.length === 0) {
     void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.`);
     return;
   }
-  await run(deps, deps.plans.issue(plan), model);
+  await run(deps, source, deps.plans.issue(plan), model);
 }
 
-async function run(deps: ActionDeps, plan: Plan<ShellTarget>, model: TerminalsModel): Promise<void> {
+async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>, model: TerminalsModel): Promise<void> {
   const graceMs = deps.settings().killGraceSeconds * 1000;
   const n = plan.targets.length;
   const unregistered = model.unregisteredExtensionHosts.length;
@@ -111,7 +106,7 @@ async function run(deps: ActionDeps, plan: Plan<ShellTarget>, model: TerminalsMo
       whatHappens,
       progressTitle: `Killing ${n} terminal${n === 1 ? '' : 's'}…`,
       pastVerb: 'Killed',
-      act: (p) => act(deps, p, graceMs),
+      act: (p) => act(deps, source, p, graceMs),
       followUp: (results) => {
         const left = survivors(
           results.filter((r) => r.outcome.kind === 'done').map((r) => r.target),
@@ -130,8 +125,8 @@ async function run(deps: ActionDeps, plan: Plan<ShellTarget>, model: TerminalsMo
   );
 }
 
-async function act(deps: ActionDeps, plan: Plan<ShellTarget>, graceMs: number): Promise<TargetResult<ShellTarget>[]> {
-  const fresh = await deps.terminalsModel();
+async function act(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>, graceMs: number): Promise<TargetResult<ShellTarget>[]> {
+  const fresh = await source.get();
   if (!fresh) return plan.targets.map((target) => ({ target, outcome: { kind: 'skipped', because: 'the process table could not be re-read' } }));
   const { valid, skipped } = revalidate(plan.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid });
   for (const t of valid.filter((v) => v.method === 'dispose')) {
@@ -148,4 +143,16 @@ async function act(deps: ActionDeps, plan: Plan<ShellTarget>, graceMs: number): 
         : r,
     ),
   ];
+}
+
+/** "Reveal Terminal" on a row of this window. */
+export async function revealTerminal(item?: unknown): Promise<void> {
+  if (!(item instanceof ShellItem)) return;
+  for (const t of vscode.window.terminals) {
+    if ((await t.processId) === item.row.shell.pid) {
+      t.show();
+      return;
+    }
+  }
+  void vscode.window.showInformationMessage(`Shell ${item.row.shell.pid} is not a terminal of this window.`);
 }

@@ -1,20 +1,20 @@
 // Kill processes (e.g. children that outlived a killed terminal): preview → re-validate → SIGTERM → SIGKILL → report.
 import * as os from 'os';
 import * as vscode from 'vscode';
-import { classifyTopology } from '../../probes/topology';
-import { ActionDeps, confirmAndRun } from '../../core/flow';
+import { Core } from '../../core';
+import { confirmAndRun } from '../../core/flow';
 import { ProcessIdentity, processKind, signalTargets } from '../../core/safety';
 import { planKillProcesses, revalidateProcesses } from './leftoversPlan';
 
-export async function killLeftoverProcesses(deps: ActionDeps, identities: readonly (ProcessIdentity & { name?: string })[], why: string): Promise<void> {
-  const snapshot = await deps.scan();
+export async function killLeftoverProcesses(deps: Core, identities: readonly (ProcessIdentity & { name?: string })[], why: string): Promise<void> {
+  const { snapshot, topology } = await deps.scans.request();
   if (snapshot.unavailable) {
     void vscode.window.showErrorMessage(`code-server Ops cannot read the process table: ${snapshot.unavailable}`);
     return;
   }
   const ctx = { selfPid: process.pid, selfUid: deps.selfUid };
   const plan = deps.plans.issue(
-    planKillProcesses(snapshot, classifyTopology(snapshot, process.pid), identities, { ...ctx, nowMs: Date.now(), home: os.homedir(), why }),
+    planKillProcesses(snapshot, topology, identities, { ...ctx, nowMs: Date.now(), home: os.homedir(), why }),
   );
   const graceMs = deps.settings().killGraceSeconds * 1000;
   const n = plan.targets.length;
@@ -28,8 +28,8 @@ export async function killLeftoverProcesses(deps: ActionDeps, identities: readon
       progressTitle: `Killing ${n} process${n === 1 ? '' : 'es'}…`,
       pastVerb: 'Killed',
       act: async (p) => {
-        const fresh = await deps.scan();
-        const { valid, skipped } = revalidateProcesses(p.targets, fresh, classifyTopology(fresh, process.pid), ctx);
+        const fresh = await deps.scans.request();
+        const { valid, skipped } = revalidateProcesses(p.targets, fresh.snapshot, fresh.topology, ctx);
         const signalled = await signalTargets(valid, 'SIGTERM', graceMs, deps.signals);
         return [...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })), ...signalled];
       },

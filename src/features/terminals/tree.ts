@@ -1,16 +1,12 @@
-// The Terminals tree: pty hosts → shells. Renders a TerminalsModel; refreshes only while visible.
+// The Terminals tree: pty hosts → shells. Renders what the Terminals source publishes; polls it only while visible.
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
 import { VisiblePoller } from '../../core/ui/visiblePoller';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../../probes/format';
-import { Snapshot, readCwd } from '../../probes/scanner';
-import { SnapshotService } from '../../core/snapshotService';
-import { PtyHostGroup, ShellRow, ShellStatus, TerminalsModel, buildTerminalsModel } from './model';
-import { classifyTopology } from '../../probes/topology';
-import { Settings } from '../../core/settings';
-import { WindowPresence } from '../../core/presence';
+import { PtyHostGroup, ShellRow, ShellStatus, TerminalsModel } from './model';
+import { TerminalsState, TerminalsSource } from './source';
 
 export class PtyHostItem extends vscode.TreeItem {
   constructor(readonly group: PtyHostGroup) {
@@ -99,43 +95,36 @@ export class TerminalsView implements vscode.Disposable {
   private debounce?: NodeJS.Timeout;
 
   constructor(
-    private readonly service: SnapshotService,
-    private readonly presence: WindowPresence,
-    private settings: Settings,
-    private readonly log: vscode.LogOutputChannel,
+    source: TerminalsSource,
+    refreshSeconds: () => number,
+    log: vscode.LogOutputChannel,
   ) {
     this.treeView = vscode.window.createTreeView(Views.terminals, { treeDataProvider: this.provider, canSelectMany: true });
-    this.poller = new VisiblePoller(this.treeView, () => this.settings.terminalsRefreshSeconds, (age) => this.refresh(age), log, 'terminals');
+    this.poller = new VisiblePoller(this.treeView, refreshSeconds, (age) => source.state(age), log, 'terminals');
     this.disposables.push(
       this.poller,
       this.treeView,
       this.provider,
+      source.onDidChange((state) => this.render(state)),
       vscode.window.onDidOpenTerminal(() => this.soon()),
       vscode.window.onDidCloseTerminal(() => this.soon()),
     );
   }
 
-  get model(): TerminalsModel | undefined {
-    return this.provider.model;
-  }
-
-  setSettings(settings: Settings): void {
-    this.settings = settings;
+  /** Settings changed: re-read the interval. */
+  restart(): void {
     this.poller.restart();
   }
 
-  /** Scans (coalesced with other requests; a scan younger than maxAgeMs is reused) and re-renders. */
-  async refresh(maxAgeMs = 0): Promise<TerminalsModel | undefined> {
-    const snapshot = await this.service.fresh(maxAgeMs);
-    if (snapshot.unavailable) {
-      this.treeView.message = `code-server Ops reads the process table from /proc, which is not usable here: ${snapshot.unavailable}.`;
+  private render(state: TerminalsState): void {
+    if (!state.ok) {
+      this.treeView.message = `code-server Ops reads the process table from /proc, which is not usable here: ${state.reason}.`;
       this.treeView.description = undefined;
       this.provider.set(undefined);
-      return undefined;
+      return;
     }
-    const model = await this.modelOf(snapshot);
+    const { model } = state;
     this.treeView.description = `${model.shellCount} shell${model.shellCount === 1 ? '' : 's'} · ${model.detachedCount} detached`;
-    const denied = snapshot.skipped.filter((s) => s.reason === 'permission').length;
     const messages: string[] = [];
     if (model.groups.length === 0) {
       messages.push(
@@ -144,25 +133,9 @@ export class TerminalsView implements vscode.Disposable {
           : 'No pty host found: this extension host does not run under code-server or a VS Code server.',
       );
     }
-    if (denied > 0) messages.push(`${denied} processes could not be read (permission denied; /proc mounted with hidepid?).`);
+    if (state.deniedCount > 0) messages.push(`${state.deniedCount} processes could not be read (permission denied; /proc mounted with hidepid?).`);
     this.treeView.message = messages.join(' ') || undefined;
     this.provider.set(model);
-    this.log.debug(`terminals: scan of ${snapshot.processes.size} processes took ${snapshot.durationMs} ms; ${model.shellCount} shells`);
-    return model;
-  }
-
-  /** The Terminals model of a snapshot, without rendering it (metrics, exports). */
-  async modelOf(snapshot: Snapshot): Promise<TerminalsModel> {
-    const [liveWindows, ownTerminalPids] = await Promise.all([this.presence.liveWindows(snapshot), this.presence.ownTerminalPids()]);
-    return buildTerminalsModel({
-      snapshot,
-      topology: classifyTopology(snapshot, process.pid),
-      selfPid: process.pid,
-      ownTerminalPids,
-      liveWindows,
-      readCwd: (pid) => readCwd(pid, snapshot.procRoot),
-      nowMs: Date.now(),
-    });
   }
 
   /** Refresh shortly after terminal events, coalescing bursts. */

@@ -1,0 +1,77 @@
+// The core every feature registers against: log, typed settings (with a change event), the scan service, window
+// presence, the audit log, the plan book and the signal primitives. Built once per extension host by createCore.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { readProcess } from '../probes/scanner';
+import { ScanCost } from '../features/metrics/server';
+import { AuditLog } from './audit';
+import { ActionDeps } from './flow';
+import { WindowPresence } from './presence';
+import { PlanBook, SignalDeps } from './safety';
+import { ScanService } from './scan';
+import { Settings, onDidChangeSettings, readSettings } from './settings';
+
+export interface Core extends ActionDeps, vscode.Disposable {
+  context: vscode.ExtensionContext;
+  scans: ScanService;
+  presence: WindowPresence;
+  cost: ScanCost;
+  onDidChangeSettings: vscode.Event<Settings>;
+  /** The extensions folder to inspect: csops.extensions.dir, else the folder this extension is installed in. */
+  extensionsDir(): string;
+  /** A feature's "re-render if visible" hook, run after every action (before its result message). */
+  onRefreshViews(refresh: () => Promise<unknown>): vscode.Disposable;
+}
+
+export function createCore(context: vscode.ExtensionContext): Core {
+  const log = vscode.window.createOutputChannel('code-server Ops', { log: true });
+  let settings = readSettings();
+  const storage = context.globalStorageUri.fsPath;
+  const cost = new ScanCost();
+  const scans = new ScanService(
+    () => settings.procRoot,
+    (snapshot, loopDelayMaxMs) => {
+      cost.observe(snapshot.durationMs, loopDelayMaxMs);
+      log.debug(`scan: ${snapshot.processes.size} processes in ${snapshot.durationMs} ms, max event-loop delay ${loopDelayMaxMs.toFixed(1)} ms`);
+    },
+  );
+  const changed = new vscode.EventEmitter<Settings>();
+  const refreshers = new Set<() => Promise<unknown>>();
+  const presence = new WindowPresence(path.join(storage, 'windows'), settings.procRoot, log);
+  const signals: SignalDeps = {
+    reread: (pid) => readProcess(pid, settings.procRoot),
+    signal: (pid, sig) => process.kill(pid, sig),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+  const settingsSub = onDidChangeSettings((s) => {
+    settings = s;
+    changed.fire(s);
+  });
+  return {
+    context,
+    log,
+    audit: new AuditLog(path.join(storage, 'audit.jsonl'), log),
+    plans: new PlanBook(),
+    settings: () => settings,
+    onDidChangeSettings: changed.event,
+    scans,
+    presence,
+    cost,
+    signals,
+    selfUid: process.getuid?.() ?? -1,
+    extensionsDir: () => settings.extensionsDir || path.dirname(context.extensionPath),
+    onRefreshViews: (refresh) => {
+      refreshers.add(refresh);
+      return new vscode.Disposable(() => refreshers.delete(refresh));
+    },
+    refreshViews: async () => {
+      await Promise.all([...refreshers].map((r) => r().catch((e) => log.warn(`refresh after an action failed: ${String(e)}`))));
+    },
+    dispose: () => {
+      settingsSub.dispose();
+      changed.dispose();
+      presence.dispose();
+      log.dispose();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The scan service: one coalesced /proc scan at a time, and its topology (which process is the server, the pty host,
+// each extension host…) classified once per scan, so no feature classifies a snapshot again.
+import { Snapshot, scanProcesses } from '../probes/scanner';
+import { measuredScan } from '../probes/scanCost';
+import { Topology, classifyTopology } from '../probes/topology';
+import { SnapshotService } from './snapshotService';
+
+export interface Scan {
+  snapshot: Snapshot;
+  topology: Topology;
+}
+
+export interface ScanObserver {
+  (snapshot: Snapshot, loopDelayMaxMs: number): void;
+}
+
+export class ScanService {
+  private readonly service: SnapshotService;
+  private readonly topologies = new WeakMap<Snapshot, Topology>();
+
+  constructor(procRoot: () => string, observe: ScanObserver, scan = scanProcesses) {
+    this.service = new SnapshotService(async () => {
+      const { snapshot, loopDelayMaxMs } = await measuredScan(() => scan({ procRoot: procRoot() }));
+      observe(snapshot, loopDelayMaxMs);
+      return snapshot;
+    });
+  }
+
+  /** The latest scan, if any (never starts one). */
+  get latest(): Scan | undefined {
+    const s = this.service.latest;
+    return s && this.scanOf(s);
+  }
+
+  /** The latest scan if younger than maxAgeMs (another view's poll just made one), else a new scan. */
+  async fresh(maxAgeMs: number): Promise<Scan> {
+    return this.scanOf(await this.service.fresh(maxAgeMs));
+  }
+
+  /** A scan taken after this call started (actions re-validate against this). */
+  async request(): Promise<Scan> {
+    return this.scanOf(await this.service.request());
+  }
+
+  onDidScan(listener: (scan: Scan) => void): { dispose(): void } {
+    return this.service.onDidScan((s) => listener(this.scanOf(s)));
+  }
+
+  /** How many scans ran (tests and the bench count them). */
+  get count(): number {
+    return this.service.scans;
+  }
+
+  private scanOf(snapshot: Snapshot): Scan {
+    let topology = this.topologies.get(snapshot);
+    if (!topology) {
+      topology = classifyTopology(snapshot, process.pid);
+      this.topologies.set(snapshot, topology);
+    }
+    return { snapshot, topology };
+  }
+}

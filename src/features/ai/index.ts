@@ -1,0 +1,26 @@
+// AI Processes: assistants and MCP servers as process trees (active, leaked, duplicate, external), stopped safely.
+import * as vscode from 'vscode';
+import { Core } from '../../core';
+import { Commands } from '../../core/ids';
+import { stopAi, stopLeakedAndDuplicates } from './commands';
+import { AiSource } from './source';
+import { AiView } from './tree';
+
+export function register(core: Core, context: vscode.ExtensionContext): AiSource {
+  const source = new AiSource(core);
+  const view = new AiView(source, () => core.settings().terminalsRefreshSeconds, core.log);
+  const command = vscode.commands.registerCommand;
+  context.subscriptions.push(
+    source,
+    view,
+    core.onDidChangeSettings(() => {
+      source.reloadPatterns();
+      view.restart();
+    }),
+    core.onRefreshViews(() => (view.treeView.visible ? source.state() : Promise.resolve())),
+    command(Commands.refreshAi, () => source.state()),
+    command(Commands.stopAi, (item?: unknown, selected?: unknown) => stopAi(core, source, item, selected)),
+    command(Commands.stopLeakedAi, () => stopLeakedAndDuplicates(core, source)),
+  );
+  return source;
+}

@@ -1,0 +1,30 @@
+// Metrics (opt-in): a Prometheus endpoint on 127.0.0.1 fed from the features' sources and the memory monitor.
+import * as vscode from 'vscode';
+import { Core } from '../../core';
+import { AiSource } from '../ai/source';
+import { ExtensionsSource } from '../extensions/source';
+import { MemoryFeature } from '../memory/feature';
+import { TerminalsSource } from '../terminals/source';
+import { metricsCollector } from './collect';
+import { MetricsController } from './controller';
+
+export interface MetricsInputs {
+  terminals: TerminalsSource;
+  ai: AiSource;
+  extensions: ExtensionsSource;
+  memory: MemoryFeature;
+}
+
+export function register(core: Core, context: vscode.ExtensionContext, i: MetricsInputs): void {
+  const collect = metricsCollector({
+    scans: core.scans,
+    settings: () => core.settings(),
+    terminalsOf: (scan) => i.terminals.modelOf(scan),
+    aiOf: (scan) => i.ai.modelOf(scan),
+    extensions: () => i.extensions.latest,
+    monitor: i.memory.monitor,
+  });
+  const metrics = new MetricsController(collect, core.cost, core.log);
+  void metrics.apply(core.settings());
+  context.subscriptions.push(metrics, core.onDidChangeSettings((s) => void metrics.apply(s)));
+}

@@ -1,0 +1,25 @@
+// Terminals: the shells under the pty host, which window each belongs to, and killing them safely.
+import * as vscode from 'vscode';
+import { Core } from '../../core';
+import { Commands, Views } from '../../core/ids';
+import { killDetachedOlderThan, killTerminals, revealTerminal } from './commands';
+import { TerminalsSource } from './source';
+import { TerminalsView } from './tree';
+
+export function register(core: Core, context: vscode.ExtensionContext): TerminalsSource {
+  const source = new TerminalsSource(core);
+  const view = new TerminalsView(source, () => core.settings().terminalsRefreshSeconds, core.log);
+  const command = vscode.commands.registerCommand;
+  context.subscriptions.push(
+    source,
+    view,
+    core.onDidChangeSettings(() => view.restart()),
+    core.onRefreshViews(() => (view.treeView.visible ? source.state() : Promise.resolve())),
+    command(Commands.refreshTerminals, () => source.state()),
+    command(Commands.revealTerminal, (item?: unknown) => revealTerminal(item)),
+    command(Commands.showSidebar, () => vscode.commands.executeCommand(`${Views.terminals}.focus`)),
+    command(Commands.killTerminals, (item?: unknown, selected?: unknown) => killTerminals(core, source, item, selected)),
+    command(Commands.killDetachedTerminals, () => killDetachedOlderThan(core, source)),
+  );
+  return source;
+}
