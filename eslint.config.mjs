@@ -12,6 +12,26 @@ const unusedVars = [
   { argsIgnorePattern: '^_', ignoreRestSiblings: true },
 ];
 
+/** Modules that must stay free of the `vscode` module (exported for the test that proves the rule bites). */
+export const PURE_MODULES = [
+  'src/probes/**/*.ts',
+  'src/features/*/model.ts',
+  'src/features/*/plan.ts',
+  'src/features/*/*Plan.ts',
+  'src/features/*/classify.ts',
+  'src/features/*/patterns.ts',
+  'src/features/*/quarantine.ts',
+  'src/features/*/monitor.ts',
+  'src/features/*/messages.ts',
+  'src/features/*/report.ts',
+  'src/features/*/server.ts',
+  'src/features/*/collect.ts',
+  'src/core/safety.ts',
+  'src/core/audit.ts',
+  'src/core/snapshotService.ts',
+  'src/core/scan.ts',
+];
+
 export default defineConfig(
   {
     ignores: ['out/**', 'dist/**', 'node_modules/**', '.cache/**', 'media/**', 'scripts/**', 'test-results/**', 'bench-results/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
@@ -29,6 +49,17 @@ export default defineConfig(
       // Formatting and parsing code escapes or matches control characters (\0, \x1f, \x7f) in argv and /proc text
       // on purpose; the rule only knows how to flag them all.
       'no-control-regex': 'off',
+    },
+  },
+  {
+    // The pure layer: vscode-free readers, models, plans and the safety rules. They take their inputs as parameters and
+    // are fixture-tested outside VS Code, so importing `vscode` there is an error, not a convention.
+    files: PURE_MODULES,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'pure module: take what you need as a parameter (see README "Where things are").' }] },
+      ],
     },
   },
   {
