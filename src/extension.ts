@@ -41,7 +41,8 @@ export function activate(context: vscode.ExtensionContext) {
     log.debug(`scan: ${snapshot.processes.size} processes in ${snapshot.durationMs} ms, max event-loop delay ${loopDelayMaxMs.toFixed(1)} ms`);
     return snapshot;
   });
-  const windows = (presence = new WindowPresence(path.join(storage, 'windows'), settings.procRoot, log));
+  const windowsDir = path.join(storage, 'windows');
+  const windows = (presence = new WindowPresence(windowsDir, settings.procRoot, log));
   const audit = new AuditLog(path.join(storage, 'audit.jsonl'), log);
   let patterns = buildPatternTable(settings.aiExtraPatterns);
   const reportPatternProblems = (): void => patterns.problems.forEach((p) => log.warn(`csops.ai.extraPatterns: ${JSON.stringify(p)}`));
@@ -67,7 +68,8 @@ export function activate(context: vscode.ExtensionContext) {
     metricsCollector({
       service,
       settings: () => settings,
-      terminalsOf: (s) => terminals.modelOf(s),
+      windowsDir,
+      ownTerminalPids: () => windows.ownTerminalPids(),
       aiOf,
       extensions: () => extensions.model,
       monitor: memory.monitor,

@@ -1,23 +1,42 @@
 // What one scrape reports, gathered from the views' models and the memory monitor (at most one scan per
-// csops.metrics.minScanSeconds).
+// csops.metrics.minScanSeconds). Read-only: a scrape reads the window registry but never prunes it.
 import { MemoryMonitor } from '../memory/monitor';
 import { AiViewModel, aiByOwner } from '../ai/model';
 import { ExtensionsDirReport, isReclaimable } from '../../probes/extensionsDir';
-import { Snapshot } from '../../probes/scanner';
+import { Snapshot, readCwd } from '../../probes/scanner';
 import { SelfSampler } from '../../probes/selfMemory';
 import { SnapshotService } from '../../core/snapshotService';
-import { TerminalsModel } from '../terminals/model';
+import { TerminalsModel, buildTerminalsModel } from '../terminals/model';
+import { classifyTopology } from '../../probes/topology';
+import { liveEntries, readEntries } from '../../probes/windowRegistry';
 import { Settings } from '../../core/settings';
 import { MetricsData } from './server';
 
 export interface CollectDeps {
   service: SnapshotService;
-  settings(): Settings;
-  terminalsOf(snapshot: Snapshot): Promise<TerminalsModel>;
+  settings(): Pick<Settings, 'procRoot' | 'metricsMinScanSeconds'>;
+  /** The window registry folder. Only read: pruning dead entries is left to the views (a scrape changes nothing). */
+  windowsDir: string;
+  /** pids of this window's terminals. */
+  ownTerminalPids(): Promise<Set<number>>;
   aiOf(snapshot: Snapshot): AiViewModel;
   /** The Extensions view's latest model (sizes are only known once it has been shown). */
   extensions(): { report: ExtensionsDirReport; sizes: Map<string, number> } | undefined;
-  monitor: MemoryMonitor;
+  monitor: Pick<MemoryMonitor, 'history' | 'sample' | 'oomMarkers'>;
+}
+
+/** The Terminals model as the view builds it, from the registry's live entries without pruning the dead ones. */
+async function terminalsModel(d: CollectDeps, snapshot: Snapshot): Promise<TerminalsModel> {
+  const [read, ownTerminalPids] = await Promise.all([readEntries(d.windowsDir), d.ownTerminalPids()]);
+  return buildTerminalsModel({
+    snapshot,
+    topology: classifyTopology(snapshot, process.pid),
+    selfPid: process.pid,
+    ownTerminalPids,
+    liveWindows: liveEntries(read.entries, snapshot),
+    readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+    nowMs: Date.now(),
+  });
 }
 
 export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
@@ -25,7 +44,7 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
   return async () => {
     const latest = d.service.latest;
     const snapshot = latest && Date.now() - latest.takenAtMs < d.settings().metricsMinScanSeconds * 1000 ? latest : await d.service.request();
-    const model = snapshot.unavailable ? undefined : await d.terminalsOf(snapshot);
+    const model = snapshot.unavailable ? undefined : await terminalsModel(d, snapshot);
     const sample = d.monitor.history.latest() ?? d.monitor.sample();
     const ext = d.extensions();
     let reclaimable: Record<string, number> | undefined;
