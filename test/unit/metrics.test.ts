@@ -157,7 +157,9 @@ describe('metrics server: who may scrape', () => {
     let collected = 0;
     const { port, server } = await serve({ cost: new ScanCost(), collect: async () => (collected++, DATA) });
     running = server;
-    for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `localhost.evil.example`, '[::1].evil', '127.0.0.1@evil']) {
+    const hosts = ['evil.example', `evil.example:${port}`, `127.0.0.1.evil.example:${port}`, 'localhost.evil.example'];
+    hosts.push('[::1].evil', '127.0.0.1@evil', '127.0.0.1:9464:1');
+    for (const host of hosts) {
       const r = await scrape(port, { host });
       assert.strictEqual(r.status, 403, host);
       assert.doesNotMatch(r.body, /10873|20000|csops_|anthropic/, host);
@@ -195,7 +197,9 @@ describe('metrics server: who may scrape', () => {
     const { port, server } = await serve({ cost: new ScanCost(), collect: async () => DATA, token: () => token });
     running = server;
     const host = `127.0.0.1:${port}`;
-    for (const authorization of [undefined, 'Bearer', 'Bearer ', 'Bearer s3cret-Token_', 'Bearer s3cret-Token_12', 'Basic czNjcmV0LVRva2VuXzE=', 's3cret-Token_1']) {
+    const wrong = [undefined, 'Bearer', 'Bearer ', 'Bearer s3cret-Token_', 'Bearer s3cret-Token_12'];
+    wrong.push('Basic czNjcmV0LVRva2VuXzE=', 's3cret-Token_1');
+    for (const authorization of wrong) {
       const r = await scrape(port, authorization === undefined ? { host } : { host, authorization });
       assert.strictEqual(r.status, 401, String(authorization));
       assert.match(String(r.headers['www-authenticate']), /^Bearer/, String(authorization));
@@ -207,11 +211,12 @@ describe('metrics server: who may scrape', () => {
       assert.match(r.body, /^csops_ext_host_rss_bytes 209715200$/m);
     }
     token = 'rotated';
-    assert.strictEqual((await scrape(port, { host, authorization: 'Bearer s3cret-Token_1' })).status, 401, 'a changed token applies at once');
+    const old = await scrape(port, { host, authorization: 'Bearer s3cret-Token_1' });
+    assert.strictEqual(old.status, 401, 'a changed token applies at once');
     assert.strictEqual((await scrape(port, { host, authorization: 'Bearer rotated' })).status, 200);
   });
 
-  it('through code-server\'s /proxy/<port>/ (outer Host kept, no forwarding headers): loopback Host works, others need the token', async () => {
+  it('via code-server\'s /proxy/<port>/ (outer Host kept, no forwarding headers): loopback Host works, others need the token', async () => {
     // code-server's proxy (http-proxy without changeOrigin / xfwd) connects to 0.0.0.0:<port> from the server
     // process and passes the Host the browser or Prometheus used to reach code-server.
     let token = '';

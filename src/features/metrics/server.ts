@@ -140,11 +140,14 @@ export class MetricsServer {
     const token = this.o.token?.() ?? '';
     if (token) {
       if (bearerMatches(req.headers.authorization, token)) return true;
-      res.writeHead(401, { ...TEXT, 'www-authenticate': 'Bearer realm="code-server Ops metrics"' }).end('unauthorized: send Authorization: Bearer <csops.metrics.token>\n');
+      res
+        .writeHead(401, { ...TEXT, 'www-authenticate': 'Bearer realm="code-server Ops metrics"' })
+        .end('unauthorized: send Authorization: Bearer <csops.metrics.token>\n');
       return false;
     }
     if (isLoopbackHost(req.headers.host)) return true;
-    res.writeHead(403, TEXT).end('forbidden: the Host header is not 127.0.0.1, localhost or [::1]; set csops.metrics.token to scrape through a proxy\n');
+    const why = 'the Host header is not 127.0.0.1, localhost or [::1]; set csops.metrics.token to scrape through a proxy';
+    res.writeHead(403, TEXT).end(`forbidden: ${why}\n`);
     return false;
   }
 
