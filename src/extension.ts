@@ -20,7 +20,7 @@ export function activate(context: vscode.ExtensionContext) {
   const folders = extensions.register(core, context);
   const assistants = ai.register(core, context);
   memoryFeature = memory.register(core, context, assistants);
-  metrics.register(core, context, { terminals: shells, ai: assistants, extensions: folders, memory: memoryFeature });
+  metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
   core.log.info(`activated in extension host pid ${process.pid}; reading ${core.settings().procRoot}; extensions folder ${core.extensionsDir()}`);
   const monitor = memoryFeature.monitor;

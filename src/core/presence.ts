@@ -14,7 +14,7 @@ export class WindowPresence implements vscode.Disposable {
   readonly starttime: number | undefined;
 
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     procRoot: string,
     private readonly log: vscode.LogOutputChannel,
   ) {

@@ -19,6 +19,8 @@ export interface Settings {
   metricsEnabled: boolean;
   metricsPort: number;
   metricsMinScanSeconds: number;
+  /** Bearer token required by the metrics server; empty: none (only loopback Host headers are answered). A secret. */
+  metricsToken: string;
   aiStopGraceSeconds: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
@@ -39,6 +41,7 @@ export const DEFAULTS: Settings = {
   metricsEnabled: false,
   metricsPort: 9464,
   metricsMinScanSeconds: 10,
+  metricsToken: '',
   aiStopGraceSeconds: 5,
   aiExtraPatterns: [],
 };
@@ -66,6 +69,7 @@ export function readSettings(): Settings {
     metricsEnabled: c.get<unknown>('metrics.enabled') === true,
     metricsPort: Math.min(65535, Math.floor(num(c, 'metrics.port', DEFAULTS.metricsPort, 1))),
     metricsMinScanSeconds: num(c, 'metrics.minScanSeconds', DEFAULTS.metricsMinScanSeconds, 1),
+    metricsToken: typeof c.get<unknown>('metrics.token') === 'string' ? (c.get<string>('metrics.token') ?? '').trim() : '',
     aiStopGraceSeconds: num(c, 'ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiExtraPatterns: c.get<unknown>('ai.extraPatterns') ?? [],
   };

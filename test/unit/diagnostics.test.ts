@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { Diagnostics, redactDiagnostics, redactPath, validateDiagnostics } from '../../src/features/diagnostics/report';
+import { Diagnostics, redactDiagnostics, redactPath, settingsForReport, validateDiagnostics } from '../../src/features/diagnostics/report';
 
 const HOME = '/home/coder';
 
@@ -39,6 +39,12 @@ describe('diagnostics export', () => {
     assert.strictEqual(out.terminals.shells[0].cwd, '~/ws/secret-project');
     assert.ok(!text.includes('s3cret'), 'arguments in the audit tail are dropped');
     assert.ok(validateDiagnostics(out).ok, 'a redacted report is still valid');
+  });
+
+  it('never exports the metrics token, redacted or not', () => {
+    const settings = settingsForReport({ procRoot: '/proc', metricsToken: 'tok-s3cret', metricsPort: 9464 });
+    assert.deepStrictEqual(settings, { procRoot: '/proc', metricsToken: '(set, not exported)', metricsPort: 9464 });
+    assert.deepStrictEqual(settingsForReport({ metricsToken: '' }), { metricsToken: '' });
   });
 
   it('leaves the report untouched without redaction', () => {

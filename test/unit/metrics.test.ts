@@ -1,7 +1,16 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
-import { MetricsData, MetricsServer, ScanCost, renderMetrics } from '../../src/features/metrics/server';
+import * as os from 'os';
+import * as path from 'path';
+import { MemoryMonitor } from '../../src/features/memory/monitor';
+import { metricsCollector } from '../../src/features/metrics/collect';
+import { MetricsData, MetricsServer, MetricsServerOptions, ScanCost, renderMetrics } from '../../src/features/metrics/server';
+import { aiModelOfSnapshot } from '../../src/features/ai/model';
+import { ScanService } from '../../src/core/scan';
+import { writeEntry } from '../../src/probes/windowRegistry';
+import { CS, fixtureRoot, scanFixture } from './procFixtures';
 
 const DATA: MetricsData = {
   extHostRssBytes: 200 * 1024 * 1024,
@@ -108,5 +117,221 @@ describe('metrics', () => {
     } finally {
       await new Promise((r) => blocker.close(r));
     }
+  });
+});
+
+interface Reply {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+/** One GET of /metrics on 127.0.0.1:port with the given headers (Host included: the request goes to loopback anyway). */
+function scrape(port: number, headers: http.OutgoingHttpHeaders = {}, agent?: http.Agent): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/metrics', headers, agent }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject).end();
+  });
+}
+
+/** Starts a MetricsServer on a free 127.0.0.1 port; stopped by the returned function. */
+async function serve(o: Omit<MetricsServerOptions, 'port'>): Promise<{ port: number; server: MetricsServer }> {
+  const port = await freePort();
+  const server = new MetricsServer({ port, ...o });
+  await server.start();
+  return { port, server };
+}
+
+describe('metrics server: who may scrape', () => {
+  let running: MetricsServer | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+
+  it('answers a DNS-rebound request (Host: evil.example) with 403 and nothing from the scan', async () => {
+    let collected = 0;
+    const { port, server } = await serve({ cost: new ScanCost(), collect: async () => (collected++, DATA) });
+    running = server;
+    const hosts = ['evil.example', `evil.example:${port}`, `127.0.0.1.evil.example:${port}`, 'localhost.evil.example'];
+    hosts.push('[::1].evil', '127.0.0.1@evil', '127.0.0.1:9464:1');
+    for (const host of hosts) {
+      const r = await scrape(port, { host });
+      assert.strictEqual(r.status, 403, host);
+      assert.doesNotMatch(r.body, /10873|20000|csops_|anthropic/, host);
+    }
+    assert.strictEqual(collected, 0, 'a rejected request must not even collect');
+  });
+
+  it('accepts the loopback Host names 127.0.0.1, localhost and [::1], with or without a port', async () => {
+    const { port, server } = await serve({ cost: new ScanCost(), collect: async () => DATA });
+    running = server;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'LocalHost', '127.0.0.1', '[::1]', 'localhost:8080']) {
+      const r = await scrape(port, { host });
+      assert.strictEqual(r.status, 200, host);
+      assert.match(r.body, /^csops_window_ext_host_rss_bytes\{pid="20000",self="false"\} 90000000$/m, host);
+    }
+  });
+
+  it('answers a request without a Host header with no metrics', async () => {
+    const { port, server } = await serve({ cost: new ScanCost(), collect: async () => DATA });
+    running = server;
+    const r = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/metrics', setHost: false }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      });
+      req.on('error', reject).end();
+    });
+    assert.notStrictEqual(r.status, 200);
+    assert.doesNotMatch(r.body, /csops_/);
+  });
+
+  it('with csops.metrics.token requires "Authorization: Bearer <token>" (401 without or with a wrong one)', async () => {
+    let token = 's3cret-Token_1';
+    const { port, server } = await serve({ cost: new ScanCost(), collect: async () => DATA, token: () => token });
+    running = server;
+    const host = `127.0.0.1:${port}`;
+    const wrong = [undefined, 'Bearer', 'Bearer ', 'Bearer s3cret-Token_', 'Bearer s3cret-Token_12'];
+    wrong.push('Basic czNjcmV0LVRva2VuXzE=', 's3cret-Token_1');
+    for (const authorization of wrong) {
+      const r = await scrape(port, authorization === undefined ? { host } : { host, authorization });
+      assert.strictEqual(r.status, 401, String(authorization));
+      assert.match(String(r.headers['www-authenticate']), /^Bearer/, String(authorization));
+      assert.doesNotMatch(r.body, /csops_|10873/, String(authorization));
+    }
+    for (const authorization of ['Bearer s3cret-Token_1', 'bearer  s3cret-Token_1']) {
+      const r = await scrape(port, { host, authorization });
+      assert.strictEqual(r.status, 200, authorization);
+      assert.match(r.body, /^csops_ext_host_rss_bytes 209715200$/m);
+    }
+    token = 'rotated';
+    const old = await scrape(port, { host, authorization: 'Bearer s3cret-Token_1' });
+    assert.strictEqual(old.status, 401, 'a changed token applies at once');
+    assert.strictEqual((await scrape(port, { host, authorization: 'Bearer rotated' })).status, 200);
+  });
+
+  it('via code-server\'s /proxy/<port>/ (outer Host kept, no forwarding headers): loopback Host works, others need the token', async () => {
+    // code-server's proxy (http-proxy without changeOrigin / xfwd) connects to 0.0.0.0:<port> from the server
+    // process and passes the Host the browser or Prometheus used to reach code-server.
+    let token = '';
+    const { port, server } = await serve({ cost: new ScanCost(), collect: async () => DATA, token: () => token });
+    running = server;
+    assert.strictEqual((await scrape(port, { host: 'localhost:8080', cookie: 'other=1' })).status, 200);
+    assert.strictEqual((await scrape(port, { host: 'code.example.com' })).status, 403);
+    assert.strictEqual((await scrape(port, { host: '9464-code.example.com', 'x-forwarded-for': '127.0.0.1' })).status, 403);
+    token = 'proxy-token';
+    assert.strictEqual((await scrape(port, { host: 'code.example.com' })).status, 401);
+    const ok = await scrape(port, { host: 'code.example.com', authorization: 'Bearer proxy-token' });
+    assert.strictEqual(ok.status, 200);
+    assert.match(ok.body, /csops_ext_host_rss_bytes/);
+  });
+});
+
+describe('metrics server: scrape cost', () => {
+  let tmp: string;
+  let running: MetricsServer | undefined;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-metrics-'));
+  });
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** The real collector on the codeserver fixture, counting scans, AI-model and Terminals-model builds. */
+  function collector(windowsDir: string) {
+    const counts = { scans: 0, ai: 0, terminals: 0 };
+    const service = new ScanService(
+      () => fixtureRoot('codeserver'),
+      () => undefined,
+      async () => (counts.scans++, scanFixture('codeserver')),
+    );
+    const monitor = new MemoryMonitor({
+      procRoot: fixtureRoot('codeserver'),
+      storageDir: tmp,
+      windowKey: 'metrics-test',
+      self: { pid: process.pid, starttime: 1, startedAtMs: Date.now() },
+      historyMinutes: 60,
+      latestScan: () => service.latest,
+      log: () => undefined,
+    });
+    const collect = metricsCollector({
+      scans: service,
+      settings: () => ({ procRoot: fixtureRoot('codeserver'), metricsMinScanSeconds: 10 }),
+      windowsDir,
+      ownTerminalPids: async () => (counts.terminals++, new Set<number>()),
+      aiOf: (s) => (counts.ai++, aiModelOfSnapshot(s.snapshot, process.pid, undefined, s.topology)),
+      extensions: () => undefined,
+      monitor,
+    });
+    return { counts, collect };
+  }
+
+  it('500 concurrent and 500 sequential scrapes build the models a small bounded number of times', async function () {
+    this.timeout(60_000);
+    const { counts, collect } = collector(path.join(tmp, 'no-registry'));
+    const { port, server } = await serve({ cost: new ScanCost(), collect, cacheMs: () => 10_000 });
+    running = server;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+    try {
+      const host = `127.0.0.1:${port}`;
+      const concurrent = await Promise.all(Array.from({ length: 500 }, () => scrape(port, { host }, agent)));
+      assert.deepStrictEqual([...new Set(concurrent.map((r) => r.status))], [200]);
+      assert.match(concurrent[0].body, /^csops_terminals_total 3$/m);
+      assert.ok(concurrent.every((r) => r.body === concurrent[0].body), 'concurrent scrapes share one body');
+      for (let i = 0; i < 500; i++) assert.strictEqual((await scrape(port, { host }, agent)).status, 200);
+    } finally {
+      agent.destroy();
+    }
+    assert.ok(counts.ai <= 2, `AI model built ${counts.ai} times`);
+    assert.ok(counts.terminals <= 2, `Terminals model built ${counts.terminals} times`);
+    assert.ok(counts.scans <= 2, `${counts.scans} scans`);
+  });
+
+  it('renders again once the cached body is older than the scan interval, and never caches a failure', async () => {
+    let fail = true;
+    let calls = 0;
+    const collect = async (): Promise<MetricsData> => {
+      calls++;
+      if (fail) throw new Error('scan failed: EACCES');
+      return DATA;
+    };
+    const { port, server } = await serve({ cost: new ScanCost(), collect, cacheMs: () => 60 });
+    running = server;
+    const host = `localhost:${port}`;
+    const failed = await scrape(port, { host });
+    assert.strictEqual(failed.status, 500);
+    assert.match(failed.body, /EACCES/);
+    fail = false;
+    assert.strictEqual((await scrape(port, { host })).status, 200);
+    assert.strictEqual((await scrape(port, { host })).status, 200);
+    assert.strictEqual(calls, 2, 'the failure was not cached, the success was');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual((await scrape(port, { host })).status, 200);
+    assert.strictEqual(calls, 3, 'an expired body is rendered again');
+  });
+
+  it('a scrape reads the window registry but never prunes it', async () => {
+    const dir = path.join(tmp, 'windows');
+    await writeEntry(dir, { version: 1, pid: CS.extHost, starttime: 499100, terminalPids: [CS.idle], updatedAtMs: Date.now() });
+    await writeEntry(dir, { version: 1, pid: 4_000_000, starttime: 7, terminalPids: [CS.busy], updatedAtMs: 0 }); // dead window
+    await writeEntry(dir, { version: 1, pid: CS.ptyHost, starttime: 1, terminalPids: [CS.serving], updatedAtMs: 0 }); // pid reused
+    const before = fs.readdirSync(dir).sort();
+    assert.strictEqual(before.length, 3);
+    const { collect } = collector(dir);
+    const data = await collect();
+    assert.strictEqual(data.shells, 3);
+    assert.strictEqual(data.detachedTerminals, 2, 'the live window claims one shell; dead entries claim nothing');
+    await collect();
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), before, 'dead entries are left to the views');
   });
 });

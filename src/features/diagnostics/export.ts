@@ -6,7 +6,7 @@ import { MemoryMonitor } from '../memory/monitor';
 import { ExtensionsDirReport } from '../../probes/extensionsDir';
 import { TerminalsModel } from '../terminals/model';
 import { Settings } from '../../core/settings';
-import { Diagnostics, redactDiagnostics, validateDiagnostics } from './report';
+import { Diagnostics, redactDiagnostics, settingsForReport, validateDiagnostics } from './report';
 
 export interface ExportInputs {
   extensionVersion: string;
@@ -31,7 +31,7 @@ export async function buildDiagnostics(i: ExportInputs): Promise<Diagnostics> {
     createdAt: new Date().toISOString(),
     redacted: false,
     versions: { extension: i.extensionVersion, editor: vscode.version, appName: vscode.env.appName, node: process.version, platform: `${process.platform} ${os.release()}` },
-    settings: { ...i.settings },
+    settings: settingsForReport({ ...i.settings }),
     terminals: {
       available: !!model,
       reason: model ? undefined : 'the process table could not be read',

@@ -26,6 +26,13 @@ export const DiagnosticsRecord = z.object({
 });
 export type Diagnostics = z.infer<typeof DiagnosticsRecord>;
 
+/** The settings as a report may show them: secrets (csops.metrics.token) only say whether they are set. */
+export function settingsForReport(settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out = { ...settings };
+  if ('metricsToken' in out) out.metricsToken = out.metricsToken ? '(set, not exported)' : '';
+  return out;
+}
+
 export interface RedactOptions {
   redact: boolean;
   home: string;

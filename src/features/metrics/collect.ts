@@ -1,22 +1,26 @@
 // What one scrape reports, gathered from the views' models and the memory monitor (at most one scan per
-// csops.metrics.minScanSeconds).
+// csops.metrics.minScanSeconds). Read-only: a scrape reads the window registry but never prunes it.
 import { MemoryMonitor } from '../memory/monitor';
 import { AiViewModel, aiByOwner } from '../ai/model';
 import { ExtensionsDirReport, isReclaimable } from '../../probes/extensionsDir';
 import { SelfSampler } from '../../probes/selfMemory';
-import { Scan, ScanService } from '../../core/scan';
-import { TerminalsModel } from '../terminals/model';
+import { Scan } from '../../core/scan';
+import { registryReader, terminalsModelOf } from '../terminals/model';
 import { Settings } from '../../core/settings';
 import { MetricsData } from './server';
 
 export interface CollectDeps {
-  scans: ScanService;
-  settings(): Settings;
-  terminalsOf(scan: Scan): Promise<TerminalsModel>;
+  /** The scan service (or anything that hands out a scan no older than maxAgeMs). */
+  scans: { fresh(maxAgeMs: number): Promise<Scan> };
+  settings(): Pick<Settings, 'procRoot' | 'metricsMinScanSeconds'>;
+  /** The window registry folder. Only read: pruning dead entries is left to the views (a scrape changes nothing). */
+  windowsDir: string;
+  /** pids of this window's terminals. */
+  ownTerminalPids(): Promise<Set<number>>;
   aiOf(scan: Scan): AiViewModel;
   /** The Extensions view's latest model (sizes are only known once it has been shown). */
   extensions(): { report: ExtensionsDirReport; sizes: Map<string, number> } | undefined;
-  monitor: MemoryMonitor;
+  monitor: Pick<MemoryMonitor, 'history' | 'sample' | 'oomMarkers'>;
 }
 
 export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
@@ -24,7 +28,9 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
   return async () => {
     const scan = await d.scans.fresh(d.settings().metricsMinScanSeconds * 1000);
     const { snapshot } = scan;
-    const model = snapshot.unavailable ? undefined : await d.terminalsOf(scan);
+    const model = snapshot.unavailable
+      ? undefined
+      : await terminalsModelOf(scan, { liveWindows: registryReader(d.windowsDir), ownTerminalPids: () => d.ownTerminalPids() });
     const sample = d.monitor.history.latest() ?? d.monitor.sample();
     const ext = d.extensions();
     let reclaimable: Record<string, number> | undefined;

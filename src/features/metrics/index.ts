@@ -4,12 +4,10 @@ import { Core } from '../../core';
 import { AiSource } from '../ai/source';
 import { ExtensionsSource } from '../extensions/source';
 import { MemoryFeature } from '../memory/feature';
-import { TerminalsSource } from '../terminals/source';
 import { metricsCollector } from './collect';
 import { MetricsController } from './controller';
 
 export interface MetricsInputs {
-  terminals: TerminalsSource;
   ai: AiSource;
   extensions: ExtensionsSource;
   memory: MemoryFeature;
@@ -19,7 +17,8 @@ export function register(core: Core, context: vscode.ExtensionContext, i: Metric
   const collect = metricsCollector({
     scans: core.scans,
     settings: () => core.settings(),
-    terminalsOf: (scan) => i.terminals.modelOf(scan),
+    windowsDir: core.presence.dir,
+    ownTerminalPids: () => core.presence.ownTerminalPids(),
     aiOf: (scan) => i.ai.modelOf(scan),
     extensions: () => i.extensions.latest,
     monitor: i.memory.monitor,

@@ -1,6 +1,8 @@
 // Prometheus metrics (opt-in): names compatible with the seed agent's dashboards plus our own. Rendered with
-// prom-client from a plain data object, served on 127.0.0.1 only. Plain Node (no `vscode`).
+// prom-client from a plain data object, served on 127.0.0.1 only (loopback Host or bearer token). Plain Node (no `vscode`).
+import * as crypto from 'crypto';
 import * as http from 'http';
+import * as net from 'net';
 import { Gauge, Histogram, Registry } from 'prom-client';
 
 export interface MetricsData {
@@ -68,11 +70,44 @@ export interface MetricsServerOptions {
   port: number;
   collect(): Promise<MetricsData>;
   cost: ScanCost;
+  /**
+   * csops.metrics.token, read on every request. Non-empty: every request needs `Authorization: Bearer <token>` and
+   * then any Host is answered (code-server's proxy passes its own public Host). Empty: only loopback Host headers are
+   * answered, so a page that rebinds its DNS name to 127.0.0.1 gets nothing.
+   */
+  token?(): string;
+  /** How long a rendered body is reused (the scan interval). Concurrent scrapes always share one rendering. */
+  cacheMs?(): number;
 }
 
-/** An HTTP server on 127.0.0.1 only, serving GET /metrics. start() rejects with a clear message on EADDRINUSE. */
+/** Whether a Host header names the loopback interface: 127.x.x.x, localhost or [::1], with an optional port. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/i.exec((host ?? '').trim());
+  if (!m) return false;
+  const name = m[1].toLowerCase();
+  if (name === 'localhost' || name === '[::1]' || name === '[0:0:0:0:0:0:0:1]') return true;
+  return net.isIPv4(name) && name.startsWith('127.');
+}
+
+/** Whether an Authorization header carries `Bearer <token>`; compared in constant time (over SHA-256 digests). */
+export function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const m = /^Bearer[ \t]+(.*?)[ \t]*$/i.exec(authorization ?? '');
+  const digest = (v: string): Buffer => crypto.createHash('sha256').update(v, 'utf8').digest();
+  const same = crypto.timingSafeEqual(digest(m?.[1] ?? ''), digest(token));
+  return same && m !== null && token !== '';
+}
+
+const TEXT = { 'content-type': 'text/plain', 'cache-control': 'no-store' };
+
+/**
+ * An HTTP server on 127.0.0.1 only, serving GET /metrics to loopback Host headers (or to holders of the token).
+ * The rendered body is reused for cacheMs, so a burst of scrapes costs one collection. start() rejects with a clear
+ * message on EADDRINUSE.
+ */
 export class MetricsServer {
   private server?: http.Server;
+  private cached?: { body: string; atMs: number };
+  private rendering?: Promise<string>;
 
   constructor(private readonly o: MetricsServerOptions) {}
 
@@ -81,19 +116,52 @@ export class MetricsServer {
     return a && typeof a === 'object' ? `${a.address}:${a.port}` : undefined;
   }
 
+  /** The cached body while it is younger than cacheMs, else one rendering shared by every concurrent scrape. */
+  private body(): Promise<string> {
+    const c = this.cached;
+    if (c && Date.now() - c.atMs < (this.o.cacheMs?.() ?? 0)) return Promise.resolve(c.body);
+    if (this.rendering) return this.rendering;
+    const rendering = this.o
+      .collect()
+      .then((data) => renderMetrics(data, this.o.cost))
+      .then((body) => {
+        this.cached = { body, atMs: Date.now() };
+        return body;
+      })
+      .finally(() => {
+        if (this.rendering === rendering) this.rendering = undefined;
+      });
+    this.rendering = rendering;
+    return rendering;
+  }
+
+  /** Refuses a request that may not scrape (answered here), or returns true. Checked before anything is collected. */
+  private allowed(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    const token = this.o.token?.() ?? '';
+    if (token) {
+      if (bearerMatches(req.headers.authorization, token)) return true;
+      res
+        .writeHead(401, { ...TEXT, 'www-authenticate': 'Bearer realm="code-server Ops metrics"' })
+        .end('unauthorized: send Authorization: Bearer <csops.metrics.token>\n');
+      return false;
+    }
+    if (isLoopbackHost(req.headers.host)) return true;
+    const why = 'the Host header is not 127.0.0.1, localhost or [::1]; set csops.metrics.token to scrape through a proxy';
+    res.writeHead(403, TEXT).end(`forbidden: ${why}\n`);
+    return false;
+  }
+
   start(): Promise<void> {
     const server = http.createServer((req, res) => {
+      if (!this.allowed(req, res)) return;
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: use /metrics\n');
+        res.writeHead(404, TEXT).end('not found: use /metrics\n');
         return;
       }
-      this.o
-        .collect()
-        .then((data) => renderMetrics(data, this.o.cost))
-        .then(
-          (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
-          (e: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(e)}\n`),
-        );
+      this.body().then(
+        (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }).end(text),
+        (e: unknown) => res.writeHead(500, TEXT).end(`metrics failed: ${String(e)}\n`),
+      );
     });
     return new Promise((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>

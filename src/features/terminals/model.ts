@@ -2,9 +2,9 @@
 // (attached to this window, attached to another window running this extension, or detached), its foreground job,
 // and the memory of its whole subtree. Pure apart from the injected cwd reader.
 import { commandLabel } from '../../probes/format';
-import { LinkResult, ProcessRecord, Snapshot, descendantsOf } from '../../probes/scanner';
+import { LinkResult, ProcessRecord, Snapshot, descendantsOf, readCwd } from '../../probes/scanner';
 import { Topology, serverOf } from '../../probes/topology';
-import { WindowEntry } from '../../probes/windowRegistry';
+import { WindowEntry, liveEntries, readEntries } from '../../probes/windowRegistry';
 
 export type ShellStatus = 'attachedHere' | 'attachedOther' | 'detached';
 
@@ -124,4 +124,31 @@ export function buildTerminalsModel(input: TerminalsInput): TerminalsModel {
   const registered = new Set(liveWindows.map((w) => w.pid));
   const unregisteredExtensionHosts = topology.extensionHosts.filter((e) => e.pid !== selfPid && !registered.has(e.pid));
   return { groups, shellCount, detachedCount, unregisteredExtensionHosts, liveWindows: [...liveWindows], snapshot, topology };
+}
+
+/** Where the Terminals model of a scan gets the windows and this window's terminals from. */
+export interface TerminalsReaders {
+  /** Live windows of the registry (the views prune dead entries; metrics only read). */
+  liveWindows(snapshot: Snapshot): Promise<readonly WindowEntry[]>;
+  ownTerminalPids(): Promise<ReadonlySet<number>>;
+}
+
+/** The Terminals model of one scan: its topology, the live windows and the cwd of each shell read from its procRoot. */
+export async function terminalsModelOf(scan: { snapshot: Snapshot; topology: Topology }, r: TerminalsReaders): Promise<TerminalsModel> {
+  const { snapshot, topology } = scan;
+  const [liveWindows, ownTerminalPids] = await Promise.all([r.liveWindows(snapshot), r.ownTerminalPids()]);
+  return buildTerminalsModel({
+    snapshot,
+    topology,
+    selfPid: process.pid,
+    ownTerminalPids,
+    liveWindows,
+    readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+    nowMs: Date.now(),
+  });
+}
+
+/** Live windows read from the registry folder without pruning anything (a scrape changes nothing). */
+export function registryReader(dir: string): (snapshot: Snapshot) => Promise<WindowEntry[]> {
+  return async (snapshot) => liveEntries((await readEntries(dir)).entries, snapshot);
 }

@@ -2,8 +2,7 @@
 import { Core } from '../../core';
 import { Scan } from '../../core/scan';
 import { ModelSource } from '../../core/source';
-import { readCwd } from '../../probes/scanner';
-import { TerminalsModel, buildTerminalsModel } from './model';
+import { TerminalsModel, terminalsModelOf } from './model';
 
 export type TerminalsState =
   | { ok: true; model: TerminalsModel; scan: Scan; deniedCount: number }
@@ -41,17 +40,8 @@ export class TerminalsSource extends ModelSource<TerminalsState> {
     return entry.model;
   }
 
-  private async build({ snapshot, topology }: Scan): Promise<TerminalsModel> {
+  private build(scan: Scan): Promise<TerminalsModel> {
     const { presence } = this.core;
-    const [liveWindows, ownTerminalPids] = await Promise.all([presence.liveWindows(snapshot), presence.ownTerminalPids()]);
-    return buildTerminalsModel({
-      snapshot,
-      topology,
-      selfPid: process.pid,
-      ownTerminalPids,
-      liveWindows,
-      readCwd: (pid) => readCwd(pid, snapshot.procRoot),
-      nowMs: Date.now(),
-    });
+    return terminalsModelOf(scan, { liveWindows: (s) => presence.liveWindows(s), ownTerminalPids: () => presence.ownTerminalPids() });
   }
 }
