@@ -1,8 +1,12 @@
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { Batch, Manifest, ManifestItem, ManifestRecord, listBatches, purgeOlderThan, quarantineRoot } from '../../src/features/extensions/quarantine';
+import {
+  Batch, Manifest, ManifestItem, ManifestRecord, listBatches, purgeOlderThan, quarantineRoot, recoverInterrupted,
+} from '../../src/features/extensions/quarantine';
 import { readExtensionsDir } from '../../src/probes/extensionsDir';
 import { DAY, HOUR, TempDirs, makeExtensionFolder } from './extensionsFixtures';
 
@@ -65,7 +69,7 @@ describe('clean extensions: quarantine', () => {
       assert.match(id, new RegExp(`^2026-01-15T12-30-45-678Z-${process.pid}-[0-9a-f]{6}$`));
       assert.strictEqual(b.dir, path.join(quarantineRoot(dir), id));
       assert.strictEqual(quarantineRoot(dir), path.join(dir, '.csops-quarantine'));
-      assert.deepStrictEqual(fs.readdirSync(b.dir).sort(), ['items', 'manifest.json']);
+      assert.deepStrictEqual(fs.readdirSync(b.dir).sort(), ['items', 'journal.jsonl', 'manifest.json']);
       assert.deepStrictEqual(readManifest(b), { version: 1, id, createdAtMs: NOW, extensionsDir: dir, items: [] });
     });
 
@@ -81,7 +85,7 @@ describe('clean extensions: quarantine', () => {
       assert.deepStrictEqual(readManifest(b).items, [{ ...it0, state: 'moved' }]);
       assert.deepStrictEqual(b.manifest, readManifest(b));
       assert.deepStrictEqual(b.movedItems, [{ ...it0, state: 'moved' }]);
-      assert.deepStrictEqual(fs.readdirSync(b.dir).sort(), ['items', 'manifest.json']); // no manifest.json.tmp left
+      assert.deepStrictEqual(fs.readdirSync(b.dir).sort(), ['items', 'journal.jsonl', 'manifest.json']); // no manifest.json.tmp left
     });
 
     it('a moved folder disappears from the extensions folder report; the quarantine is never listed', async () => {
@@ -245,6 +249,300 @@ describe('clean extensions: quarantine', () => {
       assert.deepStrictEqual(await purgeOlderThan(dir, 0, NOW + 365 * DAY), []);
       assert.ok(fs.existsSync(bad));
     });
+  });
+
+  describe('faults: a full disk (ENOSPC) never loses a folder', () => {
+    /** Makes the nth and later (or only the nth) writes of a manifest fail with ENOSPC, however they are written. */
+    const failManifestWrites = (from: number, only = false): (() => void) => {
+      const orig = { writeFile: fs.promises.writeFile, open: fs.promises.open };
+      let n = 0;
+      const hit = (p: unknown): boolean => {
+        if (!String(p).endsWith('manifest.json.tmp')) return false;
+        n++;
+        return only ? n === from : n >= from;
+      };
+      const enospc = (): NodeJS.ErrnoException => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      const p = fs.promises as unknown as Record<string, unknown>;
+      const wrap = (real: unknown) => (file: unknown, ...rest: unknown[]) =>
+        hit(file) ? Promise.reject(enospc()) : (real as (...a: unknown[]) => unknown)(file, ...rest);
+      p.writeFile = wrap(orig.writeFile);
+      p.open = wrap(orig.open);
+      return () => Object.assign(fs.promises, orig);
+    };
+    let undoInjection: (() => void) | undefined;
+    afterEach(() => {
+      undoInjection?.();
+      undoInjection = undefined;
+    });
+
+    /** Where each folder of names is: in place, recorded in a batch (restorable), or lost. */
+    const whereAre = async (names: readonly string[]): Promise<string[]> => {
+      const { batches } = await listBatches(dir);
+      return names.map((n) => {
+        if (fs.existsSync(path.join(dir, n))) return 'in place';
+        const b = batches.find((x) => x.movedItems.some((i) => i.name === n) && fs.existsSync(path.join(x.dir, 'items', n)));
+        return b ? 'recorded' : 'lost';
+      });
+    };
+
+    it('a manifest update failing after the rename moves the folder back (Undo has nothing to lose)', async () => {
+      const before = FOLDERS.map((n) => listing(path.join(dir, n)));
+      const b = await Batch.create(dir, NOW);
+      undoInjection = failManifestWrites(1);
+      for (const n of FOLDERS) await assert.rejects(b.moveIn(item(n)), { code: 'ENOSPC' });
+      assert.deepStrictEqual(FOLDERS.map((n) => fs.existsSync(path.join(dir, n))), [true, true, true]);
+      assert.deepStrictEqual(FOLDERS.map((n) => listing(path.join(dir, n))), before);
+      assert.deepStrictEqual(readManifest(b).items, []);
+      undoInjection();
+      undoInjection = undefined;
+      assert.deepStrictEqual(await purgeOlderThan(dir, 0, NOW + 365 * DAY), [b.manifest.id]);
+      assert.deepStrictEqual(FOLDERS.map((n) => listing(path.join(dir, n))), before);
+    });
+
+    it('one folder recorded, the next one failing: Undo restores the first and the second is never deleted', async () => {
+      const [first, second] = FOLDERS;
+      const before = [first, second].map((n) => listing(path.join(dir, n)));
+      const b = await Batch.create(dir, NOW);
+      undoInjection = failManifestWrites(2, true); // the manifest write of the second moveIn
+      await b.moveIn(item(first));
+      await assert.rejects(b.moveIn(item(second)), { code: 'ENOSPC' });
+      assert.deepStrictEqual(await whereAre([first, second]), ['recorded', 'in place']);
+      const results = await b.restore();
+      assert.deepStrictEqual(results.map((r) => [r.item.name, r.ok]), [[first, true]]);
+      assert.deepStrictEqual([first, second].map((n) => listing(path.join(dir, n))), before);
+    });
+
+    it('restore and purge never delete a batch whose items/ holds a folder its manifest does not list', async () => {
+      const stray = 'stray.ext-1.0.0';
+      const b = await batchOf(NOW - 30 * DAY, [FOLDERS[0]]);
+      makeRichFolder(path.join(b.dir, 'items', stray), 7);
+      const strayListing = listing(path.join(b.dir, 'items', stray));
+      assert.deepStrictEqual((await b.restore()).map((r) => r.ok), [true]);
+      assert.deepStrictEqual(listing(path.join(b.dir, 'items', stray)), strayListing);
+      assert.deepStrictEqual(await purgeOlderThan(dir, 7, NOW), []);
+      assert.deepStrictEqual(listing(path.join(b.dir, 'items', stray)), strayListing);
+      const again = await batchOf(NOW - 30 * DAY, [FOLDERS[1]]);
+      fs.mkdirSync(path.join(again.dir, 'items', stray));
+      assert.deepStrictEqual(await purgeOlderThan(dir, 7, NOW), []);
+      assert.ok(fs.existsSync(path.join(again.dir, 'items', FOLDERS[1])), 'a recorded item of a batch with an unknown one is kept too');
+    });
+
+    /** Makes the next rename out of a batch's items/ (moving a folder back) fail with EIO, once. */
+    const failRenameBackOnce = (): void => {
+      const orig = fs.promises.rename;
+      let done = false;
+      (fs.promises as unknown as Record<string, unknown>).rename = (from: fs.PathLike, to: fs.PathLike) => {
+        const back = String(from).includes(`${path.sep}items${path.sep}`) && !String(to).includes('.csops-quarantine');
+        if (done || !back) return orig(from, to);
+        done = true;
+        return Promise.reject(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' }));
+      };
+      const prev = undoInjection;
+      undoInjection = () => {
+        fs.promises.rename = orig;
+        prev?.();
+      };
+    };
+    /** A batch left by a clean-up whose manifest update and rename back both failed: FOLDERS[0] in items/, journaled only. */
+    const interrupted = async (): Promise<{ b: Batch; name: string; before: string[] }> => {
+      const name = FOLDERS[0];
+      const before = listing(path.join(dir, name));
+      const b = await Batch.create(dir, NOW - 30 * DAY);
+      undoInjection = failManifestWrites(1);
+      failRenameBackOnce();
+      await assert.rejects(b.moveIn(item(name)), (e: NodeJS.ErrnoException) =>
+        e.code === 'ENOSPC' && /stays in .*next start/.test(e.message));
+      undoInjection();
+      undoInjection = undefined;
+      assert.ok(fs.existsSync(path.join(b.dir, 'items', name)));
+      assert.deepStrictEqual(readManifest(b).items, []);
+      return { b, name, before };
+    };
+
+    it('a folder left unrecorded in items/ (rename back failed too) survives restore and purge; recovery moves it back', async () => {
+      const { b, name, before } = await interrupted();
+      assert.deepStrictEqual(await b.restore(), []);
+      assert.deepStrictEqual(await purgeOlderThan(dir, 7, NOW), []);
+      assert.deepStrictEqual(listing(path.join(b.dir, 'items', name)), before);
+      const r = await recoverInterrupted(dir, NOW);
+      assert.deepStrictEqual(r, { movedBack: [name], recorded: [], problems: [] });
+      assert.deepStrictEqual(listing(path.join(dir, name)), before);
+      assert.ok(!fs.existsSync(b.dir), 'the emptied batch is removed');
+      assert.deepStrictEqual(await recoverInterrupted(dir, NOW), { movedBack: [], recorded: [], problems: [] });
+    });
+
+    it('recoverInterrupted records (for Undo) an interrupted folder whose place is taken again', async () => {
+      const { b, name, before } = await interrupted();
+      makeExtensionFolder(path.join(dir, name)); // reinstalled meanwhile
+      const r = await recoverInterrupted(dir, NOW);
+      assert.deepStrictEqual([r.movedBack, r.recorded, r.problems], [[], [name], []]);
+      const opened = await Batch.open(b.dir);
+      assert.ok(opened instanceof Batch);
+      const ino = fs.lstatSync(path.join(b.dir, 'items', name)).ino;
+      assert.deepStrictEqual(opened.movedItems, [{ ...item(name), ino, state: 'moved' }]);
+      fs.rmSync(path.join(dir, name), { recursive: true });
+      assert.deepStrictEqual((await opened.restore()).map((x) => x.ok), [true]);
+      assert.deepStrictEqual(listing(path.join(dir, name)), before);
+    });
+
+    it('recoverInterrupted leaves alone what the journal does not vouch for (no line, another inode, a torn line)', async () => {
+      const { b, name } = await interrupted();
+      fs.appendFileSync(path.join(b.dir, 'journal.jsonl'), '{"op":"moving","name":"torn.ext-1.0');
+      makeRichFolder(path.join(b.dir, 'items', 'torn.ext-1.0.0'), 4);
+      const inBatch = path.join(b.dir, 'items', name);
+      fs.renameSync(inBatch, `${inBatch}.x`);
+      makeRichFolder(inBatch, 5); // the same name, another folder
+      const r = await recoverInterrupted(dir, NOW);
+      assert.deepStrictEqual([r.movedBack, r.recorded, r.problems.length], [[], [], 3]); // name, name.x, torn
+      assert.ok(!fs.existsSync(path.join(dir, name)) && !fs.existsSync(path.join(dir, 'torn.ext-1.0.0')));
+      assert.deepStrictEqual(await purgeOlderThan(dir, 7, NOW), []);
+      assert.deepStrictEqual(fs.readdirSync(path.join(b.dir, 'items')).sort(), [name, `${name}.x`, 'torn.ext-1.0.0']);
+    });
+
+    it('recoverInterrupted leaves a young batch of another live process for the next start', async () => {
+      const { b, name } = await interrupted();
+      const id = b.manifest.id.replace(`-${process.pid}-`, '-4194000-');
+      const dir2 = path.join(quarantineRoot(dir), id);
+      fs.renameSync(b.dir, dir2);
+      const m = ManifestRecord.parse(JSON.parse(fs.readFileSync(path.join(dir2, 'manifest.json'), 'utf8')));
+      fs.writeFileSync(path.join(dir2, 'manifest.json'), JSON.stringify({ ...m, id, createdAtMs: NOW - 60_000 }));
+      const live = await recoverInterrupted(dir, NOW, (pid) => pid === 4194000);
+      assert.deepStrictEqual([live.movedBack, live.problems.length], [[], 1]);
+      assert.match(live.problems[0], /process 4194000 may be running/);
+      assert.ok(fs.existsSync(path.join(dir2, 'items', name)));
+      const dead = await recoverInterrupted(dir, NOW, () => false);
+      assert.deepStrictEqual(dead.movedBack, [name]);
+    });
+
+    describe('on a real 200 KB tmpfs (root only)', () => {
+      let mnt: string | undefined;
+      before(function () {
+        if (process.getuid?.() !== 0) {
+          this.skip(); // skipped: mounting a tmpfs needs root
+          return;
+        }
+        const m = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-tmpfs-'));
+        try {
+          execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=200k,mode=0700', 'tmpfs', m], { stdio: 'pipe' });
+          mnt = m;
+        } catch (e) {
+          fs.rmdirSync(m);
+          console.log(`      (skipped: cannot mount a tmpfs: ${String(e).split('\n')[0]})`);
+          this.skip();
+        }
+      });
+      after(() => {
+        if (!mnt) return;
+        execFileSync('umount', [mnt], { stdio: 'pipe' });
+        fs.rmdirSync(mnt);
+      });
+
+      it('two folders moved while the filesystem is full: both stay recoverable, restore and purge delete neither', async () => {
+        const ext = path.join(mnt!, 'extensions');
+        const names = FOLDERS.slice(0, 2);
+        names.forEach((n, i) => makeRichFolder(path.join(ext, n), i));
+        const before = names.map((n) => listing(path.join(ext, n)));
+        const b = await Batch.create(ext, NOW);
+        const filler = path.join(mnt!, 'filler');
+        const fd = fs.openSync(filler, 'w');
+        try {
+          for (;;) fs.writeSync(fd, Buffer.alloc(4096, 1));
+        } catch (e) {
+          assert.strictEqual((e as NodeJS.ErrnoException).code, 'ENOSPC');
+        } finally {
+          fs.closeSync(fd);
+        }
+        const where = async (): Promise<string[]> => {
+          const { batches } = await listBatches(ext);
+          return names.map((n) => {
+            if (fs.existsSync(path.join(ext, n))) return 'in place';
+            const rec = batches.some((x) => x.movedItems.some((i) => i.name === n) && fs.existsSync(path.join(x.dir, 'items', n)));
+            return rec ? 'recorded' : 'lost';
+          });
+        };
+        for (const n of names) {
+          const ino = fs.lstatSync(path.join(ext, n)).ino;
+          const it0 = { name: n, originalPath: path.join(ext, n), cls: 'unreferenced', bytes: 1000, ino };
+          // the journal line fits in the journal's first block, the manifest copy does not: renamed, then renamed back
+          await assert.rejects(b.moveIn(it0), (e: NodeJS.ErrnoException) => e.code === 'ENOSPC' && /was moved back$/.test(e.message));
+        }
+        assert.deepStrictEqual(await where(), ['in place', 'in place']);
+        await b.restore().catch(() => undefined);
+        await purgeOlderThan(ext, 0, NOW + 365 * DAY).catch(() => undefined);
+        assert.ok((await where()).every((w) => w !== 'lost'), (await where()).join());
+        fs.rmSync(filler);
+        await b.restore();
+        await purgeOlderThan(ext, 0, NOW + 365 * DAY);
+        assert.deepStrictEqual(await where(), ['in place', 'in place']);
+        assert.deepStrictEqual(names.map((n) => listing(path.join(ext, n))), before);
+      });
+    });
+  });
+
+  describe('a hostile manifest (Undo trusts nothing it reads)', () => {
+    const hostile = async (patch: (m: Manifest) => void): Promise<{ b: Batch; victim: string }> => {
+      const victim = path.join(path.dirname(dir), 'victim');
+      makeRichFolder(victim, 9);
+      const b = await batchOf(NOW, [FOLDERS[0]]);
+      const m = readManifest(b);
+      patch(m);
+      fs.writeFileSync(path.join(b.dir, 'manifest.json'), JSON.stringify(m));
+      return { b, victim };
+    };
+
+    for (const [what, patch] of [
+      ['a name that climbs out (../../../../victim)', (m: Manifest) => {
+        m.items.push({ ...m.items[0], name: '../../../../victim', originalPath: path.join(m.extensionsDir, 'stolen') });
+      }],
+      ['a name with a slash', (m: Manifest) => {
+        m.items.push({ ...m.items[0], name: 'a/b', originalPath: path.join(m.extensionsDir, 'a/b') });
+      }],
+      ['the name ..', (m: Manifest) => {
+        m.items.push({ ...m.items[0], name: '..', originalPath: path.join(m.extensionsDir, '..') });
+      }],
+      ['an originalPath outside the extensions folder', (m: Manifest) => {
+        m.items[0].originalPath = path.join(path.dirname(m.extensionsDir), 'elsewhere', m.items[0].name);
+      }],
+      ['an extensionsDir that is not the one holding the batch', (m: Manifest) => {
+        m.extensionsDir = path.dirname(m.extensionsDir);
+        m.items[0].originalPath = path.join(m.extensionsDir, m.items[0].name);
+      }],
+    ] as const) {
+      it(`is refused: ${what}; nothing moves`, async () => {
+        const { b, victim } = await hostile(patch);
+        const victimListing = listing(victim);
+        const inBatch = listing(b.dir);
+        const opened = await Batch.open(b.dir);
+        assert.ok(!(opened instanceof Batch), 'the manifest is refused');
+        assert.match(opened.error, /^invalid manifest in /);
+        const { batches, problems } = await listBatches(dir);
+        assert.deepStrictEqual([batches.length, problems.length], [0, 1]);
+        assert.deepStrictEqual(await purgeOlderThan(dir, 0, NOW + 365 * DAY), []);
+        assert.deepStrictEqual(listing(victim), victimListing);
+        assert.deepStrictEqual(listing(b.dir), inBatch);
+        assert.ok(!fs.existsSync(path.join(dir, 'stolen')));
+      });
+    }
+
+    it('moveIn refuses an item whose name is not one segment or whose originalPath is not <dir>/<name>', async () => {
+      const b = await Batch.create(dir, NOW);
+      const victim = path.join(path.dirname(dir), 'victim');
+      makeRichFolder(victim, 3);
+      await assert.rejects(b.moveIn({ ...item(FOLDERS[0]), name: '../../../../victim' }));
+      await assert.rejects(b.moveIn({ ...item(FOLDERS[0]), originalPath: victim }));
+      await assert.rejects(b.moveIn({ ...item(FOLDERS[0]), name: '.csops-quarantine', originalPath: quarantineRoot(dir) }));
+      assert.ok(fs.existsSync(victim) && fs.existsSync(path.join(dir, FOLDERS[0])));
+      assert.deepStrictEqual(fs.readdirSync(path.join(b.dir, 'items')), []);
+    });
+  });
+
+  it('the quarantine folders are 0700 and the files in a batch 0600', async () => {
+    const b = await batchOf(NOW, [FOLDERS[0]]);
+    const mode = (p: string): string => (fs.statSync(p).mode & 0o777).toString(8);
+    assert.deepStrictEqual([quarantineRoot(dir), b.dir, path.join(b.dir, 'items')].map(mode), ['700', '700', '700']);
+    const files = fs.readdirSync(b.dir).filter((f) => fs.statSync(path.join(b.dir, f)).isFile());
+    assert.ok(files.includes('manifest.json'));
+    assert.deepStrictEqual(files.map((f) => mode(path.join(b.dir, f))), files.map(() => '600'));
   });
 
   // src/actions/cleanExtensions/quarantine.ts Batch.create: the id is the creation time to the millisecond plus the pid,

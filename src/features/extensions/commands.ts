@@ -143,15 +143,29 @@ export async function emptyQuarantine(deps: CleanDeps): Promise<void> {
     void vscode.window.showWarningMessage(`code-server Ops: ${taken.reason}.`);
     return;
   }
-  for (const b of batches) await b.delete();
+  // Batch.delete refuses (deletes nothing of) a batch whose manifest changed unreadably or whose items/ holds more than it lists.
+  const refused = new Map<Batch, string>();
+  for (const b of batches) {
+    const r = await b.delete();
+    if (!r.deleted) refused.set(b, r.why ?? 'refused');
+  }
+  const gone = items.filter(({ b }) => !refused.has(b));
+  const freed = gone.reduce((s, x) => s + x.i.bytes, 0);
+  const message =
+    `Deleted ${gone.length} of ${items.length} folders (${formatBytes(freed)}) from the quarantine` +
+    (refused.size ? `; kept ${refused.size} clean-up(s): ${[...refused.values()].join('; ')}` : '');
   await deps.audit.record({
     action: 'empty-quarantine',
     planId: plan.id,
-    outcome: 'done',
-    message: `Deleted ${items.length} folders (${formatBytes(total)}) from the quarantine`,
-    targets: items.map(({ b, i }) => ({ name: i.name, batch: b.manifest.id, result: 'deleted' })),
+    outcome: 'done', // per target: deleted, or kept and why
+    message,
+    targets: items.map(({ b, i }) => {
+      const why = refused.get(b);
+      return { name: i.name, batch: b.manifest.id, result: why === undefined ? 'deleted' : `kept: ${why}` };
+    }),
     notTargeted: [],
   });
   await deps.refreshViews();
-  void vscode.window.showInformationMessage(`Deleted ${items.length} folders from the quarantine, freed ${formatBytes(total)}.`);
+  if (refused.size) void vscode.window.showWarningMessage(`code-server Ops: ${message}.`);
+  else void vscode.window.showInformationMessage(`Deleted ${items.length} folders from the quarantine, freed ${formatBytes(total)}.`);
 }

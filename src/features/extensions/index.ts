@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands } from '../../core/ids';
 import { cleanUp, cleanUpAll, emptyQuarantine, undoLastCleanUp } from './commands';
-import { purgeOlderThan } from './quarantine';
+import { purgeOlderThan, recoverInterrupted } from './quarantine';
 import { ExtensionsSource } from './source';
 import { ExtensionsView } from './tree';
 
@@ -22,10 +22,27 @@ export function register(core: Core, context: vscode.ExtensionContext): Extensio
     command(Commands.undoCleanUp, () => undoLastCleanUp(core)),
     command(Commands.emptyQuarantine, () => emptyQuarantine(core)),
   );
-  const { quarantineDays } = core.settings();
-  purgeOlderThan(core.extensionsDir(), quarantineDays, Date.now()).then(
-    (ids) => ids.length && core.log.info(`quarantine: purged ${ids.length} clean-up(s) older than ${quarantineDays} days`),
-    (e) => core.log.warn(`quarantine purge failed: ${String(e)}`),
-  );
+  void recoverThenPurge(core);
   return source;
+}
+
+/** At activation: recover clean-ups that were interrupted (moved back, or recorded for Undo), then purge old ones. */
+async function recoverThenPurge(core: Core): Promise<void> {
+  const { log } = core;
+  const dir = core.extensionsDir();
+  try {
+    const r = await recoverInterrupted(dir);
+    if (r.movedBack.length) log.info(`quarantine: moved back ${r.movedBack.join(', ')} (an interrupted or failed clean-up)`);
+    if (r.recorded.length) log.warn(`quarantine: ${r.recorded.join(', ')} left by an interrupted clean-up; Undo Last Clean-Up restores them`);
+    for (const p of r.problems) log.warn(`quarantine: ${p}`);
+  } catch (e) {
+    log.warn(`quarantine recovery failed: ${String(e)}`);
+  }
+  const days = core.settings().quarantineDays;
+  try {
+    const ids = await purgeOlderThan(dir, days, Date.now());
+    if (ids.length) log.info(`quarantine: purged ${ids.length} clean-up(s) older than ${days} days`);
+  } catch (e) {
+    log.warn(`quarantine purge failed: ${String(e)}`);
+  }
 }
