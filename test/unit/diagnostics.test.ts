@@ -41,8 +41,13 @@ describe('diagnostics export', () => {
     assert.ok(validateDiagnostics(out).ok, 'a redacted report is still valid');
   });
 
-  it('leaves the report untouched without redaction', () => {
-    assert.deepStrictEqual(redactDiagnostics(sample(), { redact: false, home: HOME }), sample());
+  it('leaves the report untouched without redaction, but for secrets', () => {
+    const clean = sample();
+    clean.auditTail = [`{"action":"kill-terminals","targets":[{"name":"bash","argv":["/usr/bin/bash","--verbose"]}],"cwd":"${HOME}/ws"}`];
+    assert.deepStrictEqual(redactDiagnostics(clean, { redact: false, home: HOME }), clean);
+    const full = redactDiagnostics(sample(), { redact: false, home: HOME });
+    assert.deepStrictEqual(full.terminals, sample().terminals);
+    assert.strictEqual(full.auditTail[0], sample().auditTail[0].replace('"s3cret"', '"***"'));
   });
 
   it('redactPath handles a root or empty home', () => {
@@ -50,4 +55,27 @@ describe('diagnostics export', () => {
     assert.strictEqual(redactPath('/home/coder/x', ''), '/home/coder/x');
     assert.strictEqual(redactPath('/home/coder/x and /home/coder/y', HOME), '~/x and ~/y');
   });
+
+  it('never exports a secret from row names, the audit tail, settings or lifecycle, redacted or not', () => {
+    const d = sample();
+    d.terminals.shells.push({
+      pid: 11, name: 'mysql -uroot -pHUNTER2 app', status: 'detached', ageMs: 1, rssBytes: 1, argv: ['mysql', '-uroot', '-pHUNTER2', 'app'],
+    });
+    d.auditTail.push(
+      JSON.stringify({ action: 'kill-processes', targets: [{ name: 'claude --api-key=sk-ant-api03-AbCdEfGh1234567890', result: 'exited' }] }),
+      'not json: curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"',
+    );
+    d.memory.sources.push('cgroup: https://me:ghp_0123456789abcdefABCDEF0123@github.com');
+    for (const redact of [true, false]) {
+      const text = JSON.stringify(redactDiagnostics(d, { redact, home: HOME }));
+      for (const s of ['HUNTER2', 'AbCdEfGh1234567890', 'ghp_0123456789abcdefABCDEF0123', 'eyJhbGciOiJIUzI1NiJ9', 's3cret']) {
+        assert.ok(!text.includes(s), `${s} exported (redact: ${redact}): ${text}`);
+      }
+    }
+    const full = redactDiagnostics(d, { redact: false, home: HOME });
+    assert.deepStrictEqual(full.terminals.shells[1].argv, ['mysql', '-uroot', '-p***', 'app'], 'Full keeps the arguments, not the secret');
+    assert.strictEqual(full.terminals.shells[1].name, 'mysql -uroot -p*** app');
+    assert.ok(validateDiagnostics(full).ok);
+  });
 });
+
