@@ -111,7 +111,7 @@ export function scrubDeep<T>(value: T): T {
   const walk = (v: unknown, key?: string): unknown => {
     if (typeof v === 'string') return scrubSecrets(v);
     if (Array.isArray(v)) {
-      if (key === 'argv' && v.every((x) => typeof x === 'string')) return redactArgv(v as string[]);
+      if (key === 'argv' && v.every((x) => typeof x === 'string')) return redactArgv(v);
       return v.map((x) => walk(x));
     }
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));

@@ -116,7 +116,9 @@ describe('AuditLog redaction', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const SECRETS = ['HUNTER2', 'sk-ant-api03-AbCdEfGh1234567890', 'ghp_0123456789abcdefABCDEF0123', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl'];
+  const SECRETS = [
+    'HUNTER2', 'sk-ant-api03-AbCdEfGh1234567890', 'ghp_0123456789abcdefABCDEF0123', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+  ];
 
   it('scrubs secrets from every string it writes to the file and the sink', async () => {
     const file = path.join(dir, 'audit.jsonl');

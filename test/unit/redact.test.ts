@@ -21,14 +21,20 @@ describe('redact: command lines as text', () => {
 
   it('hides -p<password>, curl -u user:password and secret headers', () => {
     assert.strictEqual(commandLineText(['mysql', '-uroot', '-pHUNTER2', 'app']), 'mysql -uroot -p*** app');
-    assert.strictEqual(commandLineText(['curl', '-u', 'me:pw1234', '-H', 'X-Api-Key: k123', 'https://x']), 'curl -u me:*** -H X-Api-Key: *** https://x');
+    assert.strictEqual(
+      commandLineText(['curl', '-u', 'me:pw1234', '-H', 'X-Api-Key: k123', 'https://x']),
+      'curl -u me:*** -H X-Api-Key: *** https://x',
+    );
     assert.strictEqual(commandLineText(['curl', '-H', `Authorization: Bearer ${JWT}`]), 'curl -H Authorization: ***');
   });
 
   it('hides known token shapes anywhere, and URL credentials', () => {
     const argv = ['git', 'push', 'https://me:ghp_0123456789abcdefABCDEF0123456789abcd@github.com/o/r', 'gho_0123456789abcdef0123'];
     assert.strictEqual(commandLineText(argv), 'git push https://***@github.com/o/r ***');
-    for (const t of ['sk-proj-0123456789abcdefXYZ', 'github_pat_11ABCDEFG0123456789_abcdefghij', 'xoxb-1234-5678-abcdefgh', 'AKIAIOSFODNN7EXAMPLE', JWT]) {
+    const tokens = [
+      'sk-proj-0123456789abcdefXYZ', 'github_pat_11ABCDEFG0123456789_abcdefghij', 'xoxb-1234-5678-abcdefgh', 'AKIAIOSFODNN7EXAMPLE', JWT,
+    ];
+    for (const t of tokens) {
       assert.strictEqual(commandLineText(['tool', t]), `tool ${REDACTED}`, t);
       assert.strictEqual(scrubSecrets(`sh -c "run ${t} now"`), `sh -c "run ${REDACTED} now"`, t);
     }
@@ -43,8 +49,8 @@ describe('redact: command lines as text', () => {
   });
 
   it('keeps the program name and ordinary arguments readable', () => {
-    const plain = ['/usr/bin/node', '/home/coder/.vscode/out/server-main.js', '--port=8080', '--host', '0.0.0.0', 'desk-tool', '--skip-keys'];
-    assert.deepStrictEqual(redactArgv(plain).slice(0, 6), plain.slice(0, 6));
+    const plain = ['/usr/bin/node', '/home/coder/.vscode/out/server-main.js', '--port=8080', '--host', '0.0.0.0', 'desk-tool', '--skip'];
+    assert.deepStrictEqual(redactArgv(plain), plain);
     assert.deepStrictEqual(redactArgv(['-bash']), ['-bash']);
     assert.deepStrictEqual(redactArgv(['/opt/sk-tools/bin/run', 'x']), ['/opt/sk-tools/bin/run', 'x']);
     assert.strictEqual(commandLineText([]), '');
@@ -52,7 +58,8 @@ describe('redact: command lines as text', () => {
 
   it('scrubDeep scrubs every string and redacts argv arrays as argv', () => {
     const v = { name: 'mysql -pHUNTER2', n: 3, argv: ['mysql', '--password', 'HUNTER2'], nested: [{ s: `Bearer ${JWT}` }] };
-    assert.deepStrictEqual(scrubDeep(v), { name: 'mysql -p***', n: 3, argv: ['mysql', '--password', '***'], nested: [{ s: 'Bearer ***' }] });
+    const want = { name: 'mysql -p***', n: 3, argv: ['mysql', '--password', '***'], nested: [{ s: 'Bearer ***' }] };
+    assert.deepStrictEqual(scrubDeep(v), want);
   });
 });
 

@@ -117,5 +117,7 @@ export async function exportDiagnostics(i: ExportInputs): Promise<void> {
     }
   }
   const privately = target.scheme === 'file' ? ' (readable only by you)' : '';
-  void vscode.window.showInformationMessage(`Diagnostics written to ${target.fsPath}${privately}.`, 'Open').then((c) => c && vscode.window.showTextDocument(target));
+  void vscode.window
+    .showInformationMessage(`Diagnostics written to ${target.fsPath}${privately}.`, 'Open')
+    .then((c) => c && vscode.window.showTextDocument(target));
 }

@@ -43,7 +43,9 @@ export function planKillProcesses(
       rssBytes: rec.rssBytes,
       ageMs: ctx.nowMs - rec.startedAtMs,
       cwd: cwd.ok ? shortenHome(cwd.path, ctx.home) : undefined,
-      descendants: descendantsOf(snapshot, rec.pid).map((d) => ({ pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]` })),
+      descendants: descendantsOf(snapshot, rec.pid).map((d) => ({
+        pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]`,
+      })),
     });
   }
   return newPlan({ action: 'kill-processes', verb: 'Kill', noun: ['Process', 'Processes'], targets, skipped }, ctx.nowMs);

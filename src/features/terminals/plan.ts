@@ -37,7 +37,9 @@ function toTarget(row: ShellRow, home: string): ShellTarget {
     rssBytes: row.totalRssBytes,
     ageMs: row.ageMs,
     cwd: row.cwd.ok ? shortenHome(row.cwd.path, home) : undefined,
-    descendants: row.descendants.map((d) => ({ pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]` })),
+    descendants: row.descendants.map((d) => ({
+      pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]`,
+    })),
     status: row.status,
     method: row.status === 'attachedHere' ? 'dispose' : 'signal',
   };
