@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AuditLog } from '../../src/actions/auditLog';
+import { AuditLog } from '../../src/core/audit';
 import { writeLifecycle } from '../../src/probes/lifecycle';
 import { MemoryHistory } from '../../src/probes/memoryHistory';
 

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
-import { planKillProcesses } from '../../src/actions/killProcesses/plan';
-import { planKillTerminals } from '../../src/actions/killTerminals/plan';
-import { previewText } from '../../src/actions/safety';
+import { planKillProcesses } from '../../src/features/terminals/leftoversPlan';
+import { planKillTerminals } from '../../src/features/terminals/plan';
+import { previewText } from '../../src/core/safety';
 import { commandLabel, fullCommand } from '../../src/probes/format';
 import { REDACTED, commandLineText, redactArgv, scrubDeep, scrubSecrets } from '../../src/probes/redact';
 import { classifyTopology } from '../../src/probes/topology';

@@ -4,8 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
-import { scrubDeep, scrubSecrets } from '../probes/redact';
-import { TerminalsModel } from '../probes/terminals';
+import { scrubDeep, scrubSecrets } from '../../probes/redact';
+import { TerminalsModel } from '../terminals/model';
 
 const ProcessRow = z.object({ pid: z.int(), name: z.string(), status: z.string(), ageMs: z.number(), rssBytes: z.number(), cwd: z.optional(z.string()), argv: z.array(z.string()) });
 
