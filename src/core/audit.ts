@@ -1,7 +1,9 @@
 // Audit log of every destructive action: one JSON line per action in an append-only file (globalStorage),
-// mirrored to the output channel. Plain Node so the flow can be tested without VS Code.
+// mirrored to the output channel. Plain Node so the flow can be tested without VS Code. Every string written (file and
+// output channel) goes through the secret scrubber first; the file is 0600 in a folder created 0700.
 import * as fs from 'fs';
 import * as path from 'path';
+import { scrubDeep, scrubSecrets } from '../probes/redact';
 import { ProcessTarget, SkippedTarget, TargetKind, TargetResult, processKind } from './safety';
 
 export interface AuditEntry {
@@ -28,7 +30,8 @@ export class AuditLog {
     private readonly sink: LogSink,
   ) {}
 
-  async record(entry: Omit<AuditEntry, 'time'>): Promise<void> {
+  async record(raw: Omit<AuditEntry, 'time'>): Promise<void> {
+    const entry = scrubDeep(raw);
     const line: AuditEntry = { time: new Date().toISOString(), ...entry };
     this.sink.info(`[audit] ${entry.action}: ${entry.message}`);
     for (const t of entry.targets) {
@@ -38,10 +41,17 @@ export class AuditLog {
     }
     for (const t of entry.notTargeted) this.sink.info(`[audit]   ${t.name}${t.pid !== undefined ? ` (pid ${t.pid})` : ''}: not targeted, ${t.because}`);
     try {
-      await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
-      await fs.promises.appendFile(this.file, JSON.stringify(line) + '\n', { mode: 0o600 });
+      await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      const fh = await fs.promises.open(this.file, 'a', 0o600);
+      try {
+        // a log left 0644 by an older version is made private before more is added to it
+        if (((await fh.stat()).mode & 0o077) !== 0) await fh.chmod(0o600);
+        await fh.appendFile(JSON.stringify(line) + '\n');
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
-      this.sink.warn(`could not append to the audit log ${this.file}: ${String(e)}`);
+      this.sink.warn(scrubSecrets(`could not append to the audit log ${this.file}: ${String(e)}`));
     }
   }
 }

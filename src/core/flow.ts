@@ -1,5 +1,6 @@
 // The VS Code side of every destructive action: modal preview → single-use check → progress → act → audit → result.
 import * as vscode from 'vscode';
+import { scrubSecrets } from '../probes/redact';
 import { Settings } from './settings';
 import { AuditLog, auditTargets } from './audit';
 import { Plan, PlanBook, SignalDeps, TargetKind, TargetResult, confirmLabel, previewText, resultMessage } from './safety';
@@ -41,7 +42,7 @@ export async function preview<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<bo
   const text = previewText(plan, spec.whatHappens, 12, spec.kind);
   if (text.truncated) {
     deps.log.info(`preview of ${plan.id} (${plan.targets.length} targets):`);
-    for (const line of text.fullList) deps.log.info(`  ${line}`);
+    for (const line of text.fullList) deps.log.info(`  ${scrubSecrets(line)}`);
   }
   const button = confirmLabel(plan);
   const choice = await vscode.window.showWarningMessage(text.message, { modal: true, detail: text.detail }, button);

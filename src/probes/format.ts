@@ -1,4 +1,5 @@
 // Human formatting shared by views, dialogs and messages. Pure.
+import { redactArgv } from './redact';
 
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '?';
@@ -28,17 +29,18 @@ export function shortenHome(p: string, home: string): string {
   return p;
 }
 
-/** One-line, bounded rendering of an argv for labels (NULs/newlines made visible, long args cut). */
-export function commandLabel(argv: readonly string[], fallback: string, max = 60): string {
-  if (argv.length === 0) return `[${fallback}]`;
+/** One-line, bounded rendering of an argv for labels (secrets redacted, NULs/newlines made visible, long args cut). */
+export function commandLabel(raw: readonly string[], fallback: string, max = 60): string {
+  if (raw.length === 0) return `[${fallback}]`;
+  const argv = redactArgv(raw);
   const first = argv[0].slice(argv[0].lastIndexOf('/') + 1).replace(/^-/, '');
   const text = [first, ...argv.slice(1)].join(' ').replace(/[\r\n\t\0]/g, '⏎').trim();
   return text.length > max ? text.slice(0, max - 1) + '…' : text || `[${fallback}]`;
 }
 
-/** Full argv for tooltips and dialogs: quoted where needed, control characters escaped. */
+/** Full argv for tooltips and dialogs: secrets redacted, quoted where needed, control characters escaped. */
 export function fullCommand(argv: readonly string[]): string {
-  return argv
+  return redactArgv(argv)
     .map((a) => {
       const visible = a.replace(/[\0-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
       return /[\s'"]/.test(a) || a === '' ? `"${visible.replace(/"/g, '\\"')}"` : visible;

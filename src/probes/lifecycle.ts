@@ -84,14 +84,14 @@ export async function readLifecycle(dir: string, windowKey: string): Promise<Lif
   return { records: parsed.data.records };
 }
 
-/** Writes the records of a window atomically (temp file + rename), keeping the newest MAX_LIFECYCLE_RECORDS. Never throws. */
+/** Writes the records of a window atomically (temp file 0600 + rename), keeping the newest MAX_LIFECYCLE_RECORDS. Never throws. */
 export async function writeLifecycle(dir: string, windowKey: string, records: readonly LifecycleRecord[]): Promise<{ ok: true } | { ok: false; error: string }> {
   const file = path.join(dir, lifecycleFileName(windowKey));
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   const content: LifecycleFile = { version: 1, windowKey: storedKey(windowKey), records: records.slice(-MAX_LIFECYCLE_RECORDS) };
   try {
-    await fs.promises.mkdir(dir, { recursive: true });
-    await fs.promises.writeFile(tmp, JSON.stringify(content));
+    await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    await fs.promises.writeFile(tmp, JSON.stringify(content), { mode: 0o600 });
     await fs.promises.rename(tmp, file);
     return { ok: true };
   } catch (e) {

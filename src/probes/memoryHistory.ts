@@ -145,12 +145,12 @@ export class MemoryHistory {
     return { history };
   }
 
-  /** Writes the history as JSON to a temp file next to `file`, then renames it over `file`. Never throws. */
+  /** Writes the history as JSON to a temp file (0600) next to `file`, then renames it over `file`. Never throws. */
   async saveAtomically(file: string): Promise<{ ok: true } | { ok: false; error: string }> {
     const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
     try {
-      await fs.promises.mkdir(path.dirname(file), { recursive: true });
-      await fs.promises.writeFile(tmp, JSON.stringify(this.toJSON()));
+      await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await fs.promises.writeFile(tmp, JSON.stringify(this.toJSON()), { mode: 0o600 });
       await fs.promises.rename(tmp, file);
       return { ok: true };
     } catch (e) {

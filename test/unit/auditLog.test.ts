@@ -106,3 +106,43 @@ describe('auditTargets', () => {
     assert.deepStrictEqual(auditTargets([]), []);
   });
 });
+
+describe('AuditLog redaction', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-audit-redact-'));
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const SECRETS = [
+    'HUNTER2', 'sk-ant-api03-AbCdEfGh1234567890', 'ghp_0123456789abcdefABCDEF0123', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+  ];
+
+  it('scrubs secrets from every string it writes to the file and the sink', async () => {
+    const file = path.join(dir, 'audit.jsonl');
+    const { sink, info, warn } = fakeSink();
+    await new AuditLog(file, sink).record(
+      entry({
+        message: 'Killed 1 process (curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")',
+        targets: [
+          { pid: 100, starttime: 1100, uid: 1000, name: 'mysql -uroot -pHUNTER2 app', result: 'exited after SIGTERM' },
+          { pid: 101, starttime: 1101, uid: 1000, name: 'claude --api-key=sk-ant-api03-AbCdEfGh1234567890', result: 'exited' },
+        ],
+        notTargeted: [{ pid: 102, name: 'git push https://me:ghp_0123456789abcdefABCDEF0123@github.com/x', because: 'protected' }],
+      }),
+    );
+    const written = fs.readFileSync(file, 'utf8');
+    const logged = [...info, ...warn].join('\n');
+    for (const s of SECRETS) {
+      assert.ok(!written.includes(s), `${s} in the audit file: ${written}`);
+      assert.ok(!logged.includes(s), `${s} in the output channel: ${logged}`);
+    }
+    const line = JSON.parse(written.trim()) as AuditEntry;
+    assert.strictEqual(line.targets[0].name, 'mysql -uroot -p*** app', 'the program and other arguments stay readable');
+    assert.strictEqual(line.targets[0].pid, 100);
+    assert.strictEqual(line.targets[1].name, 'claude --api-key=***');
+    assert.strictEqual(line.notTargeted[0].name, 'git push https://***@github.com/x');
+  });
+});

@@ -1,12 +1,14 @@
-// The "Export Diagnostics…" command: gathers the views' current state, asks about redaction and where to save.
+// The "Export Diagnostics…" command: gathers the views' current state, asks about redaction and where to save (the
+// dialog starts in the home folder, and a target inside a workspace folder, where it may get committed, is confirmed).
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { MemoryMonitor } from '../memory/monitor';
 import { ExtensionsDirReport } from '../../probes/extensionsDir';
 import { TerminalsModel } from '../terminals/model';
 import { Settings } from '../../core/settings';
-import { Diagnostics, redactDiagnostics, settingsForReport, validateDiagnostics } from './report';
+import { Diagnostics, defaultExportFolder, diagnosticsText, settingsForReport, shellRowsOf, workspaceFolderOf, writeDiagnosticsFile } from './report';
 
 export interface ExportInputs {
   extensionVersion: string;
@@ -35,9 +37,7 @@ export async function buildDiagnostics(i: ExportInputs): Promise<Diagnostics> {
     terminals: {
       available: !!model,
       reason: model ? undefined : 'the process table could not be read',
-      shells: (model?.groups ?? []).flatMap((g) =>
-        g.shells.map((r) => ({ pid: r.shell.pid, name: r.label, status: r.status, ageMs: r.ageMs, rssBytes: r.totalRssBytes, cwd: r.cwd.ok ? r.cwd.path : undefined, argv: r.shell.argv })),
-      ),
+      shells: shellRowsOf(model),
       unregisteredExtensionHosts: (model?.unregisteredExtensionHosts ?? []).map((p) => p.pid),
     },
     extensions: {
@@ -58,27 +58,66 @@ export async function buildDiagnostics(i: ExportInputs): Promise<Diagnostics> {
   };
 }
 
+const isDir = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** Asks before writing into a workspace folder; true to go on. */
+async function confirmOutsideWorkspace(target: vscode.Uri): Promise<boolean> {
+  if (target.scheme !== 'file') return true;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const inside = workspaceFolderOf(target.fsPath, folders);
+  if (!inside) return true;
+  const button = 'Write Anyway';
+  const choice = await vscode.window.showWarningMessage(
+    `${target.fsPath} is inside the workspace folder ${inside}, where it may be committed and shared. Write it there anyway?`,
+    { modal: true, detail: 'The report lists processes, folders and settings of this machine. Your home folder is a safer place.' },
+    button,
+  );
+  return choice === button;
+}
+
 export async function exportDiagnostics(i: ExportInputs): Promise<void> {
   const choice = await vscode.window.showQuickPick(
     [
       { label: 'Redact', description: 'home folder → ~, command-line arguments dropped', redact: true },
-      { label: 'Full', description: 'everything as shown in the views', redact: false },
+      { label: 'Full', description: 'everything as shown in the views (secrets in command lines are always removed)', redact: false },
     ],
     { title: 'Export Diagnostics', placeHolder: 'Redact personal paths and command lines?' },
   );
   if (!choice) return;
+  const folder = defaultExportFolder(os.homedir(), os.tmpdir(), isDir);
   const target = await vscode.window.showSaveDialog({
     title: 'Export Diagnostics',
-    defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir()), `code-server-ops-diagnostics-${Date.now()}.json`),
+    defaultUri: vscode.Uri.file(path.join(folder, `code-server-ops-diagnostics-${Date.now()}.json`)),
     filters: { JSON: ['json'] },
   });
-  if (!target) return;
-  const report = redactDiagnostics(await buildDiagnostics(i), { redact: choice.redact, home: os.homedir() });
-  const valid = validateDiagnostics(report);
-  if (!valid.ok) {
-    void vscode.window.showErrorMessage(`Diagnostics not written: the report did not validate (${valid.error}).`);
+  if (!target || !(await confirmOutsideWorkspace(target))) return;
+  const text = diagnosticsText(await buildDiagnostics(i), { redact: choice.redact, home: os.homedir() });
+  if (!text.ok) {
+    void vscode.window.showErrorMessage(`Diagnostics not written: the report did not validate (${text.error}).`);
     return;
   }
-  await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(valid.value, null, 2)));
-  void vscode.window.showInformationMessage(`Diagnostics written to ${target.fsPath}.`, 'Open').then((c) => c && vscode.window.showTextDocument(target));
+  if (target.scheme === 'file') {
+    const written = await writeDiagnosticsFile(target.fsPath, text.text);
+    if (!written.ok) {
+      void vscode.window.showErrorMessage(`Diagnostics not written: ${written.error}.`);
+      return;
+    }
+  } else {
+    try {
+      await vscode.workspace.fs.writeFile(target, Buffer.from(text.text));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Diagnostics not written: ${String(e)}.`);
+      return;
+    }
+  }
+  const privately = target.scheme === 'file' ? ' (readable only by you)' : '';
+  void vscode.window
+    .showInformationMessage(`Diagnostics written to ${target.fsPath}${privately}.`, 'Open')
+    .then((c) => c && vscode.window.showTextDocument(target));
 }

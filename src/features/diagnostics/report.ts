@@ -1,6 +1,11 @@
 // "Export Diagnostics…": one JSON document with what every view shows, the settings, versions, OOM sources and the
-// recent audit log — optionally redacted (home folder → ~, command-line arguments dropped). Plain Node + zod.
+// recent audit log — secrets always scrubbed, optionally redacted further (home folder → ~, command-line arguments
+// dropped). Plain Node + zod.
+import * as fs from 'fs';
+import * as path from 'path';
 import * as z from 'zod/mini';
+import { scrubDeep, scrubSecrets } from '../../probes/redact';
+import { TerminalsModel } from '../terminals/model';
 
 const ProcessRow = z.object({ pid: z.int(), name: z.string(), status: z.string(), ageMs: z.number(), rssBytes: z.number(), cwd: z.optional(z.string()), argv: z.array(z.string()) });
 
@@ -25,6 +30,17 @@ export const DiagnosticsRecord = z.object({
   auditTail: z.array(z.string()),
 });
 export type Diagnostics = z.infer<typeof DiagnosticsRecord>;
+export type DiagnosticsProcessRow = z.infer<typeof ProcessRow>;
+
+/** The shell rows of the report, as the Terminals view shows them (argv and names redacted later, with the rest). */
+export function shellRowsOf(model: TerminalsModel | undefined): DiagnosticsProcessRow[] {
+  return (model?.groups ?? []).flatMap((g) =>
+    g.shells.map((r) => ({
+      pid: r.shell.pid, name: r.label, status: r.status, ageMs: r.ageMs, rssBytes: r.totalRssBytes, cwd: r.cwd.ok ? r.cwd.path : undefined,
+      argv: r.shell.argv,
+    })),
+  );
+}
 
 /** The settings as a report may show them: secrets (csops.metrics.token) only say whether they are set. */
 export function settingsForReport(settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -44,8 +60,24 @@ export function redactPath(text: string, home: string): string {
   return text.split(home).join('~');
 }
 
-/** Applies the redaction to a finished report: home paths everywhere, argv cut to the program name. */
-export function redactDiagnostics(d: Diagnostics, o: RedactOptions): Diagnostics {
+/** An audit line with its secrets scrubbed: as JSON when it parses (argv arrays redacted), else as text. */
+function scrubAuditLine(line: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return scrubSecrets(line);
+  }
+  const scrubbed = JSON.stringify(scrubDeep(parsed));
+  return scrubbed === JSON.stringify(parsed) ? line : scrubbed;
+}
+
+/**
+ * Secrets (see probes/redact) are scrubbed from every string of the report, redacted or not. The redaction then
+ * replaces home paths everywhere and cuts argv to the program name.
+ */
+export function redactDiagnostics(report: Diagnostics, o: RedactOptions): Diagnostics {
+  const d = { ...scrubDeep({ ...report, auditTail: [] }), auditTail: report.auditTail.map(scrubAuditLine) };
   if (!o.redact) return d;
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return redactPath(v, o.home);
@@ -64,4 +96,40 @@ export function redactDiagnostics(d: Diagnostics, o: RedactOptions): Diagnostics
 export function validateDiagnostics(d: unknown): { ok: true; value: Diagnostics } | { ok: false; error: string } {
   const r = DiagnosticsRecord.safeParse(d);
   return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.code}`).join('; ') };
+}
+
+/** The text of the file: redacted as asked (secrets always), validated, pretty JSON. */
+export function diagnosticsText(d: Diagnostics, o: RedactOptions): { ok: true; text: string } | { ok: false; error: string } {
+  const valid = validateDiagnostics(redactDiagnostics(d, o));
+  return valid.ok ? { ok: true, text: JSON.stringify(valid.value, null, 2) } : valid;
+}
+
+/**
+ * Where the save dialog starts: the home folder, or the temp folder when there is no usable home — never the workspace,
+ * where a report would end up committed.
+ */
+export function defaultExportFolder(home: string, tmp: string, isDir: (p: string) => boolean): string {
+  return home && home !== '/' && isDir(home) ? home : tmp;
+}
+
+/** The workspace folder that holds file (the report would be in reach of git there), if any. */
+export function workspaceFolderOf(file: string, folders: readonly string[]): string | undefined {
+  const f = path.resolve(file);
+  return folders.find((w) => {
+    const rel = path.relative(path.resolve(w), f);
+    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  });
+}
+
+/** Writes the report 0600 through a temp file renamed over file (an old report is never half-overwritten). Never throws. */
+export async function writeDiagnosticsFile(file: string, text: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    await fs.promises.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+    await fs.promises.rename(tmp, file);
+    return { ok: true };
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    return { ok: false, error: `${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  }
 }

@@ -1,6 +1,7 @@
 // Kill processes — the pure part, for processes that outlived the shell they ran in (and later, other process
 // lists). Same rules as terminals: identity by pid + start time + uid, the protected set, skipped with reasons.
 import { formatDuration, shortenHome } from '../../probes/format';
+import { commandLineText } from '../../probes/redact';
 import { Snapshot, readCwd } from '../../probes/scanner';
 import { Topology } from '../../probes/topology';
 import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
@@ -26,7 +27,7 @@ export function planKillProcesses(
     if (seen.has(sel.pid)) continue;
     seen.add(sel.pid);
     const rec = snapshot.processes.get(sel.pid);
-    const name = rec ? rec.argv.join(' ') || `[${rec.comm}]` : sel.name ?? `pid ${sel.pid}`;
+    const name = rec ? commandLineText(rec.argv) || `[${rec.comm}]` : sel.name ?? `pid ${sel.pid}`;
     const because = !rec ? 'exited' : protectionOf(snapshot, topology, sel.pid, ctx) ?? sameIdentity(rec, sel);
     if (because || !rec) {
       skipped.push({ pid: sel.pid, name, because: because ?? 'exited' });
@@ -42,7 +43,9 @@ export function planKillProcesses(
       rssBytes: rec.rssBytes,
       ageMs: ctx.nowMs - rec.startedAtMs,
       cwd: cwd.ok ? shortenHome(cwd.path, ctx.home) : undefined,
-      descendants: descendantsOf(snapshot, rec.pid).map((d) => ({ pid: d.pid, starttime: d.starttime, uid: d.uid, name: d.argv.join(' ') || `[${d.comm}]` })),
+      descendants: descendantsOf(snapshot, rec.pid).map((d) => ({
+        pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]`,
+      })),
     });
   }
   return newPlan({ action: 'kill-processes', verb: 'Kill', noun: ['Process', 'Processes'], targets, skipped }, ctx.nowMs);

@@ -1,6 +1,7 @@
 // Kill terminals — the pure part: which shells a selection (or "detached older than N h") targets, which are
 // skipped and why, and the re-validation of a plan against a fresh model right before acting.
 import { formatDuration, shortenHome } from '../../probes/format';
+import { commandLineText } from '../../probes/redact';
 import { ShellRow, ShellStatus, TerminalsModel } from './model';
 import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
 
@@ -36,7 +37,9 @@ function toTarget(row: ShellRow, home: string): ShellTarget {
     rssBytes: row.totalRssBytes,
     ageMs: row.ageMs,
     cwd: row.cwd.ok ? shortenHome(row.cwd.path, home) : undefined,
-    descendants: row.descendants.map((d) => ({ pid: d.pid, starttime: d.starttime, uid: d.uid, name: d.argv.join(' ') || `[${d.comm}]` })),
+    descendants: row.descendants.map((d) => ({
+      pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]`,
+    })),
     status: row.status,
     method: row.status === 'attachedHere' ? 'dispose' : 'signal',
   };
