@@ -35,6 +35,8 @@ describe('kill terminals: plans on the codeserver fixture', () => {
           pid: CS.serving,
           starttime: 140000,
           uid,
+          comm: 'bash', // the shell's own program, compared again at commit
+          argv0: '/usr/bin/bash',
           name: 'node server.js', // the foreground job
           facts: 'detached, age 1 h',
           rssBytes: (4100 + 52000 + 20480) * KB, // shell + node + esbuild
@@ -207,6 +209,12 @@ describe('kill terminals: plans on the codeserver fixture', () => {
 
     it('skips a terminal of this window that got detached (it can no longer be disposed)', () => {
       assert.deepStrictEqual(skippedPids(check({}, { own: [] })), [[CS.busy, 'now detached']]);
+    });
+
+    it('skips a shell that exec\'d another program since the preview', () => {
+      const r = check({ [CS.idle]: { comm: 'sleep', argv: ['sleep', '1001'] } });
+      assert.deepStrictEqual(skippedPids(r), [[CS.idle, 'changed since the preview (was bash, now sleep)']]);
+      assert.deepStrictEqual(r.valid.map((t) => t.pid), [CS.busy, CS.serving]);
     });
 
     it('skips a shell that is no longer a child of a pty host', () => {

@@ -131,6 +131,17 @@ describe('sameIdentity', () => {
     assert.strictEqual(sameIdentity(record(50, 1, { starttime: 778, uid: 1000 }), t), 'pid reused by another process');
     assert.strictEqual(sameIdentity(record(50, 1, { starttime: 777, uid: 0 }), t), 'owner changed (uid 1000 → 0)');
   });
+
+  it('names a program that exec\'d since the preview (comm or argv[0] changed), when the plan recorded them', () => {
+    const sh: ProcessIdentity = { ...t, comm: 'sh', argv0: 'sh' };
+    const now = (fields: Partial<ProcessRecord>) => record(50, 1, { starttime: 777, uid: 1000, comm: 'sh', argv: ['sh', '-c', 'x'], ...fields });
+    assert.strictEqual(sameIdentity(now({}), sh), undefined);
+    assert.strictEqual(sameIdentity(now({ comm: 'sleep', argv: ['sleep', '1001'] }), sh), 'changed since the preview (was sh, now sleep)');
+    assert.strictEqual(sameIdentity(now({ argv: ['/bin/sh', '-c', 'x'] }), sh), 'changed since the preview (argv[0] was sh, now /bin/sh)');
+    assert.strictEqual(sameIdentity(now({ argv: [] }), sh), 'changed since the preview (argv[0] was sh, now (none))');
+    assert.strictEqual(sameIdentity(now({ state: 'Z', argv: [] }), sh), undefined); // a zombie has no argv: it exited
+    assert.strictEqual(sameIdentity(now({ comm: 'sleep', argv: ['sleep'] }), t), undefined); // not recorded: not compared
+  });
 });
 
 describe('newPlan, confirmLabel and PlanBook', () => {
@@ -289,6 +300,22 @@ describe('signalTargets', () => {
     assert.deepStrictEqual(f.sent, ['100 SIGHUP']);
     assert.strictEqual(f.slept(), 200); // noticed at the next check
     assert.strictEqual(f.table.get(100), newcomer);
+  });
+
+  it('never signals a target whose program changed since the preview; never SIGKILLs one that exec\'d during the grace', async () => {
+    const planned = (pid: number) => processTarget(pid, { comm: 'sh', argv0: 'sh' });
+    const execd = (pid: number) => live(pid, { comm: 'sleep', argv: ['sleep', '1001'] });
+    const f = fakeSignals([execd(100), live(101, { comm: 'sh', argv: ['sh'] })], {
+      onSleep: (slept, table) => {
+        if (slept === 200) table.set(101, execd(101)); // ignored SIGHUP, then exec'd another program
+      },
+    });
+    const results = await signalTargets([planned(100), planned(101)], 'SIGHUP', 1000, f.deps);
+    assert.deepStrictEqual(outcomes(results), [
+      [100, { kind: 'skipped', because: 'changed since the preview (was sh, now sleep)' }],
+      [101, { kind: 'skipped', because: 'changed since the preview (was sh, now sleep) after SIGHUP; not sent SIGKILL' }],
+    ]);
+    assert.deepStrictEqual(f.sent, ['101 SIGHUP']);
   });
 
   it('re-checks the identity right before SIGKILL (pid reused with no grace)', async () => {

@@ -2,7 +2,7 @@
 // skipped and why, and the re-validation of a plan against a fresh model right before acting.
 import { formatDuration, shortenHome } from '../../probes/format';
 import { ShellRow, ShellStatus, TerminalsModel } from './model';
-import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
+import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, programOf, protectionOf, sameIdentity } from '../../core/safety';
 
 export interface ShellTarget extends ProcessTarget {
   status: ShellStatus;
@@ -31,6 +31,7 @@ function toTarget(row: ShellRow, home: string): ShellTarget {
     pid: shell.pid,
     starttime: shell.starttime,
     uid: shell.uid,
+    ...programOf(shell),
     name: row.label,
     facts: `${STATUS_TEXT[row.status]}, age ${formatDuration(row.ageMs)}`,
     rssBytes: row.totalRssBytes,
