@@ -2,6 +2,7 @@
 // written on terminal changes and on a heartbeat, removed on deactivate.
 import * as vscode from 'vscode';
 import { Snapshot, readProcess } from '../probes/scanner';
+import { processIdsOf } from '../features/terminals/model';
 import {
   REGISTRY_HEARTBEAT_MS, WindowEntry, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry,
 } from '../probes/windowRegistry';
@@ -28,11 +29,8 @@ export class WindowPresence implements vscode.Disposable {
 
   /** pids of this window's terminals (those whose process has started). */
   async ownTerminalPids(): Promise<Set<number>> {
-    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), PROCESS_ID_TIMEOUT_MS));
-    const pids = await Promise.all(
-      vscode.window.terminals.map((t) => Promise.race([Promise.resolve(t.processId).catch(() => undefined), timeout])),
-    );
-    return new Set(pids.filter((p): p is number => typeof p === 'number' && p > 0));
+    const pids = await processIdsOf(vscode.window.terminals, PROCESS_ID_TIMEOUT_MS);
+    return new Set(pids.filter((p): p is number => p !== undefined));
   }
 
   /** Live entries of every window running this extension (this one included); prunes dead ones. */

@@ -1,8 +1,9 @@
 import * as assert from 'assert';
+import { TerminalLike, disposeTerminalsOf } from '../../src/actions/killTerminals/disposeTerminals';
 import { ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from '../../src/features/terminals/plan';
 import { PLAN_TTL_MS, Plan, ProcessIdentity } from '../../src/core/safety';
 import { ProcessRecord, Snapshot } from '../../src/probes/scanner';
-import { CS, CS_NOW, ModelOptions, editSnapshot, proc, scanFixture, terminalsModelOf, windowEntry } from './procFixtures';
+import { CS, CS_NOW, ModelOptions, editSnapshot, proc, record, scanFixture, terminalsModelOf, windowEntry } from './procFixtures';
 
 const KB = 1024;
 const HOME = '/home/coder';
@@ -235,5 +236,42 @@ describe('kill terminals: plans on the codeserver fixture', () => {
         [CS.serving, `owner changed (uid ${uid} → ${uid + 1})`],
       ]);
     });
+  });
+});
+
+describe('kill terminals: closing this window\'s terminals at commit', () => {
+  /** A terminal whose processId resolves to pid, rejects, or never settles (it waits for workspace trust). */
+  const terminal = (pid: number | 'never' | 'rejects') => {
+    let disposed = 0;
+    let processId: PromiseLike<number | undefined> = new Promise<number>(() => undefined);
+    if (pid === 'rejects') processId = Promise.reject(new Error('gone'));
+    else if (pid !== 'never') processId = Promise.resolve(pid);
+    const t: TerminalLike & { disposed(): number } = { processId, dispose: () => void disposed++, disposed: () => disposed };
+    return t;
+  };
+  const alive = new Map<number, ProcessRecord>([100, 101, 102].map((pid) => [pid, record(pid, 1, { starttime: 1000 + pid, uid: 1000 })]));
+  const id = (pid: number) => ({ pid, starttime: 1000 + pid, uid: 1000 });
+  const reread = (pid: number) => alive.get(pid);
+
+  it('does not hang on a terminal whose processId never resolves: waits at most the timeout, closes the others', async function () {
+    this.timeout(3000);
+    const hung = terminal('never');
+    const a = terminal(100);
+    const b = terminal(101);
+    const started = Date.now();
+    const closed = await disposeTerminalsOf([id(100), id(101)], [hung, terminal('rejects'), a, b], { timeoutMs: 300, reread });
+    const took = Date.now() - started;
+    assert.ok(took < 1500, `returned after ${took} ms`);
+    assert.deepStrictEqual([...closed].sort(), [100, 101]);
+    assert.deepStrictEqual([hung.disposed(), a.disposed(), b.disposed()], [0, 1, 1]);
+  });
+
+  it('closes only the terminals of targets that are still the same process', async () => {
+    const a = terminal(100);
+    const b = terminal(102);
+    const c = terminal(103);
+    const closed = await disposeTerminalsOf([{ ...id(100), starttime: 1 }, id(102)], [a, b, c], { timeoutMs: 300, reread });
+    assert.deepStrictEqual([...closed], [102]);
+    assert.deepStrictEqual([a.disposed(), b.disposed(), c.disposed()], [0, 1, 0]);
   });
 });

@@ -7,7 +7,11 @@ import { TerminalsModel } from './model';
 import { ActionDeps, confirmAndRun } from '../../core/flow';
 import { killLeftoverProcesses } from './leftovers';
 import { Plan, ProcessIdentity, TargetResult, processKind, signalTargets, survivors } from '../../core/safety';
+import { disposeTerminalsOf } from '../../actions/killTerminals/disposeTerminals';
 import { STATUS_TEXT, ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from './plan';
+
+/** terminal.processId waits for workspace trust: after the confirmation, never wait longer than this for it. */
+const PROCESS_ID_TIMEOUT_MS = 1500;
 
 /** What a tree row hands to the command (ShellItem has `row`). */
 interface ShellLike {
@@ -134,16 +138,19 @@ async function act(deps: ActionDeps, plan: Plan<ShellTarget>, graceMs: number): 
   const fresh = await deps.terminalsModel();
   if (!fresh) return plan.targets.map((target) => ({ target, outcome: { kind: 'skipped', because: 'the process table could not be re-read' } }));
   const { valid, skipped } = revalidate(plan.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid });
-  for (const t of valid.filter((v) => v.method === 'dispose')) {
-    for (const term of vscode.window.terminals) {
-      if ((await term.processId) === t.pid) term.dispose();
-    }
+  const disposing = valid.filter((v) => v.method === 'dispose');
+  const closed = await disposeTerminalsOf(disposing, vscode.window.terminals, {
+    timeoutMs: PROCESS_ID_TIMEOUT_MS,
+    reread: (pid) => deps.signals.reread(pid),
+  });
+  for (const t of disposing.filter((d) => !closed.has(d.pid))) {
+    deps.log.warn(`${plan.id}: terminal of pid ${t.pid} not found within ${PROCESS_ID_TIMEOUT_MS} ms; its shell gets SIGHUP instead`);
   }
   const signalled = await signalTargets(valid, 'SIGHUP', graceMs, deps.signals);
   return [
     ...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })),
     ...signalled.map((r) =>
-      r.target.method === 'dispose' && r.outcome.kind === 'done' && r.outcome.how.startsWith('exited')
+      closed.has(r.target.pid) && r.outcome.kind === 'done' && r.outcome.how.startsWith('exited')
         ? { target: r.target, outcome: { kind: 'done' as const, how: 'terminal closed' } }
         : r,
     ),
