@@ -45,6 +45,14 @@ export interface TargetKind<T> {
   name(t: T): string;
 }
 
+/** Something a bulk plan left out on purpose (not selected by its rule), e.g. a shell that is attached. */
+export interface NotIncluded {
+  /** What it is, e.g. "bash (pid 123)". */
+  name: string;
+  /** Why the rule left it out, e.g. "attached (this window)". */
+  reason: string;
+}
+
 export interface Plan<T> {
   id: string;
   /** Machine name of the action, e.g. "kill-terminals". */
@@ -55,6 +63,8 @@ export interface Plan<T> {
   noun: [string, string];
   targets: T[];
   skipped: SkippedTarget[];
+  /** Bulk plans: what the rule left out and why, shown in the preview under "Not included". */
+  notIncluded?: NotIncluded[];
   createdAtMs: number;
   expiresAtMs: number;
 }
@@ -87,7 +97,7 @@ export function protectionOf(snapshot: Snapshot, topology: Topology, pid: number
 let planCounter = 0;
 
 export function newPlan<T>(
-  fields: Pick<Plan<T>, 'action' | 'verb' | 'noun' | 'targets' | 'skipped'>,
+  fields: Pick<Plan<T>, 'action' | 'verb' | 'noun' | 'targets' | 'skipped'> & Pick<Partial<Plan<T>>, 'notIncluded'>,
   nowMs: number,
 ): Plan<T> {
   planCounter++;
@@ -295,7 +305,10 @@ export interface DialogText {
   truncated: boolean;
 }
 
-/** The modal's text: every target (up to maxLines, then "and N more"), every skipped one, and what will happen. */
+/**
+ * The modal's text: every target (up to maxLines, then "and N more"), the skipped ones, what a bulk plan left out
+ * ("Not included", with why), and what will happen.
+ */
 export function previewText(plan: Plan<ProcessTarget>, whatHappens: string, maxLines?: number): DialogText;
 export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines: number, kind: TargetKind<T>): DialogText;
 export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12, kind?: TargetKind<T>): DialogText {
@@ -304,14 +317,18 @@ export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12
   const shown = lines.slice(0, maxLines);
   if (lines.length > maxLines) shown.push(`… and ${lines.length - maxLines} more (full list in the output channel "code-server Ops")`);
   const skipped = plan.skipped.map(describeSkipped);
+  const notIncluded = (plan.notIncluded ?? []).map((n) => `${n.name} — ${n.reason}`);
+  const section = (title: string, items: string[]): string =>
+    `${title}:\n${items.slice(0, 6).map((l) => `• ${l}`).join('\n')}${items.length > 6 ? `\n… and ${items.length - 6} more` : ''}`;
   const parts = [shown.map((l) => `• ${l}`).join('\n')];
-  if (skipped.length) parts.push(`Skipped:\n${skipped.slice(0, 6).map((l) => `• ${l}`).join('\n')}${skipped.length > 6 ? `\n… and ${skipped.length - 6} more` : ''}`);
+  if (skipped.length) parts.push(section('Skipped', skipped));
+  if (notIncluded.length) parts.push(section('Not included', notIncluded));
   parts.push(whatHappens);
   return {
     message: `${confirmLabel(plan)}?`,
     detail: parts.join('\n\n'),
-    fullList: [...lines, ...skipped.map((s) => `skipped: ${s}`)],
-    truncated: lines.length > maxLines || skipped.length > 6,
+    fullList: [...lines, ...skipped.map((s) => `skipped: ${s}`), ...notIncluded.map((n) => `not included: ${n}`)],
+    truncated: lines.length > maxLines || skipped.length > 6 || notIncluded.length > 6,
   };
 }
 

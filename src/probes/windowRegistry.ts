@@ -134,7 +134,12 @@ export interface PruneOptions {
  * interval (its window would have rewritten it) and a direct re-read of its pid's stat says that process is gone —
  * never on the word of a snapshot alone, which may predate the window. Only files matching our naming are touched.
  */
-export async function pruneDeadEntries(dir: string, entries: readonly WindowEntry[], snapshot: Snapshot, options: PruneOptions): Promise<number> {
+export async function pruneDeadEntries(
+  dir: string,
+  entries: readonly WindowEntry[],
+  snapshot: Snapshot,
+  options: PruneOptions,
+): Promise<number> {
   const check = options.check ?? directCheck(snapshot);
   let removed = 0;
   for (const e of entries) {

@@ -153,6 +153,21 @@ describe('kill terminals: plans on the codeserver fixture', () => {
       assert.deepStrictEqual(p.skipped, []);
     });
 
+    it('names every shell of the view it leaves out, with why: attached here, attached elsewhere, younger', () => {
+      const p = older(300_001, { own: [CS.busy], windows: [windowEntry(OTHER_WINDOW, [CS.idle])] });
+      assert.deepStrictEqual(targetPids(p), [CS.serving]);
+      assert.deepStrictEqual(p.notIncluded, [
+        { name: `sleep 1000 (pid ${CS.busy})`, reason: 'attached (this window)' },
+        { name: `bash (pid ${CS.idle})`, reason: `attached (other window, extension host pid ${OTHER_WINDOW})` },
+      ]);
+      assert.deepStrictEqual(older(3 * 3_600_000).notIncluded, [
+        { name: `sleep 1000 (pid ${CS.busy})`, reason: 'younger than 3 h (age 1 s)' },
+        { name: `bash (pid ${CS.idle})`, reason: 'younger than 3 h (age 5 min)' },
+        { name: `node server.js (pid ${CS.serving})`, reason: 'younger than 3 h (age 1 h)' },
+      ]);
+      assert.deepStrictEqual(older(0).notIncluded, []);
+    });
+
     it('still skips a protected detached shell', () => {
       const p = older(0, {}, editSnapshot(snap, { [CS.idle]: { uid: uid + 1 } }));
       assert.deepStrictEqual(targetPids(p), [CS.busy, CS.serving]);

@@ -153,8 +153,9 @@ describe('window registry files', () => {
         assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root), 'alive');
         assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START + 1, root), 'gone'); // pid reused
         assert.strictEqual(checkPid(424242, 1, root), 'gone');
-        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root, new FaultyProcFs({ [`${root}/${EXT_HOST}/stat`]: 'EACCES' })), 'unknown');
-        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root, new FaultyProcFs({ [`${root}/${EXT_HOST}/stat`]: 'ENOENT' })), 'gone');
+        const failing = (code: string) => new FaultyProcFs({ [`${root}/${EXT_HOST}/stat`]: code });
+        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root, failing('EACCES')), 'unknown');
+        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root, failing('ENOENT')), 'gone');
       });
 
       it('pruneDeadEntries keeps an entry missing from the scan whose process is alive when re-read', async () => {

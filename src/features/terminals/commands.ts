@@ -88,7 +88,11 @@ export async function killDetachedOlderThan(deps: ActionDeps): Promise<void> {
   if (!model) return;
   const plan = planKillDetachedOlderThan(model, hours * 3_600_000, planContext(deps));
   if (plan.targets.length === 0 && plan.skipped.length === 0) {
-    void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.`);
+    const left = plan.notIncluded ?? [];
+    const names = left.slice(0, 3).map((n) => `${n.name} — ${n.reason}`).join('; ');
+    const more = left.length > 3 ? `; and ${left.length - 3} more` : '';
+    const notIncluded = left.length ? ` Not included: ${names}${more}.` : '';
+    void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.${notIncluded}`);
     return;
   }
   await run(deps, deps.plans.issue(plan), model);

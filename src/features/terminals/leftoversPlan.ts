@@ -3,7 +3,9 @@
 import { formatDuration, shortenHome } from '../../probes/format';
 import { Snapshot, readCwd } from '../../probes/scanner';
 import { Topology } from '../../probes/topology';
-import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, programOf, protectionOf, sameIdentity } from '../../core/safety';
+import {
+  Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, programOf, protectionOf, sameIdentity,
+} from '../../core/safety';
 import { descendantsOf } from '../../probes/scanner';
 
 export interface ProcessPlanContext extends SafetyContext {
