@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Snapshot } from '../../src/probes/scanner';
-import { planKillDetachedOlderThan } from '../../src/actions/killTerminals/plan';
+import { planKillDetachedOlderThan } from '../../src/features/terminals/plan';
 import {
   REGISTRY_HEARTBEAT_MS, WindowEntry, checkPid, entryFileName, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry,
 } from '../../src/probes/windowRegistry';

@@ -1,7 +1,7 @@
 // Kill terminals — closing this window's own terminals (Terminal.dispose()) at commit. No `vscode` import: the
 // terminals are passed in (vscode.window.terminals) so unit tests can drive it with terminals that never answer.
 import { ProcessRecord } from '../../probes/scanner';
-import { processIdsOf } from '../../probes/terminals';
+import { processIdsOf } from './model';
 import { ProcessIdentity, sameIdentity } from '../safety';
 
 /** The part of vscode.Terminal this needs. */
