@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { TerminalLike, disposeTerminalsOf } from '../../src/actions/killTerminals/disposeTerminals';
+import { TerminalLike, disposeTerminalsOf } from '../../src/features/terminals/disposeTerminals';
 import { ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from '../../src/features/terminals/plan';
 import { PLAN_TTL_MS, Plan, ProcessIdentity } from '../../src/core/safety';
 import { ProcessRecord, Snapshot } from '../../src/probes/scanner';

@@ -7,7 +7,7 @@ import { TerminalsModel } from './model';
 import { ActionDeps, confirmAndRun } from '../../core/flow';
 import { killLeftoverProcesses } from './leftovers';
 import { Plan, ProcessIdentity, TargetResult, processKind, signalTargets, survivors } from '../../core/safety';
-import { disposeTerminalsOf } from '../../actions/killTerminals/disposeTerminals';
+import { disposeTerminalsOf } from './disposeTerminals';
 import { STATUS_TEXT, ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from './plan';
 
 /** terminal.processId waits for workspace trust: after the confirmation, never wait longer than this for it. */

@@ -2,7 +2,7 @@
 // terminals are passed in (vscode.window.terminals) so unit tests can drive it with terminals that never answer.
 import { ProcessRecord } from '../../probes/scanner';
 import { processIdsOf } from './model';
-import { ProcessIdentity, sameIdentity } from '../safety';
+import { ProcessIdentity, sameIdentity } from '../../core/safety';
 
 /** The part of vscode.Terminal this needs. */
 export interface TerminalLike {
