@@ -2,9 +2,11 @@
 // written on terminal changes and on a heartbeat, removed on deactivate.
 import * as vscode from 'vscode';
 import { Snapshot, readProcess } from '../probes/scanner';
-import { WindowEntry, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry } from '../probes/windowRegistry';
+import { processIdsOf } from '../features/terminals/model';
+import {
+  REGISTRY_HEARTBEAT_MS, WindowEntry, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry,
+} from '../probes/windowRegistry';
 
-const HEARTBEAT_MS = 30_000;
 /** terminal.processId waits for workspace trust; never let a refresh hang on it. */
 const PROCESS_ID_TIMEOUT_MS = 1500;
 
@@ -21,17 +23,14 @@ export class WindowPresence implements vscode.Disposable {
     this.starttime = readProcess(process.pid, procRoot)?.starttime;
     const write = (): void => void this.publish();
     this.disposables.push(vscode.window.onDidOpenTerminal(write), vscode.window.onDidCloseTerminal(write), vscode.extensions.onDidChange(write));
-    this.timer = setInterval(write, HEARTBEAT_MS);
+    this.timer = setInterval(write, REGISTRY_HEARTBEAT_MS);
     write();
   }
 
   /** pids of this window's terminals (those whose process has started). */
   async ownTerminalPids(): Promise<Set<number>> {
-    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), PROCESS_ID_TIMEOUT_MS));
-    const pids = await Promise.all(
-      vscode.window.terminals.map((t) => Promise.race([Promise.resolve(t.processId).catch(() => undefined), timeout])),
-    );
-    return new Set(pids.filter((p): p is number => typeof p === 'number' && p > 0));
+    const pids = await processIdsOf(vscode.window.terminals, PROCESS_ID_TIMEOUT_MS);
+    return new Set(pids.filter((p): p is number => p !== undefined));
   }
 
   /** Live entries of every window running this extension (this one included); prunes dead ones. */
@@ -39,7 +38,7 @@ export class WindowPresence implements vscode.Disposable {
     const read = await readEntries(this.dir);
     for (const p of read.problems) this.log.warn(`window registry: ignoring ${p.file}: ${p.reason}`);
     try {
-      await pruneDeadEntries(this.dir, read.entries, snapshot);
+      await pruneDeadEntries(this.dir, read.entries, snapshot, { nowMs: Date.now() });
     } catch (e) {
       this.log.warn(`window registry: could not prune dead entries: ${String(e)}`);
     }

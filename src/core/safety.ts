@@ -9,6 +9,10 @@ export interface ProcessIdentity {
   pid: number;
   starttime: number;
   uid: number;
+  /** Kernel name at plan time; when recorded, a different one at commit means it exec'd another program. */
+  comm?: string;
+  /** argv[0] at plan time ('' if none); compared like comm. */
+  argv0?: string;
 }
 
 export interface ProcessTarget extends ProcessIdentity {
@@ -41,6 +45,14 @@ export interface TargetKind<T> {
   name(t: T): string;
 }
 
+/** Something a bulk plan left out on purpose (not selected by its rule), e.g. a shell that is attached. */
+export interface NotIncluded {
+  /** What it is, e.g. "bash (pid 123)". */
+  name: string;
+  /** Why the rule left it out, e.g. "attached (this window)". */
+  reason: string;
+}
+
 export interface Plan<T> {
   id: string;
   /** Machine name of the action, e.g. "kill-terminals". */
@@ -51,6 +63,8 @@ export interface Plan<T> {
   noun: [string, string];
   targets: T[];
   skipped: SkippedTarget[];
+  /** Bulk plans: what the rule left out and why, shown in the preview under "Not included". */
+  notIncluded?: NotIncluded[];
   createdAtMs: number;
   expiresAtMs: number;
 }
@@ -83,7 +97,7 @@ export function protectionOf(snapshot: Snapshot, topology: Topology, pid: number
 let planCounter = 0;
 
 export function newPlan<T>(
-  fields: Pick<Plan<T>, 'action' | 'verb' | 'noun' | 'targets' | 'skipped'>,
+  fields: Pick<Plan<T>, 'action' | 'verb' | 'noun' | 'targets' | 'skipped'> & Pick<Partial<Plan<T>>, 'notIncluded'>,
   nowMs: number,
 ): Plan<T> {
   planCounter++;
@@ -122,12 +136,36 @@ export class PlanBook {
   }
 }
 
-/** Is `rec` still the very process the target named? */
+/** The program fields of an identity, taken from a record at plan time. */
+export function programOf(rec: ProcessRecord): { comm: string; argv0: string } {
+  return { comm: rec.comm, argv0: rec.argv[0] ?? '' };
+}
+
+const clip = (s: string): string => (s.length > 60 ? `${s.slice(0, 59)}…` : s) || '(none)';
+
+/** Why `rec` no longer runs the program the preview showed (it exec'd), or undefined. A zombie has exited. */
+function programChange(rec: ProcessRecord, t: ProcessIdentity): string | undefined {
+  if (rec.state === 'Z') return undefined;
+  if (t.comm !== undefined && rec.comm !== t.comm) return `changed since the preview (was ${clip(t.comm)}, now ${clip(rec.comm)})`;
+  const argv0 = rec.argv[0] ?? '';
+  if (t.argv0 !== undefined && argv0 !== t.argv0) return `changed since the preview (argv[0] was ${clip(t.argv0)}, now ${clip(argv0)})`;
+  return undefined;
+}
+
+/**
+ * Is `rec` still the very process the target named: same pid, start time and owner, and — when the plan recorded
+ * them — the same comm and argv[0] (a process that exec'd another program since the preview is not what was shown)?
+ */
 export function sameIdentity(rec: ProcessRecord | undefined, t: ProcessIdentity): string | undefined {
   if (!rec) return 'exited';
   if (rec.starttime !== t.starttime) return 'pid reused by another process';
   if (rec.uid !== t.uid) return `owner changed (uid ${t.uid} → ${rec.uid})`;
-  return undefined;
+  return programChange(rec, t);
+}
+
+/** The process is gone (exited, reaped, pid reused or re-owned): not the case when it only exec'd another program. */
+function goneNow(rec: ProcessRecord | undefined, t: ProcessIdentity): boolean {
+  return !rec || rec.state === 'Z' || rec.starttime !== t.starttime || rec.uid !== t.uid;
 }
 
 export type Outcome =
@@ -177,17 +215,18 @@ export async function signalTargets<T extends ProcessIdentity>(
     await deps.sleep(step);
     for (let i = pending.length - 1; i >= 0; i--) {
       const rec = deps.reread(pending[i].pid);
-      if (sameIdentity(rec, pending[i]) || rec?.state === 'Z') {
-        results.set(pending[i], { kind: 'done', how: `exited after ${first}` });
+      const outcome = afterFirst(rec, pending[i], first);
+      if (outcome) {
+        results.set(pending[i], outcome);
         pending.splice(i, 1);
       }
     }
   }
   for (const t of pending) {
     const rec = deps.reread(t.pid);
-    const changed = sameIdentity(rec, t);
-    if (changed || rec?.state === 'Z') {
-      results.set(t, { kind: 'done', how: `exited after ${first}` });
+    const outcome = afterFirst(rec, t, first);
+    if (outcome) {
+      results.set(t, outcome);
       continue;
     }
     try {
@@ -198,6 +237,13 @@ export async function signalTargets<T extends ProcessIdentity>(
     }
   }
   return targets.map((target) => ({ target, outcome: results.get(target)! }));
+}
+
+/** After the first signal: exited (done), exec'd another program (skipped, never SIGKILLed), or still running (undefined). */
+function afterFirst(rec: ProcessRecord | undefined, t: ProcessIdentity, first: string): Outcome | undefined {
+  if (goneNow(rec, t)) return { kind: 'done', how: `exited after ${first}` };
+  const changed = programChange(rec!, t);
+  return changed ? { kind: 'skipped', because: `${changed} after ${first}; not sent SIGKILL` } : undefined;
 }
 
 /** "Terminals" → "terminals", "AI Processes" → "AI processes" (acronyms stay). */
@@ -259,7 +305,10 @@ export interface DialogText {
   truncated: boolean;
 }
 
-/** The modal's text: every target (up to maxLines, then "and N more"), every skipped one, and what will happen. */
+/**
+ * The modal's text: every target (up to maxLines, then "and N more"), the skipped ones, what a bulk plan left out
+ * ("Not included", with why), and what will happen.
+ */
 export function previewText(plan: Plan<ProcessTarget>, whatHappens: string, maxLines?: number): DialogText;
 export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines: number, kind: TargetKind<T>): DialogText;
 export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12, kind?: TargetKind<T>): DialogText {
@@ -268,14 +317,18 @@ export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12
   const shown = lines.slice(0, maxLines);
   if (lines.length > maxLines) shown.push(`… and ${lines.length - maxLines} more (full list in the output channel "code-server Ops")`);
   const skipped = plan.skipped.map(describeSkipped);
+  const notIncluded = (plan.notIncluded ?? []).map((n) => `${n.name} — ${n.reason}`);
+  const section = (title: string, items: string[]): string =>
+    `${title}:\n${items.slice(0, 6).map((l) => `• ${l}`).join('\n')}${items.length > 6 ? `\n… and ${items.length - 6} more` : ''}`;
   const parts = [shown.map((l) => `• ${l}`).join('\n')];
-  if (skipped.length) parts.push(`Skipped:\n${skipped.slice(0, 6).map((l) => `• ${l}`).join('\n')}${skipped.length > 6 ? `\n… and ${skipped.length - 6} more` : ''}`);
+  if (skipped.length) parts.push(section('Skipped', skipped));
+  if (notIncluded.length) parts.push(section('Not included', notIncluded));
   parts.push(whatHappens);
   return {
     message: `${confirmLabel(plan)}?`,
     detail: parts.join('\n\n'),
-    fullList: [...lines, ...skipped.map((s) => `skipped: ${s}`)],
-    truncated: lines.length > maxLines || skipped.length > 6,
+    fullList: [...lines, ...skipped.map((s) => `skipped: ${s}`), ...notIncluded.map((n) => `not included: ${n}`)],
+    truncated: lines.length > maxLines || skipped.length > 6 || notIncluded.length > 6,
   };
 }
 

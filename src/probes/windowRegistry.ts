@@ -1,10 +1,15 @@
 // A tiny shared registry through which the windows (extension hosts) running this extension learn about each other.
 // Each instance owns one file `<pid>-<starttime>.json` in a shared folder (globalStorage), so writers never race.
-// Readers validate every entry with zod and ignore entries whose process (pid + starttime) is no longer alive.
+// Readers validate every entry with zod and ignore entries whose process (pid + starttime) is known to be gone.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { NodeProcFs, ProcFs, errCode } from './procFs';
+import { parseStat } from './procParsers';
 import { Snapshot } from './scanner';
+
+/** How often a window rewrites its entry. An entry younger than this is never pruned. */
+export const REGISTRY_HEARTBEAT_MS = 30_000;
 
 // zod/mini: the same checks as classic zod without its 260 KB of locale tables in the bundle.
 export const WindowEntryRecord = z.object({
@@ -31,13 +36,25 @@ export function entryFileName(pid: number, starttime: number): string {
   return `${pid}-${starttime}.json`;
 }
 
-/** Writes this window's entry atomically (temp file + rename). */
+let tmpCounter = 0;
+
+/**
+ * Writes this window's entry atomically (temp file + rename). The entry names this window's terminals and folder:
+ * the file is 0600 and the folder 0700 (an existing folder is tightened). A failed write leaves no temp file behind.
+ */
 export async function writeEntry(dir: string, entry: WindowEntry): Promise<void> {
-  await fs.promises.mkdir(dir, { recursive: true });
+  await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await fs.promises.stat(dir);
+  if ((st.mode & 0o077) !== 0) await fs.promises.chmod(dir, st.mode & 0o700);
   const file = path.join(dir, entryFileName(entry.pid, entry.starttime));
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.promises.writeFile(tmp, JSON.stringify(entry));
-  await fs.promises.rename(tmp, file);
+  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`; // unique: two overlapping writes never share a temp file
+  try {
+    await fs.promises.writeFile(tmp, JSON.stringify(entry), { mode: 0o600, flag: 'wx' });
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
 }
 
 export async function removeEntry(dir: string, pid: number, starttime: number): Promise<void> {
@@ -73,18 +90,63 @@ export async function readEntries(dir: string): Promise<RegistryRead> {
   return out;
 }
 
-/** Entries whose extension host is alive in the snapshot with the same start time. */
-export function liveEntries(entries: readonly WindowEntry[], snapshot: Snapshot): WindowEntry[] {
-  return entries.filter((e) => snapshot.processes.get(e.pid)?.starttime === e.starttime);
+export type PidLiveness = 'alive' | 'gone' | 'unknown';
+
+/**
+ * Re-reads /proc/<pid>/stat now, not from a scan: is the process with this start time alive? 'gone' only when the
+ * pid does not exist or is another process; any other failure (EACCES, EIO, unparsable) is 'unknown'.
+ */
+export function checkPid(pid: number, starttime: number, procRoot = '/proc', procFs: ProcFs = new NodeProcFs()): PidLiveness {
+  let text: string;
+  try {
+    text = procFs.readText(`${procRoot}/${pid}/stat`);
+  } catch (e) {
+    const code = errCode(e);
+    return code === 'ENOENT' || code === 'ESRCH' ? 'gone' : 'unknown';
+  }
+  const stat = parseStat(text);
+  if (!stat.ok || stat.value.pid !== pid) return 'unknown';
+  return stat.value.starttime === starttime ? 'alive' : 'gone';
 }
 
-/** Removes files of dead entries (pid gone or reused). Only files matching our naming are touched. */
-export async function pruneDeadEntries(dir: string, entries: readonly WindowEntry[], snapshot: Snapshot): Promise<number> {
+/** Re-reads one pid's stat directly (pid + start time), bypassing any scan. */
+export type PidCheck = (pid: number, starttime: number) => PidLiveness;
+
+const directCheck = (snapshot: Snapshot): PidCheck => (pid, starttime) => checkPid(pid, starttime, snapshot.procRoot);
+
+/**
+ * Entries whose extension host is alive: in the snapshot with the same start time, or — when the snapshot does not
+ * show it (a scan older than a restarted window, an unreadable pid) — not known to be dead when its stat is re-read
+ * now. Unknown is never treated as dead: the terminals such an entry claims stay claimed.
+ */
+export function liveEntries(entries: readonly WindowEntry[], snapshot: Snapshot, check: PidCheck = directCheck(snapshot)): WindowEntry[] {
+  return entries.filter((e) => snapshot.processes.get(e.pid)?.starttime === e.starttime || check(e.pid, e.starttime) !== 'gone');
+}
+
+export interface PruneOptions {
+  nowMs: number;
+  /** Defaults to re-reading <snapshot.procRoot>/<pid>/stat. */
+  check?: PidCheck;
+}
+
+/**
+ * Removes files of dead entries (pid gone or reused). An entry is removed only when it is older than the heartbeat
+ * interval (its window would have rewritten it) and a direct re-read of its pid's stat says that process is gone —
+ * never on the word of a snapshot alone, which may predate the window. Only files matching our naming are touched.
+ */
+export async function pruneDeadEntries(
+  dir: string,
+  entries: readonly WindowEntry[],
+  snapshot: Snapshot,
+  options: PruneOptions,
+): Promise<number> {
+  const check = options.check ?? directCheck(snapshot);
   let removed = 0;
   for (const e of entries) {
-    const live = snapshot.processes.get(e.pid);
-    if (live && live.starttime === e.starttime) continue;
+    if (snapshot.processes.get(e.pid)?.starttime === e.starttime) continue;
     if (snapshot.unavailable || snapshot.skipped.some((s) => s.pid === e.pid)) continue;
+    if (!(options.nowMs - e.updatedAtMs > REGISTRY_HEARTBEAT_MS)) continue; // recently written (or dated in the future)
+    if (check(e.pid, e.starttime) !== 'gone') continue;
     await removeEntry(dir, e.pid, e.starttime);
     removed++;
   }

@@ -1,7 +1,8 @@
 import * as assert from 'assert';
+import { ChildProcess, spawn } from 'child_process';
 import { ProcessPlanContext, planKillProcesses, revalidateProcesses } from '../../src/features/terminals/leftoversPlan';
-import { PLAN_TTL_MS, Plan, ProcessIdentity, ProcessTarget } from '../../src/core/safety';
-import { Snapshot } from '../../src/probes/scanner';
+import { PLAN_TTL_MS, Plan, ProcessIdentity, ProcessTarget, SignalDeps, signalTargets } from '../../src/core/safety';
+import { Snapshot, readProcess, scanProcesses } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
 import { CS, CS_NOW, editSnapshot, proc, scanFixture } from './procFixtures';
 
@@ -33,6 +34,8 @@ describe('kill processes: plans on the codeserver fixture', () => {
           pid: CS.node,
           starttime: 150000,
           uid,
+          comm: 'node', // compared again at commit
+          argv0: 'node',
           name: 'node server.js',
           facts: `${WHY}, age 58 min`, // started 1500 s after boot, the fixture was taken at 5000 s
           rssBytes: 52000 * KB,
@@ -160,5 +163,67 @@ describe('kill processes: plans on the codeserver fixture', () => {
       ]);
       assert.deepStrictEqual(r.valid.map((t) => t.pid), [CS.sleep]);
     });
+  });
+});
+
+describe('kill processes: a real process that exec\'d after the preview', () => {
+  const spawned: { pid: number; starttime: number }[] = [];
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  after(() => {
+    // only our own children, by pid, after re-checking their start time
+    for (const c of spawned) {
+      if (readProcess(c.pid)?.starttime === c.starttime) process.kill(c.pid, 'SIGKILL');
+    }
+  });
+
+  /** Spawns `sh -c 'sleep 1; exec sleep 1001'` and returns its pid once /proc shows it as sh. */
+  async function spawnExecLater(): Promise<ChildProcess & { pid: number }> {
+    const child = spawn('sh', ['-c', 'sleep 1; exec sleep 1001'], { stdio: 'ignore' });
+    const pid = child.pid;
+    assert.ok(pid, 'spawned');
+    for (let i = 0; i < 50 && readProcess(pid)?.comm !== 'sh'; i++) await sleep(10);
+    const rec = readProcess(pid);
+    assert.strictEqual(rec?.comm, 'sh');
+    spawned.push({ pid, starttime: rec.starttime });
+    return child as ChildProcess & { pid: number };
+  }
+
+  async function waitForExec(pid: number): Promise<void> {
+    for (let i = 0; i < 400 && readProcess(pid)?.comm !== 'sleep'; i++) await sleep(10);
+    assert.deepStrictEqual(readProcess(pid)?.argv, ['sleep', '1001'], 'the child exec\'d sleep');
+  }
+
+  const realSignals: SignalDeps = {
+    reread: (pid) => readProcess(pid),
+    signal: (pid, sig) => process.kill(pid, sig),
+    sleep,
+  };
+
+  it('plans it while it is sh; at commit it runs `sleep 1001`: skipped, "changed since the preview", still alive', async function () {
+    this.timeout(8000);
+    const child = await spawnExecLater();
+    const ctx = { selfPid: process.pid, selfUid: process.getuid!(), nowMs: Date.now(), home: '/nonexistent', why: 'test' };
+    const snap = await scanProcesses();
+    const rec = readProcess(child.pid)!;
+    const p = planKillProcesses(snap, classifyTopology(snap, process.pid), [rec], ctx);
+    assert.deepStrictEqual(p.targets.map((t) => [t.pid, t.name]), [[child.pid, "sh -c sleep 1; exec sleep 1001"]]);
+    assert.strictEqual(readProcess(child.pid)?.comm, 'sh', 'still sh at plan time');
+
+    await waitForExec(child.pid);
+    // the commit path of Kill Processes: a fresh scan, re-validation, then signals
+    const fresh = await scanProcesses();
+    const { valid, skipped } = revalidateProcesses(p.targets, fresh, classifyTopology(fresh, process.pid), ctx);
+    const signalled = await signalTargets(valid, 'SIGTERM', 300, realSignals);
+    assert.deepStrictEqual(valid, []);
+    assert.deepStrictEqual(signalled, []);
+    assert.deepStrictEqual(skipped.map((s) => [s.target.pid, s.because]), [[child.pid, 'changed since the preview (was sh, now sleep)']]);
+    // and the signal loop's own re-check, for an exec between the re-validation and the signal
+    const direct = await signalTargets(p.targets, 'SIGTERM', 300, realSignals);
+    assert.deepStrictEqual(direct.map((r) => r.outcome), [{ kind: 'skipped', because: 'changed since the preview (was sh, now sleep)' }]);
+    const after = readProcess(child.pid);
+    assert.strictEqual(after?.starttime, rec.starttime, 'still alive');
+    assert.notStrictEqual(after?.state, 'Z');
+    assert.strictEqual(child.exitCode, null);
+    assert.strictEqual(child.signalCode, null);
   });
 });

@@ -1,8 +1,9 @@
 import * as assert from 'assert';
+import { TerminalLike, disposeTerminalsOf } from '../../src/features/terminals/disposeTerminals';
 import { ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from '../../src/features/terminals/plan';
 import { PLAN_TTL_MS, Plan, ProcessIdentity } from '../../src/core/safety';
 import { ProcessRecord, Snapshot } from '../../src/probes/scanner';
-import { CS, CS_NOW, ModelOptions, editSnapshot, proc, scanFixture, terminalsModelOf, windowEntry } from './procFixtures';
+import { CS, CS_NOW, ModelOptions, editSnapshot, proc, record, scanFixture, terminalsModelOf, windowEntry } from './procFixtures';
 
 const KB = 1024;
 const HOME = '/home/coder';
@@ -35,6 +36,8 @@ describe('kill terminals: plans on the codeserver fixture', () => {
           pid: CS.serving,
           starttime: 140000,
           uid,
+          comm: 'bash', // the shell's own program, compared again at commit
+          argv0: '/usr/bin/bash',
           name: 'node server.js', // the foreground job
           facts: 'detached, age 1 h',
           rssBytes: (4100 + 52000 + 20480) * KB, // shell + node + esbuild
@@ -150,6 +153,21 @@ describe('kill terminals: plans on the codeserver fixture', () => {
       assert.deepStrictEqual(p.skipped, []);
     });
 
+    it('names every shell of the view it leaves out, with why: attached here, attached elsewhere, younger', () => {
+      const p = older(300_001, { own: [CS.busy], windows: [windowEntry(OTHER_WINDOW, [CS.idle])] });
+      assert.deepStrictEqual(targetPids(p), [CS.serving]);
+      assert.deepStrictEqual(p.notIncluded, [
+        { name: `sleep 1000 (pid ${CS.busy})`, reason: 'attached (this window)' },
+        { name: `bash (pid ${CS.idle})`, reason: `attached (other window, extension host pid ${OTHER_WINDOW})` },
+      ]);
+      assert.deepStrictEqual(older(3 * 3_600_000).notIncluded, [
+        { name: `sleep 1000 (pid ${CS.busy})`, reason: 'younger than 3 h (age 1 s)' },
+        { name: `bash (pid ${CS.idle})`, reason: 'younger than 3 h (age 5 min)' },
+        { name: `node server.js (pid ${CS.serving})`, reason: 'younger than 3 h (age 1 h)' },
+      ]);
+      assert.deepStrictEqual(older(0).notIncluded, []);
+    });
+
     it('still skips a protected detached shell', () => {
       const p = older(0, {}, editSnapshot(snap, { [CS.idle]: { uid: uid + 1 } }));
       assert.deepStrictEqual(targetPids(p), [CS.busy, CS.serving]);
@@ -209,6 +227,12 @@ describe('kill terminals: plans on the codeserver fixture', () => {
       assert.deepStrictEqual(skippedPids(check({}, { own: [] })), [[CS.busy, 'now detached']]);
     });
 
+    it('skips a shell that exec\'d another program since the preview', () => {
+      const r = check({ [CS.idle]: { comm: 'sleep', argv: ['sleep', '1001'] } });
+      assert.deepStrictEqual(skippedPids(r), [[CS.idle, 'changed since the preview (was bash, now sleep)']]);
+      assert.deepStrictEqual(r.valid.map((t) => t.pid), [CS.busy, CS.serving]);
+    });
+
     it('skips a shell that is no longer a child of a pty host', () => {
       assert.deepStrictEqual(skippedPids(check({ [CS.idle]: { ppid: 1 } })), [[CS.idle, 'no longer a shell of a pty host']]);
     });
@@ -227,5 +251,42 @@ describe('kill terminals: plans on the codeserver fixture', () => {
         [CS.serving, `owner changed (uid ${uid} → ${uid + 1})`],
       ]);
     });
+  });
+});
+
+describe('kill terminals: closing this window\'s terminals at commit', () => {
+  /** A terminal whose processId resolves to pid, rejects, or never settles (it waits for workspace trust). */
+  const terminal = (pid: number | 'never' | 'rejects') => {
+    let disposed = 0;
+    let processId: PromiseLike<number | undefined> = new Promise<number>(() => undefined);
+    if (pid === 'rejects') processId = Promise.reject(new Error('gone'));
+    else if (pid !== 'never') processId = Promise.resolve(pid);
+    const t: TerminalLike & { disposed(): number } = { processId, dispose: () => void disposed++, disposed: () => disposed };
+    return t;
+  };
+  const alive = new Map<number, ProcessRecord>([100, 101, 102].map((pid) => [pid, record(pid, 1, { starttime: 1000 + pid, uid: 1000 })]));
+  const id = (pid: number) => ({ pid, starttime: 1000 + pid, uid: 1000 });
+  const reread = (pid: number) => alive.get(pid);
+
+  it('does not hang on a terminal whose processId never resolves: waits at most the timeout, closes the others', async function () {
+    this.timeout(3000);
+    const hung = terminal('never');
+    const a = terminal(100);
+    const b = terminal(101);
+    const started = Date.now();
+    const closed = await disposeTerminalsOf([id(100), id(101)], [hung, terminal('rejects'), a, b], { timeoutMs: 300, reread });
+    const took = Date.now() - started;
+    assert.ok(took < 1500, `returned after ${took} ms`);
+    assert.deepStrictEqual([...closed].sort(), [100, 101]);
+    assert.deepStrictEqual([hung.disposed(), a.disposed(), b.disposed()], [0, 1, 1]);
+  });
+
+  it('closes only the terminals of targets that are still the same process', async () => {
+    const a = terminal(100);
+    const b = terminal(102);
+    const c = terminal(103);
+    const closed = await disposeTerminalsOf([{ ...id(100), starttime: 1 }, id(102)], [a, b, c], { timeoutMs: 300, reread });
+    assert.deepStrictEqual([...closed], [102]);
+    assert.deepStrictEqual([a.disposed(), b.disposed(), c.disposed()], [0, 1, 0]);
   });
 });

@@ -131,6 +131,18 @@ describe('sameIdentity', () => {
     assert.strictEqual(sameIdentity(record(50, 1, { starttime: 778, uid: 1000 }), t), 'pid reused by another process');
     assert.strictEqual(sameIdentity(record(50, 1, { starttime: 777, uid: 0 }), t), 'owner changed (uid 1000 → 0)');
   });
+
+  it('names a program that exec\'d since the preview (comm or argv[0] changed), when the plan recorded them', () => {
+    const sh: ProcessIdentity = { ...t, comm: 'sh', argv0: 'sh' };
+    const now = (fields: Partial<ProcessRecord>) =>
+      record(50, 1, { starttime: 777, uid: 1000, comm: 'sh', argv: ['sh', '-c', 'x'], ...fields });
+    assert.strictEqual(sameIdentity(now({}), sh), undefined);
+    assert.strictEqual(sameIdentity(now({ comm: 'sleep', argv: ['sleep', '1001'] }), sh), 'changed since the preview (was sh, now sleep)');
+    assert.strictEqual(sameIdentity(now({ argv: ['/bin/sh', '-c', 'x'] }), sh), 'changed since the preview (argv[0] was sh, now /bin/sh)');
+    assert.strictEqual(sameIdentity(now({ argv: [] }), sh), 'changed since the preview (argv[0] was sh, now (none))');
+    assert.strictEqual(sameIdentity(now({ state: 'Z', argv: [] }), sh), undefined); // a zombie has no argv: it exited
+    assert.strictEqual(sameIdentity(now({ comm: 'sleep', argv: ['sleep'] }), t), undefined); // not recorded: not compared
+  });
 });
 
 describe('newPlan, confirmLabel and PlanBook', () => {
@@ -291,6 +303,22 @@ describe('signalTargets', () => {
     assert.strictEqual(f.table.get(100), newcomer);
   });
 
+  it('never signals a target whose program changed since the preview; never SIGKILLs one that exec\'d during the grace', async () => {
+    const planned = (pid: number) => processTarget(pid, { comm: 'sh', argv0: 'sh' });
+    const execd = (pid: number) => live(pid, { comm: 'sleep', argv: ['sleep', '1001'] });
+    const f = fakeSignals([execd(100), live(101, { comm: 'sh', argv: ['sh'] })], {
+      onSleep: (slept, table) => {
+        if (slept === 200) table.set(101, execd(101)); // ignored SIGHUP, then exec'd another program
+      },
+    });
+    const results = await signalTargets([planned(100), planned(101)], 'SIGHUP', 1000, f.deps);
+    assert.deepStrictEqual(outcomes(results), [
+      [100, { kind: 'skipped', because: 'changed since the preview (was sh, now sleep)' }],
+      [101, { kind: 'skipped', because: 'changed since the preview (was sh, now sleep) after SIGHUP; not sent SIGKILL' }],
+    ]);
+    assert.deepStrictEqual(f.sent, ['101 SIGHUP']);
+  });
+
   it('re-checks the identity right before SIGKILL (pid reused with no grace)', async () => {
     const f = fakeSignals([live(100)], { onSignal: (pid, sig, table) => sig === 'SIGHUP' && table.set(pid, live(pid, { starttime: 9999 })) });
     const results = await signalTargets([processTarget(100)], 'SIGHUP', 0, f.deps);
@@ -415,6 +443,26 @@ describe('describeTarget, previewText and resultMessage', () => {
     assert.strictEqual(previewText(terminalsPlan(targets(4)), 'x', 4).truncated, false);
     const oneMore = previewText(terminalsPlan(targets(5)), 'x', 4);
     assert.ok(oneMore.truncated && oneMore.detail.includes('\n• … and 1 more (full list'), oneMore.detail);
+  });
+
+  it('names what a bulk plan leaves out and why, in one short section capped at 6 lines', () => {
+    const leftOut = Array.from({ length: 8 }, (_, i) => ({ name: `zsh${i} (pid ${200 + i})`, reason: 'attached (this window)' }));
+    const plan = { ...terminalsPlan(targets(1)), notIncluded: leftOut.slice(0, 2) };
+    const text = previewText(plan, 'What happens.');
+    const section = 'Not included:\n• zsh0 (pid 200) — attached (this window)\n• zsh1 (pid 201) — attached (this window)';
+    assert.ok(text.detail.endsWith(`${section}\n\nWhat happens.`), text.detail);
+    assert.deepStrictEqual(text.fullList.slice(1), [
+      'not included: zsh0 (pid 200) — attached (this window)',
+      'not included: zsh1 (pid 201) — attached (this window)',
+    ]);
+    assert.strictEqual(text.truncated, false);
+    const many = previewText({ ...plan, notIncluded: leftOut }, 'x');
+    assert.match(many.detail, /\n• zsh5 \(pid 205\) — attached \(this window\)\n… and 2 more\n\nx$/);
+    assert.ok(!many.detail.includes('zsh6'));
+    assert.strictEqual(many.truncated, true);
+    assert.strictEqual(many.fullList.length, 9);
+    assert.ok(!previewText(terminalsPlan(targets(1)), 'x').detail.includes('Not included'));
+    assert.ok(!previewText({ ...plan, notIncluded: [] }, 'x').detail.includes('Not included'));
   });
 
   it('lists the skipped ones with their reasons', () => {

@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { LinkResult, Snapshot } from '../../src/probes/scanner';
-import { ShellRow, TerminalsInput, TerminalsModel, buildTerminalsModel, foregroundOf, isPtyHostHelper } from '../../src/features/terminals/model';
+import {
+  ShellRow, TerminalsInput, TerminalsModel, buildTerminalsModel, foregroundOf, isPtyHostHelper, processIdsOf,
+} from '../../src/features/terminals/model';
 import { Topology, classifyTopology } from '../../src/probes/topology';
 import { WindowEntry } from '../../src/probes/windowRegistry';
 import { BTIME, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';
@@ -148,5 +150,26 @@ describe('foregroundOf', () => {
 
   it('is undefined when the foreground group is not among the descendants', () => {
     assert.strictEqual(foregroundOf(shell(999), [job, pipeTail]), undefined);
+  });
+});
+
+describe('processIdsOf (vscode.Terminal.processId, bounded)', () => {
+  it('answers within the timeout even when a processId never settles; rejected, 0 and non-integers are undefined', async () => {
+    const never = { processId: new Promise<number>(() => undefined) };
+    const started = Date.now();
+    const pids = await processIdsOf(
+      [never, { processId: Promise.resolve(42) }, { processId: Promise.reject(new Error('x')) }, { processId: Promise.resolve(0) },
+        { processId: Promise.resolve(1.5) }, { processId: Promise.resolve(undefined) }],
+      200,
+    );
+    assert.ok(Date.now() - started < 1500);
+    assert.deepStrictEqual(pids, [undefined, 42, undefined, undefined, undefined, undefined]);
+  });
+
+  it('does not wait for the timeout when every terminal answers', async () => {
+    const started = Date.now();
+    assert.deepStrictEqual(await processIdsOf([{ processId: Promise.resolve(7) }], 5000), [7]);
+    assert.deepStrictEqual(await processIdsOf([], 5000), []);
+    assert.ok(Date.now() - started < 1000);
   });
 });

@@ -3,8 +3,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Snapshot } from '../../src/probes/scanner';
-import { WindowEntry, entryFileName, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry } from '../../src/probes/windowRegistry';
-import { FaultyProcFs, fixtureRoot, pidsOf, scanFixture } from './procFixtures';
+import { planKillDetachedOlderThan } from '../../src/features/terminals/plan';
+import {
+  REGISTRY_HEARTBEAT_MS, WindowEntry, checkPid, entryFileName, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry,
+} from '../../src/probes/windowRegistry';
+import { CS, CS_NOW, FaultyProcFs, editSnapshot, fixtureRoot, pidsOf, proc, scanFixture, terminalsModelOf } from './procFixtures';
 
 const EXT_HOST = 10873;
 const EXT_HOST_START = 499100; // its starttime in the codeserver fixture
@@ -111,7 +114,7 @@ describe('window registry files', () => {
       const dir = newDir();
       const entries = [entry(EXT_HOST, EXT_HOST_START), entry(EXT_HOST, 5), entry(424242, 1)];
       for (const e of entries) await writeEntry(dir, e);
-      assert.strictEqual(await pruneDeadEntries(dir, entries, snap), 2);
+      assert.strictEqual(await pruneDeadEntries(dir, entries, snap, { nowMs: CS_NOW }), 2);
       assert.deepStrictEqual(fs.readdirSync(dir), [`${EXT_HOST}-${EXT_HOST_START}.json`]);
     });
 
@@ -121,8 +124,9 @@ describe('window registry files', () => {
       const dir = newDir();
       const e = entry(EXT_HOST, EXT_HOST_START);
       await writeEntry(dir, e);
-      assert.deepStrictEqual(liveEntries([e], hidden), []); // not known to be alive…
-      assert.strictEqual(await pruneDeadEntries(dir, [e], hidden), 0); // …but not known to be dead either
+      const unknown = () => 'unknown' as const; // the direct re-read fails too
+      assert.deepStrictEqual(liveEntries([e], hidden, unknown), [e]); // not known to be dead: its claims stand
+      assert.strictEqual(await pruneDeadEntries(dir, [e], hidden, { nowMs: CS_NOW, check: unknown }), 0);
       assert.deepStrictEqual(pidsOf((await readEntries(dir)).entries), [EXT_HOST]);
     });
 
@@ -131,8 +135,91 @@ describe('window registry files', () => {
       const e = entry(424242, 1);
       await writeEntry(dir, e);
       const unavailable: Snapshot = { ...snap, processes: new Map(), unavailable: '/proc cannot be read (EACCES)' };
-      assert.strictEqual(await pruneDeadEntries(dir, [e], unavailable), 0);
+      assert.strictEqual(await pruneDeadEntries(dir, [e], unavailable, { nowMs: CS_NOW }), 0);
       assert.strictEqual(fs.readdirSync(dir).length, 1);
+    });
+
+    describe('a stale scan (a window whose extension host just restarted is missing from it)', () => {
+      /** The scan was taken before EXT_HOST started: its pid is not in it, but /proc/EXT_HOST/stat is there now. */
+      let stale: Snapshot;
+      before(() => {
+        stale = editSnapshot(snap, { [EXT_HOST]: null });
+        assert.strictEqual(stale.processes.has(EXT_HOST), false);
+      });
+      const old = CS_NOW - 5 * REGISTRY_HEARTBEAT_MS;
+
+      it('checkPid re-reads the stat: alive with that start time, gone, or unknown', () => {
+        const root = fixtureRoot('codeserver');
+        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root), 'alive');
+        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START + 1, root), 'gone'); // pid reused
+        assert.strictEqual(checkPid(424242, 1, root), 'gone');
+        const failing = (code: string) => new FaultyProcFs({ [`${root}/${EXT_HOST}/stat`]: code });
+        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root, failing('EACCES')), 'unknown');
+        assert.strictEqual(checkPid(EXT_HOST, EXT_HOST_START, root, failing('ENOENT')), 'gone');
+      });
+
+      it('pruneDeadEntries keeps an entry missing from the scan whose process is alive when re-read', async () => {
+        const dir = newDir();
+        const e = entry(EXT_HOST, EXT_HOST_START, { updatedAtMs: old });
+        await writeEntry(dir, e);
+        assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW }), 0);
+        assert.deepStrictEqual(pidsOf((await readEntries(dir)).entries), [EXT_HOST]);
+      });
+
+      it('pruneDeadEntries keeps a dead entry younger than the heartbeat interval, removes it once older', async () => {
+        const dir = newDir();
+        const e = entry(424242, 1, { updatedAtMs: CS_NOW - REGISTRY_HEARTBEAT_MS + 1000 });
+        await writeEntry(dir, e);
+        assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW }), 0);
+        assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW + 1001 }), 1);
+        assert.deepStrictEqual(fs.readdirSync(dir), []);
+      });
+
+      it('liveEntries counts an entry missing from the scan whose process is alive when re-read', () => {
+        const e = entry(EXT_HOST, EXT_HOST_START, { updatedAtMs: old });
+        assert.deepStrictEqual(liveEntries([e, entry(424242, 1)], stale), [e]);
+      });
+
+      it('the shell that window claims is not a target of "Kill Detached Older Than"', () => {
+        // This window is some other extension host; the restarted window (EXT_HOST) claims the 1-hour-old shell.
+        const e = entry(EXT_HOST, EXT_HOST_START, { terminalPids: [CS.serving], updatedAtMs: old });
+        const model = terminalsModelOf(stale, { selfPid: 424243, windows: liveEntries([e], stale) });
+        const uid = proc(snap, CS.serving).uid;
+        const plan = planKillDetachedOlderThan(model, 30 * 60_000, { selfPid: 424243, selfUid: uid, nowMs: CS_NOW, home: '/home/coder' });
+        assert.deepStrictEqual(plan.targets.map((t) => t.pid), []);
+        assert.ok(model.groups.flatMap((g) => g.shells).some((r) => r.shell.pid === CS.serving && r.status === 'attachedOther'));
+      });
+    });
+  });
+  describe('file modes (the registry names this window\'s terminals and folder: owner only)', () => {
+    const modeOf = (p: string): number => fs.statSync(p).mode & 0o777;
+
+    it('writes entries 0600 in a folder created 0700', async () => {
+      const dir = newDir();
+      await writeEntry(dir, entry(7, 1));
+      assert.strictEqual(modeOf(dir).toString(8), '700');
+      assert.strictEqual(modeOf(path.join(dir, entryFileName(7, 1))).toString(8), '600');
+    });
+
+    it('tightens an existing 0755 folder and replaces a 0644 entry with a 0600 one', async () => {
+      const dir = newDir();
+      fs.mkdirSync(dir, { mode: 0o755 });
+      fs.chmodSync(dir, 0o755);
+      const file = path.join(dir, entryFileName(7, 1));
+      fs.writeFileSync(file, JSON.stringify(entry(7, 1)), { mode: 0o644 });
+      fs.chmodSync(file, 0o644);
+      await writeEntry(dir, entry(7, 1, { terminalPids: [4] }));
+      assert.strictEqual(modeOf(dir).toString(8), '700');
+      assert.strictEqual(modeOf(file).toString(8), '600');
+      assert.deepStrictEqual((await readEntries(dir)).entries.map((e) => e.terminalPids), [[4]]);
+    });
+
+    it('leaves no temp file behind when the rename fails', async () => {
+      const dir = newDir();
+      const blocker = path.join(dir, entryFileName(7, 1));
+      fs.mkdirSync(path.join(blocker, 'sub'), { recursive: true }); // a non-empty folder where the entry should go
+      await assert.rejects(writeEntry(dir, entry(7, 1)));
+      assert.deepStrictEqual(fs.readdirSync(dir), [entryFileName(7, 1)]);
     });
   });
 });

@@ -3,7 +3,7 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../../probes/format';
-import { TerminalsModel } from './model';
+import { TerminalsModel, processIdsOf } from './model';
 import { Core } from '../../core';
 import { confirmAndRun } from '../../core/flow';
 import { instanceOf, selectedItems } from '../../core/source';
@@ -11,7 +11,11 @@ import { killLeftoverProcesses } from './leftovers';
 import { Plan, ProcessIdentity, TargetResult, processKind, signalTargets, survivors } from '../../core/safety';
 import { ShellItem } from './tree';
 import { TerminalsSource } from './source';
+import { disposeTerminalsOf } from './disposeTerminals';
 import { STATUS_TEXT, ShellTarget, killableRows, planKillDetachedOlderThan, planKillTerminals, revalidate } from './plan';
+
+/** terminal.processId waits for workspace trust: after the confirmation, never wait longer than this for it. */
+const PROCESS_ID_TIMEOUT_MS = 1500;
 
 function planContext(deps: Core) {
   return { selfPid: process.pid, selfUid: deps.selfUid, nowMs: Date.now(), home: os.homedir() };
@@ -79,7 +83,11 @@ export async function killDetachedOlderThan(deps: Core, source: TerminalsSource)
   if (!model) return;
   const plan = planKillDetachedOlderThan(model, hours * 3_600_000, planContext(deps));
   if (plan.targets.length === 0 && plan.skipped.length === 0) {
-    void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.`);
+    const left = plan.notIncluded ?? [];
+    const names = left.slice(0, 3).map((n) => `${n.name} — ${n.reason}`).join('; ');
+    const more = left.length > 3 ? `; and ${left.length - 3} more` : '';
+    const notIncluded = left.length ? ` Not included: ${names}${more}.` : '';
+    void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.${notIncluded}`);
     return;
   }
   await run(deps, source, deps.plans.issue(plan), model);
@@ -129,16 +137,19 @@ async function act(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
   const fresh = await source.get();
   if (!fresh) return plan.targets.map((target) => ({ target, outcome: { kind: 'skipped', because: 'the process table could not be re-read' } }));
   const { valid, skipped } = revalidate(plan.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid });
-  for (const t of valid.filter((v) => v.method === 'dispose')) {
-    for (const term of vscode.window.terminals) {
-      if ((await term.processId) === t.pid) term.dispose();
-    }
+  const disposing = valid.filter((v) => v.method === 'dispose');
+  const closed = await disposeTerminalsOf(disposing, vscode.window.terminals, {
+    timeoutMs: PROCESS_ID_TIMEOUT_MS,
+    reread: (pid) => deps.signals.reread(pid),
+  });
+  for (const t of disposing.filter((d) => !closed.has(d.pid))) {
+    deps.log.warn(`${plan.id}: terminal of pid ${t.pid} not found within ${PROCESS_ID_TIMEOUT_MS} ms; its shell gets SIGHUP instead`);
   }
   const signalled = await signalTargets(valid, 'SIGHUP', graceMs, deps.signals);
   return [
     ...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })),
     ...signalled.map((r) =>
-      r.target.method === 'dispose' && r.outcome.kind === 'done' && r.outcome.how.startsWith('exited')
+      closed.has(r.target.pid) && r.outcome.kind === 'done' && r.outcome.how.startsWith('exited')
         ? { target: r.target, outcome: { kind: 'done' as const, how: 'terminal closed' } }
         : r,
     ),
@@ -148,11 +159,12 @@ async function act(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
 /** "Reveal Terminal" on a row of this window. */
 export async function revealTerminal(item?: unknown): Promise<void> {
   if (!(item instanceof ShellItem)) return;
-  for (const t of vscode.window.terminals) {
-    if ((await t.processId) === item.row.shell.pid) {
-      t.show();
-      return;
-    }
+  const terminals = vscode.window.terminals;
+  const pids = await processIdsOf(terminals, PROCESS_ID_TIMEOUT_MS);
+  const i = pids.indexOf(item.row.shell.pid);
+  if (i >= 0) {
+    terminals[i].show();
+    return;
   }
   void vscode.window.showInformationMessage(`Shell ${item.row.shell.pid} is not a terminal of this window.`);
 }

@@ -4,7 +4,9 @@ import { formatDuration, shortenHome } from '../../probes/format';
 import { commandLineText } from '../../probes/redact';
 import { Snapshot, readCwd } from '../../probes/scanner';
 import { Topology } from '../../probes/topology';
-import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
+import {
+  Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, programOf, protectionOf, sameIdentity,
+} from '../../core/safety';
 import { descendantsOf } from '../../probes/scanner';
 
 export interface ProcessPlanContext extends SafetyContext {
@@ -38,6 +40,7 @@ export function planKillProcesses(
       pid: rec.pid,
       starttime: rec.starttime,
       uid: rec.uid,
+      ...programOf(rec),
       name: name.length > 80 ? name.slice(0, 79) + '…' : name,
       facts: `${ctx.why}, age ${formatDuration(ctx.nowMs - rec.startedAtMs)}`,
       rssBytes: rec.rssBytes,

@@ -60,6 +60,28 @@ export interface TerminalsInput {
 }
 
 /**
+ * The processId of each terminal (vscode.Terminal.processId), waiting at most timeoutMs in all: processId waits for
+ * workspace trust and may never settle. undefined where it did not answer in time, rejected, or is not a pid.
+ */
+export async function processIdsOf(
+  terminals: readonly { readonly processId: PromiseLike<number | undefined> }[],
+  timeoutMs: number,
+): Promise<(number | undefined)[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  try {
+    const pids = await Promise.all(
+      terminals.map((t) => Promise.race([Promise.resolve(t.processId).then(undefined, () => undefined), timeout])),
+    );
+    return pids.map((p) => (typeof p === 'number' && Number.isSafeInteger(p) && p > 0 ? p : undefined));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * ptyHost helpers (cpuUsage.sh, ps.sh) are children of the pty host but not terminals. They run as
  * `/bin/sh -c '"…/out/vs/base/node/cpuUsage.sh" 123 456'`, so the script path sits inside an argument.
  */

@@ -3,7 +3,9 @@
 import { formatDuration, shortenHome } from '../../probes/format';
 import { commandLineText } from '../../probes/redact';
 import { ShellRow, ShellStatus, TerminalsModel } from './model';
-import { Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
+import {
+  NotIncluded, Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, programOf, protectionOf, sameIdentity,
+} from '../../core/safety';
 
 export interface ShellTarget extends ProcessTarget {
   status: ShellStatus;
@@ -32,6 +34,7 @@ function toTarget(row: ShellRow, home: string): ShellTarget {
     pid: shell.pid,
     starttime: shell.starttime,
     uid: shell.uid,
+    ...programOf(shell),
     name: row.label,
     facts: `${STATUS_TEXT[row.status]}, age ${formatDuration(row.ageMs)}`,
     rssBytes: row.totalRssBytes,
@@ -80,11 +83,25 @@ export function planKillTerminals(model: TerminalsModel, selection: readonly Pro
   return newPlan({ action: 'kill-terminals', verb: 'Kill', noun: ['Terminal', 'Terminals'], targets, skipped }, ctx.nowMs);
 }
 
-/** Plan for every detached shell at least minAgeMs old. */
+/** Why "detached older than minAgeMs" leaves a shell out, or undefined if the rule chooses it. */
+function leftOutBecause(row: ShellRow, minAgeMs: number): string | undefined {
+  if (row.status === 'attachedHere') return STATUS_TEXT.attachedHere;
+  if (row.status === 'attachedOther') return `attached (other window, extension host pid ${row.claimedBy})`;
+  if (row.ageMs < minAgeMs) return `younger than ${formatDuration(minAgeMs)} (age ${formatDuration(row.ageMs)})`;
+  return undefined;
+}
+
+/** Plan for every detached shell at least minAgeMs old; every other shell of the view is named in notIncluded. */
 export function planKillDetachedOlderThan(model: TerminalsModel, minAgeMs: number, ctx: PlanContext): Plan<ShellTarget> {
-  const chosen = rowsOf(model).filter((r) => r.status === 'detached' && r.ageMs >= minAgeMs);
+  const chosen: ShellRow[] = [];
+  const notIncluded: NotIncluded[] = [];
+  for (const r of rowsOf(model)) {
+    const reason = leftOutBecause(r, minAgeMs);
+    if (reason) notIncluded.push({ name: `${r.label} (pid ${r.shell.pid})`, reason });
+    else chosen.push(r);
+  }
   const plan = planKillTerminals(model, chosen.map((r) => r.shell), ctx);
-  return newPlan({ ...plan, action: 'kill-detached-terminals' }, ctx.nowMs);
+  return newPlan({ ...plan, action: 'kill-detached-terminals', notIncluded }, ctx.nowMs);
 }
 
 /** Shells the user can pick from when no tree selection is given: every shell this window may kill. */

@@ -381,15 +381,16 @@ describe('properties: re-validation between plan and commit', () => {
 
 // ---- the signal loop ----
 
-type Fate = { atStep: number; kind: 'exit' | 'zombie' | 'reuse' | 'uid' } | undefined;
+type Fate = { atStep: number; kind: 'exit' | 'zombie' | 'reuse' | 'uid' | 'exec' } | undefined;
 type SignalBehaviour = 'ok' | 'ESRCH' | 'EPERM' | 'EIO';
 
 describe('properties: signalTargets', () => {
   const targetsArb = fc.uniqueArray(fc.integer({ min: 2, max: 60 }), { minLength: 1, maxLength: 8 }).chain((pids) =>
     fc.tuple(
-      fc.constant(pids.map((pid) => processTarget(pid))),
+      // planned with the program they ran then (comm 'proc', no argv), compared again before every signal
+      fc.constant(pids.map((pid) => processTarget(pid, { comm: 'proc', argv0: '' }))),
       // what happens to each process: before the action starts (step 0), during the grace period, or never
-      fc.array(fc.option(fc.record({ atStep: fc.nat({ max: 12 }), kind: fc.constantFrom('exit' as const, 'zombie' as const, 'reuse' as const, 'uid' as const) }), { nil: undefined }), { minLength: pids.length, maxLength: pids.length }),
+      fc.array(fc.option(fc.record({ atStep: fc.nat({ max: 12 }), kind: fc.constantFrom('exit' as const, 'zombie' as const, 'reuse' as const, 'uid' as const, 'exec' as const) }), { nil: undefined }), { minLength: pids.length, maxLength: pids.length }),
       // how each signal call behaves (in call order)
       fc.array(fc.constantFrom<SignalBehaviour>('ok', 'ok', 'ok', 'ESRCH', 'EPERM', 'EIO'), { minLength: 20, maxLength: 20 }),
       fc.constantFrom(0, 100, 250, 1000),
@@ -397,10 +398,10 @@ describe('properties: signalTargets', () => {
     ),
   );
 
-  prop('signals go only to processes whose identity is the target\'s at that moment; SIGKILL never to a zombie; one outcome each', 2000, () =>
+  prop('signals go only to processes whose identity (and program) is the target\'s at that moment; SIGKILL never to a zombie; one outcome each', 2000, () =>
     fc.asyncProperty(targetsArb, async ([targets, fates, behaviours, graceMs, first]) => {
-      type Live = { starttime: number; uid: number; state: string };
-      const world = new Map<number, Live>(targets.map((t) => [t.pid, { starttime: t.starttime, uid: t.uid, state: 'S' }]));
+      type Live = { starttime: number; uid: number; state: string; comm: string };
+      const world = new Map<number, Live>(targets.map((t) => [t.pid, { starttime: t.starttime, uid: t.uid, state: 'S', comm: 'proc' }]));
       const fateOf = new Map<number, Fate>(targets.map((t, i) => [t.pid, fates[i]]));
       let step = 0;
       const happen = (): void => {
@@ -410,7 +411,8 @@ describe('properties: signalTargets', () => {
           if (!cur) continue;
           if (fate.kind === 'exit') world.delete(pid);
           else if (fate.kind === 'zombie') cur.state = 'Z';
-          else if (fate.kind === 'reuse') world.set(pid, { starttime: cur.starttime + 7, uid: cur.uid, state: 'S' });
+          else if (fate.kind === 'reuse') world.set(pid, { starttime: cur.starttime + 7, uid: cur.uid, state: 'S', comm: 'proc' });
+          else if (fate.kind === 'exec') cur.comm = 'sleep';
           else cur.uid = cur.uid + 1;
         }
       };
@@ -421,13 +423,14 @@ describe('properties: signalTargets', () => {
       const deps: SignalDeps = {
         reread: (pid) => {
           const cur = world.get(pid);
-          return cur ? record(pid, 1, { starttime: cur.starttime, uid: cur.uid, state: cur.state }) : undefined;
+          return cur ? record(pid, 1, { starttime: cur.starttime, uid: cur.uid, state: cur.state, comm: cur.comm }) : undefined;
         },
         signal: (pid, sig) => {
           const t = targets.find((x) => x.pid === pid);
           const cur = world.get(pid);
           if (!t) violations.push(`signal to non-target ${pid}`);
           else if (!cur || cur.starttime !== t.starttime || cur.uid !== t.uid) violations.push(`${sig} to pid ${pid} whose identity changed`);
+          else if (cur.comm !== t.comm) violations.push(`${sig} to pid ${pid} that exec'd another program`);
           else if (sig === 'SIGKILL' && cur.state === 'Z') violations.push(`SIGKILL to zombie ${pid}`);
           calls.push({ pid, sig });
           const b = behaviours[callNo++ % behaviours.length];
