@@ -41,6 +41,12 @@ export interface TargetKind<T> {
   name(t: T): string;
 }
 
+/** Something a bulk plan leaves out on purpose, shown in the preview under "Not included" (e.g. an active tree). */
+export interface NotIncluded {
+  name: string;
+  reason: string;
+}
+
 export interface Plan<T> {
   id: string;
   /** Machine name of the action, e.g. "kill-terminals". */
@@ -51,6 +57,8 @@ export interface Plan<T> {
   noun: [string, string];
   targets: T[];
   skipped: SkippedTarget[];
+  /** Bulk plans: what they leave out and why (not targets, not skipped: never chosen). */
+  notIncluded?: NotIncluded[];
   createdAtMs: number;
   expiresAtMs: number;
 }
@@ -83,7 +91,7 @@ export function protectionOf(snapshot: Snapshot, topology: Topology, pid: number
 let planCounter = 0;
 
 export function newPlan<T>(
-  fields: Pick<Plan<T>, 'action' | 'verb' | 'noun' | 'targets' | 'skipped'>,
+  fields: Pick<Plan<T>, 'action' | 'verb' | 'noun' | 'targets' | 'skipped' | 'notIncluded'>,
   nowMs: number,
 ): Plan<T> {
   planCounter++;
@@ -259,7 +267,10 @@ export interface DialogText {
   truncated: boolean;
 }
 
-/** The modal's text: every target (up to maxLines, then "and N more"), every skipped one, and what will happen. */
+/**
+ * The modal's text: every target (up to maxLines, then "and N more"), every skipped one, what a bulk plan leaves out
+ * ("Not included: name — reason"), and what will happen.
+ */
 export function previewText(plan: Plan<ProcessTarget>, whatHappens: string, maxLines?: number): DialogText;
 export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines: number, kind: TargetKind<T>): DialogText;
 export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12, kind?: TargetKind<T>): DialogText {
@@ -270,12 +281,15 @@ export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12
   const skipped = plan.skipped.map(describeSkipped);
   const parts = [shown.map((l) => `• ${l}`).join('\n')];
   if (skipped.length) parts.push(`Skipped:\n${skipped.slice(0, 6).map((l) => `• ${l}`).join('\n')}${skipped.length > 6 ? `\n… and ${skipped.length - 6} more` : ''}`);
+  const left = (plan.notIncluded ?? []).map((n) => `${n.name} — ${n.reason}`);
+  const leftMore = left.length > 6 ? `\n… and ${left.length - 6} more` : '';
+  if (left.length) parts.push(`Not included:\n${left.slice(0, 6).map((l) => `• ${l}`).join('\n')}${leftMore}`);
   parts.push(whatHappens);
   return {
     message: `${confirmLabel(plan)}?`,
     detail: parts.join('\n\n'),
-    fullList: [...lines, ...skipped.map((s) => `skipped: ${s}`)],
-    truncated: lines.length > maxLines || skipped.length > 6,
+    fullList: [...lines, ...skipped.map((s) => `skipped: ${s}`), ...left.map((l) => `not included: ${l}`)],
+    truncated: lines.length > maxLines || skipped.length > 6 || left.length > 6,
   };
 }
 
