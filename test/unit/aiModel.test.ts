@@ -5,7 +5,7 @@ import { FdReader } from '../../src/probes/ai/sessions';
 import { Snapshot } from '../../src/probes/scanner';
 import { editSnapshot, proc } from './procFixtures';
 import { AI, AI_NOW, AI_SESSION, aiDupViewOf, aiModelOf, aiProcess, aiViewOf, rowAt, scanAi } from './aiFixtures';
-import { planStopLeakedAndDuplicates } from '../../src/actions/stopAi/plan';
+import { planStopLeakedAndDuplicates } from '../../src/features/ai/plan';
 import { readCwd } from '../../src/probes/scanner';
 
 const CLAUDE_CLI = '/home/coder/.npm-global/lib/node_modules/@anthropic-ai/claude-code/cli.js';
