@@ -113,8 +113,10 @@ describe('AI Processes in a real code-server', function () {
     await box.waitFor({ state: 'visible', timeout: 20_000 });
     const text = await box.innerText();
     assert.match(text, /Stop 4 AI Processes\?/);
-    for (const p of gone) assert.ok(text.includes(`(pid ${p.pid})`), `${p.pid} listed:\n${text}`);
-    for (const p of kept) assert.ok(!text.includes(`(pid ${p.pid})`), `${p.pid} not listed:\n${text}`);
+    const [listed, notIncluded = ''] = text.split('Not included:');
+    for (const p of gone) assert.ok(listed.includes(`(pid ${p.pid})`), `${p.pid} listed:\n${text}`);
+    for (const p of kept) assert.ok(!listed.includes(`(pid ${p.pid})`), `${p.pid} not listed:\n${text}`);
+    for (const p of [a, dNew]) assert.ok(notIncluded.includes(`(pid ${p.pid}) — active`), `${p.pid} named as not included:\n${text}`);
     await page.screenshot({ path: `${RESULTS}/ai-preview.png` });
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop 4 AI Processes' }).click();
     await waitFor('the leaked and duplicate trees gone', () => gone.every((p) => !alive(p)), 20_000);

@@ -4,7 +4,7 @@ import { buildPatternTable } from '../../src/features/ai/patterns';
 import { LinkResult, ProcessRecord, Snapshot } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
 import { BTIME, editSnapshot, proc, record, scanFixture, snapshotOf } from './procFixtures';
-import { AI, AI_NOW, aiModelOf, scanAi, treeAt } from './aiFixtures';
+import { AI, AI_NOW, AI_SESSION, aiModelOf, scanAi, treeAt } from './aiFixtures';
 
 const KB = 1024;
 const roots = (m: AiModel): number[] => m.trees.map((t) => t.root.pid).sort((a, b) => a - b);
@@ -90,15 +90,32 @@ describe('classifyAiProcesses on the ai fixture', () => {
     assert.deepStrictEqual(treeAt(m, AI.claudeNew).cwd, { ok: false, reason: 'permission denied' });
   });
 
-  it('marks the older of two Claude sessions in the same folder from the same shell as a duplicate', () => {
+  it('does not mark two Claude sessions in the same folder from the same shell duplicates when their session ids differ', () => {
     const old = treeAt(model, AI.claudeOld);
-    const current = treeAt(model, AI.claudeNew);
-    assert.strictEqual(current.state, 'active');
-    assert.strictEqual(old.state, 'duplicate');
-    assert.strictEqual(old.duplicateOf, AI.claudeNew);
-    assert.strictEqual(old.reason, 'another Claude Code (pid 20200, started later) runs in the same folder /home/coder/ws/app from the same terminal shell 20100');
+    assert.strictEqual(model.sessions.get(AI.claudeOld)?.id, AI_SESSION.claudeA);
+    assert.strictEqual(model.sessions.get(AI.claudeNew)?.id, AI_SESSION.claudeB);
+    assert.strictEqual(treeAt(model, AI.claudeNew).state, 'active');
+    assert.strictEqual(old.state, 'active');
+    assert.strictEqual(old.duplicateOf, undefined);
     assert.deepStrictEqual(old.launcher, { kind: 'terminal', pid: AI.shell1, ptyHostPid: AI.ptyHost });
     assert.deepStrictEqual(old.owner, { kind: 'terminal', shellPid: AI.shell1, ptyHostPid: AI.ptyHost });
+  });
+
+  it('marks the older of two Claude trees in the same folder from the same shell a duplicate when no session id tells them apart', () => {
+    const cli = '/home/coder/.npm-global/lib/node_modules/@anthropic-ai/claude-code/cli.js';
+    const bare = editSnapshot(snap, { [AI.claudeNew]: { argv: ['node', cli] } });
+    const m = aiModelOf(bare, { readFds: () => ({ ok: true, links: [] }) });
+    const old = treeAt(m, AI.claudeOld);
+    assert.strictEqual(treeAt(m, AI.claudeNew).state, 'active');
+    assert.strictEqual(old.state, 'duplicate');
+    assert.strictEqual(old.duplicateOf, AI.claudeNew);
+    assert.strictEqual(
+      old.reason,
+      'another Claude Code (pid 20200, started 1 h 50 min later) runs in the same folder /home/coder/ws/app ' +
+        'from the same terminal shell 20100, and no session id tells them apart',
+    );
+    // one of them naming a session is enough to tell them apart
+    assert.strictEqual(treeAt(aiModelOf(bare), AI.claudeOld).state, 'active');
   });
 
   it('keeps the MCP servers of the kept session active, with the shell as their launcher', () => {

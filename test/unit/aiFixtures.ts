@@ -5,7 +5,7 @@ import { AiModel, AiTree, classifyAiProcesses } from '../../src/features/ai/clas
 import { AiModelInput, AiRow, AiViewModel, buildAiModel } from '../../src/features/ai/model';
 import { PatternTable } from '../../src/features/ai/patterns';
 import { readListeningPorts } from '../../src/probes/ai/ports';
-import { procFdReader } from '../../src/probes/ai/sessions';
+import { FdReader, procFdReader } from '../../src/probes/ai/sessions';
 import { ProcessRecord, ScanOptions, Snapshot, readCwd, scanProcesses } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
 import { BTIME, FIXTURES, proc, record } from './procFixtures';
@@ -30,7 +30,7 @@ export const AI = {
   agentHost: 20040,
   copilotRuntime: 20041,
   shell1: 20100, // cwd /home/coder/ws/app
-  claudeOld: 20110, // suspended, duplicate of claudeNew
+  claudeOld: 20110, // suspended, its own session (claudeA) in claudeNew's folder and shell: not a duplicate
   claudeNew: 20200, // --resume <id>
   fsMcp: 20210, // npm exec @modelcontextprotocol/server-filesystem
   fsMcpSh: 20211,
@@ -73,8 +73,17 @@ export const AI_SESSION = {
   codexExt2: '019aa002-0000-7000-8000-000000000002',
 } as const;
 
-/** The AI model of a snapshot as the extension would build it (cwd read from the snapshot's proc root). */
-export function aiModelOf(snapshot: Snapshot, options: { selfPid?: number; nowMs?: number; patterns?: PatternTable; readExe?: (pid: number) => string | undefined } = {}): AiModel {
+/** The AI model of a snapshot as the extension would build it (cwd and fd links read from the snapshot's proc root). */
+export function aiModelOf(
+  snapshot: Snapshot,
+  options: {
+    selfPid?: number;
+    nowMs?: number;
+    patterns?: PatternTable;
+    readExe?: (pid: number) => string | undefined;
+    readFds?: FdReader;
+  } = {},
+): AiModel {
   return classifyAiProcesses({
     snapshot,
     topology: classifyTopology(snapshot, options.selfPid ?? AI.extHost),
@@ -82,6 +91,7 @@ export function aiModelOf(snapshot: Snapshot, options: { selfPid?: number; nowMs
     readCwd: (pid) => readCwd(pid, snapshot.procRoot),
     patterns: options.patterns,
     readExe: options.readExe,
+    readFds: options.readFds ?? procFdReader(snapshot.procRoot),
   });
 }
 
@@ -89,15 +99,33 @@ export function aiModelOf(snapshot: Snapshot, options: { selfPid?: number; nowMs
  * The AI Processes view model of a snapshot as the extension builds it: cwd, fd links and the net/tcp tables read from
  * the snapshot's proc root (the fixture's little-endian socket tables), unless other readers are given.
  */
-export function aiViewOf(snapshot: Snapshot, options: { selfPid?: number } & Partial<Pick<AiModelInput, 'nowMs' | 'readFds' | 'readPorts'>> = {}): AiViewModel {
+export function aiViewOf(
+  snapshot: Snapshot,
+  options: { selfPid?: number } & Partial<Pick<AiModelInput, 'nowMs' | 'readFds' | 'readPorts' | 'readCwd'>> = {},
+): AiViewModel {
   return buildAiModel({
     snapshot,
     topology: classifyTopology(snapshot, options.selfPid ?? AI.extHost),
     nowMs: options.nowMs ?? AI_NOW,
-    readCwd: (pid) => readCwd(pid, snapshot.procRoot),
+    readCwd: options.readCwd ?? ((pid) => readCwd(pid, snapshot.procRoot)),
     readFds: options.readFds ?? procFdReader(snapshot.procRoot),
     readPorts: options.readPorts ?? ((pids) => readListeningPorts(pids, { procRoot: snapshot.procRoot, order: 'LE' })),
   });
+}
+
+/**
+ * The fixture's fd links, except that the suspended claude (claudeOld) holds the transcript of claudeNew's session
+ * (claudeB) open: the same session resumed twice, so claudeOld is a real duplicate of claudeNew.
+ */
+export function sameSessionFds(snapshot: Snapshot): FdReader {
+  const real = procFdReader(snapshot.procRoot);
+  const transcript = `/home/coder/.claude/projects/-home-coder-ws-app/${AI_SESSION.claudeB}.jsonl`;
+  return (pid) => (pid === AI.claudeOld ? { ok: true, links: ['/dev/pts/0', transcript] } : real(pid));
+}
+
+/** aiViewOf with claudeOld resuming claudeNew's session (sameSessionFds): the fixture with one duplicate. */
+export function aiDupViewOf(snapshot: Snapshot, options: Parameters<typeof aiViewOf>[1] = {}): AiViewModel {
+  return aiViewOf(snapshot, { readFds: sameSessionFds(snapshot), ...options });
 }
 
 /**

@@ -4,12 +4,15 @@ import { ListeningPort, PortsResult } from '../../src/probes/ai/ports';
 import { FdReader } from '../../src/probes/ai/sessions';
 import { Snapshot } from '../../src/probes/scanner';
 import { editSnapshot, proc } from './procFixtures';
-import { AI, AI_SESSION, aiModelOf, aiProcess, aiViewOf, rowAt, scanAi } from './aiFixtures';
+import { AI, AI_NOW, AI_SESSION, aiDupViewOf, aiModelOf, aiProcess, aiViewOf, rowAt, scanAi } from './aiFixtures';
+import { planStopLeakedAndDuplicates } from '../../src/features/ai/plan';
+import { readCwd } from '../../src/probes/scanner';
 
 const CLAUDE_CLI = '/home/coder/.npm-global/lib/node_modules/@anthropic-ai/claude-code/cli.js';
 const sortNum = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b);
 const rootsOf = (m: AiViewModel): number[] => sortNum(m.rows.map((r) => r.tree.root.pid));
 const stateOf = (m: AiViewModel, pid: number): string => rowAt(m, pid).tree.state;
+const KEPT = '(the newer one is kept)';
 
 /** Every tree of the ai fixture: root → members (root first). */
 const FIXTURE_TREES: Record<number, number[]> = {
@@ -61,7 +64,7 @@ describe('buildAiModel on the ai fixture', () => {
       trees: 11, // 13 rows less the two MCP servers of claudeNew
       processes: members.length,
       leaked: 2, // codexLeaked, devtoolsMcpLeaked
-      duplicate: 1, // claudeOld
+      duplicate: 0, // claudeOld holds its own session (claudeA), not claudeNew's
       rssBytes: top.reduce((s, r) => s + r.tree.totalRssBytes, 0),
     });
     assert.strictEqual(members.length, 20);
@@ -154,9 +157,10 @@ describe('buildAiModel on the ai fixture', () => {
     assert.ok(!model.problems.includes(`pid ${AI.claudeNew}: process exited`));
   });
 
-  it('keeps the classification: states, and the folder duplicate', () => {
-    assert.strictEqual(stateOf(model, AI.claudeOld), 'duplicate');
-    assert.strictEqual(rowAt(model, AI.claudeOld).tree.duplicateOf, AI.claudeNew);
+  it('keeps the classification: states, and no folder duplicate between two sessions', () => {
+    assert.strictEqual(stateOf(model, AI.claudeOld), 'active');
+    assert.deepStrictEqual(rowAt(model, AI.claudeOld).session, aiModelOf(snap).sessions.get(AI.claudeOld));
+    assert.strictEqual(rowAt(model, AI.claudeOld).tree.duplicateOf, undefined);
     assert.strictEqual(stateOf(model, AI.codexLeaked), 'leaked');
     assert.strictEqual(stateOf(model, AI.devtoolsMcpLeaked), 'leaked');
     assert.strictEqual(stateOf(model, AI.claudeTmux), 'external');
@@ -182,10 +186,10 @@ describe('markSessionDuplicates', () => {
     const old = rowAt(m, AI.claudeNew).tree;
     assert.strictEqual(old.state, 'duplicate');
     assert.strictEqual(old.duplicateOf, 20530);
-    assert.strictEqual(old.reason, `session ${AI_SESSION.claudeB} is also resumed by Claude Code pid 20530 (started later)`);
+    assert.strictEqual(old.reason, `same session id ${AI_SESSION.claudeB} as Claude Code pid 20530, started 9 min apart ${KEPT}`);
     assert.strictEqual(stateOf(m, 20530), 'active');
     assert.strictEqual(rowAt(m, 20530).tree.duplicateOf, undefined);
-    assert.strictEqual(m.totals.duplicate, 2);
+    assert.strictEqual(m.totals.duplicate, 1, 'claudeNew only: claudeOld holds its own session');
     // its MCP servers are not duplicates themselves
     assert.strictEqual(stateOf(m, AI.fsMcp), 'active');
   });
@@ -195,7 +199,8 @@ describe('markSessionDuplicates', () => {
     assert.strictEqual(stateOf(m, AI.claudeNew), 'active');
     assert.strictEqual(stateOf(m, 20530), 'duplicate');
     assert.strictEqual(rowAt(m, 20530).tree.duplicateOf, AI.claudeNew);
-    assert.match(rowAt(m, 20530).tree.reason, new RegExp(`^session ${AI_SESSION.claudeB} is also resumed by Claude Code pid ${AI.claudeNew} `));
+    const why = `^same session id ${AI_SESSION.claudeB} as Claude Code pid ${AI.claudeNew}, started 40 min apart`;
+    assert.match(rowAt(m, 20530).tree.reason, new RegExp(why));
   });
 
   it('marks all but the newest of three, also when the id comes from an open file', () => {
@@ -256,15 +261,15 @@ describe('markSessionDuplicates', () => {
   });
 
   it('leaves trees already marked duplicate alone, and does not count them', () => {
-    // claudeOld is a folder duplicate of claudeNew and holds session A open; a newer claude resumes session A
+    // claudeOld holds session A open; a newer claude resumes session A from another terminal: the session rule
     const m = withProcesses([20530, ['claude', '--resume', AI_SESSION.claudeA], 60]);
     const old = rowAt(m, AI.claudeOld).tree;
     assert.strictEqual(old.state, 'duplicate');
-    assert.strictEqual(old.duplicateOf, AI.claudeNew);
-    assert.match(old.reason, /^another Claude Code \(pid 20200, started later\) runs in the same folder/);
+    assert.strictEqual(old.duplicateOf, 20530);
     assert.strictEqual(stateOf(m, 20530), 'active');
     // directly: an already marked row keeps its mark and does not make a group
     const n = aiViewOf(snap);
+    Object.assign(rowAt(n, AI.claudeOld).tree, { state: 'duplicate', duplicateOf: AI.claudeNew, reason: 'marked by the folder rule' });
     const before = { ...rowAt(n, AI.claudeOld).tree };
     markSessionDuplicates([rowAt(n, AI.claudeOld), { ...rowAt(n, AI.claudeExt), session: rowAt(n, AI.claudeOld).session }]);
     assert.deepStrictEqual(rowAt(n, AI.claudeOld).tree, before);
@@ -277,6 +282,61 @@ describe('markSessionDuplicates', () => {
     markSessionDuplicates(m.rows);
     assert.deepStrictEqual(m.rows.map((r) => r.tree.state), states);
     markSessionDuplicates([]);
+  });
+});
+
+describe('duplicates need positive evidence', () => {
+  let snap: Snapshot;
+  before(async () => {
+    snap = await scanAi();
+  });
+  const EXT_CLAUDE = '/home/coder/ext/anthropic.claude-code-2.1.153-linux-x64/resources/native-binary/claude';
+  const OTHER = '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d';
+  /** The fixture plus processes started by the extension host, in the folder of claudeExt (/home/coder/ws). */
+  const underExtHost = (...added: [pid: number, argv: string[], ageSec: number][]): AiViewModel => {
+    const edited = editSnapshot(snap, {}, added.map(([pid, argv, ageSec]) => aiProcess(snap, pid, AI.extHost, argv, ageSec)));
+    const pids = new Set(added.map(([pid]) => pid));
+    return aiViewOf(edited, { readCwd: (pid) => (pids.has(pid) ? { ok: true, path: '/home/coder/ws' } : readCwd(pid, edited.procRoot)) });
+  };
+  const ctx = () => ({ selfPid: AI.extHost, selfUid: proc(snap, AI.claudeNew).uid, nowMs: AI_NOW, home: '/home/coder' });
+
+  it('never marks two Claude sessions with known, different ids under one extension host, in one folder', () => {
+    const m = underExtHost([20650, [EXT_CLAUDE, '--output-format', 'stream-json', '--resume', OTHER], 60]);
+    assert.strictEqual(rowAt(m, 20650).session.id, OTHER);
+    assert.strictEqual(rowAt(m, AI.claudeExt).session.id, AI_SESSION.claudeExt);
+    assert.strictEqual(stateOf(m, AI.claudeExt), 'active', rowAt(m, AI.claudeExt).tree.reason);
+    assert.strictEqual(stateOf(m, 20650), 'active');
+    const bulk = planStopLeakedAndDuplicates(m, ctx());
+    assert.ok(!bulk.targets.some((t) => t.pid === AI.claudeExt || t.pid === 20650), 'the bulk stop leaves both live sessions alone');
+  });
+
+  it('does not mark trees of one extension host and folder without a session id to tell them apart', () => {
+    const bare = [EXT_CLAUDE, '--output-format', 'stream-json'];
+    const m = underExtHost([20650, bare, 60], [20660, bare, 30]);
+    for (const pid of [AI.claudeExt, 20650, 20660]) assert.strictEqual(stateOf(m, pid), 'active', `${pid}`);
+    assert.strictEqual(m.totals.duplicate, 0);
+  });
+
+  it('marks the older of two trees of one extension host resuming the same session, saying why', () => {
+    const m = underExtHost([20650, [EXT_CLAUDE, '--resume', AI_SESSION.claudeExt], 60]);
+    const old = rowAt(m, AI.claudeExt).tree;
+    assert.strictEqual(old.state, 'duplicate');
+    assert.strictEqual(old.duplicateOf, 20650);
+    assert.strictEqual(old.reason, `same session id ${AI_SESSION.claudeExt} as Claude Code pid 20650, started 49 min apart ${KEPT}`);
+    assert.strictEqual(stateOf(m, 20650), 'active');
+  });
+
+  it('does not mark the suspended claude of terminal 1 a duplicate: it holds another session than the newer one', () => {
+    const m = aiViewOf(snap);
+    assert.strictEqual(rowAt(m, AI.claudeOld).session.id, AI_SESSION.claudeA);
+    assert.strictEqual(rowAt(m, AI.claudeNew).session.id, AI_SESSION.claudeB);
+    assert.strictEqual(stateOf(m, AI.claudeOld), 'active');
+    assert.strictEqual(stateOf(m, AI.claudeNew), 'active');
+    // the same two processes resuming one session are duplicates
+    const dup = aiDupViewOf(snap);
+    assert.strictEqual(stateOf(dup, AI.claudeOld), 'duplicate');
+    const why = `same session id ${AI_SESSION.claudeB} as Claude Code pid ${AI.claudeNew}, started 1 h 50 min apart ${KEPT}`;
+    assert.strictEqual(rowAt(dup, AI.claudeOld).tree.reason, why);
   });
 });
 

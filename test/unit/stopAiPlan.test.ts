@@ -1,10 +1,10 @@
 import * as assert from 'assert';
 import { AiPlanContext, AiTarget, planStopAi, planStopLeakedAndDuplicates, revalidateAi } from '../../src/features/ai/plan';
-import { PLAN_TTL_MS, Plan, SafetyContext } from '../../src/core/safety';
+import { PLAN_TTL_MS, Plan, SafetyContext, previewText } from '../../src/core/safety';
 import { AiViewModel } from '../../src/features/ai/model';
 import { ProcessRecord, Snapshot, ancestorsOf } from '../../src/probes/scanner';
 import { editSnapshot, pidsOf, proc } from './procFixtures';
-import { AI, AI_NOW, AI_SESSION, aiProcess, aiViewOf, rowAt, scanAi } from './aiFixtures';
+import { AI, AI_NOW, AI_SESSION, aiDupViewOf, aiProcess, aiViewOf, rowAt, scanAi } from './aiFixtures';
 
 const KB = 1024;
 const BULK = ['leaked', 'duplicate'];
@@ -43,7 +43,7 @@ describe('stop AI processes: plans on the ai fixture', () => {
   let uid: number;
   before(async () => {
     snap = await scanAi();
-    model = aiViewOf(snap);
+    model = aiDupViewOf(snap);
     uid = proc(snap, AI.claudeNew).uid;
   });
 
@@ -142,7 +142,7 @@ describe('stop AI processes: plans on the ai fixture', () => {
 
     it("skips another user's process in the tree", () => {
       const other = editSnapshot(snap, { [AI.fsMcpSh]: { uid: uid + 1 } });
-      const p = planStopAi(aiViewOf(other), [AI.claudeNew], ctx());
+      const p = planStopAi(aiDupViewOf(other), [AI.claudeNew], ctx());
       assert.deepStrictEqual(skippedOf(p), [[AI.fsMcpSh, `belongs to another user (uid ${uid + 1})`]]);
       assert.strictEqual(p.targets.length, CLAUDE_NEW_ALL.length - 1);
       assert.ok(!pidsOf(p.targets).includes(AI.fsMcpSh));
@@ -159,7 +159,7 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual(p.targets, []);
       assert.deepStrictEqual(p.skipped, [424242, AI.grep, AI.claudeBash, AI.extHost].map((pid) => ({ pid, name: `pid ${pid}`, because: NOT_AI })));
       // a tree gone since the view was drawn
-      const after = aiViewOf(editSnapshot(snap, gone(AI.codexLauncher, AI.codexNative)));
+      const after = aiDupViewOf(editSnapshot(snap, gone(AI.codexLauncher, AI.codexNative)));
       assert.deepStrictEqual(skippedOf(planStopAi(after, [AI.codexLauncher], ctx())), [[AI.codexLauncher, NOT_AI]]);
     });
 
@@ -210,20 +210,61 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual([p.action, p.verb, p.noun], ['stop-leaked-ai', 'Stop', ['AI Process', 'AI Processes']]);
     });
 
+    it('says in the preview why each duplicate is one', () => {
+      const p = planStopLeakedAndDuplicates(model, ctx());
+      const root = p.targets.find((t) => t.pid === AI.claudeOld)!;
+      assert.strictEqual(
+        root.facts,
+        `Claude Code (duplicate: same session id ${AI_SESSION.claudeB} as Claude Code pid ${AI.claudeNew}, started 1 h 50 min apart ` +
+          '(the newer one is kept)), age 2 h',
+      );
+      assert.ok(previewText(p, 'x').detail.includes(`same session id ${AI_SESSION.claudeB}`));
+      assert.strictEqual(p.targets.find((t) => t.pid === AI.codexLeaked)!.facts, 'Codex (leaked), age 1 d');
+    });
+
+    it('does not target the suspended claude of terminal 1, which holds its own session', () => {
+      const plain = aiViewOf(snap);
+      const p = planStopLeakedAndDuplicates(plain, ctx());
+      assert.deepStrictEqual(rootsOf(p), sortNum([AI.codexLeaked, AI.devtoolsMcpLeaked]));
+      assert.ok(p.notIncluded?.some((n) => n.name === `Claude Code (pid ${AI.claudeOld})` && n.reason.startsWith('active')));
+    });
+
+    it('names the trees of the view it leaves out, with why, once per tree it did not start from', () => {
+      const p = planStopLeakedAndDuplicates(model, ctx());
+      const left = p.notIncluded ?? [];
+      const byName = new Map(left.map((n) => [n.name, n.reason]));
+      const withMcp = 'active: runs under the live terminal shell 20100; with the 2 trees it started';
+      assert.strictEqual(byName.get(`Claude Code (pid ${AI.claudeNew})`), withMcp);
+      const tmux = `Claude Code (pid ${AI.claudeTmux}) — external: started outside code-server, not a leak`;
+      assert.strictEqual(byName.get(`Claude Code (pid ${AI.claudeTmux})`), 'external: started outside code-server, not a leak');
+      assert.strictEqual(byName.get(`Codex (pid ${AI.codexLauncher})`), 'active: runs under the live terminal shell 20900');
+      // the MCP servers of the active claude are covered by its line; nothing targeted is listed
+      assert.ok(!left.some((n) => n.name.includes(`pid ${AI.fsMcp}`) || n.name.includes(`pid ${AI.fetchMcp}`)), JSON.stringify(left));
+      for (const pid of rootsOf(p)) assert.ok(!left.some((n) => n.name.endsWith(`(pid ${pid})`)), `${pid}`);
+      const shown = model.rows.filter((r) => r.tree.parentRootPid === undefined).length;
+      assert.strictEqual(left.length, shown - 3, 'every top-level tree is either a target or not included');
+      // in the preview: one short section, capped
+      const text = previewText(p, 'x');
+      assert.match(text.detail, /\n\nNot included:\n• .+ — .+\n/);
+      assert.ok(text.detail.includes(`• ${tmux}`), text.detail);
+      assert.ok(text.detail.includes(`… and ${left.length - 6} more`), text.detail);
+      assert.ok(text.fullList.includes(`not included: ${tmux}`));
+    });
+
     it('never targets a process of an active or external tree', () => {
       const p = planStopLeakedAndDuplicates(model, ctx());
       const spared = model.rows.filter((r) => !BULK.includes(r.tree.state)).flatMap((r) => r.tree.memberPids);
       assert.ok(spared.length > 0);
       for (const t of p.targets) assert.ok(!spared.includes(t.pid), `${t.pid} belongs to an active or external tree`);
       // with nothing leaked or duplicate there is nothing to do
-      const clean = aiViewOf(editSnapshot(snap, gone(AI.claudeOld, AI.codexLeaked, AI.devtoolsMcpLeaked)));
+      const clean = aiDupViewOf(editSnapshot(snap, gone(AI.claudeOld, AI.codexLeaked, AI.devtoolsMcpLeaked)));
       assert.strictEqual(clean.totals.leaked + clean.totals.duplicate, 0);
       const none = planStopLeakedAndDuplicates(clean, ctx());
       assert.deepStrictEqual([none.targets, none.skipped], [[], []]);
     });
 
     it('lists a leaked MCP server of a leaked assistant once, as part of the assistant', () => {
-      const m = aiViewOf(editSnapshot(snap, {}, mcpUnder(20710, AI.codexLeaked, 80000)));
+      const m = aiDupViewOf(editSnapshot(snap, {}, mcpUnder(20710, AI.codexLeaked, 80000)));
       assert.strictEqual(rowAt(m, 20710).tree.state, 'leaked');
       assert.strictEqual(rowAt(m, 20710).tree.parentRootPid, AI.codexLeaked);
       const p = planStopLeakedAndDuplicates(m, ctx());
@@ -235,7 +276,7 @@ describe('stop AI processes: plans on the ai fixture', () => {
     });
 
     it('stops the active MCP servers of a duplicate assistant with it, but not its active original', () => {
-      const m = aiViewOf(editSnapshot(snap, {}, mcpUnder(20120, AI.claudeOld, 7000)));
+      const m = aiDupViewOf(editSnapshot(snap, {}, mcpUnder(20120, AI.claudeOld, 7000)));
       assert.strictEqual(rowAt(m, AI.claudeOld).tree.state, 'duplicate');
       assert.strictEqual(rowAt(m, 20120).tree.state, 'active');
       const p = planStopLeakedAndDuplicates(m, ctx());
@@ -248,7 +289,7 @@ describe('stop AI processes: plans on the ai fixture', () => {
     // live Codex of terminal 5 (same session, 4000 s old) a 'duplicate' of it; the bulk stop then targets both trees and
     // ends the session the user is working in. Expected: the live tree stays active (the leaked copy is what gets stopped).
     it('leaves the live tree of a session running when its newer copy is leaked [src bug: markSessionDuplicates keeps a leaked tree as the newest copy]', () => {
-      const m = aiViewOf(editSnapshot(snap, {}, [aiProcess(snap, 20950, 1, ['codex', 'resume', AI_SESSION.codexTerm], 100)]));
+      const m = aiDupViewOf(editSnapshot(snap, {}, [aiProcess(snap, 20950, 1, ['codex', 'resume', AI_SESSION.codexTerm], 100)]));
       const p = planStopLeakedAndDuplicates(m, ctx());
       assert.ok(pidsOf(p.targets).includes(20950), 'the leaked copy is stopped');
       assert.ok(!pidsOf(p.targets).includes(AI.codexLauncher) && !pidsOf(p.targets).includes(AI.codexNative), 'the live codex is not');
@@ -259,7 +300,7 @@ describe('stop AI processes: plans on the ai fixture', () => {
   describe('revalidateAi', () => {
     const reasons = (r: ReturnType<typeof revalidateAi>): [number, string][] => r.skipped.map((s) => [s.target.pid, s.because]);
     const check = (plan: Plan<AiTarget>, fresh: Snapshot | AiViewModel, bulk: boolean, c = safety()) =>
-      revalidateAi(plan.targets, 'rows' in fresh ? fresh : aiViewOf(fresh), c, bulk);
+      revalidateAi(plan.targets, 'rows' in fresh ? fresh : aiDupViewOf(fresh), c, bulk);
 
     it('keeps every target of an unchanged process table', () => {
       const p = planStopAi(model, [AI.claudeNew, AI.codexLeaked], ctx());
@@ -314,7 +355,7 @@ describe('stop AI processes: plans on the ai fixture', () => {
     it('in bulk, skips a tree that is now active; a chosen tree stays chosen', () => {
       const bulk = planStopLeakedAndDuplicates(model, ctx());
       // the newer claude of the folder exits: claudeOld is no longer a duplicate
-      const fresh = aiViewOf(editSnapshot(snap, gone(...CLAUDE_NEW_ALL)));
+      const fresh = aiDupViewOf(editSnapshot(snap, gone(...CLAUDE_NEW_ALL)));
       assert.strictEqual(rowAt(fresh, AI.claudeOld).tree.state, 'active');
       const r = check(bulk, fresh, true);
       assert.deepStrictEqual(reasons(r), [[AI.claudeOld, 'now active']]);
@@ -330,20 +371,20 @@ describe('stop AI processes: plans on the ai fixture', () => {
         aiProcess(snap, 20130, AI.claudeOld, ['codex', 'exec', 'review the diff'], 6000),
         ...mcpUnder(20140, 20130, 5900),
       ]);
-      const m = aiViewOf(withChildren);
+      const m = aiDupViewOf(withChildren);
       assert.deepStrictEqual([20120, 20130, 20140].map((pid) => rowAt(m, pid).tree.state), ['active', 'active', 'active']);
       assert.strictEqual(rowAt(m, 20140).tree.parentRootPid, 20130);
       const bulk = planStopLeakedAndDuplicates(m, ctx());
       const below = [20120, 20121, 20130, 20140, 20141];
       assert.ok(below.every((pid) => pidsOf(bulk.targets).includes(pid)));
-      assert.deepStrictEqual(check(bulk, aiViewOf(withChildren), true), { valid: bulk.targets, skipped: [] });
+      assert.deepStrictEqual(check(bulk, aiDupViewOf(withChildren), true), { valid: bulk.targets, skipped: [] });
       // the same with the assistant leaked (the classification marks the MCP servers of a leaked assistant leaked as well;
       // revalidateAi must keep an active one regardless)
-      const leakedParent = aiViewOf(withChildren);
+      const leakedParent = aiDupViewOf(withChildren);
       rowAt(leakedParent, AI.claudeOld).tree.state = 'leaked';
       assert.deepStrictEqual(check(bulk, leakedParent, true), { valid: bulk.targets, skipped: [] });
       // once the assistant is active again, so is everything below it
-      const activeAgain = aiViewOf(editSnapshot(withChildren, gone(...CLAUDE_NEW_ALL)));
+      const activeAgain = aiDupViewOf(editSnapshot(withChildren, gone(...CLAUDE_NEW_ALL)));
       const r = check(bulk, activeAgain, true);
       assert.deepStrictEqual(sortNum(r.skipped.map((s) => s.target.pid)), sortNum([AI.claudeOld, ...below]));
       assert.ok(r.skipped.every((s) => s.because === 'now active'));
@@ -351,10 +392,10 @@ describe('stop AI processes: plans on the ai fixture', () => {
 
     it('in bulk, skips an MCP server that is active below an active assistant', () => {
       // chosen as a root of its own while its assistant was leaked; at commit the assistant is back under a live launcher
-      const m = aiViewOf(editSnapshot(snap, {}, mcpUnder(20710, AI.codexLeaked, 80000)));
+      const m = aiDupViewOf(editSnapshot(snap, {}, mcpUnder(20710, AI.codexLeaked, 80000)));
       const bulk = planStopAi(m, [20710], ctx(), true);
       assert.deepStrictEqual(pidsOf(bulk.targets), [20711, 20710]);
-      const adopted = aiViewOf(editSnapshot(m.snapshot, { [AI.codexLeaked]: { ppid: AI.codexShell } }));
+      const adopted = aiDupViewOf(editSnapshot(m.snapshot, { [AI.codexLeaked]: { ppid: AI.codexShell } }));
       assert.strictEqual(rowAt(adopted, 20710).tree.state, 'active');
       assert.deepStrictEqual(reasons(check(bulk, adopted, true)), [[20711, 'now active'], [20710, 'now active']]);
     });

@@ -1,10 +1,13 @@
 // Finds the AI process trees of a snapshot: each assistant (Claude Code, Codex, Copilot, …) and each MCP server, the
 // processes that belong to it, who started it (a terminal, an extension host and which extension, the agent host,
 // or another assistant), its summed memory and CPU, and its state: active, leaked (reparented: its launcher is gone),
-// duplicate (a second copy of the same tool in the same folder from the same launcher), or external (started outside
-// code-server, e.g. from tmux or ssh, and not reparented). Pure apart from the injected cwd and exe readers.
+// duplicate (a second copy of the same tool in the same folder from the same terminal shell, when no session id tells
+// them apart; the same session resumed twice is found in ./model), or external (started outside code-server, e.g. from
+// tmux or ssh, and not reparented). Pure apart from the injected cwd, exe and fd readers.
 import { LinkResult, ProcessRecord, Snapshot } from '../../probes/scanner';
+import { formatDuration } from '../../probes/format';
 import { Topology } from '../../probes/topology';
+import { FdReader, SessionId, findSession } from '../../probes/ai/sessions';
 import { DEFAULT_PATTERN_TABLE, PatternKind, PatternMatch, PatternTable, extensionFolderOf, matchArgv, toolOfExtension } from './patterns';
 
 export type AiState = 'active' | 'leaked' | 'duplicate' | 'external';
@@ -67,6 +70,8 @@ export interface AiModel {
   trees: AiTree[];
   /** Every member pid → root pid of its tree. */
   treeOfPid: Map<number, number>;
+  /** Root pid → the tree's session id (./sessions; `unknown` when neither argv nor open files name one). */
+  sessions: Map<number, SessionId>;
 }
 
 export interface AiInput {
@@ -77,6 +82,8 @@ export interface AiInput {
   patterns?: PatternTable;
   /** Target of /proc/PID/exe, if the caller wants the executable path matched too (undefined when unreadable). */
   readExe?: (pid: number) => string | undefined;
+  /** fd links of the members, for session ids from open files (without it only argv names a session). */
+  readFds?: FdReader;
 }
 
 /** Reaper-like processes that adopt orphans (PR_SET_CHILD_SUBREAPER) or run as a container's pid 1. */
@@ -239,8 +246,14 @@ export function classifyAiProcesses(input: AiInput): AiModel {
     t.totalCpuTicks = t.cpuTicks + t.childRootPids.reduce((s, c) => s + (byRoot.get(c)?.totalCpuTicks ?? 0), 0);
   }
 
-  markDuplicates(trees);
-  return { trees, treeOfPid };
+  const readFds: FdReader = input.readFds ?? (() => ({ ok: false, reason: 'not read' }));
+  const sessions = new Map<number, SessionId>();
+  for (const t of trees) {
+    const members = t.memberPids.map((pid) => ({ pid, argv: snapshot.processes.get(pid)?.argv ?? [] }));
+    sessions.set(t.root.pid, findSession(members, readFds));
+  }
+  markDuplicates(trees, sessions);
+  return { trees, treeOfPid, sessions };
 }
 
 /** Root first, then members depth-first in pid order (the order descendantsOf uses). */
@@ -328,14 +341,18 @@ function stateOf(
 }
 
 /**
- * More than one active tree of the same tool, in the same folder, from the same launcher and the same parent tree: all
- * but the newest become duplicates. For MCP servers the server (package, script, image) must match too: one assistant
- * runs several different servers. Trees whose cwd is unreadable are left alone.
+ * More than one active tree of the same tool, in the same folder, from the same terminal shell and the same parent tree,
+ * none with a known session id: all but the newest become duplicates. For MCP servers the server (package, script,
+ * image) must match too: one assistant runs several different servers. Left alone: trees whose cwd is unreadable,
+ * trees with a known session id (different ids are different sessions; the same id is ./model's session rule), and
+ * trees of an extension host or the agent host, which legitimately run several sessions of one tool in one folder
+ * (only the same session id is evidence there).
  */
-function markDuplicates(trees: AiTree[]): void {
+function markDuplicates(trees: AiTree[], sessions: ReadonlyMap<number, SessionId>): void {
   const groups = new Map<string, AiTree[]>();
   for (const t of trees) {
-    if (t.state !== 'active' || !t.launcher || !t.cwd.ok) continue;
+    if (t.state !== 'active' || t.launcher?.kind !== 'terminal' || !t.cwd.ok) continue;
+    if (sessions.get(t.root.pid)?.id !== 'unknown') continue;
     const key = [t.tool, t.kind === 'mcp' ? t.name : '', t.cwd.path, t.launcher.kind, t.launcher.pid, t.parentRootPid ?? ''].join('\0');
     const list = groups.get(key);
     if (list) list.push(t);
@@ -348,7 +365,10 @@ function markDuplicates(trees: AiTree[]): void {
     for (const t of list.slice(1)) {
       t.state = 'duplicate';
       t.duplicateOf = newest.root.pid;
-      t.reason = `another ${t.tool} (pid ${newest.root.pid}, started later) runs in the same folder ${t.cwd.ok ? t.cwd.path : ''} from the same ${launcherText(t.launcher!)}`;
+      const apart = formatDuration(Math.max(0, newest.startedAtMs - t.startedAtMs));
+      t.reason =
+        `another ${t.tool} (pid ${newest.root.pid}, started ${apart} later) runs in the same folder ${t.cwd.ok ? t.cwd.path : ''} ` +
+        `from the same ${launcherText(t.launcher!)}, and no session id tells them apart`;
     }
   }
 }

@@ -1,12 +1,13 @@
 // The AI Processes model: classified trees (./classify) plus each tree's session id and listening ports, and the
 // session rule for duplicates: the same tool resuming the same session more than once. Pure apart from the
 // injected readers.
+import { formatDuration } from '../../probes/format';
 import { LinkResult, Snapshot, readCwd } from '../../probes/scanner';
 import { Topology, classifyTopology } from '../../probes/topology';
 import { AiTree, classifyAiProcesses } from './classify';
 import { PatternTable } from './patterns';
 import { ListeningPort, PortsResult, readListeningPorts } from '../../probes/ai/ports';
-import { FdReader, SessionId, findSession, procFdReader } from '../../probes/ai/sessions';
+import { FdReader, SessionId, procFdReader } from '../../probes/ai/sessions';
 
 export interface AiRow {
   tree: AiTree;
@@ -45,7 +46,8 @@ export interface AiModelInput {
 
 /**
  * Same tool, same known session id, more than one live tree: all but the newest are duplicates (a session resumed
- * twice writes the same transcript from two processes). Trees already marked stay marked.
+ * twice writes the same transcript from two processes), whatever launched them: this is the positive evidence an
+ * extension host's trees need (./classify marks no folder duplicates there). Trees already marked stay marked.
  */
 export function markSessionDuplicates(rows: readonly AiRow[]): void {
   const groups = new Map<string, AiRow[]>();
@@ -65,21 +67,20 @@ export function markSessionDuplicates(rows: readonly AiRow[]): void {
     for (const r of list.slice(1)) {
       r.tree.state = 'duplicate';
       r.tree.duplicateOf = newest.root.pid;
-      r.tree.reason = `session ${r.session.id} is also resumed by ${newest.tool} pid ${newest.root.pid}${newest.startedAtMs >= r.tree.startedAtMs ? ' (started later)' : ' (kept: its terminal or window is alive)'}`;
+      const apart = formatDuration(Math.abs(newest.startedAtMs - r.tree.startedAtMs));
+      const kept = newest.startedAtMs >= r.tree.startedAtMs ? 'the newer one is kept' : 'that one is kept: its terminal or window is alive';
+      r.tree.reason = `same session id ${r.session.id} as ${newest.tool} pid ${newest.root.pid}, started ${apart} apart (${kept})`;
     }
   }
 }
 
 export function buildAiModel(input: AiModelInput): AiViewModel {
-  const { trees } = classifyAiProcesses(input);
+  const { trees, sessions } = classifyAiProcesses(input);
   const members = trees.flatMap((t) => t.memberPids);
   const ports = input.readPorts(members);
   const rows: AiRow[] = trees.map((tree) => ({
     tree,
-    session: findSession(
-      tree.memberPids.map((pid) => ({ pid, argv: input.snapshot.processes.get(pid)?.argv ?? [] })),
-      input.readFds,
-    ),
+    session: sessions.get(tree.root.pid) ?? { id: 'unknown', reason: 'not read' },
     ports: tree.memberPids.flatMap((pid) => ports.byPid.get(pid) ?? []),
   }));
   markSessionDuplicates(rows);

@@ -3,7 +3,7 @@
 import { commandLabel, formatDuration, shortenHome } from '../../probes/format';
 import { AiRow, AiViewModel, aiName } from './model';
 import { AiState } from './classify';
-import { Plan, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
+import { NotIncluded, Plan, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
 import { classifyTopology } from '../../probes/topology';
 import { ancestorsOf } from '../../probes/scanner';
 
@@ -56,6 +56,8 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
         const rec = snapshot.processes.get(pid);
         const name = !rec ? `pid ${pid}` : i === 0 ? aiName(r) : commandLabel(rec.argv, rec.comm);
         const because = protectionOf(snapshot, topology, pid, ctx);
+        // the root of a duplicate says why it is one (same session id, started T apart)
+        const why = r === row && i === 0 && row.tree.state === 'duplicate' ? `: ${row.tree.reason}` : '';
         if (because || !rec) {
           skipped.push({ pid, name, because: because ?? 'exited' });
           return;
@@ -65,7 +67,7 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
           starttime: rec.starttime,
           uid: rec.uid,
           name,
-          facts: `${row.tree.tool} (${row.tree.state}), age ${formatDuration(ctx.nowMs - rec.startedAtMs)}`,
+          facts: `${row.tree.tool} (${row.tree.state}${why}), age ${formatDuration(ctx.nowMs - rec.startedAtMs)}`,
           rssBytes: rec.rssBytes,
           ageMs: ctx.nowMs - rec.startedAtMs,
           cwd: r.tree.cwd.ok && i === 0 ? shortenHome(r.tree.cwd.path, ctx.home) : undefined,
@@ -82,13 +84,49 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
   return newPlan({ action: bulk ? 'stop-leaked-ai' : 'stop-ai', verb: 'Stop', noun: ['AI Process', 'AI Processes'], targets, skipped }, ctx.nowMs);
 }
 
-/** Every leaked or duplicate tree whose parent tree is not already part of the selection. */
+/**
+ * Every leaked or duplicate tree whose parent tree is not already part of the selection; the plan names the trees of
+ * the view it leaves out (notIncluded).
+ */
 export function planStopLeakedAndDuplicates(model: AiViewModel, ctx: AiPlanContext): Plan<AiTarget> {
   const chosen = model.rows.filter((r) => BULK_STATES.has(r.tree.state));
   const chosenRoots = new Set(chosen.map((r) => r.tree.root.pid));
   const roots = chosen.filter((r) => r.tree.parentRootPid === undefined || !chosenRoots.has(r.tree.parentRootPid)).map((r) => r.tree.root.pid);
-  return planStopAi(model, roots, ctx, true);
+  return { ...planStopAi(model, roots, ctx, true), notIncluded: notIncludedInBulk(model, chosenRoots) };
 }
+
+/** Why a tree is left out of a bulk stop, briefly. */
+function leftOutBecause(row: AiRow): string {
+  const t = row.tree;
+  if (t.state === 'external') return 'external: started outside code-server, not a leak';
+  return `${t.state}: ${t.reason}`;
+}
+
+/**
+ * The trees a bulk stop leaves out: each tree that is not stopped and is not below a tree that is not stopped either
+ * (an active assistant's line stands for the trees it started, e.g. its MCP servers).
+ */
+function notIncludedInBulk(model: AiViewModel, chosenRoots: ReadonlySet<number>): NotIncluded[] {
+  const stopped = (r: AiRow): boolean => {
+    for (let cur: AiRow | undefined = r, hops = 0; cur && hops <= model.rows.length; cur = parentOf(model, cur), hops++) {
+      if (chosenRoots.has(cur.tree.root.pid)) return true;
+    }
+    return false;
+  };
+  const out: NotIncluded[] = [];
+  for (const r of model.rows) {
+    if (stopped(r)) continue;
+    const parent = parentOf(model, r);
+    if (parent && !stopped(parent)) continue; // covered by its parent's line
+    const nested = withChildren(model, r).filter((c) => c !== r && !stopped(c)).length;
+    const started = nested > 0 ? `; with the ${nested} tree${nested === 1 ? '' : 's'} it started` : '';
+    out.push({ name: `${aiName(r)} (pid ${r.tree.root.pid})`, reason: `${leftOutBecause(r)}${started}` });
+  }
+  return out;
+}
+
+const parentOf = (model: AiViewModel, r: AiRow): AiRow | undefined =>
+  r.tree.parentRootPid === undefined ? undefined : model.byRoot.get(r.tree.parentRootPid);
 
 /** At commit: same identity, not protected, still in an AI tree, and (bulk) that tree still leaked or duplicate. */
 export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, ctx: SafetyContext, bulk: boolean) {
