@@ -14,6 +14,7 @@ export function cleanContextFactory(service: SnapshotService, windows: WindowPre
     return {
       nowMs: Date.now(),
       loadedPaths: new Set(paths.flatMap((p) => [p, realpathOf(p) ?? p])),
+      unlistedHosts: [],
       selfPath,
       realpathOf,
       sizeOf: () => undefined,

@@ -506,7 +506,7 @@ const folderWorldArb: fc.Arbitrary<FolderWorld> = fc
     }));
     const where = new Map(g.folders.map((f) => [f.name, f.where]));
     const fw: FolderWorld = {
-      report: { dir: DIR, warnings: [], folders, ...(g.error ? { error: g.error } : {}), ...(g.stamp ? { extensionsJsonStamp: g.stamp } : {}) },
+      report: { dir: DIR, warnings: [], folders, profiles: [], ...(g.error ? { error: g.error } : {}), ...(g.stamp ? { extensionsJsonStamp: g.stamp } : {}) },
       where, dirIsLink: g.dirIsLink, loaded: new Set(), selfName: g.selfPick === undefined || folders.length === 0 ? undefined : folders[g.selfPick % folders.length].name,
     };
     const ctx = contextOf(fw);
@@ -526,6 +526,7 @@ function contextOf(fw: FolderWorld, nowMs = NOW): CleanContext {
   return {
     nowMs,
     loadedPaths: fw.loaded,
+    unlistedHosts: [],
     selfPath: fw.selfName ? path.join(DIR, fw.selfName) : '/opt/elsewhere/csops.code-server-ops-0.1.0',
     realpathOf: (p) => {
       if (p === DIR) return realDir;
@@ -616,7 +617,7 @@ function applyFolderChanges(fw: FolderWorld, changes: readonly FolderChange[]): 
         break;
     }
   }
-  const report: ExtensionsDirReport = { dir: DIR, warnings: [], folders, ...(error ? { error } : {}), ...(stamp !== undefined ? { extensionsJsonStamp: stamp } : {}) };
+  const report: ExtensionsDirReport = { dir: DIR, warnings: [], folders, profiles: [], ...(error ? { error } : {}), ...(stamp !== undefined ? { extensionsJsonStamp: stamp } : {}) };
   // net changes only (a class changed and changed back is unchanged)
   for (const name of changed) {
     const before = fw.report.folders.find((f) => f.name === name)!;
