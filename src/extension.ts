@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext) {
   const aiOf = (snapshot: Snapshot) => aiModelOfSnapshot(snapshot, process.pid, patterns.table);
 
   const terminals = new TerminalsView(service, windows, settings, log);
-  const cleanContext = cleanContextFactory(service, windows, context.extensionPath);
+  const cleanContext = cleanContextFactory(service, windows, context.extensionPath, storage, extensionsDir);
   const extensions = new ExtensionsView(extensionsDir, cleanContext, log);
   const ai = new AiView(async (maxAgeMs) => {
     const snapshot = await service.fresh(maxAgeMs);

@@ -198,6 +198,7 @@ export interface ReadOptions {
 }
 
 const profileLabel = (p: ProfileInfo): string => `profile "${p.name ?? p.id}"`;
+const listName = (p: ProfileInfo, file: string): string => `${profileLabel(p)} (${file})`;
 
 function stampOf(st: fs.Stats): string {
   return `${st.mtimeMs}:${st.size}:${st.ino}`;
@@ -253,7 +254,8 @@ async function readProfiles(userDataDirs: readonly string[]): Promise<{ lists: P
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue; // no user-data dir there, or no profiles
-      return { lists, error: `the profiles folder ${root} cannot be read (${code ?? String(e)}): the extensions other profiles use are unknown` };
+      const error = `the profiles folder ${root} cannot be read (${code ?? String(e)}): the extensions other profiles use are unknown`;
+      return { lists, error };
     }
     const names = ids.length ? await profileNames(udd) : new Map<string, string>();
     for (const id of ids) {
@@ -263,12 +265,14 @@ async function readProfiles(userDataDirs: readonly string[]): Promise<{ lists: P
       try {
         const [text, st] = await Promise.all([fs.promises.readFile(file, 'utf8'), fs.promises.stat(file)]);
         const parsed = parseExtensionsJson(text);
-        if (!parsed.ok) return { lists, error: `the extensions list of ${profileLabel(info)} (${file}) is not understood: ${parsed.error}` };
+        if (!parsed.ok) return { lists, error: `the extensions list of ${listName(info, file)} is not understood: ${parsed.error}` };
         info.entries = parsed.value.length;
         lists.push({ info, entries: parsed.value, stamp: `${file}=${stampOf(st)}`, mtimeMs: st.mtimeMs });
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT') return { lists, error: `the extensions list of ${profileLabel(info)} (${file}) cannot be read (${code ?? String(e)})` };
+        if (code !== 'ENOENT') {
+          return { lists, error: `the extensions list of ${listName(info, file)} cannot be read (${code ?? String(e)})` };
+        }
         lists.push({ info, entries: [], stamp: `${file}=none` }); // a profile without a list of its own
       }
     }
@@ -323,7 +327,10 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now(), options
 
   // Folder (lower case) → the entry and the lists that reference it; `<id>@<version>` for entries without a location.
   const referenced = new Map<string, { entry: ExtensionsJsonEntry; by: string[] }>();
-  const sources: [string, ExtensionsJsonEntry[]][] = [['extensions.json', entries], ...profiles.lists.map((l): [string, ExtensionsJsonEntry[]] => [profileLabel(l.info), l.entries])];
+  const sources: [string, ExtensionsJsonEntry[]][] = [
+    ['extensions.json', entries],
+    ...profiles.lists.map((l): [string, ExtensionsJsonEntry[]] => [profileLabel(l.info), l.entries]),
+  ];
   for (const [by, list] of sources) {
     for (const entry of list) {
       const folder = entryFolderName(entry) ?? derivedFolderName(entry);
@@ -390,7 +397,8 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now(), options
       });
     } else {
       const others = profiles.lists.length;
-      const reason = `not referenced by extensions.json${others ? ` or the lists of ${others} other profile${others === 1 ? '' : 's'}` : ''}`;
+      const inProfiles = others ? ` or the lists of ${others} other profile${others === 1 ? '' : 's'}` : '';
+      const reason = `not referenced by extensions.json${inProfiles}`;
       report.folders.push({ ...base, parsed, cls: 'unreferenced', reason });
     }
   }

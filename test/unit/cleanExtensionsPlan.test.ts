@@ -3,8 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   CleanContext, CleanPlan, FolderTarget, RECENT_MS, folderKind, folderProtection, notIncludedReason, planCleanUp, planCleanUpAll,
-  revalidateFolders,
+  revalidateFolders, unlistedHostsOf,
 } from '../../src/features/extensions/plan';
+import { classifyTopology } from '../../src/probes/topology';
+import { CS, editSnapshot, record, scanFixture, windowEntry } from './procFixtures';
 import { PLAN_TTL_MS, PlanBook, previewText } from '../../src/core/safety';
 import { ExtensionFolder, ExtensionsDirReport, RECLAIMABLE, readExtensionsDir } from '../../src/probes/extensionsDir';
 import {
@@ -29,6 +31,7 @@ const sizeOfName = (name: string): number | undefined => (name === 'scratch' ? u
 function contextFor(ext: ExtensionsDir, fields: Partial<CleanContext> = {}): CleanContext {
   return {
     nowMs: ext.nowMs,
+    readOptions: {},
     loadedPaths: new Set(),
     unlistedHosts: [],
     selfPath: ext.path(SELF),
@@ -244,7 +247,8 @@ describe('clean extensions: plans', () => {
         else assert.strictEqual(targeted, why === undefined, f.name);
         assert.deepStrictEqual(p.skipped.find((s) => s.name === f.name)?.because, why, f.name);
       }
-      assert.strictEqual(notIncludedReason(report, folderNamed(report, 'fresh.unused-0.1.0'), ctx), 'modified 0 s ago, an install may be running');
+      const fresh = folderNamed(report, 'fresh.unused-0.1.0');
+      assert.strictEqual(notIncludedReason(report, fresh, ctx), 'modified 0 s ago, an install may be running');
     });
 
     it('targets nothing while extensions.json is missing, and says so for each reclaimable-looking folder', async () => {
@@ -252,7 +256,8 @@ describe('clean extensions: plans', () => {
       const p = planCleanUpAll(report, contextFor(ext));
       assert.deepStrictEqual([p.targets, p.extensionsJsonStamp], [[], undefined]);
       assert.ok(p.skipped.length > 0);
-      assert.ok(p.skipped.every((s) => s.because === 'nothing is cleaned while extensions.json is unreadable (extensions.json is missing)'));
+      const because = 'nothing is cleaned while extensions.json is unreadable (extensions.json is missing)';
+      assert.ok(p.skipped.every((s) => s.because === because));
     });
 
     // src/actions/cleanExtensions/plan.ts planCleanUpAll: `{ ...planCleanUp(…), action: 'clean-all-extensions' }` keeps the
@@ -271,13 +276,33 @@ describe('clean extensions: plans', () => {
     it('one started before the last change of the extension lists blocks every folder but temp folders [src bug: cleaned]', () => {
       const p = planCleanUpAll(report, contextFor(ext, { unlistedHosts: [{ pid: 4242, startedAtMs: listsChanged() - HOUR }] }));
       assert.deepStrictEqual(targetNames(p), sorted(LAYOUT.leftoverTemp));
-      const because = 'may be loaded in a window without code-server Ops (extension host pid 4242, started before the last change of the extension lists)';
-      assert.deepStrictEqual(p.skipped.filter((s) => NON_TEMP.includes(s.name)).map((s) => [s.name, s.because]), NON_TEMP.map((n) => [n, because]));
+      const because =
+        'may be loaded in a window without code-server Ops (extension host pid 4242, ' +
+        'started before the last change of the extension lists)';
+      const blocked = p.skipped.filter((s) => NON_TEMP.includes(s.name)).map((s) => [s.name, s.because]);
+      assert.deepStrictEqual(blocked, NON_TEMP.map((n) => [n, because]));
     });
 
     it('one started after the last change of the lists saw the current lists: it loaded none of these folders', () => {
       const p = planCleanUpAll(report, contextFor(ext, { unlistedHosts: [{ pid: 4242, startedAtMs: listsChanged() + 5 * MINUTE }] }));
       assert.deepStrictEqual(targetNames(p), sorted(RECLAIMABLE_NAMES));
+    });
+
+    it('unlistedHostsOf: other extension hosts of this user that no live registry entry with extension paths accounts for', async () => {
+      const snap = await scanFixture('codeserver');
+      const me = snap.processes.get(CS.extHost)!;
+      const host = (pid: number, uid = me.uid) => record(pid, CS.server, { argv: me.argv, uid, startedAtMs: 1000 + pid });
+      const more = editSnapshot(snap, {}, [host(20001), host(20002), host(20003), host(20004, me.uid + 1)]);
+      const t = classifyTopology(more, CS.extHost);
+      const live = [
+        { ...windowEntry(20001, []), extensionPaths: ['/x/a.b-1.0.0'] }, // a window with code-server Ops: its extensions are known
+        windowEntry(20002, []), // an entry without extension paths: unknown
+        { ...windowEntry(CS.extHost, []), extensionPaths: [] },
+      ];
+      assert.deepStrictEqual(unlistedHostsOf(t, live, CS.extHost, me.uid), [
+        { pid: 20002, startedAtMs: 21002 },
+        { pid: 20003, startedAtMs: 21003 },
+      ]);
     });
 
     it('windows that cannot be listed (no process scan) block the same folders', () => {
@@ -294,7 +319,8 @@ describe('clean extensions: plans', () => {
       assert.deepStrictEqual(revalidateFolders(planned, await read(), contextFor(ext)).valid.map((t) => t.name), ['scratch']);
       fs.writeFileSync(path.join(data, 'User', 'profiles', WORK, 'extensions.json'), '[]');
       const r = revalidateFolders(planned, await read(), contextFor(ext));
-      assert.deepStrictEqual(r.skipped.map((x) => [x.target.name, x.because]), [['scratch', 'a profile\'s extensions list changed since the preview']]);
+      const skipped = r.skipped.map((x) => [x.target.name, x.because]);
+      assert.deepStrictEqual(skipped, [['scratch', "a profile's extensions list changed since the preview"]]);
     });
   });
 

@@ -447,7 +447,7 @@ describe('extensions folder: entries without a resolvable location (#9)', () => 
     assert.strictEqual(derivedFolderName(entry({ metadata: { targetPlatform: '../x' } })), undefined);
   });
 
-  it('an entry without a location keeps its <id>-<version>[-<platform>] folder installed [src bug: the folder became unreferenced]', async () => {
+  it('an entry without a location keeps its <id>-<version>[-<platform>] folder installed [src bug: it became unreferenced]', async () => {
     const ext = buildExtensionsDir(dirs.make(), { extensionsJson: 'extensions-no-location.json' });
     const r = await readExtensionsDir(ext.dir, ext.nowMs);
     assert.strictEqual(r.error, undefined);
@@ -481,7 +481,8 @@ describe('extensions folder: profiles (#3)', () => {
     const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
     assert.strictEqual(r.error, undefined);
     const f = (n: string) => folderNamed(r, n);
-    assert.deepStrictEqual([f('ms-python.python-2024.4.0').cls, f('ms-python.python-2024.4.0').reason], ['installed', 'referenced by profile "Work"']);
+    const work = f('ms-python.python-2024.4.0');
+    assert.deepStrictEqual([work.cls, work.reason], ['installed', 'referenced by profile "Work"']);
     assert.strictEqual(f('redhat.vscode-yaml-1.14.0').cls, 'installed');
     assert.strictEqual(f('esbenp.prettier-vscode-10.1.0').reason, 'referenced by extensions.json and profile "Work"');
     // 2024.4.0 (Work) is now the newest referenced ms-python: 2024.2.1 stays installed (the default list), 2024.0.1 older
@@ -518,7 +519,8 @@ describe('extensions folder: profiles (#3)', () => {
 
   it('a user-data dir that cannot be located is an error (profiles unknown)', async () => {
     const { ext } = setup();
-    const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [], userDataProblems: ['the server pid 7 has a relative --user-data-dir'] });
+    const userDataProblems = ['the server pid 7 has a relative --user-data-dir'];
+    const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [], userDataProblems });
     assert.match(r.error ?? '', /profiles are unknown: the server pid 7 has a relative --user-data-dir/);
   });
 
@@ -526,7 +528,8 @@ describe('extensions folder: profiles (#3)', () => {
     const { ext, data } = setup();
     const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
     const list = path.join(data, 'User', 'profiles', WORK, 'extensions.json');
-    assert.strictEqual(r.listsChangedAtMs, Math.max(...[ext.path('extensions.json'), ext.path('.obsolete'), list].map((p) => fs.statSync(p).mtimeMs)));
+    const lists = [ext.path('extensions.json'), ext.path('.obsolete'), list];
+    assert.strictEqual(r.listsChangedAtMs, Math.max(...lists.map((p) => fs.statSync(p).mtimeMs)));
     fs.writeFileSync(list, '[]');
     const again = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
     assert.notStrictEqual(again.profilesStamp, r.profilesStamp);
@@ -552,6 +555,7 @@ describe('extensions folder: profiles (#3)', () => {
       '/home/u/.local/share/code-server', '/srv/data', '/work/rel/data', '/opt/vs/data', '/home/u/.vscode-server/data', '/srv',
       '/srv/data',
     ].filter((d, i, all) => all.indexOf(d) === i));
-    assert.deepStrictEqual(c.problems, ['the server (pid 12) has a relative --user-data-dir "rel/data" and its working directory cannot be read']);
+    const problem = 'the server (pid 12) has a relative --user-data-dir "rel/data" and its working directory cannot be read';
+    assert.deepStrictEqual(c.problems, [problem]);
   });
 });

@@ -43,10 +43,19 @@ export async function cleanUpAll(deps: CleanDeps): Promise<void> {
   const { report, ctx } = await deps.extensionsModel();
   const plan = planCleanUpAll(report, ctx);
   if (plan.targets.length === 0) {
-    void vscode.window.showInformationMessage(report.error ? `No clean-up offered: ${report.error}.` : 'Nothing to clean up in the extensions folder.');
+    void vscode.window.showInformationMessage(nothingToCleanText(report, plan));
     return;
   }
   await run(deps, deps.plans.issue(plan));
+}
+
+/** "Nothing to clean up", naming what the tree shows as reclaimable and why it is not included. */
+function nothingToCleanText(report: ExtensionsDirReport, plan: CleanPlan): string {
+  if (report.error) return `No clean-up offered: ${report.error}.`;
+  if (plan.skipped.length === 0) return 'Nothing to clean up in the extensions folder.';
+  const shown = plan.skipped.slice(0, 6).map((s) => `${s.name} — ${s.because}`);
+  if (plan.skipped.length > 6) shown.push(`and ${plan.skipped.length - 6} more`);
+  return `Nothing to clean up. Not included: ${shown.join('; ')}.`;
 }
 
 async function run(deps: CleanDeps, plan: CleanPlan): Promise<void> {
@@ -64,8 +73,9 @@ async function run(deps: CleanDeps, plan: CleanPlan): Promise<void> {
       progressTitle: `Cleaning up ${plan.targets.length} folder${plan.targets.length === 1 ? '' : 's'}…`,
       pastVerb: 'Cleaned up',
       act: async (p) => {
-        const fresh = await readExtensionsDir(plan.dir);
-        const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, await deps.cleanContext());
+        const ctx = await deps.cleanContext();
+        const fresh = await readExtensionsDir(plan.dir, ctx.nowMs, ctx.readOptions);
+        const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, ctx);
         const results: TargetResult<FolderTarget>[] = skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped', because } }));
         if (valid.length) batch = await Batch.create(plan.dir, Date.now());
         for (const t of valid) {

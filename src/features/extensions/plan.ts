@@ -2,7 +2,9 @@
 // protected and why, and the re-validation of each target against a fresh read of the folder before it moves.
 import * as path from 'path';
 import { formatBytes, formatDuration } from '../../probes/format';
-import { ExtensionFolder, ExtensionsDirReport, FolderClass, MANAGEMENT_NAMES, RECLAIMABLE } from '../../probes/extensionsDir';
+import { ExtensionFolder, ExtensionsDirReport, FolderClass, MANAGEMENT_NAMES, RECLAIMABLE, ReadOptions } from '../../probes/extensionsDir';
+import { Topology } from '../../probes/topology';
+import { WindowEntry } from '../../probes/windowRegistry';
 import { Plan, SkippedTarget, TargetKind, newPlan } from '../../core/safety';
 
 export const CLASS_TEXT: Record<FolderClass, string> = {
@@ -47,6 +49,8 @@ export const folderKind: TargetKind<FolderTarget> = {
 
 export interface CleanContext {
   nowMs: number;
+  /** Where the profiles' lists are (the user-data dirs), for every read of the folder. */
+  readOptions: ReadOptions;
   /** Install folders of extensions loaded in any window (this one and the registry's), real paths. */
   loadedPaths: ReadonlySet<string>;
   /**
@@ -89,6 +93,17 @@ export function folderProtection(report: ExtensionsDirReport, f: ExtensionFolder
 }
 
 /**
+ * Extension hosts (of this user) other than this one that the live registry entries do not account for: windows
+ * without code-server Ops, or whose entry does not list its extensions.
+ */
+export function unlistedHostsOf(topology: Topology, liveWindows: readonly WindowEntry[], selfPid: number, selfUid: number): UnlistedHost[] {
+  const listed = new Set(liveWindows.filter((w) => w.extensionPaths !== undefined).map((w) => w.pid));
+  return topology.extensionHosts
+    .filter((h) => h.pid !== selfPid && h.uid === selfUid && !listed.has(h.pid))
+    .map((h) => ({ pid: h.pid, startedAtMs: h.startedAtMs }));
+}
+
+/**
  * Windows whose loaded extensions are unknown may have loaded any folder but a temp folder, unless they started after
  * the last change of the extension lists (then they were given the lists as they are now, which do not use it).
  */
@@ -99,7 +114,10 @@ function unlistedRisk(report: ExtensionsDirReport, f: ExtensionFolder, ctx: Clea
   const risky = ctx.unlistedHosts.filter((h) => !(h.startedAtMs > changedAtMs + LIST_SETTLE_MS));
   if (risky.length === 0) return undefined;
   const pids = risky.map((h) => h.pid).join(', ');
-  return `may be loaded in a window without code-server Ops (extension host pid ${pids}, started before the last change of the extension lists)`;
+  return (
+    `may be loaded in a window without code-server Ops (extension host pid ${pids}, ` +
+    'started before the last change of the extension lists)'
+  );
 }
 
 /**
@@ -150,7 +168,8 @@ export function revalidateFolders(
     return { valid: [], skipped: plan.targets.map((target) => ({ target, because: 'extensions.json changed since the preview' })) };
   }
   if (fresh.profilesStamp !== plan.profilesStamp) {
-    return { valid: [], skipped: plan.targets.map((target) => ({ target, because: "a profile's extensions list changed since the preview" })) };
+    const because = "a profile's extensions list changed since the preview";
+    return { valid: [], skipped: plan.targets.map((target) => ({ target, because })) };
   }
   const valid: FolderTarget[] = [];
   const skipped: { target: FolderTarget; because: string }[] = [];
