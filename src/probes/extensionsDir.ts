@@ -104,20 +104,41 @@ export function parseObsolete(text: string): Parsed<Set<string>> {
   return { ok: true, value: new Set(Object.entries(r.data).filter(([, v]) => v).map(([k]) => k.toLowerCase())) };
 }
 
-/** The folder name an extensions.json entry points at. */
-export function entryFolderName(entry: ExtensionsJsonEntry): string | undefined {
-  if (entry.relativeLocation) return entry.relativeLocation.split('/')[0];
-  const loc = entry.location;
-  if (typeof loc === 'string') {
-    // A URI string: percent-encoded.
-    try {
-      return path.basename(decodeURIComponent(loc.replace(/^file:\/\//, '')));
-    } catch {
-      return path.basename(loc);
-    }
+/** A folder name that can be a direct child of the extensions folder (not empty, `.` or `..`). */
+const usableName = (name: string | undefined): string | undefined => (name && name !== '.' && name !== '..' ? name : undefined);
+
+/** The last segment of a URI string (percent-encoded). */
+function uriBasename(uri: string): string {
+  try {
+    return path.basename(decodeURIComponent(uri.replace(/^file:\/\//, '')));
+  } catch {
+    return path.basename(uri);
   }
+}
+
+/** The folder name an extensions.json entry points at; undefined when its location does not name one. */
+export function entryFolderName(entry: ExtensionsJsonEntry): string | undefined {
+  const relative = usableName(entry.relativeLocation?.split('/')[0]);
+  if (relative) return relative;
+  const loc = entry.location;
+  if (typeof loc === 'string') return usableName(uriBasename(loc));
   const p = loc?.fsPath ?? loc?.path; // already decoded
-  return p ? path.basename(p) : undefined;
+  if (p) return usableName(path.basename(p));
+  return loc?.external ? usableName(uriBasename(loc.external)) : undefined;
+}
+
+/**
+ * The folder the server names for an entry without a usable location: `<id>-<version>[-<platform>]`, lower case
+ * (what the server writes). Undefined when id, version or platform cannot make such a name.
+ */
+export function derivedFolderName(entry: ExtensionsJsonEntry): string | undefined {
+  const meta = entry.metadata as { targetPlatform?: unknown } | undefined;
+  const platform = typeof meta?.targetPlatform === 'string' && meta.targetPlatform !== 'undefined' ? meta.targetPlatform : undefined;
+  if (platform !== undefined && !PLATFORMS.includes(platform.toLowerCase())) return undefined;
+  const name = `${entry.identifier.id}-${entry.version}${platform ? `-${platform}` : ''}`;
+  const parsed = parseFolderName(name);
+  if (!parsed || parsed.id !== entry.identifier.id.toLowerCase() || parsed.version !== entry.version) return undefined;
+  return name.toLowerCase();
 }
 
 export type FolderClass = 'installed' | 'obsolete' | 'olderVersion' | 'unreferenced' | 'leftoverTemp' | 'installing';
@@ -147,7 +168,37 @@ export interface ExtensionsDirReport {
   folders: ExtensionFolder[];
   /** mtime + size of extensions.json at read time: a commit checks it is unchanged. */
   extensionsJsonStamp?: string;
+  /** The other profiles found under the user-data dirs (their lists reference folders of this folder too). */
+  profiles: ProfileInfo[];
+  /** Stamps of every profile's list at read time: a commit checks they are unchanged. */
+  profilesStamp?: string;
+  /**
+   * The newest mtime of the extension lists (extensions.json, the profiles' lists, .obsolete): an extension host
+   * started after it saw the lists as they are now. Undefined when unknown.
+   */
+  listsChangedAtMs?: number;
 }
+
+export interface ProfileInfo {
+  /** The folder name under User/profiles. */
+  id: string;
+  /** From User/globalStorage/storage.json, when it names it. */
+  name?: string;
+  /** Its extensions.json (it may not exist: then the profile has no list of its own). */
+  file: string;
+  /** Entries of its list; undefined without one. */
+  entries?: number;
+}
+
+export interface ReadOptions {
+  /** User-data dirs of the servers using this folder: their User/profiles/<id>/extensions.json are read too. */
+  userDataDirs?: readonly string[];
+  /** Why some server's user-data dir could not be located: then the profiles are unknown and nothing is reclaimable. */
+  userDataProblems?: readonly string[];
+}
+
+const profileLabel = (p: ProfileInfo): string => `profile "${p.name ?? p.id}"`;
+const listName = (p: ProfileInfo, file: string): string => `${profileLabel(p)} (${file})`;
 
 function stampOf(st: fs.Stats): string {
   return `${st.mtimeMs}:${st.size}:${st.ino}`;
@@ -163,9 +214,75 @@ export async function extensionsJsonStamp(dir: string): Promise<string | undefin
 
 const TEMP_RE = /(\.vsctmp$)|(^\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)/i;
 
-/** Reads and classifies an extensions folder. Never throws. */
-export async function readExtensionsDir(dir: string, nowMs = Date.now()): Promise<ExtensionsDirReport> {
-  const report: ExtensionsDirReport = { dir, warnings: [], folders: [] };
+/** Profile id → name, from User/globalStorage/storage.json (best effort: names are only for display). */
+async function profileNames(userDataDir: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  try {
+    const data = JSON.parse(await fs.promises.readFile(path.join(userDataDir, 'User', 'globalStorage', 'storage.json'), 'utf8')) as unknown;
+    const list = (data as { userDataProfiles?: unknown } | null)?.userDataProfiles;
+    if (!Array.isArray(list)) return names;
+    for (const p of list as { location?: unknown; name?: unknown }[]) {
+      const loc = p?.location as string | { path?: unknown; fsPath?: unknown } | undefined;
+      const where = typeof loc === 'string' ? loc : (loc?.fsPath ?? loc?.path);
+      if (typeof where === 'string' && typeof p.name === 'string') names.set(uriBasename(where), p.name);
+    }
+  } catch {
+    // no names: the ids are shown
+  }
+  return names;
+}
+
+interface ProfileList {
+  info: ProfileInfo;
+  entries: ExtensionsJsonEntry[];
+  stamp: string;
+  mtimeMs?: number;
+}
+
+/** Every profile's list under the user-data dirs; an error when one that exists cannot be read or understood. */
+async function readProfiles(userDataDirs: readonly string[]): Promise<{ lists: ProfileList[]; error?: string }> {
+  const lists: ProfileList[] = [];
+  const seen = new Set<string>();
+  for (const udd of userDataDirs) {
+    const root = path.join(udd, 'User', 'profiles');
+    const real = realpathOf(root);
+    if (real && seen.has(real)) continue;
+    if (real) seen.add(real);
+    let ids: string[];
+    try {
+      ids = (await fs.promises.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // no user-data dir there, or no profiles
+      const error = `the profiles folder ${root} cannot be read (${code ?? String(e)}): the extensions other profiles use are unknown`;
+      return { lists, error };
+    }
+    const names = ids.length ? await profileNames(udd) : new Map<string, string>();
+    for (const id of ids) {
+      const file = path.join(root, id, 'extensions.json');
+      const info: ProfileInfo = { id, name: names.get(id), file };
+      if (info.name === undefined) delete info.name;
+      try {
+        const [text, st] = await Promise.all([fs.promises.readFile(file, 'utf8'), fs.promises.stat(file)]);
+        const parsed = parseExtensionsJson(text);
+        if (!parsed.ok) return { lists, error: `the extensions list of ${listName(info, file)} is not understood: ${parsed.error}` };
+        info.entries = parsed.value.length;
+        lists.push({ info, entries: parsed.value, stamp: `${file}=${stampOf(st)}`, mtimeMs: st.mtimeMs });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') {
+          return { lists, error: `the extensions list of ${listName(info, file)} cannot be read (${code ?? String(e)})` };
+        }
+        lists.push({ info, entries: [], stamp: `${file}=none` }); // a profile without a list of its own
+      }
+    }
+  }
+  return { lists };
+}
+
+/** Reads and classifies an extensions folder (and every profile's list). Never throws. */
+export async function readExtensionsDir(dir: string, nowMs = Date.now(), options: ReadOptions = {}): Promise<ExtensionsDirReport> {
+  const report: ExtensionsDirReport = { dir, warnings: [], folders: [], profiles: [] };
   let names: string[];
   try {
     names = await fs.promises.readdir(dir);
@@ -174,10 +291,12 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now()): Promis
     return report;
   }
   let entries: ExtensionsJsonEntry[] = [];
+  const listTimes: number[] = [];
   try {
     const file = path.join(dir, 'extensions.json');
     const [text, st] = await Promise.all([fs.promises.readFile(file, 'utf8'), fs.promises.stat(file)]);
     report.extensionsJsonStamp = stampOf(st);
+    listTimes.push(st.mtimeMs);
     const parsed = parseExtensionsJson(text);
     if (parsed.ok) entries = parsed.value;
     else report.error = parsed.error;
@@ -187,21 +306,52 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now()): Promis
   }
   let obsolete = new Set<string>();
   try {
-    const parsed = parseObsolete(await fs.promises.readFile(path.join(dir, '.obsolete'), 'utf8'));
+    const file = path.join(dir, '.obsolete');
+    const [text, st] = await Promise.all([fs.promises.readFile(file, 'utf8'), fs.promises.stat(file)]);
+    listTimes.push(st.mtimeMs);
+    const parsed = parseObsolete(text);
     if (parsed.ok) obsolete = parsed.value;
     else report.warnings.push(parsed.error);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') report.warnings.push(`.obsolete cannot be read (${String(e)})`);
   }
+  const profiles = await readProfiles(options.userDataDirs ?? []);
+  report.profiles = profiles.lists.map((l) => l.info);
+  report.profilesStamp = profiles.lists.map((l) => l.stamp).join('\n');
+  for (const l of profiles.lists) if (l.mtimeMs !== undefined) listTimes.push(l.mtimeMs);
+  if (report.extensionsJsonStamp !== undefined) report.listsChangedAtMs = Math.max(...listTimes);
+  report.error ??= profiles.error;
+  if (!report.error && options.userDataProblems?.length) {
+    report.error = `the other profiles are unknown: ${options.userDataProblems.join('; ')}`;
+  }
 
-  const referenced = new Map<string, ExtensionsJsonEntry>();
-  for (const entry of entries) {
-    const folder = entryFolderName(entry);
-    if (folder) referenced.set(folder.toLowerCase(), entry);
+  // Folder (lower case) → the entry and the lists that reference it; `<id>@<version>` for entries without a location.
+  const referenced = new Map<string, { entry: ExtensionsJsonEntry; by: string[] }>();
+  const sources: [string, ExtensionsJsonEntry[]][] = [
+    ['extensions.json', entries],
+    ...profiles.lists.map((l): [string, ExtensionsJsonEntry[]] => [profileLabel(l.info), l.entries]),
+  ];
+  for (const [by, list] of sources) {
+    for (const entry of list) {
+      const folder = entryFolderName(entry) ?? derivedFolderName(entry);
+      if (!folder) {
+        // Which folder it uses is unknown: any could be it (unknown is never orphan).
+        report.error ??= `${by === 'extensions.json' ? 'extensions.json' : `the extensions list of ${by}`} is not understood: ` +
+          `the entry "${entry.identifier.id}" has no location, and "${entry.identifier.id}" ${entry.version} makes no folder name`;
+        continue;
+      }
+      const key = folder.toLowerCase();
+      const ref = referenced.get(key);
+      if (ref) {
+        if (!ref.by.includes(by)) ref.by.push(by);
+      } else {
+        referenced.set(key, { entry, by: [by] });
+      }
+    }
   }
   // Newest referenced version per id.
   const installedVersion = new Map<string, string>();
-  for (const [folder, entry] of referenced) {
+  for (const [folder, { entry }] of referenced) {
     if (obsolete.has(folder)) continue;
     const id = entry.identifier.id.toLowerCase();
     const prev = installedVersion.get(id);
@@ -232,12 +382,12 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now()): Promis
     if (name.startsWith('.')) continue; // other hidden management files
     const parsed = parseFolderName(name);
     const key = name.toLowerCase();
-    const entry = referenced.get(key);
-    const installedAtMs = entry?.metadata?.installedTimestamp;
+    const ref = referenced.get(key);
+    const installedAtMs = ref?.entry.metadata?.installedTimestamp;
     if (obsolete.has(key)) {
       report.folders.push({ ...base, parsed, installedAtMs, cls: 'obsolete', reason: 'listed in .obsolete: the server deletes it at its next start' });
-    } else if (entry) {
-      report.folders.push({ ...base, parsed, installedAtMs, cls: 'installed', reason: 'referenced by extensions.json' });
+    } else if (ref) {
+      report.folders.push({ ...base, parsed, installedAtMs, cls: 'installed', reason: `referenced by ${ref.by.join(' and ')}` });
     } else if (parsed && installedVersion.has(parsed.id) && compareVersions(installedVersion.get(parsed.id)!, parsed.version) > 0) {
       report.folders.push({
         ...base,
@@ -246,7 +396,10 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now()): Promis
         reason: `older version: ${parsed.id} ${installedVersion.get(parsed.id)} is installed`,
       });
     } else {
-      report.folders.push({ ...base, parsed, cls: 'unreferenced', reason: 'not referenced by extensions.json' });
+      const others = profiles.lists.length;
+      const inProfiles = others ? ` or the lists of ${others} other profile${others === 1 ? '' : 's'}` : '';
+      const reason = `not referenced by extensions.json${inProfiles}`;
+      report.folders.push({ ...base, parsed, cls: 'unreferenced', reason });
     }
   }
   return report;
@@ -264,4 +417,71 @@ export function realpathOf(p: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface ServerArgv {
+  pid: number;
+  argv: readonly string[];
+  /** Its working directory, to resolve a relative --user-data-dir; undefined when it cannot be read. */
+  cwd?: string;
+}
+
+/** The value of `--name value` or `--name=value` in argv (the last one wins, as in the servers' parsers). */
+function argValue(argv: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name && i + 1 < argv.length) value = argv[i + 1];
+    else if (argv[i].startsWith(`${name}=`)) value = argv[i].slice(name.length + 1);
+  }
+  return value;
+}
+
+/**
+ * Where the user-data dirs (with User/profiles) of the servers using an extensions folder may be: this window's
+ * (from its globalStorage path), each server's `--user-data-dir` (code-server) or `--server-data-dir`/data (VS Code
+ * server), their defaults, and the layouts next to the extensions folder. Reading more than needed only keeps more
+ * folders. A relative dir that cannot be resolved is a problem (the profiles are then unknown). Pure.
+ */
+export function userDataDirCandidates(input: {
+  globalStoragePath?: string;
+  servers: readonly ServerArgv[];
+  extensionsDir: string;
+  home: string;
+  xdgDataHome?: string;
+}): { dirs: string[]; problems: string[] } {
+  const dirs: string[] = [];
+  const problems: string[] = [];
+  const add = (d: string): void => {
+    const n = path.normalize(d);
+    if (!dirs.includes(n)) dirs.push(n);
+  };
+  const g = input.globalStoragePath?.split(path.sep);
+  const user = g ? g.lastIndexOf('User') : -1;
+  if (g && user > 0) add(g.slice(0, user).join(path.sep) || path.sep);
+  const resolve = (s: ServerArgv, flag: string, value: string): string | undefined => {
+    if (path.isAbsolute(value)) return value;
+    if (s.cwd) return path.resolve(s.cwd, value);
+    problems.push(`the server (pid ${s.pid}) has a relative ${flag} "${value}" and its working directory cannot be read`);
+    return undefined;
+  };
+  const xdg = input.xdgDataHome && path.isAbsolute(input.xdgDataHome) ? input.xdgDataHome : path.join(input.home, '.local', 'share');
+  for (const s of input.servers) {
+    const userDataDir = argValue(s.argv, '--user-data-dir');
+    if (userDataDir !== undefined) {
+      const d = resolve(s, '--user-data-dir', userDataDir);
+      if (d) add(d);
+    }
+    if (!/\/out\/server-main\.js$/.test(s.argv[1] ?? '')) {
+      if (userDataDir === undefined) add(path.join(xdg, 'code-server')); // code-server's default
+      continue;
+    }
+    // VS Code server: <server-data-dir>/data, ~/.vscode-server by default
+    const serverDataDir = argValue(s.argv, '--server-data-dir');
+    const d = serverDataDir === undefined ? path.join(input.home, '.vscode-server') : resolve(s, '--server-data-dir', serverDataDir);
+    if (d) add(path.join(d, 'data'));
+  }
+  const parent = path.dirname(input.extensionsDir);
+  add(parent); // code-server: <user-data-dir>/extensions
+  add(path.join(parent, 'data')); // VS Code server: ~/.vscode-server/{extensions,data}
+  return { dirs, problems };
 }

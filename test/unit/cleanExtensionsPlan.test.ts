@@ -2,13 +2,16 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CleanContext, CleanPlan, FolderTarget, RECENT_MS, folderKind, folderProtection, planCleanUp, planCleanUpAll, revalidateFolders,
+  CleanContext, CleanPlan, FolderTarget, RECENT_MS, folderKind, folderProtection, notIncludedReason, planCleanUp, planCleanUpAll,
+  revalidateFolders, unlistedHostsOf,
 } from '../../src/features/extensions/plan';
+import { classifyTopology } from '../../src/probes/topology';
+import { CS, editSnapshot, record, scanFixture, windowEntry } from './procFixtures';
 import { PLAN_TTL_MS, PlanBook, previewText } from '../../src/core/safety';
-import { ExtensionFolder, ExtensionsDirReport, readExtensionsDir } from '../../src/probes/extensionsDir';
+import { ExtensionFolder, ExtensionsDirReport, RECLAIMABLE, readExtensionsDir } from '../../src/probes/extensionsDir';
 import {
-  ExtensionsDir, ExtensionsDirOptions, HOUR, LAYOUT, LINK, MINUTE, SELF, TempDirs, buildExtensionsDir, fixtureText, folderNamed,
-  makeExtensionFolder, setAge,
+  ExtensionsDir, ExtensionsDirOptions, HOUR, LAYOUT, LINK, MINUTE, SELF, TempDirs, WORK, buildExtensionsDir, buildUserDataDir, fixtureText,
+  folderNamed, makeExtensionFolder, setAge,
 } from './extensionsFixtures';
 
 const MiB = 1024 * 1024;
@@ -28,7 +31,9 @@ const sizeOfName = (name: string): number | undefined => (name === 'scratch' ? u
 function contextFor(ext: ExtensionsDir, fields: Partial<CleanContext> = {}): CleanContext {
   return {
     nowMs: ext.nowMs,
+    readOptions: {},
     loadedPaths: new Set(),
+    unlistedHosts: [],
     selfPath: ext.path(SELF),
     realpathOf,
     sizeOf: (p) => sizeOfName(path.basename(p)),
@@ -124,10 +129,10 @@ describe('clean extensions: plans', () => {
       assert.deepStrictEqual(p.targets.map((t) => t.path), [path.join(via, 'scratch')]);
     });
 
-    it('skips a folder modified in the last 10 minutes', async () => {
+    it('skips a folder modified in the last 10 minutes, saying how long ago', async () => {
       setAge(ext.path('scratch'), 5 * MINUTE, ext.nowMs);
       await reread();
-      assert.deepStrictEqual(skippedOf(plan(['scratch'])), [['scratch', 'modified in the last 10 minutes (an install may be running)']]);
+      assert.deepStrictEqual(skippedOf(plan(['scratch'])), [['scratch', 'modified 5 min ago, an install may be running']]);
 
       const mtimeMs = folderNamed(report, 'scratch').mtimeMs;
       assert.deepStrictEqual(targetNames(plan(['scratch'], { nowMs: Math.ceil(mtimeMs) + RECENT_MS })), ['scratch']);
@@ -198,31 +203,61 @@ describe('clean extensions: plans', () => {
   });
 
   describe('planCleanUpAll', () => {
-    it('targets every reclaimable, unprotected folder in folder order, skipping none', () => {
+    it('targets every reclaimable, unprotected folder in folder order; only LINK (outside) is not included', () => {
       const p = planCleanUpAll(report, contextFor(ext));
       assert.strictEqual(p.action, 'clean-all-extensions');
       assert.deepStrictEqual(targetNames(p), sorted(RECLAIMABLE_NAMES)); // not LINK: it resolves outside
-      assert.deepStrictEqual(p.skipped, []);
+      assert.deepStrictEqual(p.skipped.map((s) => s.name), [LINK]);
       assert.deepStrictEqual(p.targets.map((t) => t.bytes), sorted(RECLAIMABLE_NAMES).map((n) => sizeOfName(n) ?? 0));
       assert.deepStrictEqual([p.dir, p.extensionsJsonStamp, p.verb], [ext.dir, report.extensionsJsonStamp, 'Clean Up']);
     });
 
-    it('leaves protected folders out altogether', async () => {
+    it('names every reclaimable folder it leaves out, and why (#13) [src bug: left out silently]', async () => {
       setAge(ext.path('redhat.vscode-yaml-1.14.0'), MINUTE, ext.nowMs);
+      makeExtensionFolder(ext.path('fresh.unused-0.1.0'));
+      setAge(ext.path('fresh.unused-0.1.0'), 2 * MINUTE + 5000, ext.nowMs);
       await reread();
+      assert.strictEqual(folderNamed(report, 'fresh.unused-0.1.0').cls, 'unreferenced');
       const p = planCleanUpAll(report, contextFor(ext, {
         loadedPaths: new Set([ext.path('ms-python.python-2024.0.1')]),
         selfPath: ext.path('csops.code-server-ops-0.0.9'),
       }));
       const left = ['ms-python.python-2024.0.1', 'csops.code-server-ops-0.0.9', 'redhat.vscode-yaml-1.14.0'];
       assert.deepStrictEqual(targetNames(p), sorted(RECLAIMABLE_NAMES.filter((n) => !left.includes(n))));
-      assert.deepStrictEqual(p.skipped, []);
+      assert.deepStrictEqual(skippedOf(p), [
+        ['csops.code-server-ops-0.0.9', "code-server Ops' own folder"],
+        ['fresh.unused-0.1.0', 'modified 2 min ago, an install may be running'],
+        [LINK, `outside the extensions folder (resolves to ${path.join(ext.outside, 'linked-target')})`],
+        ['ms-python.python-2024.0.1', 'loaded in a window'],
+        ['redhat.vscode-yaml-1.14.0', 'modified 1 min ago, an install may be running'],
+      ]);
+      const text = previewText(p, 'Moved to the quarantine.', 12, folderKind);
+      assert.match(text.detail, /• fresh\.unused-0\.1\.0: modified 2 min ago, an install may be running/);
     });
 
-    it('is empty while extensions.json is missing', async () => {
+    it('agrees with the tree: reclaimable-looking folders are targets or say why they are not included', async () => {
+      makeExtensionFolder(ext.path('fresh.unused-0.1.0'));
+      await reread();
+      const ctx = contextFor(ext, { loadedPaths: new Set([ext.path('ms-python.python-2024.0.1')]) });
+      const p = planCleanUpAll(report, ctx);
+      for (const f of report.folders) {
+        const why = notIncludedReason(report, f, ctx);
+        const targeted = targetNames(p).includes(f.name);
+        if (!RECLAIMABLE.has(f.cls)) assert.strictEqual(why, undefined, f.name);
+        else assert.strictEqual(targeted, why === undefined, f.name);
+        assert.deepStrictEqual(p.skipped.find((s) => s.name === f.name)?.because, why, f.name);
+      }
+      const fresh = folderNamed(report, 'fresh.unused-0.1.0');
+      assert.strictEqual(notIncludedReason(report, fresh, ctx), 'modified 0 s ago, an install may be running');
+    });
+
+    it('targets nothing while extensions.json is missing, and says so for each reclaimable-looking folder', async () => {
       await setup({ extensionsJson: null });
       const p = planCleanUpAll(report, contextFor(ext));
-      assert.deepStrictEqual([p.targets, p.skipped, p.extensionsJsonStamp], [[], [], undefined]);
+      assert.deepStrictEqual([p.targets, p.extensionsJsonStamp], [[], undefined]);
+      assert.ok(p.skipped.length > 0);
+      const because = 'nothing is cleaned while extensions.json is unreadable (extensions.json is missing)';
+      assert.ok(p.skipped.every((s) => s.because === because));
     });
 
     // src/actions/cleanExtensions/plan.ts planCleanUpAll: `{ ...planCleanUp(…), action: 'clean-all-extensions' }` keeps the
@@ -231,6 +266,61 @@ describe('clean extensions: plans', () => {
     it('ids its plan after its own action [src bug: the id starts with "clean-extensions-"]', () => {
       const p = planCleanUpAll(report, contextFor(ext));
       assert.ok(p.id.startsWith('clean-all-extensions-'), p.id);
+    });
+  });
+
+  describe('windows without code-server Ops (extension hosts not in the window registry, #3)', () => {
+    const NON_TEMP = sorted([...LAYOUT.obsolete, ...LAYOUT.olderVersion, ...LAYOUT.unreferenced]);
+    const listsChanged = (): number => report.listsChangedAtMs!;
+
+    it('one started before the last change of the extension lists blocks every folder but temp folders [src bug: cleaned]', () => {
+      const p = planCleanUpAll(report, contextFor(ext, { unlistedHosts: [{ pid: 4242, startedAtMs: listsChanged() - HOUR }] }));
+      assert.deepStrictEqual(targetNames(p), sorted(LAYOUT.leftoverTemp));
+      const because =
+        'may be loaded in a window without code-server Ops (extension host pid 4242, ' +
+        'started before the last change of the extension lists)';
+      const blocked = p.skipped.filter((s) => NON_TEMP.includes(s.name)).map((s) => [s.name, s.because]);
+      assert.deepStrictEqual(blocked, NON_TEMP.map((n) => [n, because]));
+    });
+
+    it('one started after the last change of the lists saw the current lists: it loaded none of these folders', () => {
+      const p = planCleanUpAll(report, contextFor(ext, { unlistedHosts: [{ pid: 4242, startedAtMs: listsChanged() + 5 * MINUTE }] }));
+      assert.deepStrictEqual(targetNames(p), sorted(RECLAIMABLE_NAMES));
+    });
+
+    it('unlistedHostsOf: other extension hosts of this user that no live registry entry with extension paths accounts for', async () => {
+      const snap = await scanFixture('codeserver');
+      const me = snap.processes.get(CS.extHost)!;
+      const host = (pid: number, uid = me.uid) => record(pid, CS.server, { argv: me.argv, uid, startedAtMs: 1000 + pid });
+      const more = editSnapshot(snap, {}, [host(20001), host(20002), host(20003), host(20004, me.uid + 1)]);
+      const t = classifyTopology(more, CS.extHost);
+      const live = [
+        { ...windowEntry(20001, []), extensionPaths: ['/x/a.b-1.0.0'] }, // a window with code-server Ops: its extensions are known
+        windowEntry(20002, []), // an entry without extension paths: unknown
+        { ...windowEntry(CS.extHost, []), extensionPaths: [] },
+      ];
+      assert.deepStrictEqual(unlistedHostsOf(t, live, CS.extHost, me.uid), [
+        { pid: 20002, startedAtMs: 21002 },
+        { pid: 20003, startedAtMs: 21003 },
+      ]);
+    });
+
+    it('windows that cannot be listed (no process scan) block the same folders', () => {
+      const p = planCleanUp(report, ['scratch', LAYOUT.leftoverTemp[0]], contextFor(ext, { unlistedHosts: undefined }));
+      assert.deepStrictEqual(targetNames(p), [LAYOUT.leftoverTemp[0]]);
+      assert.deepStrictEqual(skippedOf(p), [['scratch', 'other windows cannot be listed (no process scan): it may be loaded in one']]);
+    });
+
+    it('a profile list changed since the preview makes the commit skip everything', async () => {
+      const data = buildUserDataDir(path.dirname(ext.dir), {}, ext.nowMs);
+      const read = () => readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
+      const planned = planCleanUp(await read(), ['scratch'], contextFor(ext));
+      assert.deepStrictEqual(targetNames(planned), ['scratch']);
+      assert.deepStrictEqual(revalidateFolders(planned, await read(), contextFor(ext)).valid.map((t) => t.name), ['scratch']);
+      fs.writeFileSync(path.join(data, 'User', 'profiles', WORK, 'extensions.json'), '[]');
+      const r = revalidateFolders(planned, await read(), contextFor(ext));
+      const skipped = r.skipped.map((x) => [x.target.name, x.because]);
+      assert.deepStrictEqual(skipped, [['scratch', "a profile's extensions list changed since the preview"]]);
     });
   });
 

@@ -3,11 +3,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   ExtensionsDirReport, FolderClass, FolderName, RECLAIMABLE, TEMP_MIN_AGE_MS, compareVersions, entryFolderName,
-  extensionsJsonStamp, isReclaimable, parseExtensionsJson, parseFolderName, parseObsolete, readExtensionsDir,
+  derivedFolderName, extensionsJsonStamp, isReclaimable, parseExtensionsJson, parseFolderName, parseObsolete, readExtensionsDir,
+  userDataDirCandidates,
 } from '../../src/probes/extensionsDir';
 import {
-  ExtensionsDir, ExtensionsDirOptions, ExtensionsJsonFixture, HOUR, LAYOUT, LINK, NOT_LISTED, ObsoleteFixture, SELF, TempDirs,
-  buildExtensionsDir, fixtureText, folderNamed, layoutClasses, setAge,
+  ExtensionsDir, ExtensionsDirOptions, ExtensionsJsonFixture, HOUR, LAYOUT, LINK, NOT_LISTED, ObsoleteFixture, PYTHON, SELF, TempDirs, WORK,
+  buildExtensionsDir, buildUserDataDir, fixtureText, folderNamed, layoutClasses, setAge,
 } from './extensionsFixtures';
 
 describe('extensions folder: parseFolderName', () => {
@@ -385,7 +386,7 @@ describe('extensions folder: readExtensionsDir', () => {
   it('an unreadable extensions folder: error, no folders, no throw', async () => {
     const root = dirs.make();
     const missing = await readExtensionsDir(path.join(root, 'nope'));
-    assert.deepStrictEqual(missing, { dir: path.join(root, 'nope'), warnings: [], folders: [], error: `the extensions folder ${path.join(root, 'nope')} cannot be read (ENOENT)` });
+    assert.deepStrictEqual(missing, { dir: path.join(root, 'nope'), warnings: [], folders: [], profiles: [], error: `the extensions folder ${path.join(root, 'nope')} cannot be read (ENOENT)` });
     fs.writeFileSync(path.join(root, 'file'), '');
     const file = await readExtensionsDir(path.join(root, 'file'));
     assert.strictEqual(file.error, `the extensions folder ${path.join(root, 'file')} cannot be read (ENOTDIR)`);
@@ -429,5 +430,132 @@ describe('extensions folder: readExtensionsDir', () => {
     assert.strictEqual(parseExtensionsJson(fixtureText('extensions-percent-path.json')).ok, true);
     const r = await read(ext);
     assert.strictEqual(folder(r, 'esbenp.prettier-vscode-10.1.0').cls, 'installed');
+  });
+});
+
+describe('extensions folder: entries without a resolvable location (#9)', () => {
+  const dirs = new TempDirs();
+  afterEach(() => dirs.removeAll());
+  const entry = (fields: Record<string, unknown>) => ({ identifier: { id: 'Pub.Name' }, version: '1.2.3', ...fields });
+
+  it('derivedFolderName: <id>-<version>[-<platform>], lower case; undefined when they make no folder name', () => {
+    assert.strictEqual(derivedFolderName(entry({})), 'pub.name-1.2.3');
+    assert.strictEqual(derivedFolderName(entry({ metadata: { targetPlatform: 'undefined' } })), 'pub.name-1.2.3');
+    assert.strictEqual(derivedFolderName(entry({ metadata: { targetPlatform: 'linux-x64' } })), 'pub.name-1.2.3-linux-x64');
+    assert.strictEqual(derivedFolderName({ identifier: { id: 'some publisher/odd id' }, version: 'latest' }), undefined);
+    assert.strictEqual(derivedFolderName({ identifier: { id: 'a.b' }, version: '../../x' }), undefined);
+    assert.strictEqual(derivedFolderName(entry({ metadata: { targetPlatform: '../x' } })), undefined);
+  });
+
+  it('an entry without a location keeps its <id>-<version>[-<platform>] folder installed [src bug: it became unreferenced]', async () => {
+    const ext = buildExtensionsDir(dirs.make(), { extensionsJson: 'extensions-no-location.json' });
+    const r = await readExtensionsDir(ext.dir, ext.nowMs);
+    assert.strictEqual(r.error, undefined);
+    const cls = (n: string) => folderNamed(r, n).cls;
+    for (const n of LAYOUT.installed) assert.strictEqual(cls(n), 'installed', n);
+    assert.strictEqual(cls('ms-python.python-2024.0.1'), 'olderVersion'); // the derived entry still counts as the installed version
+    assert.strictEqual(cls('csops.code-server-ops-0.0.9'), 'olderVersion');
+  });
+
+  it('an entry without a location and without a usable id/version: the whole file is not understood, nothing reclaimable', async () => {
+    const ext = buildExtensionsDir(dirs.make(), { extensionsJson: 'extensions-no-location-unresolvable.json' });
+    const r = await readExtensionsDir(ext.dir, ext.nowMs);
+    assert.match(r.error ?? '', /^extensions\.json is not understood: the entry "some publisher\/odd id" has no location/);
+    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+  });
+});
+
+describe('extensions folder: profiles (#3)', () => {
+  const dirs = new TempDirs();
+  afterEach(() => dirs.removeAll());
+
+  const setup = (profiles?: Record<string, 'profile-extensions.json' | 'extensions-truncated.json' | null>) => {
+    const root = dirs.make();
+    const ext = buildExtensionsDir(root);
+    const data = buildUserDataDir(root, profiles ? { profiles } : {}, ext.nowMs);
+    return { ext, data };
+  };
+
+  it('a folder only another profile references is installed, and the profiles found are reported [src bug: unreferenced]', async () => {
+    const { ext, data } = setup();
+    const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
+    assert.strictEqual(r.error, undefined);
+    const f = (n: string) => folderNamed(r, n);
+    const work = f('ms-python.python-2024.4.0');
+    assert.deepStrictEqual([work.cls, work.reason], ['installed', 'referenced by profile "Work"']);
+    assert.strictEqual(f('redhat.vscode-yaml-1.14.0').cls, 'installed');
+    assert.strictEqual(f('esbenp.prettier-vscode-10.1.0').reason, 'referenced by extensions.json and profile "Work"');
+    // 2024.4.0 (Work) is now the newest referenced ms-python: 2024.2.1 stays installed (the default list), 2024.0.1 older
+    assert.strictEqual(f('ms-python.python-2024.0.1').reason, 'older version: ms-python.python 2024.4.0 is installed');
+    assert.strictEqual(f('scratch').cls, 'unreferenced');
+    assert.deepStrictEqual(
+      r.profiles.map((p) => [p.id, p.name, p.entries, p.file]),
+      [
+        [WORK, 'Work', 3, path.join(data, 'User', 'profiles', WORK, 'extensions.json')],
+        [PYTHON, 'Python', undefined, path.join(data, 'User', 'profiles', PYTHON, 'extensions.json')],
+      ],
+    );
+  });
+
+  it('a profile list that is not valid JSON: nothing is reclaimable', async () => {
+    const { ext, data } = setup({ [WORK]: 'extensions-truncated.json' });
+    const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
+    assert.match(r.error ?? '', /^the extensions list of profile "Work" \(.*\) is not understood: extensions\.json is not valid JSON/);
+    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+  });
+
+  it('a profiles folder that cannot be read: nothing is reclaimable; a user-data dir without profiles is fine', async () => {
+    const root = dirs.make();
+    const ext = buildExtensionsDir(root);
+    const data = path.join(root, 'data');
+    fs.mkdirSync(path.join(data, 'User'), { recursive: true });
+    const plain = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data, path.join(root, 'missing')] });
+    assert.deepStrictEqual([plain.error, plain.profiles], [undefined, []]);
+    fs.writeFileSync(path.join(data, 'User', 'profiles'), 'not a folder');
+    const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
+    assert.match(r.error ?? '', /^the profiles folder .* cannot be read \(ENOTDIR\)/);
+    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+  });
+
+  it('a user-data dir that cannot be located is an error (profiles unknown)', async () => {
+    const { ext } = setup();
+    const userDataProblems = ['the server pid 7 has a relative --user-data-dir'];
+    const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [], userDataProblems });
+    assert.match(r.error ?? '', /profiles are unknown: the server pid 7 has a relative --user-data-dir/);
+  });
+
+  it('the profiles stamp changes when a profile list is rewritten; lists changed-at is the newest list mtime', async () => {
+    const { ext, data } = setup();
+    const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
+    const list = path.join(data, 'User', 'profiles', WORK, 'extensions.json');
+    const lists = [ext.path('extensions.json'), ext.path('.obsolete'), list];
+    assert.strictEqual(r.listsChangedAtMs, Math.max(...lists.map((p) => fs.statSync(p).mtimeMs)));
+    fs.writeFileSync(list, '[]');
+    const again = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
+    assert.notStrictEqual(again.profilesStamp, r.profilesStamp);
+    assert.strictEqual(again.listsChangedAtMs, fs.statSync(list).mtimeMs);
+    assert.strictEqual(folderNamed(again, 'ms-python.python-2024.4.0').cls, 'unreferenced');
+  });
+
+  it('userDataDirCandidates: this window\'s globalStorage, --user-data-dir / --server-data-dir of the servers, and the defaults', () => {
+    const c = userDataDirCandidates({
+      globalStoragePath: '/home/u/.local/share/code-server/User/profiles/-6b4a2f1e/globalStorage/csops.code-server-ops',
+      servers: [
+        { pid: 10, argv: ['node', '/usr/lib/code-server/out/node/entry.js', '--user-data-dir', '/srv/data', '--auth', 'none'] },
+        { pid: 11, argv: ['node', '/usr/lib/code-server/out/node/entry.js', '--user-data-dir=rel/data'], cwd: '/work' },
+        { pid: 12, argv: ['node', '/usr/lib/code-server/out/node/entry.js', '--user-data-dir=rel/data'] },
+        { pid: 13, argv: ['node', '/home/u/.vscode-server/bin/abc/out/server-main.js', '--server-data-dir', '/opt/vs'] },
+        { pid: 14, argv: ['node', '/usr/lib/code-server/out/node/entry.js'] },
+        { pid: 15, argv: ['node', '/home/u/.vscode-server/bin/abc/out/server-main.js'] },
+      ],
+      extensionsDir: '/srv/exts',
+      home: '/home/u',
+    });
+    assert.deepStrictEqual(c.dirs, [
+      '/home/u/.local/share/code-server', '/srv/data', '/work/rel/data', '/opt/vs/data', '/home/u/.vscode-server/data', '/srv',
+      '/srv/data',
+    ].filter((d, i, all) => all.indexOf(d) === i));
+    const problem = 'the server (pid 12) has a relative --user-data-dir "rel/data" and its working directory cannot be read';
+    assert.deepStrictEqual(c.problems, [problem]);
   });
 });

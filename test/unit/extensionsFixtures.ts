@@ -15,7 +15,9 @@ export type ExtensionsJsonFixture =
   | 'extensions-wrong-types.json'
   | 'extensions-object.json'
   | 'extensions-empty.json'
-  | 'extensions-percent-path.json';
+  | 'extensions-percent-path.json'
+  | 'extensions-no-location.json'
+  | 'extensions-no-location-unresolvable.json';
 export type ObsoleteFixture = 'obsolete.json' | 'obsolete-malformed.json' | 'obsolete-wrong-type.json' | 'obsolete-empty.json';
 
 export const fixtureText = (name: ExtensionsJsonFixture | ObsoleteFixture): string => fs.readFileSync(path.join(EXT_FIXTURES, name), 'utf8');
@@ -151,4 +153,36 @@ export function buildExtensionsDir(root: string, options: ExtensionsDirOptions =
   }
   for (const name of LAYOUT.installing) setAge(at(name), MINUTE, nowMs);
   return { dir, outside, nowMs, path: at };
+}
+
+export type ProfileFixture = 'profile-extensions.json' | ExtensionsJsonFixture;
+/** The profile ids of storage.json: "Work" and "Python". */
+export const WORK = '-6b4a2f1e';
+export const PYTHON = '3c9d';
+
+export interface UserDataDirOptions {
+  /** Profile id → copied as User/profiles/<id>/extensions.json; null: the profile folder without extensions.json. */
+  profiles?: Record<string, ProfileFixture | null>;
+  /** Copy storage.json (the profile names) into User/globalStorage. Default true. */
+  storage?: boolean;
+}
+
+/** A user-data dir (<root>/data) with User/profiles/<id>/extensions.json per profile, 2 h old. Returns its path. */
+export function buildUserDataDir(root: string, options: UserDataDirOptions = {}, nowMs = Date.now()): string {
+  const data = path.join(root, 'data');
+  const profiles = options.profiles ?? { [WORK]: 'profile-extensions.json', [PYTHON]: null };
+  fs.mkdirSync(path.join(data, 'User', 'profiles'), { recursive: true });
+  for (const [id, fixture] of Object.entries(profiles)) {
+    const folder = path.join(data, 'User', 'profiles', id);
+    fs.mkdirSync(folder, { recursive: true });
+    if (fixture) {
+      fs.copyFileSync(path.join(EXT_FIXTURES, fixture), path.join(folder, 'extensions.json'));
+      setAge(path.join(folder, 'extensions.json'), HOUR * 2, nowMs);
+    }
+  }
+  if (options.storage ?? true) {
+    fs.mkdirSync(path.join(data, 'User', 'globalStorage'), { recursive: true });
+    fs.copyFileSync(path.join(EXT_FIXTURES, 'storage.json'), path.join(data, 'User', 'globalStorage', 'storage.json'));
+  }
+  return data;
 }

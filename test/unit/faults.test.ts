@@ -328,7 +328,8 @@ const realpath = (p: string): string | undefined => {
   }
 };
 const cleanContext = (nowMs: number, loaded: string[] = []): CleanContext => ({
-  nowMs, loadedPaths: new Set(loaded), selfPath: '/nonexistent/csops', realpathOf: realpath, sizeOf: () => 4096,
+  nowMs, readOptions: {}, loadedPaths: new Set(loaded), unlistedHosts: [], selfPath: '/nonexistent/csops', realpathOf: realpath,
+  sizeOf: () => 4096,
 });
 
 /** Runs fn with fs.promises[name] replaced (the probes look it up at call time), then restores it. */

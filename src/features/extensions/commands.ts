@@ -1,7 +1,7 @@
 // Extension clean-up: "Clean Up…" (row, multi-selection, palette quick pick), "Clean Up All Reclaimable…",
 // "Undo Last Clean-Up", "Empty Quarantine…". plan (./plan) → modal preview → re-validate → move into the quarantine.
 import * as vscode from 'vscode';
-import { QUARANTINE_DIR, isReclaimable, readExtensionsDir } from '../../probes/extensionsDir';
+import { ExtensionsDirReport, QUARANTINE_DIR, isReclaimable, readExtensionsDir } from '../../probes/extensionsDir';
 import { formatBytes } from '../../probes/format';
 import { Core } from '../../core';
 import { confirmAndRun } from '../../core/flow';
@@ -37,10 +37,19 @@ export async function cleanUpAll(deps: CleanDeps, source: ExtensionsSource): Pro
   const { report, ctx } = await source.get();
   const plan = planCleanUpAll(report, ctx);
   if (plan.targets.length === 0) {
-    void vscode.window.showInformationMessage(report.error ? `No clean-up offered: ${report.error}.` : 'Nothing to clean up in the extensions folder.');
+    void vscode.window.showInformationMessage(nothingToCleanText(report, plan));
     return;
   }
   await run(deps, source, deps.plans.issue(plan));
+}
+
+/** "Nothing to clean up", naming what the tree shows as reclaimable and why it is not included. */
+function nothingToCleanText(report: ExtensionsDirReport, plan: CleanPlan): string {
+  if (report.error) return `No clean-up offered: ${report.error}.`;
+  if (plan.skipped.length === 0) return 'Nothing to clean up in the extensions folder.';
+  const shown = plan.skipped.slice(0, 6).map((s) => `${s.name} — ${s.because}`);
+  if (plan.skipped.length > 6) shown.push(`and ${plan.skipped.length - 6} more`);
+  return `Nothing to clean up. Not included: ${shown.join('; ')}.`;
 }
 
 async function run(deps: CleanDeps, source: ExtensionsSource, plan: CleanPlan): Promise<void> {
@@ -58,8 +67,9 @@ async function run(deps: CleanDeps, source: ExtensionsSource, plan: CleanPlan): 
       progressTitle: `Cleaning up ${plan.targets.length} folder${plan.targets.length === 1 ? '' : 's'}…`,
       pastVerb: 'Cleaned up',
       act: async (p) => {
-        const fresh = await readExtensionsDir(plan.dir);
-        const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, await source.cleanContext());
+        const ctx = await source.cleanContext();
+        const fresh = await readExtensionsDir(plan.dir, ctx.nowMs, ctx.readOptions);
+        const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, ctx);
         const results: TargetResult<FolderTarget>[] = skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped', because } }));
         if (valid.length) batch = await Batch.create(plan.dir, Date.now());
         for (const t of valid) {

@@ -1,19 +1,48 @@
 // What the extension clean-up must never touch: extensions loaded in this window and in every live window
-// (from the shared registry), and code-server Ops' own folder.
+// (from the shared registry), code-server Ops' own folder, and what windows without code-server Ops may have loaded;
+// and where the profiles' extension lists are (the servers' user-data dirs).
+import * as os from 'os';
 import * as vscode from 'vscode';
 import { ScanService } from '../../core/scan';
-import { realpathOf } from '../../probes/extensionsDir';
+import { ServerArgv, realpathOf, userDataDirCandidates } from '../../probes/extensionsDir';
+import { readCwd } from '../../probes/scanner';
 import { WindowPresence } from '../../core/presence';
-import { CleanContext } from './plan';
+import { CleanContext, UnlistedHost, unlistedHostsOf } from './plan';
 
-export function cleanContextFactory(scans: ScanService, windows: WindowPresence, selfPath: string): () => Promise<CleanContext> {
+export function cleanContextFactory(
+  scans: ScanService,
+  windows: WindowPresence,
+  selfPath: string,
+  globalStoragePath: string,
+  extensionsDir: () => string,
+): () => Promise<CleanContext> {
   return async () => {
-    const { snapshot } = await scans.request();
+    const { snapshot, topology } = await scans.request();
     const others = snapshot.unavailable ? [] : await windows.liveWindows(snapshot);
     const paths = [...vscode.extensions.all.map((e) => e.extensionPath), ...others.flatMap((w) => w.extensionPaths ?? [])];
+    const selfUid = process.getuid?.() ?? -1;
+    let unlistedHosts: UnlistedHost[] | undefined; // unknown without a scan
+    const servers: ServerArgv[] = [];
+    if (!snapshot.unavailable) {
+      unlistedHosts = unlistedHostsOf(topology, others, process.pid, selfUid);
+      for (const s of topology.servers) {
+        if (s.uid !== selfUid) continue; // another user's server does not use this user's profiles
+        const cwd = readCwd(s.pid, snapshot.procRoot);
+        servers.push({ pid: s.pid, argv: s.argv, cwd: cwd.ok ? cwd.path : undefined });
+      }
+    }
+    const candidates = userDataDirCandidates({
+      globalStoragePath,
+      servers,
+      extensionsDir: extensionsDir(),
+      home: os.homedir(),
+      xdgDataHome: process.env.XDG_DATA_HOME,
+    });
     return {
       nowMs: Date.now(),
+      readOptions: { userDataDirs: candidates.dirs, userDataProblems: candidates.problems },
       loadedPaths: new Set(paths.flatMap((p) => [p, realpathOf(p) ?? p])),
+      unlistedHosts,
       selfPath,
       realpathOf,
       sizeOf: () => undefined,

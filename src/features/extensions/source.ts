@@ -17,13 +17,20 @@ export class ExtensionsSource extends ModelSource<ExtensionsModel> {
 
   constructor(private readonly core: Core) {
     super();
-    this.cleanContext = cleanContextFactory(core.scans, core.presence, core.context.extensionPath);
+    this.cleanContext = cleanContextFactory(
+      core.scans,
+      core.presence,
+      core.context.extensionPath,
+      core.context.globalStorageUri.fsPath,
+      () => core.extensionsDir(),
+    );
   }
 
   /** Re-reads the folder and the clean-up context; publishes at once, then again as sizes are computed. */
   async get(): Promise<ExtensionsModel> {
     const dir = this.core.extensionsDir();
-    const [report, ctx] = await Promise.all([readExtensionsDir(dir), this.cleanContext()]);
+    const ctx = await this.cleanContext(); // first: it says where the profiles' lists are
+    const report = await readExtensionsDir(dir, ctx.nowMs, ctx.readOptions);
     const sizes = new Map<string, number>();
     for (const f of report.folders) {
       const cached = this.cache.get(f.path, f.mtimeMs, f.ino);

@@ -1,12 +1,12 @@
 // The Extensions tree: what is in the extensions folder and what can be reclaimed. Reads the folder when visible
 // (and after changes), sizes folders in the background (cancellable, cached by mtime + inode).
 import * as vscode from 'vscode';
-import { CLASS_TEXT } from './plan';
+import { CLASS_TEXT, notIncludedReason } from './plan';
 import { ExtensionsModel } from './model';
 import { ExtensionsSource } from './source';
 import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
-import { ExtensionFolder, FolderClass, isReclaimable } from '../../probes/extensionsDir';
+import { ExtensionFolder, FolderClass, ProfileInfo, isReclaimable } from '../../probes/extensionsDir';
 import { formatBytes } from '../../probes/format';
 import { folderProtection } from './plan';
 
@@ -38,14 +38,24 @@ export class SummaryItem extends vscode.TreeItem {
       vscode.TreeItemCollapsibleState.None,
     );
     this.id = 'summary';
-    this.description = r.error ?? (model.sizing ? 'sizing…' : undefined);
+    const notIncluded = r.folders.filter((f) => notIncludedReason(r, f, model.ctx)).length;
+    const parts = [model.sizing ? 'sizing…' : '', notIncluded ? `${notIncluded} not included` : '', profilesText(r.profiles)];
+    this.description = r.error ?? (parts.filter(Boolean).join(' · ') || undefined);
     this.iconPath = new vscode.ThemeIcon(r.error ? 'error' : 'database', r.error ? new vscode.ThemeColor('errorForeground') : undefined);
     this.tooltip = r.error
       ? `${r.error}. Without a readable extensions.json it is unknown what is installed, so nothing is offered for clean-up.`
-      : `Extensions folder: ${r.dir}${r.warnings.length ? `\n\n${r.warnings.join('\n')}` : ''}`;
+      : `Extensions folder: ${r.dir}\nProfiles read: ${['Default', ...r.profiles.map(profileName)].join(', ')}` +
+        (r.warnings.length ? `\n\n${r.warnings.join('\n')}` : '');
     this.contextValue = 'extSummary';
     this.accessibilityInformation = { label: `${this.label as string}${r.error ? `: ${r.error}` : ''}` };
   }
+}
+
+const profileName = (p: ProfileInfo): string => p.name ?? p.id;
+
+/** "profiles: Default, Work" when there are profiles besides the default one. */
+function profilesText(profiles: readonly ProfileInfo[]): string {
+  return profiles.length ? `profiles: ${['Default', ...profiles.map(profileName)].join(', ')}` : '';
 }
 
 export class ClassGroupItem extends vscode.TreeItem {
@@ -57,7 +67,8 @@ export class ClassGroupItem extends vscode.TreeItem {
     super(GROUP_TITLE[cls], cls === 'installed' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
     this.id = `group-${cls}`;
     const bytes = folders.reduce((s, f) => s + (model.sizes.get(f.path) ?? 0), 0);
-    this.description = `${folders.length} · ${formatBytes(bytes)}`;
+    const notIncluded = folders.filter((f) => notIncludedReason(model.report, f, model.ctx)).length;
+    this.description = `${folders.length} · ${formatBytes(bytes)}${notIncluded ? ` · ${notIncluded} not included` : ''}`;
     this.contextValue = `extGroup.${cls}`;
   }
 }
@@ -73,6 +84,8 @@ export class FolderItem extends vscode.TreeItem {
     this.id = `folder-${folder.name}`;
     const size = model.sizes.get(folder.path);
     const protection = folderProtection(r, folder, model.ctx);
+    // A folder of a reclaimable class that is not offered says so, with why (as "Clean Up All" does).
+    const notIncluded = notIncludedReason(r, folder, model.ctx);
     const loaded = model.ctx.loadedPaths.has(folder.path);
     const parts = [
       folder.parsed ? `${folder.parsed.version}${folder.parsed.targetPlatform ? ` (${folder.parsed.targetPlatform})` : ''}` : folder.name,
@@ -80,10 +93,16 @@ export class FolderItem extends vscode.TreeItem {
     ];
     if (folder.installedAtMs) parts.push(new Date(folder.installedAtMs).toLocaleDateString());
     if (loaded) parts.push('loaded');
-    if (peers.length) parts.push(`${peers.length + 1} versions, ${peers.filter((p) => isReclaimable(r, p)).length} reclaimable`);
+    if (peers.length) {
+      const offered = peers.filter((p) => isReclaimable(r, p) && !folderProtection(r, p, model.ctx)).length;
+      parts.push(`${peers.length + 1} versions, ${offered} reclaimable`);
+    }
+    if (notIncluded && !loaded) parts.push(`not included: ${notIncluded}`);
     this.description = parts.join(' · ');
     const [icon, color] = CLASS_ICON[folder.cls];
-    this.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    // Orange marks what Clean Up offers; a reclaimable class that is not offered keeps its icon without the colour.
+    const shownColor = notIncluded ? undefined : color;
+    this.iconPath = new vscode.ThemeIcon(icon, shownColor ? new vscode.ThemeColor(shownColor) : undefined);
     this.contextValue = `extFolder.${!protection ? 'reclaimable' : 'protected'}`;
     this.accessibilityInformation = {
       label: `${folder.name}, ${CLASS_TEXT[folder.cls]}, ${size === undefined ? 'size pending' : formatBytes(size)}${loaded ? ', loaded' : ''}${protection ? `, protected: ${protection}` : ', reclaimable'}`,
@@ -91,7 +110,10 @@ export class FolderItem extends vscode.TreeItem {
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${CLASS_TEXT[folder.cls]}** — ${folder.reason}\n\n`);
     md.appendText(folder.path + (folder.isSymlink ? ' (symlink)' : ''));
-    md.appendMarkdown(`\n\n${protection ? `Protected: ${protection}` : 'Reclaimable: Clean Up… moves it to the quarantine (undoable).'}`);
+    let verdict = 'Reclaimable: Clean Up… moves it to the quarantine (undoable).';
+    if (notIncluded) verdict = `Not included in a clean-up: ${notIncluded}`;
+    else if (protection) verdict = `Protected: ${protection}`;
+    md.appendText(`\n\n${verdict}`);
     this.tooltip = md;
   }
 }
