@@ -31,7 +31,8 @@ let memoryFeature: MemoryFeature | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
   const log = vscode.window.createOutputChannel('code-server Ops', { log: true });
-  let settings = readSettings();
+  const warnSetting = (message: string): void => log.warn(message);
+  let settings = readSettings(warnSetting);
   const storage = context.globalStorageUri.fsPath;
   const extensionsDir = (): string => settings.extensionsDir || path.dirname(context.extensionPath);
   const cost = new ScanCost();
@@ -122,7 +123,7 @@ export function activate(context: vscode.ExtensionContext) {
       reportPatternProblems();
       memory.setSettings(s);
       void metrics.apply(s);
-    }),
+    }, warnSetting),
     command(Commands.refreshTerminals, () => terminals.refresh()),
     command(Commands.revealTerminal, (item?: ShellItem) => revealTerminal(item)),
     command(Commands.showSidebar, () => vscode.commands.executeCommand(`${Views.terminals}.focus`)),
