@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigSource, DEFAULTS, MIN_QUARANTINE_DAYS, USER_ONLY_SETTINGS, settingsFrom } from '../../src/settingsRead';
+import { ConfigSource, DEFAULTS, MIN_QUARANTINE_DAYS, USER_ONLY_SETTINGS, settingsFrom } from '../../src/core/settingsRead';
 
 interface Layers {
   user?: Record<string, unknown>;
