@@ -25,7 +25,8 @@ export interface Core extends ActionDeps, vscode.Disposable {
 
 export function createCore(context: vscode.ExtensionContext): Core {
   const log = vscode.window.createOutputChannel('code-server Ops', { log: true });
-  let settings = readSettings();
+  const warnSetting = (message: string): void => log.warn(message);
+  let settings = readSettings(warnSetting);
   const storage = context.globalStorageUri.fsPath;
   const cost = new ScanCost();
   const scans = new ScanService(
@@ -46,7 +47,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
   const settingsSub = onDidChangeSettings((s) => {
     settings = s;
     changed.fire(s);
-  });
+  }, warnSetting);
   return {
     context,
     log,

@@ -4,7 +4,6 @@ import {
   DEFAULT_PATTERN_TABLE,
   buildPatternTable,
   extensionFolderOf,
-  globToRegExp,
   matchArgv,
   normalizeImage,
   normalizePackage,
@@ -12,6 +11,7 @@ import {
   untitle,
   viewOf,
 } from '../../src/features/ai/patterns';
+import { compileGlob } from '../../src/probes/glob';
 import { proc } from './procFixtures';
 import { AI, scanAi } from './aiFixtures';
 
@@ -252,14 +252,14 @@ describe('argv reading helpers', () => {
   });
 
   it('compiles globs: * within a segment, ** across, **/ also at the root', () => {
-    assert.ok(globToRegExp('mcp-server-*').test('mcp-server-fetch'));
-    assert.ok(!globToRegExp('mcp-server-*').test('a/mcp-server-fetch'));
-    assert.ok(globToRegExp('**/cli.js').test('cli.js'));
-    assert.ok(globToRegExp('**/cli.js').test('/a/b/cli.js'));
-    assert.ok(!globToRegExp('**/cli.js').test('/a/b/xcli.js'));
-    assert.ok(globToRegExp('@*/mcp').test('@playwright/mcp'));
-    assert.ok(!globToRegExp('a.b').test('aXb'), 'dots are literal');
-    assert.ok(globToRegExp('v?').test('v1'));
+    assert.ok(compileGlob('mcp-server-*').test('mcp-server-fetch'));
+    assert.ok(!compileGlob('mcp-server-*').test('a/mcp-server-fetch'));
+    assert.ok(compileGlob('**/cli.js').test('cli.js'));
+    assert.ok(compileGlob('**/cli.js').test('/a/b/cli.js'));
+    assert.ok(!compileGlob('**/cli.js').test('/a/b/xcli.js'));
+    assert.ok(compileGlob('@*/mcp').test('@playwright/mcp'));
+    assert.ok(!compileGlob('a.b').test('aXb'), 'dots are literal');
+    assert.ok(compileGlob('v?').test('v1'));
   });
 
   it('finds extension install folders in a path, under any extensions directory', () => {
@@ -322,6 +322,32 @@ describe('user patterns (from a setting)', () => {
     assert.match(byIndex.get(10)!, /^id: does not match/);
     assert.strictEqual(byIndex.get(11), '(root): expected object');
     assert.strictEqual(problems.find((p) => p.index === 7)?.id, 'codex');
+  });
+
+  it(`a user pattern with the issue's backtracking glob ('**?' x 10 + '#') matches a 4 KiB argv in bounded steps`, function () {
+    // With the former RegExp compiler, this took minutes for one 64-character argv[0] (exponential backtracking).
+    this.timeout(5000);
+    const evil = `${'**?'.repeat(10)}#`;
+    const { table, problems } = buildPatternTable([{ id: 'evil', tool: 'Evil', kind: 'assistant', match: [{ exe: [evil] }, { path: [evil] }] }]);
+    assert.deepStrictEqual(problems, []);
+    const argv0 = `/${'a'.repeat(63)}`;
+    assert.strictEqual(matchArgv([argv0, 'x'.repeat(4096)], table, argv0)?.patternId, undefined);
+    assert.strictEqual(matchArgv([`${argv0}#`], table)?.patternId, 'evil');
+    const steps = table.patterns[0].matchers[1].path![0].run('a'.repeat(4096)).steps;
+    assert.ok(steps <= 4097 * (evil.length + 1), `${steps} steps`);
+  });
+
+  it('caps the total length of the globs of user patterns, with a clear reason', () => {
+    const glob = (i: number): string => `${String(i).padStart(4, '0')}-${'x'.repeat(295)}`;
+    const list = Array.from({ length: 20 }, (_, i) => ({ id: `p${i}`, tool: 'X', kind: 'assistant', match: [{ exe: [glob(i)] }] }));
+    const { table, problems } = buildPatternTable(list);
+    const kept = table.patterns.filter((p) => p.origin === 'user').length;
+    assert.ok(kept >= 1 && kept < 20, `${kept} kept`);
+    assert.strictEqual(problems.length, 20 - kept);
+    assert.match(problems[0].reason, /globs of csops\.ai\.extraPatterns total more than \d+ characters/);
+    assert.strictEqual(problems[0].index, kept);
+    const long = buildPatternTable([{ id: 'long', tool: 'X', kind: 'assistant', match: [{ exe: ['x'.repeat(301)] }] }]).problems;
+    assert.match(long[0].reason, /allows at most 300/);
   });
 
   it('rejects a setting that is not a list, and bounds the list', () => {

@@ -67,12 +67,13 @@
 //   namespace), `npx mcp-remote <url>`, `ghcr.io/github/github-mcp-server`.
 import * as z from 'zod/mini';
 import { parseFolderName } from '../../probes/extensionsDir';
+import { Glob as CompiledGlob, MAX_GLOB_LENGTH, compileGlob } from '../../probes/glob';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schema (the same shape for the built-in table and for user patterns from a setting).
 
 const GLOB_CHARS = /^[^\0\r\n]+$/;
-const Glob = z.string().check(z.minLength(1), z.maxLength(300), z.regex(GLOB_CHARS));
+const Glob = z.string().check(z.minLength(1), z.maxLength(MAX_GLOB_LENGTH), z.regex(GLOB_CHARS));
 const GlobList = z.array(Glob).check(z.minLength(1), z.maxLength(50));
 
 export const MatcherRecord = z.strictObject({
@@ -280,13 +281,13 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
 
 export interface CompiledMatcher {
   source: Matcher;
-  exe?: RegExp[];
-  path?: RegExp[];
-  script?: RegExp[];
-  scriptPath?: RegExp[];
-  module?: RegExp[];
-  package?: RegExp[];
-  image?: RegExp[];
+  exe?: CompiledGlob[];
+  path?: CompiledGlob[];
+  script?: CompiledGlob[];
+  scriptPath?: CompiledGlob[];
+  module?: CompiledGlob[];
+  package?: CompiledGlob[];
+  image?: CompiledGlob[];
   extension?: ReadonlySet<string>;
 }
 
@@ -309,26 +310,16 @@ export interface PatternProblem {
   reason: string;
 }
 
-/** `*` within one path segment, `**` across segments (`**‍/x` also matches `x`), `?` one character. Anchored. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        i++;
-        if (glob[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
+/** User patterns are left out once their globs total more than this many characters (bounds the cost per process). */
+export const MAX_USER_GLOB_CHARS = 4096;
+/** At most this many user patterns are used. */
+export const MAX_USER_PATTERNS = 200;
 
-const compileGlobs = (globs: readonly string[] | undefined): RegExp[] | undefined => globs?.map(globToRegExp);
+// Globs are matched by the linear-time matcher of ../glob (never a backtracking RegExp: the globs come from a setting).
+const compileGlobs = (globs: readonly string[] | undefined): CompiledGlob[] | undefined => globs?.map(compileGlob);
+
+const globChars = (p: Pattern): number =>
+  p.match.reduce((sum, m) => sum + ANCHORS.reduce((s, a) => (a === 'extension' ? s : s + (m[a] ?? []).reduce((t, g) => t + g.length, 0)), 0), 0);
 
 function compileMatcher(m: Matcher): CompiledMatcher {
   return {
@@ -412,7 +403,8 @@ export function buildPatternTable(extra: unknown = []): { table: PatternTable; p
     problems.push({ index: -1, reason: `expected a list of patterns, got ${typeof list}` });
   } else {
     const seen = new Set(BUILTIN_PATTERNS.map((p) => p.id));
-    list.slice(0, 200).forEach((raw: unknown, index) => {
+    let chars = 0;
+    list.slice(0, MAX_USER_PATTERNS).forEach((raw: unknown, index) => {
       const parsed = PatternRecord.safeParse(raw);
       const id = typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id : undefined;
       if (!parsed.success) {
@@ -426,10 +418,19 @@ export function buildPatternTable(extra: unknown = []): { table: PatternTable; p
         problems.push({ index, id: p.id, reason: why.join('; ') });
         return;
       }
+      const size = globChars(p);
+      if (chars + size > MAX_USER_GLOB_CHARS) {
+        const reason = `left out: the globs of csops.ai.extraPatterns total more than ${MAX_USER_GLOB_CHARS} characters with this pattern`;
+        problems.push({ index, id: p.id, reason: `${reason} (${chars + size}); shorten or remove patterns` });
+        return;
+      }
+      chars += size;
       seen.add(p.id);
       user.push({ pattern: p, origin: 'user', matchers: p.match.map(compileMatcher) });
     });
-    if (list.length > 200) problems.push({ index: 200, reason: `only the first 200 patterns are used (${list.length} given)` });
+    if (list.length > MAX_USER_PATTERNS) {
+      problems.push({ index: MAX_USER_PATTERNS, reason: `only the first ${MAX_USER_PATTERNS} patterns are used (${list.length} given)` });
+    }
   }
   return { table: { patterns: [...user, ...BUILTIN] }, problems };
 }
@@ -708,7 +709,8 @@ export function extensionFolderOf(p: string): { id: string; folder: string } | u
   return undefined;
 }
 
-const anyMatch = (res: readonly RegExp[], values: readonly string[]): string | undefined => values.find((v) => res.some((r) => r.test(v)));
+const anyMatch = (globs: readonly CompiledGlob[], values: readonly string[]): string | undefined =>
+  values.find((v) => globs.some((g) => g.test(v)));
 
 interface Hit {
   name: string;

@@ -1,0 +1,121 @@
+// Reading the settings from a configuration, with the defaults in one place. Pure (never imports `vscode`): src/settings.ts
+// hands it vscode's WorkspaceConfiguration, unit tests a plain object.
+//
+// The settings that choose what gets killed, deleted, read or served are USER-ONLY: `machine` scope in package.json
+// (so VS Code drops a workspace value) and listed as restricted in untrusted workspaces; and, defensively, a value
+// that inspect() attributes to the workspace or a workspace folder is ignored here too (the user's value, or the
+// default, applies) with a log line.
+
+export interface Settings {
+  procRoot: string;
+  terminalsRefreshSeconds: number;
+  statusBarSampleSeconds: number;
+  warningMb: number;
+  criticalMb: number;
+  detachedGraceHours: number;
+  killGraceSeconds: number;
+  /** Empty: the folder this extension is installed in. */
+  extensionsDir: string;
+  quarantineDays: number;
+  memorySampleSeconds: number;
+  memoryHistoryMinutes: number;
+  metricsEnabled: boolean;
+  metricsPort: number;
+  metricsMinScanSeconds: number;
+  /** Bearer token required by the metrics server; empty: none (only loopback Host headers are answered). A secret. */
+  metricsToken: string;
+  aiStopGraceSeconds: number;
+  /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
+  aiExtraPatterns: unknown;
+}
+
+export const DEFAULTS: Settings = {
+  procRoot: '/proc',
+  terminalsRefreshSeconds: 5,
+  statusBarSampleSeconds: 5,
+  warningMb: 1024,
+  criticalMb: 2048,
+  detachedGraceHours: 3,
+  killGraceSeconds: 3,
+  extensionsDir: '',
+  quarantineDays: 7,
+  memorySampleSeconds: 15,
+  memoryHistoryMinutes: 60,
+  metricsEnabled: false,
+  metricsPort: 9464,
+  metricsMinScanSeconds: 10,
+  metricsToken: '',
+  aiStopGraceSeconds: 5,
+  aiExtraPatterns: [],
+};
+
+/** Keys (under `csops.`) a workspace must never set: package.json gives them `machine` scope and restricts them. */
+export const USER_ONLY_SETTINGS = [
+  'procRoot',
+  'extensions.dir',
+  'extensions.quarantineDays',
+  'ai.extraPatterns',
+  'metrics.enabled',
+  'metrics.port',
+  'metrics.minScanSeconds',
+  'metrics.token',
+  'terminals.killGraceSeconds',
+  'ai.stopGraceSeconds',
+] as const;
+
+/** Clean-ups younger than this many days are never purged, whatever the setting says. */
+export const MIN_QUARANTINE_DAYS = 1;
+
+/** What src/settings.ts needs of vscode.WorkspaceConfiguration. */
+export interface ConfigSource {
+  get(key: string): unknown;
+  inspect(key: string): { globalValue?: unknown; workspaceValue?: unknown; workspaceFolderValue?: unknown } | undefined;
+}
+
+export function settingsFrom(c: ConfigSource, warn: (message: string) => void = () => undefined): Settings {
+  const userOnly = new Set<string>(USER_ONLY_SETTINGS);
+  const value = (key: string): unknown => {
+    if (!userOnly.has(key)) return c.get(key);
+    const i = c.inspect(key);
+    if (i && (i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined)) {
+      warn(`csops.${key}: the value set in the workspace is ignored; this setting can only be set in user settings`);
+    }
+    return i?.globalValue;
+  };
+  const num = (key: string, dflt: number, min: number): number => {
+    const v = value(key);
+    return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
+  };
+  const procRoot = value('procRoot');
+  const extensionsDir = value('extensions.dir');
+  const metricsToken = value('metrics.token');
+  return {
+    procRoot: typeof procRoot === 'string' && procRoot.startsWith('/') ? procRoot.replace(/\/+$/, '') || '/proc' : DEFAULTS.procRoot,
+    terminalsRefreshSeconds: num('terminals.refreshSeconds', DEFAULTS.terminalsRefreshSeconds, 0),
+    statusBarSampleSeconds: num('statusBar.sampleSeconds', DEFAULTS.statusBarSampleSeconds, 1),
+    warningMb: num('memory.warningMb', DEFAULTS.warningMb, 1),
+    criticalMb: num('memory.criticalMb', DEFAULTS.criticalMb, 1),
+    detachedGraceHours: num('terminals.detachedGraceHours', DEFAULTS.detachedGraceHours, 0),
+    killGraceSeconds: num('terminals.killGraceSeconds', DEFAULTS.killGraceSeconds, 0),
+    extensionsDir: typeof extensionsDir === 'string' ? extensionsDir.trim() : '',
+    quarantineDays: quarantineDays(value('extensions.quarantineDays'), warn),
+    memorySampleSeconds: num('memory.sampleSeconds', DEFAULTS.memorySampleSeconds, 1),
+    memoryHistoryMinutes: num('memory.historyMinutes', DEFAULTS.memoryHistoryMinutes, 1),
+    metricsEnabled: value('metrics.enabled') === true,
+    metricsPort: Math.min(65535, Math.floor(num('metrics.port', DEFAULTS.metricsPort, 1))),
+    metricsMinScanSeconds: num('metrics.minScanSeconds', DEFAULTS.metricsMinScanSeconds, 1),
+    metricsToken: typeof metricsToken === 'string' ? metricsToken.trim() : '',
+    aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
+    aiExtraPatterns: value('ai.extraPatterns') ?? [],
+  };
+}
+
+/** A number of days: not a finite number → the default; below the floor → the floor (logged). */
+function quarantineDays(v: unknown, warn: (message: string) => void): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return DEFAULTS.quarantineDays;
+  if (v < MIN_QUARANTINE_DAYS) {
+    warn(`csops.extensions.quarantineDays: ${v} is below the minimum of ${MIN_QUARANTINE_DAYS} day; using ${MIN_QUARANTINE_DAYS}`);
+    return MIN_QUARANTINE_DAYS;
+  }
+  return v;
+}
