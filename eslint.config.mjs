@@ -1,9 +1,34 @@
-// ESLint flat config (ESLint 10, typescript-eslint 8). `npx eslint src test`.
+// ESLint flat config (ESLint 10, typescript-eslint 8). `npx eslint src test scripts`.
 // src/**: @eslint/js recommended + typescript-eslint recommendedTypeChecked (type-aware: floating and misused promises).
 // test/**: typescript-eslint recommended without type information (lighter and faster; e2e/support/host included).
+// scripts/**/*.js: @eslint/js recommended, CommonJS with Node's globals (types: `tsc -p scripts`, checkJs); no broad kills.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
+
+// The globals of Node's CommonJS scripts (the `globals` package is not a dependency; the ES built-ins such as
+// Atomics and SharedArrayBuffer come with ecmaVersion).
+const nodeGlobals = Object.fromEntries(
+  [
+    'require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'global', 'performance',
+    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask',
+    'URL', 'AbortController', 'TextDecoder', 'TextEncoder', 'structuredClone', 'fetch',
+  ].map((name) => [name, 'readonly']),
+);
+
+// The scripts start and kill processes (the benchmark's fleet, code-server for e2e). A signal to pid -1 reaches every
+// process the user may signal, 0 the caller's own process group, and a negative pid a whole group: they kill only by
+// a positive pid they have verified (see scripts/bench/fleet.js). Literal broad targets are rejected here.
+const broadKill = 'Kill only by a verified positive pid: kill(-1), kill(0) and negative pids signal groups or every process.';
+const byName = 'No kills by name (pkill / killall).';
+const processKill = "CallExpression[callee.object.name='process'][callee.property.name='kill']";
+const runsCommand = 'CallExpression[callee.name=/^(spawn|spawnSync|exec|execSync|execFile|execFileSync)$/]';
+const noBroadKills = [
+  'error',
+  { selector: `${processKill} > UnaryExpression.arguments:first-child[operator='-']`, message: broadKill },
+  { selector: `${processKill} > Literal.arguments:first-child[value=0]`, message: broadKill },
+  { selector: `${runsCommand} > Literal.arguments:first-child[value=/^(pkill|killall)$/]`, message: byName },
+];
 
 const unusedVars = [
   'error',
@@ -34,7 +59,10 @@ export const PURE_MODULES = [
 
 export default defineConfig(
   {
-    ignores: ['out/**', 'dist/**', 'node_modules/**', '.cache/**', 'media/**', 'scripts/**', 'test-results/**', 'bench-results/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: [
+      'out/**', 'dist/**', 'node_modules/**', '.cache/**', 'media/**', 'test-results/**', 'bench-results/**',
+      '**/*.js', '**/*.mjs', '**/*.cjs', '!scripts/**/*.js',
+    ],
   },
   {
     files: ['src/**/*.ts'],
@@ -60,6 +88,19 @@ export default defineConfig(
         'error',
         { paths: [{ name: 'vscode', message: 'pure module: take what you need as a parameter (see README "Where things are").' }] },
       ],
+    },
+  },
+  {
+    files: ['scripts/**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'commonjs',
+      globals: nodeGlobals,
+    },
+    rules: {
+      'no-unused-vars': unusedVars,
+      'no-restricted-syntax': noBroadKills,
     },
   },
   {

@@ -7,7 +7,8 @@ execFileSync(process.execPath, [path.join(root, 'scripts/bundle.js'), '--product
 fs.rmSync(path.join(root, 'dist/extension.js.map'), { force: true });
 const out = path.join(root, 'code-server-ops.vsix');
 const vsce = require.resolve('@vscode/vsce/vsce');
-execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out], {
+const vsceArgs = ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out];
+execFileSync(process.execPath, [vsce, ...vsceArgs], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -2,7 +2,9 @@
 // starts code-server on 127.0.0.1 and prints the URL. Ctrl-C stops it (and the shells it started).
 const path = require('path');
 const fs = require('fs');
-const { CodeServer, provision, VSIX, ROOT, freePort } = require('../out/test/support/codeServer.js');
+// Compiled by `npx tsc -p .` (npm start packages first); typed from its TypeScript source.
+/** @type {typeof import('../test/support/codeServer')} */
+const { CodeServer, provision, VSIX, ROOT, freePort } = require(path.join(__dirname, '..', 'out', 'test', 'support', 'codeServer.js'));
 
 async function main() {
   const env = provision();
@@ -15,7 +17,8 @@ async function main() {
   const folder = process.env.CSOPS_FOLDER || path.join(home, 'workspace');
   fs.mkdirSync(folder, { recursive: true });
   const cs = await CodeServer.start({ env, home, folder, port, inheritOutput: false });
-  console.log(`\ncode-server ${env.codeServerVersion} with code-server Ops is running:\n\n    ${cs.url}/?folder=${encodeURIComponent(folder)}\n`);
+  const url = `${cs.url}/?folder=${encodeURIComponent(folder)}`;
+  console.log(`\ncode-server ${env.codeServerVersion} with code-server Ops is running:\n\n    ${url}\n`);
   console.log(`user data: ${path.join(home, 'user-data')}   extensions: ${path.join(home, 'extensions')}`);
   console.log('Press Ctrl-C to stop.');
   let stopping = false;
@@ -28,7 +31,7 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  cs.child.on('exit', (code) => {
+  cs.child.on('exit', (/** @type {number | null} */ code) => {
     if (!stopping) {
       console.error(`code-server exited (${code})\n${cs.log}`);
       process.exit(1);
@@ -37,6 +40,7 @@ async function main() {
   setInterval(() => cs.recordDescendants(), 10_000);
 }
 
+/** @param {number} port @returns {Promise<boolean>} */
 function isFree(port) {
   return new Promise((resolve) => {
     const srv = require('net').createServer();

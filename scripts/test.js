@@ -5,7 +5,8 @@
 //   --stats     writes {passes, failures, pending} of this run to FILE (used by --coverage)
 const fs = require('fs');
 const path = require('path');
-const { Mocha } = require('mocha');
+// mocha 12's CommonJS entry exports `{ Mocha, … }`; @types/mocha 10 still describes `export = Mocha`.
+const { Mocha } = /** @type {{ Mocha: typeof import('mocha') }} */ (/** @type {unknown} */ (require('mocha')));
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -20,11 +21,12 @@ const suites = [
   { name: 'e2e', dir: 'out/test/e2e', timeout: 240_000 },
 ].filter((s) => only.length === 0 || only.includes(s.name));
 
+/** @param {string} dir @returns {string[]} */
 function files(dir) {
   const abs = path.join(root, dir);
   if (!fs.existsSync(abs)) return [];
   return fs
-    .readdirSync(abs, { recursive: true })
+    .readdirSync(abs, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.test.js'))
     .map((f) => path.join(abs, f))
     .sort();

@@ -8,13 +8,14 @@ const path = require('path');
 
 const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
 const { SelfSampler } = require(path.join(OUT, 'probes/selfMemory.js'));
-const { MemoryMonitor } = require(path.join(OUT, 'memory/monitor.js'));
+const { MemoryMonitor } = require(path.join(OUT, 'features/memory/monitor.js'));
 const { readCgroupMemory, readHostMemory } = require(path.join(OUT, 'probes/cgroup.js'));
 const v8 = require('v8');
 
 const seconds = Number(process.argv[2] || 60);
 const settleSeconds = Number(process.argv[3] || 15);
 const storageDir = process.argv[4];
+/** @param {number} ms @returns {Promise<void>} */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const cpuUs = () => {
   const c = process.cpuUsage();
@@ -37,6 +38,7 @@ async function main() {
   const sampler = new SelfSampler('/proc');
 
   // JIT-warm cost per call, for a cross-check of the real-interval measurement.
+  /** @param {() => unknown} fn @param {number} n */
   const perCall = (fn, n) => {
     for (let i = 0; i < 50; i++) fn();
     const c0 = cpuUs();
@@ -61,7 +63,9 @@ async function main() {
 
   // Windows: baseline A (half), timers alone (the same two intervals with empty callbacks), the samplers, baseline B
   // (half). Baseline halves before and after cancel slow drift.
+  /** CPU µs over `ms` milliseconds → ms per minute. @param {number} us @param {number} ms */
   const perMinute = (us, ms) => (us / 1000) * (60000 / ms);
+  /** @param {number} ms */
   const idleFor = async (ms) => {
     const c = cpuUs();
     await sleep(ms);
@@ -80,7 +84,9 @@ async function main() {
   const timersUs = cpuUs() - c0;
   const timersMs = Date.now() - t0;
 
+  /** @type {number[]} */
   const selfUs = [];
+  /** @type {number[]} */
   const monitorUs = [];
   c0 = cpuUs();
   t0 = Date.now();
@@ -113,6 +119,7 @@ async function main() {
     'process.memoryUsage.rss()': () => process.memoryUsage.rss(),
     'empty function': () => 0,
   };
+  /** @type {Record<string, number[]>} */
   const pieceUs = Object.fromEntries(Object.keys(pieces).map((k) => [k, []]));
   for (let r = 0; r < 8; r++) {
     for (const [k, fn] of Object.entries(pieces)) {
@@ -124,7 +131,9 @@ async function main() {
   }
 
   const baseline = perMinute(baseA + baseB, seconds * 1000);
+  /** @param {number[]} xs */
   const sum = (xs) => xs.reduce((x, y) => x + y, 0);
+  /** @param {number[]} xs */
   const med = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
   console.log(
     JSON.stringify({

@@ -4,11 +4,13 @@
 'use strict';
 const fs = require('fs');
 
+/** @type {typeof import('pidusage')} (types: scripts/types/modules.d.ts) */
 let pidusage;
 try {
   pidusage = require('pidusage');
 } catch (e) {
-  console.log(JSON.stringify({ error: `pidusage not installed (${e.code || e.message})` }));
+  const err = /** @type {NodeJS.ErrnoException} */ (e);
+  console.log(JSON.stringify({ error: `pidusage not installed (${err.code || err.message})` }));
   process.exit(0);
 }
 
@@ -17,6 +19,7 @@ const cpuUs = () => {
   return c.user + c.system;
 };
 
+/** @param {number[]} pids */
 async function timed(pids) {
   const c0 = cpuUs();
   const t0 = performance.now();
@@ -28,6 +31,7 @@ async function timed(pids) {
 }
 
 async function main() {
+  /** @type {number[]} */
   const pids = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const warmReps = Number(process.argv[3] || 3);
   // One call for our own pid first: pidusage's one-time setup (two `getconf` child processes, JIT) is not per-pid cost.

@@ -1,0 +1,361 @@
+// The targets of the "Performance proof" issue checked against the results, and the Markdown report
+// (bench-results/latest.md).
+'use strict';
+const { f1, f2, kb, max } = require('./util');
+
+/**
+ * @typedef {{ target: string, measured: string, pass: boolean | null }} Target
+ * One fleet size's measurements (scan.js builds it field by field; see latest.json for the shape).
+ * @typedef {Record<string, any>} FleetResult
+ */
+
+/**
+ * Everything one run measured, as written to bench-results/latest.json (in this key order).
+ * @typedef {object} Results
+ * @property {string} date
+ * @property {import('./options').Options} options
+ * @property {ReturnType<typeof import('./machine').machine>} machine
+ * @property {{ commit: string | undefined, srcChanged: boolean | undefined }} code
+ * @property {{ skipped: string, binary?: undefined } | { skipped?: undefined, binary: string }} cReference
+ * @property {string} childCpuMethod
+ * @property {FleetResult[]} scanner
+ * @property {Awaited<ReturnType<typeof import('./sizing').benchSizing>>} sizing
+ * @property {Record<string, any>} idle what idle-child.js printed
+ * @property {ReturnType<typeof import('./machine').benchBundle>} bundle
+ * @property {Target[]} targets
+ * @property {number} durationS
+ * @property {{ fleet: number, recorded: number, leftAfterCleanup: number }[]} fleetCleanup
+ */
+
+/** @param {Results} results @returns {Target[]} */
+function evaluate(results) {
+  /** @type {Target[]} */
+  const t = [];
+  const scans = results.scanner.filter((s) => s.ratio !== undefined);
+  const at3000 = results.scanner.find((s) => s.fleetSize === 3000) ?? scans[scans.length - 1];
+  if (at3000 && at3000.ratio !== undefined) {
+    t.push({
+      target:
+        'scanner CPU/process ≤ 1.3× C reference at 3000 processes' +
+        (at3000.fleetSize !== 3000 ? ` (measured at fleet ${at3000.fleetSize})` : ''),
+      measured: `×${f2(at3000.ratio)} (${f1(at3000.ours.cpuPerProcUs)} vs ${f1(at3000.c.cpuPerProcUs)} µs)`,
+      pass: at3000.ratio <= 1.3,
+    });
+  } else t.push({ target: 'scanner CPU/process ≤ 1.3× C reference', measured: 'not measured (no C compiler)', pass: null });
+  const worst = max(results.scanner.map((s) => s.ours.maxDelayMs));
+  t.push({
+    target: 'max event-loop delay during a scan ≤ 10 ms',
+    measured: `${f1(worst)} ms (worst of all scans, all sizes)`,
+    pass: worst <= 10,
+  });
+  t.push({
+    target: 'max event-loop delay while sizing ≤ 10 ms (the same budget, applied to folderSize)',
+    measured:
+      `${f1(results.sizing.ours.maxDelayMs)} ms ` +
+      `(worst of ${results.sizing.ours.reps.length} sizings of all ${results.sizing.tree.folders} folders)`,
+    pass: results.sizing.ours.maxDelayMs <= 10,
+  });
+  const z = results.sizing;
+  t.push({
+    target: 'folder sizing CPU ≤ 1.5× `du -s`',
+    measured: `×${f2(z.cpuRatio)} (${f1(z.ours.cpuMs)} vs ${f1(z.du.cpuMs)} ms)`,
+    pass: z.cpuRatio <= 1.5,
+  });
+  t.push({
+    target: 'folder sizing wall time ≤ 1.5× `du -s`',
+    measured: `×${f2(z.wallRatio)} (${f1(z.ours.wallMs)} vs ${f1(z.du.wallMs)} ms)`,
+    pass: z.wallRatio <= 1.5,
+  });
+  const idle = results.idle;
+  t.push({
+    target: 'idle samplers < 5 ms CPU per minute',
+    measured: `${f2(idle.samplerCpuMsPerMin)} ms/min`,
+    pass: idle.samplerCpuMsPerMin < 5,
+  });
+  const b = results.bundle;
+  t.push({
+    target: 'dist/extension.js ≤ 300 KB',
+    measured: b.extensionJsBytes !== undefined ? `${f1(kb(b.extensionJsBytes))} KB` : 'missing',
+    pass: b.extensionJsBytes !== undefined ? b.extensionJsBytes <= 300 * 1024 : null,
+  });
+  t.push({
+    target: 'VSIX ≤ 500 KB',
+    measured:
+      b.vsixBytes !== undefined
+        ? `${f1(kb(b.vsixBytes))} KB (file from ${b.vsixMtime})`
+        : 'no code-server-ops.vsix (run `npm run package`)',
+    pass: b.vsixBytes !== undefined ? b.vsixBytes <= 500 * 1024 : null,
+  });
+  return t;
+}
+
+/** @param {Results} results @returns {string} */
+function markdown(results) {
+  const m = results.machine;
+  /** @type {string[]} */
+  const L = [];
+  /** @param {number} x */
+  const ratio = (x) => (Number.isFinite(x) ? `×${f2(x)}` : '–');
+  L.push(`# code-server Ops benchmark`);
+  L.push('');
+  const changed = results.code?.srcChanged ? ' + uncommitted changes in src/' : '';
+  const code = results.code?.commit ? ` · code ${results.code.commit}${changed}` : '';
+  L.push(
+    `${results.date} · ${results.options.quick ? '`--quick` run' : 'full run'} · fleets ${results.options.sizes.join(', ')} · ` +
+    `${results.durationS} s${code}`,
+  );
+  L.push('');
+  L.push(
+    `Machine: ${m.cores} cores, ${m.model}, ${m.memoryGiB} GiB RAM, ${m.kernel}, Node ${m.node}; ` +
+      `load average ${m.loadavgAtStart.join(' / ')} at start, ${(m.loadavgAtEnd ?? []).join(' / ')} at end; ` +
+      `${m.baselineProcesses} processes before the fleets.`,
+  );
+  L.push('');
+  L.push('## Targets');
+  L.push('');
+  L.push('| target | measured | result |');
+  L.push('|---|---|---|');
+  for (const t of results.targets) L.push(`| ${t.target} | ${t.measured} | ${t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS'} |`);
+  L.push('');
+  L.push(`## /proc scan (median of ${results.options.reps} rounds after 3 warm-up scans)`);
+  L.push('');
+  L.push(
+    '| fleet | processes | ours wall ms | ours CPU µs/proc | ours CPU µs/proc after a pause | C ref wall ms | C ref CPU µs/proc | ' +
+    'ratio ours / C | ps wall ms | ps CPU µs/proc | pidusage wall ms cold / warm | pidusage CPU µs/proc cold / warm | max loop delay ' +
+    'ms | longest slice ms wall / CPU | heap Δ KB | RSS Δ KB |',
+  );
+  L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of results.scanner) {
+    const pu = s.pidusage && !s.pidusage.error ? s.pidusage : undefined;
+    const puWall = pu ? `${f1(pu.cold.wallMs)} / ${f1(pu.warmWallMs)}` : '–';
+    const puCpu = pu ? `${f1(pu.cold.cpuPerProcUs)} / ${f1(pu.warmCpuPerProcUs)}` : '–';
+    L.push(
+      `| ${s.fleetSize} | ${s.processesScanned} | ${f1(s.ours.wallMs)} | ${f1(s.ours.cpuPerProcUs)} | ${f1(s.ours.firstCpuPerProcUs)} | ` +
+        `${f1(s.c?.wallMs)} | ${f1(s.c?.cpuPerProcUs)} | ${ratio(s.ratio)} | ` +
+        `${f1(s.ps.wallMs)} | ${f1(s.ps.cpuPerProcUs)} | ${puWall} | ${puCpu} | ` +
+        `${f1(s.ours.maxDelayMs)} | ${f1(s.ours.slices.longestMs)} / ${f1(s.ours.slices.longestCpuMs)} | ` +
+        `${f1(kb(s.ours.heapGrowthBytes))} | ${f1(kb(s.ours.rssGrowthBytes))} |`,
+    );
+  }
+  L.push('');
+  L.push('How each column is measured:');
+  L.push('');
+  L.push(
+    "- **ours**: `scanProcesses({ procRoot: '/proc' })` from `out/src/probes/scanner.js`, exactly as the extension calls it. " +
+      'CPU = `process.cpuUsage()` delta (getrusage of the whole Node process, all threads) ÷ pids scanned. ' +
+      'Each round runs one scan after a 5 ms pause (*after a pause*; its event-loop delay is recorded) and, right after it, ' +
+      'a second scan (*ours CPU*, compared with C).',
+  );
+  if (results.cReference?.skipped) L.push(`- **C ref**: skipped — ${results.cReference.skipped}.`);
+  else {
+    L.push(
+      '- **C ref**: `scripts/bench/procread.c` (`cc -O2`), run after our scans in every round: stat(2) of /proc/PID, ' +
+        'open / read until EOF / close of stat and cmdline into one reused buffer (the same syscalls as `NodeProcFs.readText`), ' +
+        'ppid/starttime/rss parsed. CPU = its own getrusage(RUSAGE_SELF) delta around a pass that directly follows a warm-up pass ' +
+        '(process start-up excluded, as for ours).',
+    );
+  }
+  L.push(
+    `- **ps**: \`ps -eo pid,ppid,rss,lstart,args\`; CPU = ${results.childCpuMethod} — includes ps start-up; the Node side of ` +
+    `reading and parsing its output is not counted.`,
+  );
+  L.push(
+    '- **pidusage**: `pidusage(allPids)` in a fresh Node child; CPU = `process.cpuUsage()` delta there (thread pool included). ' +
+    '*cold* = the first call for these pids (open + 2 reads each; it keeps every fd open); *warm* = later calls (one pread per kept ' +
+    'fd). It reads only /proc/PID/stat — no cmdline, no uid — so it does less than the scanner.',
+  );
+  L.push(
+    '- **max loop delay**: `monitorEventLoopDelay({ resolution: 1 })` enabled 5 ms before each after-a-pause scan and disabled 2 ms ' +
+    'after it; worst of all rounds (the value includes the 1 ms timer period and any time the OS gave the CPU to another process). ' +
+    '**longest slice**: longest synchronous stretch between two of the scanner\'s yields, wall and process CPU (worst of 3 ' +
+    'instrumented scans).',
+  );
+  L.push(
+    '- **heap Δ / RSS Δ**: after a forced GC, after all rounds minus before them (the latest snapshot is kept, as SnapshotService ' +
+    'does).',
+  );
+  L.push('');
+  L.push('Event-loop delay against slicing, through the scanner\'s options (the extension uses the defaults):');
+  L.push('');
+  L.push(
+    '| fleet | defaults (as shipped): max / median loop delay ms | CPU µs/proc | sliceSize 50: max / median ms | CPU µs/proc | ' +
+    'sliceSize 16 + a yieldToLoop that yields only after 4 ms: max / median ms | CPU µs/proc |',
+  );
+  L.push('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of results.scanner) {
+    const x = s.smallerSlices?.['50'];
+    const y = s.smallerSlices?.budget4ms;
+    /** @param {{ maxDelayMs: number, medianMaxDelayMs: number, cpuPerProcUs: number } | undefined} z */
+    const cell = (z) => (z ? `${f1(z.maxDelayMs)} / ${f1(z.medianMaxDelayMs)} | ${f1(z.cpuPerProcUs)}` : '– | –');
+    L.push(
+      `| ${s.fleetSize} | ${f1(s.ours.maxDelayMs)} / ${f1(s.ours.medianMaxDelayMs)} | ${f1(s.ours.firstCpuPerProcUs)} | ${cell(x)} ` +
+      `| ${cell(y)} |`,
+    );
+  }
+  L.push('');
+  L.push(
+    'In every variant the first slice also holds the readdir, filter and sort of all pids (see the breakdown below), which no ' +
+    'option can split.',
+  );
+  L.push('');
+  const big = results.scanner[results.scanner.length - 1];
+  if (big?.breakdown) {
+    const b = big.breakdown;
+    const c = b.cUsPerProc;
+    const u = b.usPerProc;
+    L.push(
+      `## Where the scanner's CPU goes (fleet ${big.fleetSize}, ${b.processes} processes; CPU µs per process, median of ${b.reps} ` +
+      `interleaved rounds)`,
+    );
+    L.push('');
+    L.push('| part | ours (NodeProcFs / procParsers) | C reference | ours − C |');
+    L.push('|---|---:|---:|---:|');
+    /** @param {string} name @param {number} ov @param {number | undefined} cv */
+    const row = (name, ov, cv) =>
+      L.push(`| ${name} | ${f2(ov)} | ${cv === undefined ? '–' : f2(cv)} | ${cv === undefined ? '–' : f2(ov - cv)} |`);
+    row('readdir /proc (+ filter + sort)', u.readdir, c?.readdir);
+    row('stat(2) of /proc/PID for the uid', u.uidStat, c?.uidStat);
+    row('read /proc/PID/stat (open, read, read → 0, close)', u.statFile, c?.statFile);
+    row('read /proc/PID/cmdline (same)', u.cmdlineFile, c?.cmdlineFile);
+    row('parseStat', u.parseStat, undefined);
+    row('parseCmdline + utf8', u.parseCmdline, undefined);
+    const sum = Object.values(u).reduce((a, x) => a + x, 0);
+    row('sum of the parts', sum, c ? c.readdir + c.uidStat + c.statFile + c.cmdlineFile : undefined);
+    const v = b.variantsUsPerProc;
+    row('**whole scan** (scanProcesses as shipped)', v.scanner, c?.full);
+    row('whole scan, yields replaced by a no-op', v.scannerNoYield, c?.full);
+    L.push('');
+    if (c) {
+      L.push('Alternative scan loops measured in the same rounds (bench-local code, **not** what src does; same records):');
+      L.push('');
+      L.push('| variant | ours µs/proc | ratio to the C reference | ratio to C also doing one read |');
+      L.push('|---|---:|---:|---:|');
+      /** @param {string} name @param {number} x */
+      const alt = (name, x) => L.push(`| ${name} | ${f2(x)} | ${ratio(x / c.full)} | ${ratio(x / c.fullOneRead)} |`);
+      alt('scanner as shipped', v.scanner);
+      alt('[one read] stop at the first short read (2 read(2) per process instead of 4)', v.oneRead);
+      alt('[one read] + [fstat] uid from fstat of the open stat fd instead of stat(2) of /proc/PID', v.oneReadFstat);
+      alt(
+        '[one read] + [fstat] + [fast parse] parseStat with one indexOf walk, no split(/\\s+/), no per-field regex',
+        v.oneReadFstatFastParse,
+      );
+      L.push('');
+      L.push(
+        `C reference with one read per file (\`procread --one-read\`): ${f2(c.fullOneRead)} µs/proc (reading until EOF: ` +
+        `${f2(c.full)}).`,
+      );
+      L.push('');
+    }
+  }
+  L.push('## Refresh when nothing changed');
+  L.push('');
+  L.push('| what | wall ms | CPU ms |');
+  L.push('|---|---:|---:|');
+  for (const s of results.scanner) {
+    L.push(
+      `| process scan, ${s.refreshScan.count} processes, after a 5 ms pause (the scanner has no cache: always a full scan) | ` +
+      `${f1(s.refreshScan.first.wallMs)} | ${f2(s.refreshScan.first.cpuUs / 1000)} |`,
+    );
+    L.push(
+      `| process scan, ${s.refreshScan.count} processes, second of two back-to-back | ${f1(s.refreshScan.second.wallMs)} | ` +
+      `${f2(s.refreshScan.second.cpuUs / 1000)} |`,
+    );
+  }
+  const z = results.sizing;
+  L.push(
+    `| Extensions refresh: readExtensionsDir + SizeCache hit for ${z.refreshCached.hits}/${z.tree.folders} folders (no folderSize ` +
+    `call) | ${f2(z.refreshCached.wallMs)} | ${f2(z.refreshCached.cpuMs)} |`,
+  );
+  L.push('');
+  L.push(
+    `readExtensionsDir awaits one \`fs.promises.lstat\` per folder: ${f1(z.lstatPerFolderUs.promises)} µs CPU each here, against ` +
+    `${f1(z.lstatPerFolderUs.sync)} µs for \`fs.lstatSync\` on the same folders.`,
+  );
+  L.push('');
+  L.push(
+    `## Folder sizing (${z.tree.folders} extension folders, ${z.tree.files.toLocaleString('en')} files, ${z.tree.dirs} directories; ` +
+    `median of ${results.options.sizeReps} interleaved rounds, warm caches)`,
+  );
+  L.push('');
+  L.push('| | wall ms | CPU ms | max loop delay ms | bytes |');
+  L.push('|---|---:|---:|---:|---:|');
+  L.push(
+    `| **ours**: folderSize() folder by folder, one shared \`seen\` (as ExtensionsView) | ${f1(z.ours.wallMs)} | ` +
+    `${f1(z.ours.cpuMs)} | ${f1(z.ours.maxDelayMs)} | ${z.bytes} |`,
+  );
+  L.push(
+    `| \`du -s -B1\` over the same ${z.tree.folders} folders (one process) | ${f1(z.du.wallMs)} | ${f1(z.du.cpuMs)} | – | ` +
+    `${z.duBytes} |`,
+  );
+  L.push(`| ratio ours / du | ${ratio(z.wallRatio)} | ${ratio(z.cpuRatio)} | | ${z.bytesMatch ? 'same' : 'DIFFERENT'} |`);
+  L.push('');
+  L.push(
+    `Ours: \`process.cpuUsage()\` (all threads, the libuv thread pool included). du: ${results.childCpuMethod}. Max loop delay: ` +
+    `\`monitorEventLoopDelay({ resolution: 1 })\` around each sizing of all folders.`,
+  );
+  L.push('');
+  const i = results.idle;
+  L.push(
+    `## Idle cost of the samplers (${i.seconds} s at the real intervals, in a fresh Node process after ${i.settleSeconds} s of ` +
+    `settling)`,
+  );
+  L.push('');
+  L.push('| | CPU ms per minute |');
+  L.push('|---|---:|');
+  L.push(
+    `| baseline: the same Node process idle (${i.seconds / 2} s before + ${i.seconds / 2} s after the other windows) | ` +
+    `${f2(i.baselineCpuMsPerMin)} |`,
+  );
+  L.push(`| timers alone: the same two setIntervals (5 s, 15 s) with empty callbacks, minus baseline | ${f2(i.timersOnlyCpuMsPerMin)} |`);
+  L.push(
+    `| SelfSampler.sample() every 5 s (${i.selfCalls} calls) + MemoryMonitor.sample() every 15 s (${i.monitorCalls} calls, one of ` +
+    `them persists the history) | ${f2(i.withSamplersCpuMsPerMin)} |`,
+  );
+  L.push(`| **samplers, minus baseline** | **${f2(i.samplerCpuMsPerMin)}** |`);
+  L.push(
+    `| of which inside the sample() calls (median per call: SelfSampler ${f1(i.selfSampleInWindowUs.median)} µs, MemoryMonitor ` +
+    `${f1(i.monitorSampleInWindowUs.median)} µs) | ${f2(i.inCallCpuMsPerMin)} |`,
+  );
+  if (i.seconds < 60) {
+    L.push(
+      `| (a ${i.seconds} s window holds one persisting MemoryMonitor sample: ${f1(60 / i.seconds)}× the real rate of one per minute) | |`,
+    );
+  }
+  L.push(
+    `| cross-check, the same calls back-to-back (JIT- and cache-warm): SelfSampler ${f1(i.hotPath.selfSampleUs)} µs, cgroup + ` +
+    `meminfo reads ${f1(i.hotPath.monitorReadsUs)} µs → per minute | ${f2(i.hotPath.estimateMsPerMin)} |`,
+  );
+  L.push('');
+  if (i.afterPauseUs) {
+    L.push(
+      'The pieces, each called 300 ms after the previous call (median CPU µs of 8 — what a call costs when the caches have gone ' +
+      'cold):',
+    );
+    L.push('');
+    L.push('| call | CPU µs |');
+    L.push('|---|---:|');
+    for (const [k, v] of Object.entries(i.afterPauseUs)) L.push(`| \`${k}\` | ${f1(v)} |`);
+    L.push('');
+  }
+  const b = results.bundle;
+  L.push('## Bundle');
+  L.push('');
+  L.push(
+    `- dist/extension.js (rebuilt by \`node scripts/bundle.js\`${b.bundleOk ? '' : ' — FAILED, size of the existing file'}): ` +
+    `${b.extensionJsBytes !== undefined ? `${b.extensionJsBytes} bytes (${f1(kb(b.extensionJsBytes))} KB)` : 'missing'}`,
+  );
+  const vsix =
+    b.vsixBytes !== undefined
+      ? `${b.vsixBytes} bytes (${f1(kb(b.vsixBytes))} KB), file dated ${b.vsixMtime} (not rebuilt by the bench)`
+      : 'not present (run `npm run package`)';
+  L.push(`- code-server-ops.vsix: ${vsix}`);
+  L.push('');
+  L.push(
+    `Fleet cleanup: ${results.scanner.map((s) => `${s.fleetSize}: ${s.fleetLeftAfterCleanup} left`).join(', ')} (processes with a ` +
+    `recorded pid + start time still present after the kill).`,
+  );
+  L.push('');
+  return L.join('\n');
+}
+
+module.exports = { evaluate, markdown };

@@ -1,0 +1,141 @@
+// Folder sizing: folderSize() over a generated extensions folder, as ExtensionsView sizes it, against `du -s -B1`;
+// the refresh when nothing changed (every folder a SizeCache hit).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { monitorEventLoopDelay } = require('perf_hooks');
+const { sleep, cpuUs, median, max, f1, f2, log } = require('./util');
+const { measureChild } = require('./native');
+
+/** @typedef {import('./ours').Ours} Ours */
+/** @typedef {import('./options').Options} Options */
+
+/** @param {string} dir @param {number} folders @param {number} filesPerFolder */
+function makeExtensionsTree(dir, folders, filesPerFolder) {
+  fs.mkdirSync(dir, { recursive: true });
+  const entries = [];
+  let files = 0;
+  let dirs = 0;
+  const body = Buffer.alloc(4096, 'x');
+  for (let i = 0; i < folders; i++) {
+    const name = `bench.ext${i}-1.0.${i % 7}`;
+    const root = path.join(dir, name);
+    const sub = [path.join(root, 'out'), path.join(root, 'node_modules', 'dep', 'lib')];
+    for (const s of sub) fs.mkdirSync(s, { recursive: true });
+    dirs += 5;
+    fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: `ext${i}`, publisher: 'bench', version: `1.0.${i % 7}` }));
+    files++;
+    for (let k = 1; k < filesPerFolder; k++) {
+      const where = k % 2 ? sub[0] : sub[1];
+      fs.writeFileSync(path.join(where, `f${k}.js`), body.subarray(0, 64 + ((k * 37 + i * 11) % 3000)));
+      files++;
+    }
+    entries.push({ identifier: { id: `bench.ext${i}` }, version: `1.0.${i % 7}`, relativeLocation: name });
+  }
+  fs.writeFileSync(path.join(dir, 'extensions.json'), JSON.stringify(entries));
+  return { files, dirs };
+}
+
+/** @param {Options} o @param {Ours} ours @param {string} work */
+async function benchSizing(o, ours, work) {
+  const extDir = path.join(work, 'extensions');
+  const t0 = performance.now();
+  const made = makeExtensionsTree(extDir, o.tree.folders, o.tree.filesPerFolder);
+  log(`sizing: made ${made.files} files in ${o.tree.folders} folders (${(performance.now() - t0).toFixed(0)} ms)`);
+  const report = await ours.extensionsDir.readExtensionsDir(extDir);
+  const folders = report.folders;
+  const { folderSize, SizeCache } = ours.folderSize;
+
+  // Exactly what ExtensionsView.size() does: folder by folder, one shared `seen`, results into the SizeCache.
+  /** @param {InstanceType<typeof SizeCache>} [cache] */
+  const sizeAll = async (cache) => {
+    /** @type {Set<string>} */
+    const seen = new Set();
+    let bytes = 0;
+    for (const f of folders) {
+      const s = await folderSize(f.path, { seen, isCancelled: () => false });
+      bytes += s.bytes;
+      cache?.set(f.path, f.mtimeMs, f.ino, s);
+    }
+    return bytes;
+  };
+  const duArgs = ['du', '-s', '-B1', ...folders.map((f) => f.path)];
+  /** @param {string} stdout */
+  const duBytes = (stdout) => stdout.split('\n').filter(Boolean).reduce((s, l) => s + Number(l.split('\t')[0]), 0);
+  /** @param {() => Promise<number>} fn */
+  const timed = async (fn) => {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    await sleep(5);
+    const c0 = cpuUs();
+    const w0 = performance.now();
+    const bytes = await fn();
+    const wallMs = performance.now() - w0;
+    const cpu = cpuUs() - c0;
+    await sleep(2);
+    h.disable();
+    return { wallMs, cpuMs: cpu / 1000, bytes, maxDelayMs: h.max / 1e6 };
+  };
+  // warm-up both (dentry/inode caches, JIT)
+  await sizeAll();
+  measureChild(duArgs);
+  const oursRuns = [];
+  /** @type {{ wallMs: number, cpuMs: number, bytes: number }[]} */
+  const duRuns = [];
+  let cache = new SizeCache();
+  for (let r = 0; r < o.sizeReps; r++) {
+    const fresh = new SizeCache();
+    oursRuns.push(await timed(() => sizeAll(fresh)));
+    cache = fresh;
+    const d = measureChild(duArgs);
+    duRuns.push({ wallMs: d.wallMs, cpuMs: d.cpuUs / 1000, bytes: duBytes(d.stdout) });
+  }
+  // Refresh when nothing changed: ExtensionsView.refresh() re-reads the folder, every size is a SizeCache hit.
+  const refreshRuns = [];
+  for (let r = 0; r < o.sizeReps; r++) {
+    const c0 = cpuUs();
+    const w0 = performance.now();
+    const again = await ours.extensionsDir.readExtensionsDir(extDir);
+    let hits = 0;
+    for (const f of again.folders) if (cache.get(f.path, f.mtimeMs, f.ino)) hits++;
+    refreshRuns.push({ wallMs: performance.now() - w0, cpuMs: (cpuUs() - c0) / 1000, hits, folders: again.folders.length });
+  }
+  // Why that refresh costs what it costs: readExtensionsDir awaits one fs.promises.lstat per folder.
+  /** @type {{ promises: number[], sync: number[] }} */
+  const lstatCost = { promises: [], sync: [] };
+  for (let r = 0; r < o.sizeReps; r++) {
+    let c0 = cpuUs();
+    for (const f of folders) await fs.promises.lstat(f.path);
+    lstatCost.promises.push((cpuUs() - c0) / folders.length);
+    c0 = cpuUs();
+    for (const f of folders) fs.lstatSync(f.path);
+    lstatCost.sync.push((cpuUs() - c0) / folders.length);
+  }
+  const oursSummary = { reps: oursRuns, wallMs: median(oursRuns.map((x) => x.wallMs)), cpuMs: median(oursRuns.map((x) => x.cpuMs)) };
+  const du = { reps: duRuns, wallMs: median(duRuns.map((x) => x.wallMs)), cpuMs: median(duRuns.map((x) => x.cpuMs)) };
+  const res = {
+    lstatPerFolderUs: { promises: median(lstatCost.promises), sync: median(lstatCost.sync) },
+    tree: { folders: folders.length, files: made.files, dirs: made.dirs + 1 },
+    ours: { ...oursSummary, maxDelayMs: max(oursRuns.map((x) => x.maxDelayMs)) },
+    du,
+    refreshCached: {
+      reps: refreshRuns,
+      wallMs: median(refreshRuns.map((x) => x.wallMs)),
+      cpuMs: median(refreshRuns.map((x) => x.cpuMs)),
+      hits: refreshRuns[0]?.hits,
+    },
+    bytesMatch: oursRuns.every((x) => x.bytes === duRuns[0].bytes),
+    bytes: oursRuns[0].bytes,
+    duBytes: duRuns[0].bytes,
+    cpuRatio: oursSummary.cpuMs / du.cpuMs,
+    wallRatio: oursSummary.wallMs / du.wallMs,
+  };
+  fs.rmSync(extDir, { recursive: true, force: true });
+  log(
+    `sizing: ours ${f1(res.ours.wallMs)} ms wall / ${f1(res.ours.cpuMs)} ms CPU (max loop delay ${f1(res.ours.maxDelayMs)} ms), ` +
+      `du ${f1(res.du.wallMs)} / ${f1(res.du.cpuMs)} (CPU ×${f2(res.cpuRatio)}); bytes match: ${res.bytesMatch}`,
+  );
+  return res;
+}
+
+module.exports = { benchSizing };
