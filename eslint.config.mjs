@@ -10,9 +10,29 @@ import tseslint from 'typescript-eslint';
 // Atomics and SharedArrayBuffer come with ecmaVersion).
 const nodeGlobals = Object.fromEntries(
   [
-    'require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'global', 'performance',
-    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask',
-    'URL', 'AbortController', 'TextDecoder', 'TextEncoder', 'structuredClone', 'fetch',
+    'require',
+    'module',
+    'exports',
+    '__dirname',
+    '__filename',
+    'process',
+    'console',
+    'Buffer',
+    'global',
+    'performance',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'clearImmediate',
+    'queueMicrotask',
+    'URL',
+    'AbortController',
+    'TextDecoder',
+    'TextEncoder',
+    'structuredClone',
+    'fetch',
   ].map((name) => [name, 'readonly']),
 );
 
@@ -60,8 +80,17 @@ export const PURE_MODULES = [
 export default defineConfig(
   {
     ignores: [
-      'out/**', 'dist/**', 'node_modules/**', '.cache/**', 'media/**', 'test-results/**', 'bench-results/**',
-      '**/*.js', '**/*.mjs', '**/*.cjs', '!scripts/**/*.js',
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      '.cache/**',
+      'media/**',
+      'test-results/**',
+      'bench-results/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      '!scripts/**/*.js',
     ],
   },
   {

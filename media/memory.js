@@ -10,7 +10,14 @@
   const css = (name, fallback) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
   function isViewData(d) {
-    return d && Array.isArray(d.series) && d.series.length === 5 && Array.isArray(d.summary) && Array.isArray(d.history) && Array.isArray(d.markers);
+    return (
+      d &&
+      Array.isArray(d.series) &&
+      d.series.length === 5 &&
+      Array.isArray(d.summary) &&
+      Array.isArray(d.history) &&
+      Array.isArray(d.markers)
+    );
   }
 
   function text(el, value) {
@@ -79,13 +86,22 @@
     chartEl.dataset.points = String(data[0].length);
     const fg = css('--vscode-foreground', '#888');
     const grid = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)');
-    const values = data.slice(1).flat().filter((v) => typeof v === 'number');
+    const values = data
+      .slice(1)
+      .flat()
+      .filter((v) => typeof v === 'number');
     const maxData = values.length ? Math.max(...values) : 1;
     // Show a threshold when the data comes within half of it, so small hosts keep a readable scale.
     const near = [d.warningMb, d.criticalMb, d.limitMb].filter((v) => typeof v === 'number' && maxData > v * 0.5);
     const yMax = Math.max(maxData * 1.15, ...near.map((v) => v * 1.05));
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
-    const series = (label, color) => ({ label, stroke: color, width: 1.5, spanGaps: false, value: (u, v) => (v == null ? '—' : `${v} MB`) });
+    const series = (label, color) => ({
+      label,
+      stroke: color,
+      width: 1.5,
+      spanGaps: false,
+      value: (u, v) => (v == null ? '—' : `${v} MB`),
+    });
     const opts = {
       width,
       height: 220,

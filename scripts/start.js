@@ -12,7 +12,7 @@ async function main() {
   fs.mkdirSync(home, { recursive: true });
   CodeServer.installExtension(env, home, VSIX);
   const wanted = Number(process.env.PORT || 8080);
-  const port = await isFree(wanted) ? wanted : await freePort();
+  const port = (await isFree(wanted)) ? wanted : await freePort();
   // Not the project root: an untrusted workspace disables every extension installed inside it (.cache/run/extensions).
   const folder = process.env.CSOPS_FOLDER || path.join(home, 'workspace');
   fs.mkdirSync(folder, { recursive: true });

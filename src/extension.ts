@@ -22,7 +22,9 @@ export function activate(context: vscode.ExtensionContext) {
   memoryFeature = memory.register(core, context, assistants);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
-  core.log.info(`activated in extension host pid ${process.pid}; reading ${core.settings().procRoot}; extensions folder ${core.extensionsDir()}`);
+  core.log.info(
+    `activated in extension host pid ${process.pid}; reading ${core.settings().procRoot}; extensions folder ${core.extensionsDir()}`,
+  );
   const monitor = memoryFeature.monitor;
   return {
     terminalsModel: () => (shells.latest?.ok ? shells.latest.model : undefined),

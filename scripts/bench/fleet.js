@@ -264,7 +264,11 @@ function cleanupSync(why) {
 /** Cleanup on SIGINT / SIGTERM / SIGHUP, on an uncaught error and at exit. */
 function installCleanupHandlers() {
   /** @type {[NodeJS.Signals, number][]} */
-  const signals = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]];
+  const signals = [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ];
   for (const [sig, code] of signals) {
     process.on(sig, () => {
       cleanupSync(`interrupted by ${sig}`);

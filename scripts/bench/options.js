@@ -26,7 +26,10 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--quick') o.quick = true;
-    else if (a.startsWith('--sizes')) o.sizes = value().split(',').map((s) => Number(s.trim()));
+    else if (a.startsWith('--sizes'))
+      o.sizes = value()
+        .split(',')
+        .map((s) => Number(s.trim()));
     else if (a.startsWith('--reps')) o.reps = Number(value());
     else if (a.startsWith('--idle-seconds')) o.idleSeconds = Number(value());
     else if (a === '--help' || a === '-h') {

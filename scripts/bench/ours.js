@@ -19,8 +19,16 @@ const { OUT } = require('./util');
 
 /** @returns {Ours} */
 function loadOurs() {
-  const need = ['probes/scanner.js', 'probes/procFs.js', 'probes/procParsers.js', 'probes/folderSize.js', 'probes/selfMemory.js',
-    'probes/extensionsDir.js', 'features/memory/monitor.js', 'probes/cgroup.js'];
+  const need = [
+    'probes/scanner.js',
+    'probes/procFs.js',
+    'probes/procParsers.js',
+    'probes/folderSize.js',
+    'probes/selfMemory.js',
+    'probes/extensionsDir.js',
+    'features/memory/monitor.js',
+    'probes/cgroup.js',
+  ];
   for (const f of need) {
     if (!fs.existsSync(path.join(OUT, f))) throw new Error(`out/src/${f} missing: run \`npx tsc -p .\` first`);
   }

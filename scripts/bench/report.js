@@ -102,7 +102,7 @@ function markdown(results) {
   const code = results.code?.commit ? ` · code ${results.code.commit}${changed}` : '';
   L.push(
     `${results.date} · ${results.options.quick ? '`--quick` run' : 'full run'} · fleets ${results.options.sizes.join(', ')} · ` +
-    `${results.durationS} s${code}`,
+      `${results.durationS} s${code}`,
   );
   L.push('');
   L.push(
@@ -121,8 +121,8 @@ function markdown(results) {
   L.push('');
   L.push(
     '| fleet | processes | ours wall ms | ours CPU µs/proc | ours CPU µs/proc after a pause | C ref wall ms | C ref CPU µs/proc | ' +
-    'ratio ours / C | ps wall ms | ps CPU µs/proc | pidusage wall ms cold / warm | pidusage CPU µs/proc cold / warm | max loop delay ' +
-    'ms | longest slice ms wall / CPU | heap Δ KB | RSS Δ KB |',
+      'ratio ours / C | ps wall ms | ps CPU µs/proc | pidusage wall ms cold / warm | pidusage CPU µs/proc cold / warm | max loop delay ' +
+      'ms | longest slice ms wall / CPU | heap Δ KB | RSS Δ KB |',
   );
   L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of results.scanner) {
@@ -157,29 +157,29 @@ function markdown(results) {
   }
   L.push(
     `- **ps**: \`ps -eo pid,ppid,rss,lstart,args\`; CPU = ${results.childCpuMethod} — includes ps start-up; the Node side of ` +
-    `reading and parsing its output is not counted.`,
+      `reading and parsing its output is not counted.`,
   );
   L.push(
     '- **pidusage**: `pidusage(allPids)` in a fresh Node child; CPU = `process.cpuUsage()` delta there (thread pool included). ' +
-    '*cold* = the first call for these pids (open + 2 reads each; it keeps every fd open); *warm* = later calls (one pread per kept ' +
-    'fd). It reads only /proc/PID/stat — no cmdline, no uid — so it does less than the scanner.',
+      '*cold* = the first call for these pids (open + 2 reads each; it keeps every fd open); *warm* = later calls (one pread per kept ' +
+      'fd). It reads only /proc/PID/stat — no cmdline, no uid — so it does less than the scanner.',
   );
   L.push(
     '- **max loop delay**: `monitorEventLoopDelay({ resolution: 1 })` enabled 5 ms before each after-a-pause scan and disabled 2 ms ' +
-    'after it; worst of all rounds (the value includes the 1 ms timer period and any time the OS gave the CPU to another process). ' +
-    '**longest slice**: longest synchronous stretch between two of the scanner\'s yields, wall and process CPU (worst of 3 ' +
-    'instrumented scans).',
+      'after it; worst of all rounds (the value includes the 1 ms timer period and any time the OS gave the CPU to another process). ' +
+      "**longest slice**: longest synchronous stretch between two of the scanner's yields, wall and process CPU (worst of 3 " +
+      'instrumented scans).',
   );
   L.push(
     '- **heap Δ / RSS Δ**: after a forced GC, after all rounds minus before them (the latest snapshot is kept, as SnapshotService ' +
-    'does).',
+      'does).',
   );
   L.push('');
-  L.push('Event-loop delay against slicing, through the scanner\'s options (the extension uses the defaults):');
+  L.push("Event-loop delay against slicing, through the scanner's options (the extension uses the defaults):");
   L.push('');
   L.push(
     '| fleet | defaults (as shipped): max / median loop delay ms | CPU µs/proc | sliceSize 50: max / median ms | CPU µs/proc | ' +
-    'sliceSize 16 + a yieldToLoop that yields only after 4 ms: max / median ms | CPU µs/proc |',
+      'sliceSize 16 + a yieldToLoop that yields only after 4 ms: max / median ms | CPU µs/proc |',
   );
   L.push('|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of results.scanner) {
@@ -189,13 +189,13 @@ function markdown(results) {
     const cell = (z) => (z ? `${f1(z.maxDelayMs)} / ${f1(z.medianMaxDelayMs)} | ${f1(z.cpuPerProcUs)}` : '– | –');
     L.push(
       `| ${s.fleetSize} | ${f1(s.ours.maxDelayMs)} / ${f1(s.ours.medianMaxDelayMs)} | ${f1(s.ours.firstCpuPerProcUs)} | ${cell(x)} ` +
-      `| ${cell(y)} |`,
+        `| ${cell(y)} |`,
     );
   }
   L.push('');
   L.push(
     'In every variant the first slice also holds the readdir, filter and sort of all pids (see the breakdown below), which no ' +
-    'option can split.',
+      'option can split.',
   );
   L.push('');
   const big = results.scanner[results.scanner.length - 1];
@@ -205,7 +205,7 @@ function markdown(results) {
     const u = b.usPerProc;
     L.push(
       `## Where the scanner's CPU goes (fleet ${big.fleetSize}, ${b.processes} processes; CPU µs per process, median of ${b.reps} ` +
-      `interleaved rounds)`,
+        `interleaved rounds)`,
     );
     L.push('');
     L.push('| part | ours (NodeProcFs / procParsers) | C reference | ours − C |');
@@ -242,7 +242,7 @@ function markdown(results) {
       L.push('');
       L.push(
         `C reference with one read per file (\`procread --one-read\`): ${f2(c.fullOneRead)} µs/proc (reading until EOF: ` +
-        `${f2(c.full)}).`,
+          `${f2(c.full)}).`,
       );
       L.push('');
     }
@@ -254,67 +254,67 @@ function markdown(results) {
   for (const s of results.scanner) {
     L.push(
       `| process scan, ${s.refreshScan.count} processes, after a 5 ms pause (the scanner has no cache: always a full scan) | ` +
-      `${f1(s.refreshScan.first.wallMs)} | ${f2(s.refreshScan.first.cpuUs / 1000)} |`,
+        `${f1(s.refreshScan.first.wallMs)} | ${f2(s.refreshScan.first.cpuUs / 1000)} |`,
     );
     L.push(
       `| process scan, ${s.refreshScan.count} processes, second of two back-to-back | ${f1(s.refreshScan.second.wallMs)} | ` +
-      `${f2(s.refreshScan.second.cpuUs / 1000)} |`,
+        `${f2(s.refreshScan.second.cpuUs / 1000)} |`,
     );
   }
   const z = results.sizing;
   L.push(
     `| Extensions refresh: readExtensionsDir + SizeCache hit for ${z.refreshCached.hits}/${z.tree.folders} folders (no folderSize ` +
-    `call) | ${f2(z.refreshCached.wallMs)} | ${f2(z.refreshCached.cpuMs)} |`,
+      `call) | ${f2(z.refreshCached.wallMs)} | ${f2(z.refreshCached.cpuMs)} |`,
   );
   L.push('');
   L.push(
     `readExtensionsDir awaits one \`fs.promises.lstat\` per folder: ${f1(z.lstatPerFolderUs.promises)} µs CPU each here, against ` +
-    `${f1(z.lstatPerFolderUs.sync)} µs for \`fs.lstatSync\` on the same folders.`,
+      `${f1(z.lstatPerFolderUs.sync)} µs for \`fs.lstatSync\` on the same folders.`,
   );
   L.push('');
   L.push(
     `## Folder sizing (${z.tree.folders} extension folders, ${z.tree.files.toLocaleString('en')} files, ${z.tree.dirs} directories; ` +
-    `median of ${results.options.sizeReps} interleaved rounds, warm caches)`,
+      `median of ${results.options.sizeReps} interleaved rounds, warm caches)`,
   );
   L.push('');
   L.push('| | wall ms | CPU ms | max loop delay ms | bytes |');
   L.push('|---|---:|---:|---:|---:|');
   L.push(
     `| **ours**: folderSize() folder by folder, one shared \`seen\` (as ExtensionsView) | ${f1(z.ours.wallMs)} | ` +
-    `${f1(z.ours.cpuMs)} | ${f1(z.ours.maxDelayMs)} | ${z.bytes} |`,
+      `${f1(z.ours.cpuMs)} | ${f1(z.ours.maxDelayMs)} | ${z.bytes} |`,
   );
   L.push(
     `| \`du -s -B1\` over the same ${z.tree.folders} folders (one process) | ${f1(z.du.wallMs)} | ${f1(z.du.cpuMs)} | – | ` +
-    `${z.duBytes} |`,
+      `${z.duBytes} |`,
   );
   L.push(`| ratio ours / du | ${ratio(z.wallRatio)} | ${ratio(z.cpuRatio)} | | ${z.bytesMatch ? 'same' : 'DIFFERENT'} |`);
   L.push('');
   L.push(
     `Ours: \`process.cpuUsage()\` (all threads, the libuv thread pool included). du: ${results.childCpuMethod}. Max loop delay: ` +
-    `\`monitorEventLoopDelay({ resolution: 1 })\` around each sizing of all folders.`,
+      `\`monitorEventLoopDelay({ resolution: 1 })\` around each sizing of all folders.`,
   );
   L.push('');
   const i = results.idle;
   L.push(
     `## Idle cost of the samplers (${i.seconds} s at the real intervals, in a fresh Node process after ${i.settleSeconds} s of ` +
-    `settling)`,
+      `settling)`,
   );
   L.push('');
   L.push('| | CPU ms per minute |');
   L.push('|---|---:|');
   L.push(
     `| baseline: the same Node process idle (${i.seconds / 2} s before + ${i.seconds / 2} s after the other windows) | ` +
-    `${f2(i.baselineCpuMsPerMin)} |`,
+      `${f2(i.baselineCpuMsPerMin)} |`,
   );
   L.push(`| timers alone: the same two setIntervals (5 s, 15 s) with empty callbacks, minus baseline | ${f2(i.timersOnlyCpuMsPerMin)} |`);
   L.push(
     `| SelfSampler.sample() every 5 s (${i.selfCalls} calls) + MemoryMonitor.sample() every 15 s (${i.monitorCalls} calls, one of ` +
-    `them persists the history) | ${f2(i.withSamplersCpuMsPerMin)} |`,
+      `them persists the history) | ${f2(i.withSamplersCpuMsPerMin)} |`,
   );
   L.push(`| **samplers, minus baseline** | **${f2(i.samplerCpuMsPerMin)}** |`);
   L.push(
     `| of which inside the sample() calls (median per call: SelfSampler ${f1(i.selfSampleInWindowUs.median)} µs, MemoryMonitor ` +
-    `${f1(i.monitorSampleInWindowUs.median)} µs) | ${f2(i.inCallCpuMsPerMin)} |`,
+      `${f1(i.monitorSampleInWindowUs.median)} µs) | ${f2(i.inCallCpuMsPerMin)} |`,
   );
   if (i.seconds < 60) {
     L.push(
@@ -323,13 +323,13 @@ function markdown(results) {
   }
   L.push(
     `| cross-check, the same calls back-to-back (JIT- and cache-warm): SelfSampler ${f1(i.hotPath.selfSampleUs)} µs, cgroup + ` +
-    `meminfo reads ${f1(i.hotPath.monitorReadsUs)} µs → per minute | ${f2(i.hotPath.estimateMsPerMin)} |`,
+      `meminfo reads ${f1(i.hotPath.monitorReadsUs)} µs → per minute | ${f2(i.hotPath.estimateMsPerMin)} |`,
   );
   L.push('');
   if (i.afterPauseUs) {
     L.push(
       'The pieces, each called 300 ms after the previous call (median CPU µs of 8 — what a call costs when the caches have gone ' +
-      'cold):',
+        'cold):',
     );
     L.push('');
     L.push('| call | CPU µs |');
@@ -342,7 +342,7 @@ function markdown(results) {
   L.push('');
   L.push(
     `- dist/extension.js (rebuilt by \`node scripts/bundle.js\`${b.bundleOk ? '' : ' — FAILED, size of the existing file'}): ` +
-    `${b.extensionJsBytes !== undefined ? `${b.extensionJsBytes} bytes (${f1(kb(b.extensionJsBytes))} KB)` : 'missing'}`,
+      `${b.extensionJsBytes !== undefined ? `${b.extensionJsBytes} bytes (${f1(kb(b.extensionJsBytes))} KB)` : 'missing'}`,
   );
   const vsix =
     b.vsixBytes !== undefined
@@ -352,7 +352,7 @@ function markdown(results) {
   L.push('');
   L.push(
     `Fleet cleanup: ${results.scanner.map((s) => `${s.fleetSize}: ${s.fleetLeftAfterCleanup} left`).join(', ')} (processes with a ` +
-    `recorded pid + start time still present after the kill).`,
+      `recorded pid + start time still present after the kill).`,
   );
   L.push('');
   return L.join('\n');

@@ -103,7 +103,11 @@ async function sliceProfile(ours) {
 function scanParts(ours) {
   const pfs = new ours.procFs.NodeProcFs();
   const P = ours.parsers;
-  const pids = pfs.readdir('/proc').filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const pids = pfs
+    .readdir('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
   /** @type {string[]} */
   const statTexts = [];
   /** @type {string[]} */
@@ -128,7 +132,12 @@ function scanParts(ours) {
   };
   /** @type {Record<string, () => unknown>} */
   const parts = {
-    readdir: () => pfs.readdir('/proc').filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b),
+    readdir: () =>
+      pfs
+        .readdir('/proc')
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number)
+        .sort((a, b) => a - b),
     uidStat: each((pid) => pfs.uidOf(`/proc/${pid}`)),
     statFile: each((pid) => pfs.readText(`/proc/${pid}/stat`)),
     cmdlineFile: each((pid) => pfs.readText(`/proc/${pid}/cmdline`)),
@@ -228,7 +237,11 @@ function altScan(ours, v) {
   const P = ours.parsers;
   const utf8 = ours.procFs.utf8;
   const oneRead = v.oneRead === true;
-  const pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const pids = fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
   const processes = new Map();
   for (const pid of pids) {
     const dir = `/proc/${pid}`;
@@ -257,8 +270,18 @@ function altScan(ours, v) {
     }
     if (!s || s.pid !== pid) continue;
     processes.set(pid, {
-      pid, ppid: s.ppid, comm: utf8(s.comm), state: s.state, pgrp: s.pgrp, session: s.session, tpgid: s.tpgid, starttime: s.starttime,
-      startedAtMs: Math.round((s.starttime * 1000) / 100), cpuTicks: s.utime + s.stime, rssBytes: s.rssPages * 4096, uid,
+      pid,
+      ppid: s.ppid,
+      comm: utf8(s.comm),
+      state: s.state,
+      pgrp: s.pgrp,
+      session: s.session,
+      tpgid: s.tpgid,
+      starttime: s.starttime,
+      startedAtMs: Math.round((s.starttime * 1000) / 100),
+      cpuTicks: s.utime + s.stime,
+      rssBytes: s.rssPages * 4096,
+      uid,
       argv: P.parseCmdline(cmdline).map(utf8),
     });
   }
@@ -340,7 +363,10 @@ const budgetYield = () => {
 /** pidusage(allPids) in a fresh Node child (see pidusage-child.js). @param {string} work */
 function benchPidusage(work) {
   const pidsFile = path.join(work, 'pids.json');
-  const pids = fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x)).map(Number);
+  const pids = fs
+    .readdirSync('/proc')
+    .filter((x) => /^\d+$/.test(x))
+    .map(Number);
   fs.writeFileSync(pidsFile, JSON.stringify(pids));
   const pu = spawnSync(process.execPath, [path.join(__dirname, 'pidusage-child.js'), pidsFile, '3'], { cwd: ROOT, encoding: 'utf8' });
   /** @typedef {{ wallMs: number, cpuUs: number, ok: number, asked: number }} PidusageRun */
@@ -422,7 +448,10 @@ async function benchFleet(n, o, ours, cref, work) {
     // budget emulated with yieldToLoop (asked every 16 pids, it yields only once 4 ms have passed).
     res.smallerSlices = {};
     /** @type {[string, () => ScanOptions][]} */
-    const slicings = [['50', () => ({ sliceSize: 50 })], ['budget4ms', () => ({ sliceSize: 16, yieldToLoop: budgetYield() })]];
+    const slicings = [
+      ['50', () => ({ sliceSize: 50 })],
+      ['budget4ms', () => ({ sliceSize: 16, yieldToLoop: budgetYield() })],
+    ];
     for (const [name, opts] of slicings) {
       /** @type {TimedScanRun[]} */
       const runs = [];

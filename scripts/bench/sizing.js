@@ -61,7 +61,11 @@ async function benchSizing(o, ours, work) {
   };
   const duArgs = ['du', '-s', '-B1', ...folders.map((f) => f.path)];
   /** @param {string} stdout */
-  const duBytes = (stdout) => stdout.split('\n').filter(Boolean).reduce((s, l) => s + Number(l.split('\t')[0]), 0);
+  const duBytes = (stdout) =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .reduce((s, l) => s + Number(l.split('\t')[0]), 0);
   /** @param {() => Promise<number>} fn */
   const timed = async (fn) => {
     const h = monitorEventLoopDelay({ resolution: 1 });

@@ -36,10 +36,13 @@ export class AuditLog {
     this.sink.info(`[audit] ${entry.action}: ${entry.message}`);
     for (const t of entry.targets) {
       const { name, result, ...identity } = t;
-      const id = Object.entries(identity).map(([k, v]) => `${k}=${v}`).join(' ');
+      const id = Object.entries(identity)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       this.sink.info(`[audit]   ${name} (${id}): ${result}`);
     }
-    for (const t of entry.notTargeted) this.sink.info(`[audit]   ${t.name}${t.pid !== undefined ? ` (pid ${t.pid})` : ''}: not targeted, ${t.because}`);
+    for (const t of entry.notTargeted)
+      this.sink.info(`[audit]   ${t.name}${t.pid !== undefined ? ` (pid ${t.pid})` : ''}: not targeted, ${t.because}`);
     try {
       await fs.promises.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       const fh = await fs.promises.open(this.file, 'a', 0o600);

@@ -59,7 +59,14 @@ export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Prom
   const { plan } = spec;
   const taken = deps.plans.take(plan, Date.now());
   if (!taken.ok) {
-    await deps.audit.record({ action: plan.action, planId: plan.id, outcome: 'refused', message: taken.reason, targets: [], notTargeted: [] });
+    await deps.audit.record({
+      action: plan.action,
+      planId: plan.id,
+      outcome: 'refused',
+      message: taken.reason,
+      targets: [],
+      notTargeted: [],
+    });
     void vscode.window.showWarningMessage(`code-server Ops: ${taken.reason}.`);
     return undefined;
   }
@@ -69,10 +76,18 @@ export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Prom
     await deps.refreshViews().catch(() => undefined); // the views show the effect before the result message
   });
   let message = resultMessage(spec.pastVerb, plan.noun, results, spec.kind);
-  if (plan.skipped.length) message += `; ${plan.skipped.length} not targeted (${[...new Set(plan.skipped.map((s) => s.because))].join(', ')})`;
+  if (plan.skipped.length)
+    message += `; ${plan.skipped.length} not targeted (${[...new Set(plan.skipped.map((s) => s.because))].join(', ')})`;
   const follow = spec.followUp?.(results);
   if (follow) message += `; ${follow.text}`;
-  await deps.audit.record({ action: plan.action, planId: plan.id, outcome: 'done', message, targets: auditTargets(results, spec.kind), notTargeted: plan.skipped });
+  await deps.audit.record({
+    action: plan.action,
+    planId: plan.id,
+    outcome: 'done',
+    message,
+    targets: auditTargets(results, spec.kind),
+    notTargeted: plan.skipped,
+  });
   if (follow) {
     const show = follow.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void show(message, follow.button).then((choice) => {

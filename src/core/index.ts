@@ -33,7 +33,9 @@ export function createCore(context: vscode.ExtensionContext): Core {
     () => settings.procRoot,
     (snapshot, loopDelayMaxMs) => {
       cost.observe(snapshot.durationMs, loopDelayMaxMs);
-      log.debug(`scan: ${snapshot.processes.size} processes in ${snapshot.durationMs} ms, max event-loop delay ${loopDelayMaxMs.toFixed(1)} ms`);
+      log.debug(
+        `scan: ${snapshot.processes.size} processes in ${snapshot.durationMs} ms, max event-loop delay ${loopDelayMaxMs.toFixed(1)} ms`,
+      );
     },
   );
   const changed = new vscode.EventEmitter<Settings>();

@@ -4,7 +4,13 @@ import * as vscode from 'vscode';
 import { Snapshot, readProcess } from '../probes/scanner';
 import { processIdsOf } from '../features/terminals/model';
 import {
-  REGISTRY_HEARTBEAT_MS, WindowEntry, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry,
+  REGISTRY_HEARTBEAT_MS,
+  WindowEntry,
+  liveEntries,
+  pruneDeadEntries,
+  readEntries,
+  removeEntry,
+  writeEntry,
 } from '../probes/windowRegistry';
 
 /** terminal.processId waits for workspace trust; never let a refresh hang on it. */
@@ -22,7 +28,11 @@ export class WindowPresence implements vscode.Disposable {
   ) {
     this.starttime = readProcess(process.pid, procRoot)?.starttime;
     const write = (): void => void this.publish();
-    this.disposables.push(vscode.window.onDidOpenTerminal(write), vscode.window.onDidCloseTerminal(write), vscode.extensions.onDidChange(write));
+    this.disposables.push(
+      vscode.window.onDidOpenTerminal(write),
+      vscode.window.onDidCloseTerminal(write),
+      vscode.extensions.onDidChange(write),
+    );
     this.timer = setInterval(write, REGISTRY_HEARTBEAT_MS);
     write();
   }

@@ -129,7 +129,10 @@ export class PlanBook {
     if (entry.used) return { ok: false, reason: 'this plan was already carried out; nothing was done again' };
     entry.used = true;
     if (nowMs > entry.expiresAtMs) {
-      return { ok: false, reason: `the preview expired (plans are valid for ${PLAN_TTL_MS / 1000} s); nothing was done — run the action again` };
+      return {
+        ok: false,
+        reason: `the preview expired (plans are valid for ${PLAN_TTL_MS / 1000} s); nothing was done — run the action again`,
+      };
     }
     for (const [id, e] of this.issued) if (e.used && nowMs > e.expiresAtMs) this.issued.delete(id);
     return { ok: true };
@@ -168,10 +171,7 @@ function goneNow(rec: ProcessRecord | undefined, t: ProcessIdentity): boolean {
   return !rec || rec.state === 'Z' || rec.starttime !== t.starttime || rec.uid !== t.uid;
 }
 
-export type Outcome =
-  | { kind: 'done'; how: string }
-  | { kind: 'skipped'; because: string }
-  | { kind: 'failed'; error: string };
+export type Outcome = { kind: 'done'; how: string } | { kind: 'skipped'; because: string } | { kind: 'failed'; error: string };
 
 export interface TargetResult<T> {
   target: T;
@@ -319,7 +319,10 @@ export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12
   const skipped = plan.skipped.map(describeSkipped);
   const notIncluded = (plan.notIncluded ?? []).map((n) => `${n.name} — ${n.reason}`);
   const section = (title: string, items: string[]): string =>
-    `${title}:\n${items.slice(0, 6).map((l) => `• ${l}`).join('\n')}${items.length > 6 ? `\n… and ${items.length - 6} more` : ''}`;
+    `${title}:\n${items
+      .slice(0, 6)
+      .map((l) => `• ${l}`)
+      .join('\n')}${items.length > 6 ? `\n… and ${items.length - 6} more` : ''}`;
   const parts = [shown.map((l) => `• ${l}`).join('\n')];
   if (skipped.length) parts.push(section('Skipped', skipped));
   if (notIncluded.length) parts.push(section('Not included', notIncluded));
@@ -344,9 +347,10 @@ export function resultMessage<T>(pastVerb: string, noun: [string, string], resul
   let text = `${pastVerb} ${done.length} ${lowerNoun(done.length === 1 ? noun[0] : noun[1])}`;
   if (done.length > 0) text += `, freed ${formatBytes(freed)}`;
   const reasons = (rs: TargetResult<T>[]): string =>
-    [...new Set(rs.map((r) => (r.outcome.kind === 'skipped' ? r.outcome.because : r.outcome.kind === 'failed' ? r.outcome.error : '')))].join(', ');
+    [
+      ...new Set(rs.map((r) => (r.outcome.kind === 'skipped' ? r.outcome.because : r.outcome.kind === 'failed' ? r.outcome.error : ''))),
+    ].join(', ');
   if (skipped.length) text += `; ${skipped.length} skipped (${reasons(skipped)})`;
   if (failed.length) text += `; ${failed.length} failed (${reasons(failed)})`;
   return text;
 }
-

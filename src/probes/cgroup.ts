@@ -65,12 +65,16 @@ export interface CgroupMemory {
 
 /** The result of readCgroupMemory: the memory of the cgroup, or why the cgroup could not be found. */
 export type CgroupMemoryRead =
-  | { ok: true; value: CgroupMemory }
-  | { ok: false; error: string; sources: string[]; problems: CgroupProblem[] };
+  { ok: true; value: CgroupMemory } | { ok: false; error: string; sources: string[]; problems: CgroupProblem[] };
 
 /** The memory files read for each version (names relative to the cgroup directory). */
 export const CGROUP_V2_FILES = ['memory.current', 'memory.max', 'memory.peak', 'memory.events'] as const;
-export const CGROUP_V1_FILES = ['memory.usage_in_bytes', 'memory.limit_in_bytes', 'memory.max_usage_in_bytes', 'memory.oom_control'] as const;
+export const CGROUP_V1_FILES = [
+  'memory.usage_in_bytes',
+  'memory.limit_in_bytes',
+  'memory.max_usage_in_bytes',
+  'memory.oom_control',
+] as const;
 
 /**
  * Values at or above this are "no limit": v1 reports PAGE_COUNTER_MAX × page size (9223372036854771712 with 4 KiB
@@ -148,10 +152,16 @@ export function parseMemoryEvents(text: string): Parsed<MemoryEventCounts> {
   if (!kv.ok) return kv;
   const m = kv.value;
   if (!m.has('oom') && !m.has('oom_kill')) return fail('no oom or oom_kill line');
-  return ok(defined({
-    low: m.get('low'), high: m.get('high'), max: m.get('max'), oom: m.get('oom'), oomKill: m.get('oom_kill'),
-    oomGroupKill: m.get('oom_group_kill'),
-  }));
+  return ok(
+    defined({
+      low: m.get('low'),
+      high: m.get('high'),
+      max: m.get('max'),
+      oom: m.get('oom'),
+      oomKill: m.get('oom_kill'),
+      oomGroupKill: m.get('oom_group_kill'),
+    }),
+  );
 }
 
 export interface OomControl {
@@ -222,7 +232,13 @@ function readInto(procFs: ProcFs, file: string, sources: string[], problems: Cgr
 }
 
 /** Parses what readInto returned; an unparsable file moves from sources to problems. */
-function use<T>(file: string, text: string | undefined, parsed: (t: string) => Parsed<T>, sources: string[], problems: CgroupProblem[]): T | undefined {
+function use<T>(
+  file: string,
+  text: string | undefined,
+  parsed: (t: string) => Parsed<T>,
+  sources: string[],
+  problems: CgroupProblem[],
+): T | undefined {
   if (text === undefined) return undefined;
   const r = parsed(text);
   if (r.ok) return r.value;

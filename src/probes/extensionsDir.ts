@@ -11,8 +11,17 @@ export const MANAGEMENT_NAMES = new Set(['extensions.json', '.obsolete', '.init-
 export const TEMP_MIN_AGE_MS = 60 * 60 * 1000;
 
 const PLATFORMS = [
-  'win32-x64', 'win32-arm64', 'linux-x64', 'linux-arm64', 'linux-armhf', 'alpine-x64', 'alpine-arm64',
-  'darwin-x64', 'darwin-arm64', 'web', 'universal',
+  'win32-x64',
+  'win32-arm64',
+  'linux-x64',
+  'linux-arm64',
+  'linux-armhf',
+  'alpine-x64',
+  'alpine-arm64',
+  'darwin-x64',
+  'darwin-arm64',
+  'web',
+  'universal',
 ];
 
 export interface FolderName {
@@ -101,7 +110,14 @@ export function parseObsolete(text: string): Parsed<Set<string>> {
   }
   const r = ObsoleteRecord.safeParse(data);
   if (!r.success) return { ok: false, error: `.obsolete has an unexpected shape (${zodError(r.error)})` };
-  return { ok: true, value: new Set(Object.entries(r.data).filter(([, v]) => v).map(([k]) => k.toLowerCase())) };
+  return {
+    ok: true,
+    value: new Set(
+      Object.entries(r.data)
+        .filter(([, v]) => v)
+        .map(([k]) => k.toLowerCase()),
+    ),
+  };
 }
 
 /** A folder name that can be a direct child of the extensions folder (not empty, `.` or `..`). */
@@ -250,7 +266,10 @@ async function readProfiles(userDataDirs: readonly string[]): Promise<{ lists: P
     if (real) seen.add(real);
     let ids: string[];
     try {
-      ids = (await fs.promises.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+      ids = (await fs.promises.readdir(root, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue; // no user-data dir there, or no profiles
@@ -336,7 +355,8 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now(), options
       const folder = entryFolderName(entry) ?? derivedFolderName(entry);
       if (!folder) {
         // Which folder it uses is unknown: any could be it (unknown is never orphan).
-        report.error ??= `${by === 'extensions.json' ? 'extensions.json' : `the extensions list of ${by}`} is not understood: ` +
+        report.error ??=
+          `${by === 'extensions.json' ? 'extensions.json' : `the extensions list of ${by}`} is not understood: ` +
           `the entry "${entry.identifier.id}" has no location, and "${entry.identifier.id}" ${entry.version} makes no folder name`;
         continue;
       }
@@ -375,7 +395,9 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now(), options
       report.folders.push({
         ...base,
         cls: old ? 'leftoverTemp' : 'installing',
-        reason: old ? 'temporary folder of an install that did not finish' : 'temporary folder of an install that may still be running (< 1 h old)',
+        reason: old
+          ? 'temporary folder of an install that did not finish'
+          : 'temporary folder of an install that may still be running (< 1 h old)',
       });
       continue;
     }
@@ -385,7 +407,13 @@ export async function readExtensionsDir(dir: string, nowMs = Date.now(), options
     const ref = referenced.get(key);
     const installedAtMs = ref?.entry.metadata?.installedTimestamp;
     if (obsolete.has(key)) {
-      report.folders.push({ ...base, parsed, installedAtMs, cls: 'obsolete', reason: 'listed in .obsolete: the server deletes it at its next start' });
+      report.folders.push({
+        ...base,
+        parsed,
+        installedAtMs,
+        cls: 'obsolete',
+        reason: 'listed in .obsolete: the server deletes it at its next start',
+      });
     } else if (ref) {
       report.folders.push({ ...base, parsed, installedAtMs, cls: 'installed', reason: `referenced by ${ref.by.join(' and ')}` });
     } else if (parsed && installedVersion.has(parsed.id) && compareVersions(installedVersion.get(parsed.id)!, parsed.version) > 0) {

@@ -34,7 +34,10 @@ export function commandLabel(raw: readonly string[], fallback: string, max = 60)
   if (raw.length === 0) return `[${fallback}]`;
   const argv = redactArgv(raw);
   const first = argv[0].slice(argv[0].lastIndexOf('/') + 1).replace(/^-/, '');
-  const text = [first, ...argv.slice(1)].join(' ').replace(/[\r\n\t\0]/g, '⏎').trim();
+  const text = [first, ...argv.slice(1)]
+    .join(' ')
+    .replace(/[\r\n\t\0]/g, '⏎')
+    .trim();
   return text.length > max ? text.slice(0, max - 1) + '…' : text || `[${fallback}]`;
 }
 

@@ -64,7 +64,9 @@ const ISO_RE = new RegExp(String.raw`^(${ISO})\s+(?:\S+\s+kernel:\s?)?`);
 /** `Nov 22 17:54:28 host kernel: ` (journalctl short, syslog). */
 const SYSLOG_RE = new RegExp(String.raw`^((?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d)\s+\S+\s+kernel:\s?`);
 /** A syslog or ISO-prefixed line of another program (`Nov 22 17:54:29 host systemd[1]: …`): not a kernel message. */
-const OTHER_PROGRAM_RE = new RegExp(String.raw`^(?:(?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d|${ISO})\s+\S+\s+(?!kernel:)[^\s:\[]+(?:\[\d+\])?:\s`);
+const OTHER_PROGRAM_RE = new RegExp(
+  String.raw`^(?:(?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d|${ISO})\s+\S+\s+(?!kernel:)[^\s:\[]+(?:\[\d+\])?:\s`,
+);
 /** `[Sat Nov 22 17:54:28 2025] ` (dmesg -T). */
 const CTIME_RE = new RegExp(String.raw`^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?`);
 /** `[ 1234.567890] `. */
@@ -116,7 +118,10 @@ type Fields = Omit<KernelOomEvent, 'source' | 'message' | 'time' | 'bootSeconds'
 /** `key:NkB` fields, UID and oom_score_adj of a Killed process line's tail. */
 function killedFields(tail: string, into: Fields): void {
   const kb: Record<string, 'totalVmKb' | 'anonRssKb' | 'fileRssKb' | 'shmemRssKb'> = {
-    'total-vm': 'totalVmKb', 'anon-rss': 'anonRssKb', 'file-rss': 'fileRssKb', 'shmem-rss': 'shmemRssKb',
+    'total-vm': 'totalVmKb',
+    'anon-rss': 'anonRssKb',
+    'file-rss': 'fileRssKb',
+    'shmem-rss': 'shmemRssKb',
   };
   for (const m of tail.matchAll(/\b(total-vm|anon-rss|file-rss|shmem-rss):(\d{1,16})kB/g)) {
     const n = safeInt(m[2]);
@@ -213,11 +218,7 @@ export function parseKernelLog(text: string, options: ParseOptions = {}): Kernel
 
 /** One line of `journalctl -o json`. MESSAGE is an array of bytes when it is not valid UTF-8 or has control characters. */
 export const JournalEntryRecord = z.object({
-  MESSAGE: z.union([
-    z.string(),
-    z.array(z.int().check(z.minimum(0), z.maximum(255))).check(z.maxLength(1 << 20)),
-    z.null(),
-  ]),
+  MESSAGE: z.union([z.string(), z.array(z.int().check(z.minimum(0), z.maximum(255))).check(z.maxLength(1 << 20)), z.null()]),
   __REALTIME_TIMESTAMP: z.optional(z.string().check(z.regex(/^\d{1,20}$/))),
   __MONOTONIC_TIMESTAMP: z.optional(z.string().check(z.regex(/^\d{1,20}$/))),
 });
@@ -321,7 +322,13 @@ export const nodeExec: ExecFn = (file, args, options) =>
       execFile(
         file,
         [...args],
-        { timeout: options.timeoutMs, maxBuffer: options.maxBytes, encoding: 'utf8', windowsHide: true, env: { ...process.env, LC_ALL: 'C.UTF-8' } },
+        {
+          timeout: options.timeoutMs,
+          maxBuffer: options.maxBytes,
+          encoding: 'utf8',
+          windowsHide: true,
+          env: { ...process.env, LC_ALL: 'C.UTF-8' },
+        },
         (error, stdout, stderr) => {
           if (!error) return resolve({ stdout, stderr });
           const e = error as NodeJS.ErrnoException & { code?: string | number; signal?: string | null; killed?: boolean };
@@ -409,10 +416,13 @@ function failure(name: string, r: ExecResult, timeoutMs: number, maxBytes: numbe
   if (!e) return { partial: false };
   if (e.code === 'ENOENT') return { reason: `${name} is not installed (not found on PATH)`, partial: false };
   if (e.code === 'EACCES' || e.code === 'EPERM') return { reason: `${name} cannot be run (${e.code})`, partial: false };
-  if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return { reason: `output larger than ${maxBytes} bytes; only the first part was read`, partial: true };
+  if (e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+    return { reason: `output larger than ${maxBytes} bytes; only the first part was read`, partial: true };
   if (e.killed || e.signal) return { reason: `timed out after ${timeoutMs} ms${e.signal ? ` (${e.signal})` : ''}`, partial: true };
   const said = firstLine(r.stderr) || firstLine(e.message);
-  const perm = /Operation not permitted|Permission denied/i.test(r.stderr) ? ' (not permitted; kernel.dmesg_restrict=1 or no access to the journal?)' : '';
+  const perm = /Operation not permitted|Permission denied/i.test(r.stderr)
+    ? ' (not permitted; kernel.dmesg_restrict=1 or no access to the journal?)'
+    : '';
   return { reason: `${said}${typeof e.code === 'number' ? ` (exit code ${e.code})` : ''}${perm}`, partial: false };
 }
 
@@ -430,11 +440,15 @@ async function fromJournal(options: KernelOomReadOptions, exec: ExecFn): Promise
   if (f.reason !== undefined) notes.push(f.reason);
   if (parsed.entries === 0) {
     if (/not seeing messages from other users and the system|insufficient permissions/i.test(r.stderr)) {
-      return { source: { ...source, reason: 'not permitted to read the system journal (not in the systemd-journal or adm group)' }, events: [] };
+      return {
+        source: { ...source, reason: 'not permitted to read the system journal (not in the systemd-journal or adm group)' },
+        events: [],
+      };
     }
     if (f.partial) return { source: { ...source, reason: f.reason }, events: [] };
     const exists = journalFilesExist(options.journalDirs ?? ['/run/log/journal', '/var/log/journal']);
-    if (exists === false) return { source: { ...source, reason: 'No journal files were found (is systemd-journald running?)' }, events: [] };
+    if (exists === false)
+      return { source: { ...source, reason: 'No journal files were found (is systemd-journald running?)' }, events: [] };
     notes.push(options.since !== undefined ? 'no kernel entries in the journal since then' : 'no kernel entries in the journal');
   }
   if (parsed.invalidLines > 0) notes.push(`${parsed.invalidLines} line(s) were not journal entries`);
@@ -461,7 +475,8 @@ async function fromDmesg(options: KernelOomReadOptions, exec: ExecFn): Promise<{
   const r = await exec('dmesg', [], { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes });
   const source: KernelLogSource = { name: 'dmesg', available: false, events: 0 };
   const f = failure('dmesg', r, options.timeoutMs, options.maxBytes);
-  if (f.reason !== undefined && (!f.partial || completeLines(r.stdout).length === 0)) return { source: { ...source, reason: f.reason }, events: [] };
+  if (f.reason !== undefined && (!f.partial || completeLines(r.stdout).length === 0))
+    return { source: { ...source, reason: f.reason }, events: [] };
   const bootTimeMs = bootTime(options);
   let events = parseKernelLog(f.partial ? completeLines(r.stdout) : r.stdout, { bootTimeMs, source: 'dmesg' });
   const { since } = options;

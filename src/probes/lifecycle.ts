@@ -85,7 +85,11 @@ export async function readLifecycle(dir: string, windowKey: string): Promise<Lif
 }
 
 /** Writes the records of a window atomically (temp file 0600 + rename), keeping the newest MAX_LIFECYCLE_RECORDS. Never throws. */
-export async function writeLifecycle(dir: string, windowKey: string, records: readonly LifecycleRecord[]): Promise<{ ok: true } | { ok: false; error: string }> {
+export async function writeLifecycle(
+  dir: string,
+  windowKey: string,
+  records: readonly LifecycleRecord[],
+): Promise<{ ok: true } | { ok: false; error: string }> {
   const file = path.join(dir, lifecycleFileName(windowKey));
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
   const content: LifecycleFile = { version: 1, windowKey: storedKey(windowKey), records: records.slice(-MAX_LIFECYCLE_RECORDS) };

@@ -163,7 +163,8 @@ export class MemoryHistory {
   static async load(file: string, options: HistoryOptions, nowMs?: number): Promise<HistoryLoad> {
     try {
       const stat = await fs.promises.stat(file);
-      if (stat.size > MAX_FILE_BYTES) return { history: new MemoryHistory(options), problem: `${file}: larger than ${MAX_FILE_BYTES} bytes` };
+      if (stat.size > MAX_FILE_BYTES)
+        return { history: new MemoryHistory(options), problem: `${file}: larger than ${MAX_FILE_BYTES} bytes` };
       const text = await fs.promises.readFile(file, 'utf8');
       let data: unknown;
       try {
@@ -175,7 +176,9 @@ export class MemoryHistory {
       return loaded.problem === undefined ? loaded : { ...loaded, problem: `${file}: ${loaded.problem}` };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' ? { history: new MemoryHistory(options) } : { history: new MemoryHistory(options), problem: `${file}: ${code ?? String(e)}` };
+      return code === 'ENOENT'
+        ? { history: new MemoryHistory(options) }
+        : { history: new MemoryHistory(options), problem: `${file}: ${code ?? String(e)}` };
     }
   }
 

@@ -41,7 +41,10 @@ export function parseStat(text: string): Parsed<StatRecord> {
   const pid = int(text.slice(0, open).trim(), 1);
   if (pid === undefined) return fail('stat: bad pid');
   const comm = text.slice(open + 1, close);
-  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state)
   const at = (field: number): string | undefined => rest[field - 3];
   const state = at(FIELD.state);

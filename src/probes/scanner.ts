@@ -133,7 +133,10 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
     snapshot.unavailable = `${procRoot} cannot be read (${errCode(e)})`;
     return snapshot;
   }
-  const pids = names.filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  const pids = names
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
   if (pids.length === 0) {
     snapshot.unavailable = `${procRoot} lists no processes (not a proc filesystem?)`;
     return snapshot;

@@ -27,7 +27,10 @@ export class SelfSampler {
   private lastCpu = process.cpuUsage();
   private lastAt = Date.now();
 
-  constructor(private readonly procRoot = '/proc', private readonly procFs: ProcFs = new NodeProcFs()) {}
+  constructor(
+    private readonly procRoot = '/proc',
+    private readonly procFs: ProcFs = new NodeProcFs(),
+  ) {}
 
   sample(): SelfSample {
     const now = Date.now();

@@ -112,7 +112,10 @@ export function checkPid(pid: number, starttime: number, procRoot = '/proc', pro
 /** Re-reads one pid's stat directly (pid + start time), bypassing any scan. */
 export type PidCheck = (pid: number, starttime: number) => PidLiveness;
 
-const directCheck = (snapshot: Snapshot): PidCheck => (pid, starttime) => checkPid(pid, starttime, snapshot.procRoot);
+const directCheck =
+  (snapshot: Snapshot): PidCheck =>
+  (pid, starttime) =>
+    checkPid(pid, starttime, snapshot.procRoot);
 
 /**
  * Entries whose extension host is alive: in the snapshot with the same start time, or — when the snapshot does not

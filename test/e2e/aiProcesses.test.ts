@@ -78,7 +78,8 @@ describe('AI Processes in a real code-server', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page?.screenshot({ path: `${RESULTS}/ai-failure-${Date.now()}.png` }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page?.screenshot({ path: `${RESULTS}/ai-failure-${Date.now()}.png` }).catch(() => undefined);
   });
 
   after(async function () {

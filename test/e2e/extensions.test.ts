@@ -78,7 +78,8 @@ describe('Extensions view and reversible clean-up in a real code-server', functi
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page?.screenshot({ path: `${RESULTS}/extensions-failure-${Date.now()}.png` }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page?.screenshot({ path: `${RESULTS}/extensions-failure-${Date.now()}.png` }).catch(() => undefined);
   });
 
   after(async function () {
@@ -101,7 +102,10 @@ describe('Extensions view and reversible clean-up in a real code-server', functi
       const du = duBytes(path.join(extDir, name));
       assert.ok(Math.abs(shownBytes(row(name)) - du) <= Math.max(0.1 * du, 1024), `${name}: shown ${row(name)}, du ${du}`);
     }
-    assert.ok(labels.some((l) => /^Reclaimable: .* in 3 folders/.test(l)), labels.join('\n'));
+    assert.ok(
+      labels.some((l) => /^Reclaimable: .* in 3 folders/.test(l)),
+      labels.join('\n'),
+    );
     await page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/extensions-view.png` });
   });
 
@@ -121,22 +125,31 @@ describe('Extensions view and reversible clean-up in a real code-server', functi
     assert.strictEqual(batches.length, 1);
     const items = path.join(extDir, '.csops-quarantine', batches[0], 'items');
     assert.deepStrictEqual(fs.readdirSync(items).sort(), [OLD, TEMP, UNREF].sort());
-    assert.ok(fs.existsSync(path.join(extDir, NEW)) && fs.readdirSync(extDir).some((n) => n.startsWith('csops.code-server-ops-')), 'installed folders kept');
+    assert.ok(
+      fs.existsSync(path.join(extDir, NEW)) && fs.readdirSync(extDir).some((n) => n.startsWith('csops.code-server-ops-')),
+      'installed folders kept',
+    );
 
     await toast.locator('.monaco-button', { hasText: 'Undo' }).click();
     await waitFor('the folders back in place', () => [OLD, UNREF, TEMP].every((n) => fs.existsSync(path.join(extDir, n))), 20_000);
-    for (const name of [OLD, UNREF, TEMP]) assert.deepStrictEqual(treeHash(path.join(extDir, name)), hashes[name], `${name} restored byte for byte`);
+    for (const name of [OLD, UNREF, TEMP])
+      assert.deepStrictEqual(treeHash(path.join(extDir, name)), hashes[name], `${name} restored byte for byte`);
     await waitFor('the emptied batch removed', () => !fs.existsSync(path.join(extDir, '.csops-quarantine', batches[0])), 10_000);
 
     // The editor keeps working: our views still render and the status bar still samples.
     await runCommand(page, 'code-server Ops: Refresh Extensions');
-    await waitFor('the view shows the restored folders again', async () => (await treeRowLabels(page, 'Extensions')).some((l) => l.startsWith(`${UNREF}, `)));
+    await waitFor('the view shows the restored folders again', async () =>
+      (await treeRowLabels(page, 'Extensions')).some((l) => l.startsWith(`${UNREF}, `)),
+    );
     await page.locator('.statusbar-item', { hasText: 'ExtHost' }).first().waitFor({ state: 'visible' });
     const audit = fs
       .readFileSync(path.join(s!.home, 'user-data/User/globalStorage/csops.code-server-ops/audit.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { action: string });
-    assert.deepStrictEqual(audit.map((a) => a.action), ['clean-all-extensions', 'undo-clean-extensions']);
+    assert.deepStrictEqual(
+      audit.map((a) => a.action),
+      ['clean-all-extensions', 'undo-clean-extensions'],
+    );
   });
 });

@@ -26,11 +26,14 @@ describe('Foundation in a real code-server', function () {
 
   before(async function () {
     metricsPort = await freePort();
-    s = await startSession('foundation', { userSettings: { 'csops.metrics.enabled': true, 'csops.metrics.port': metricsPort, 'csops.metrics.minScanSeconds': 1 } });
+    s = await startSession('foundation', {
+      userSettings: { 'csops.metrics.enabled': true, 'csops.metrics.port': metricsPort, 'csops.metrics.minScanSeconds': 1 },
+    });
   });
 
   after(async function () {
-    if (s && this.currentTest?.state === 'failed') await s.page.screenshot({ path: `${RESULTS}/foundation-failure.png` }).catch(() => undefined);
+    if (s && this.currentTest?.state === 'failed')
+      await s.page.screenshot({ path: `${RESULTS}/foundation-failure.png` }).catch(() => undefined);
     await stopSession(s);
   });
 
@@ -88,7 +91,10 @@ describe('Foundation in a real code-server', function () {
     );
     assert.ok(realShells.includes(first) && realShells.includes(second), `${first} and ${second} in ${realShells}`);
     for (const l of shellRows) assert.match(l, /attached \(this window\)/);
-    assert.match(labels.find((l) => pidOf(l) === first)!, /^bash, /);
+    assert.match(
+      labels.find((l) => pidOf(l) === first)!,
+      /^bash, /,
+    );
     assert.ok(sleeper.pid > 0);
 
     await session.page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/foundation-sidebar.png` });
@@ -109,7 +115,10 @@ describe('Foundation in a real code-server', function () {
     };
     const extHost = serverProcesses(session).find((p) => p.argv.includes('--type=extensionHost'))!;
     const rssMb = value(/^csops_ext_host_rss_bytes (\d+)$/m) / 1024 / 1024;
-    assert.ok(Math.abs(rssMb - vmRssMb(extHost.pid)) / vmRssMb(extHost.pid) <= 0.1, `metrics ${rssMb} MB vs VmRSS ${vmRssMb(extHost.pid)} MB`);
+    assert.ok(
+      Math.abs(rssMb - vmRssMb(extHost.pid)) / vmRssMb(extHost.pid) <= 0.1,
+      `metrics ${rssMb} MB vs VmRSS ${vmRssMb(extHost.pid)} MB`,
+    );
     const rows = (await treeRowLabels(session.page, 'Terminals')).filter((l) => pidOf(l) !== undefined);
     assert.strictEqual(value(/^csops_terminals_total (\d+)$/m), rows.length, 'shells as in the Terminals view');
     assert.strictEqual(value(/^csops_terminals_orphan_total (\d+)$/m), rows.filter((l) => l.includes(', detached,')).length);
@@ -120,18 +129,25 @@ describe('Foundation in a real code-server', function () {
   it('exports diagnostics through the save dialog, redacted, valid against the schema', async function () {
     const session = s!;
     const { page } = session;
-    const target = path.join(session.folder, 'diagnostics.json');
+    const target = path.join(session.home, 'diagnostics.json');
     await runCommand(page, 'code-server Ops: Export Diagnostics…');
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Redact' }).first().waitFor({ state: 'visible' });
     await page.keyboard.press('Enter'); // "Redact" is the first choice
     // code-server's save dialog is a quick input holding a path: replace it with ours and accept.
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await waitFor('the save dialog', async () => (await input.inputValue()).endsWith('.json'));
+    const offered = await input.inputValue();
+    assert.ok(!offered.startsWith(session.folder), `the default is outside the workspace (it would get committed): ${offered}`);
     await input.fill(target);
     await page.keyboard.press('Enter');
-    const report = await waitFor('the diagnostics file', () => (fs.existsSync(target) ? JSON.parse(fs.readFileSync(target, 'utf8')) : undefined), 20_000);
+    const report = await waitFor(
+      'the diagnostics file',
+      () => (fs.existsSync(target) ? JSON.parse(fs.readFileSync(target, 'utf8')) : undefined),
+      20_000,
+    );
     const valid = validateDiagnostics(report);
     assert.ok(valid.ok, valid.ok ? '' : valid.error);
+    assert.strictEqual(fs.statSync(target).mode & 0o777, 0o600, 'written private');
     assert.strictEqual(report.redacted, true);
     assert.strictEqual(report.versions.appName, 'code-server');
     const shells = serverProcesses(session).filter((p) => p.argv.some((a) => a.includes('shellIntegration-bash')));

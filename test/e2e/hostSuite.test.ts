@@ -50,10 +50,16 @@ describe('mocha suite inside the real extension host', function () {
       logs.push(format(...(Array.isArray(args) ? args : [args])));
     });
     await page.goto(`${cs.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    const code = await Promise.race([exit, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no result in 120 s')), 120_000))]);
+    const code = await Promise.race([
+      exit,
+      new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no result in 120 s')), 120_000)),
+    ]);
     const suiteOutput = logs.filter((l) => /✔|passing|failing|\d+\) |host suite|Error/.test(l));
     console.log(suiteOutput.map((l) => `      [host] ${l}`).join('\n'));
     assert.strictEqual(code, 0, `the host suite failed:\n${logs.slice(-60).join('\n')}`);
-    assert.ok(suiteOutput.some((l) => /host suite: 0 failure/.test(l)), 'the suite ran and reported');
+    assert.ok(
+      suiteOutput.some((l) => /host suite: 0 failure/.test(l)),
+      'the suite ran and reported',
+    );
   });
 });

@@ -40,7 +40,12 @@ async function bulkKillAllDetached(page: Page): Promise<void> {
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible' });
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Custom…' }).click();
-  await waitFor('the hours input box', async () => (await input.getAttribute('aria-label'))?.includes('Minimum age') || (await page.locator('.quick-input-widget', { hasText: 'Minimum age in hours' }).count()) > 0);
+  await waitFor(
+    'the hours input box',
+    async () =>
+      (await input.getAttribute('aria-label'))?.includes('Minimum age') ||
+      (await page.locator('.quick-input-widget', { hasText: 'Minimum age in hours' }).count()) > 0,
+  );
   await input.fill('0');
   await page.keyboard.press('Enter');
 }
@@ -48,7 +53,12 @@ async function bulkKillAllDetached(page: Page): Promise<void> {
 function auditLines(s: Session): { action: string; outcome: string; targets: { pid: number; result: string }[] }[] {
   const file = path.join(s.home, 'user-data/User/globalStorage/csops.code-server-ops/audit.jsonl');
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 describe('Kill terminals through the preview in a real code-server', function () {
@@ -87,7 +97,8 @@ describe('Kill terminals through the preview in a real code-server', function ()
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page?.screenshot({ path: `${RESULTS}/kill-failure-${Date.now()}.png` }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page?.screenshot({ path: `${RESULTS}/kill-failure-${Date.now()}.png` }).catch(() => undefined);
   });
 
   after(async function () {
@@ -99,7 +110,9 @@ describe('Kill terminals through the preview in a real code-server', function ()
     const text = await dialog(page);
     assert.match(text, /Kill 2 Terminals\?/);
     assert.ok(text.includes(`pid ${a.pid})`) && text.includes(`pid ${b.pid})`), text);
-    assert.ok(!text.includes(`pid ${c.pid})`), `the attached shell must not be listed:\n${text}`);
+    const [targets, left = ''] = text.split('Not included:');
+    assert.ok(!targets.includes(`pid ${c.pid})`), `the attached shell must not be a target:\n${text}`);
+    assert.ok(left.includes(`pid ${c.pid}) — attached (this window)`), `the preview names the attached shell as not included:\n${text}`);
     await page.screenshot({ path: `${RESULTS}/kill-preview.png` });
     await pressDialogButton(page, 'Cancel');
     await new Promise((r) => setTimeout(r, 1500));
@@ -135,10 +148,19 @@ describe('Kill terminals through the preview in a real code-server', function ()
     assert.ok(alive(b) && alive(c), 'B and C untouched');
 
     const audit = auditLines(s!);
-    assert.deepStrictEqual(audit.map((l) => l.action), ['kill-terminals', 'kill-processes']);
-    assert.deepStrictEqual(audit[0].targets.map((t) => t.pid), [a.pid]);
+    assert.deepStrictEqual(
+      audit.map((l) => l.action),
+      ['kill-terminals', 'kill-processes'],
+    );
+    assert.deepStrictEqual(
+      audit[0].targets.map((t) => t.pid),
+      [a.pid],
+    );
     assert.match(audit[0].targets[0].result, /exited after SIGHUP|killed with SIGKILL/);
-    assert.deepStrictEqual(audit[1].targets.map((t) => t.pid), [nohupSleep.pid]);
+    assert.deepStrictEqual(
+      audit[1].targets.map((t) => t.pid),
+      [nohupSleep.pid],
+    );
   });
 
   it('Kill Detached Terminals Older Than… kills every detached shell and keeps the attached one', async function () {
@@ -155,6 +177,9 @@ describe('Kill terminals through the preview in a real code-server', function ()
       return labels.length === 1 && labels[0].includes(`shell pid ${c.pid},`);
     });
     await page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/kill-after.png` });
-    assert.deepStrictEqual(auditLines(s!).map((l) => l.action), ['kill-terminals', 'kill-processes', 'kill-detached-terminals']);
+    assert.deepStrictEqual(
+      auditLines(s!).map((l) => l.action),
+      ['kill-terminals', 'kill-processes', 'kill-detached-terminals'],
+    );
   });
 });

@@ -8,18 +8,26 @@ import { RESULTS, runCommand, waitFor } from '../support/workbench';
 
 async function memoryFrame(page: Page): Promise<Frame> {
   return waitFor('the Memory webview frame', async () => {
-    for (const f of page.frames()) if ((await f.locator('#chart').count().catch(() => 0)) > 0) return f;
+    for (const f of page.frames())
+      if (
+        (await f
+          .locator('#chart')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return f;
     return undefined;
   });
 }
 
-const extHostPids = (s: Session): number[] => serverProcesses(s).filter((p) => p.argv.includes('--type=extensionHost')).map((p) => p.pid);
+const extHostPids = (s: Session): number[] =>
+  serverProcesses(s)
+    .filter((p) => p.argv.includes('--type=extensionHost'))
+    .map((p) => p.pid);
 
 function vmRssMb(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 }
-
-
 
 describe('Memory view in a real code-server', function () {
   let s: Session | undefined;
@@ -31,7 +39,8 @@ describe('Memory view in a real code-server', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page?.screenshot({ path: `${RESULTS}/memory-failure-${Date.now()}.png` }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page?.screenshot({ path: `${RESULTS}/memory-failure-${Date.now()}.png` }).catch(() => undefined);
   });
 
   after(async function () {
@@ -70,10 +79,14 @@ describe('Memory view in a real code-server', function () {
     assert.match(text, /Restart the extension host of this window\?/);
     assert.ok(text.includes(`pid ${before[0]}`) && /Terminals keep running/.test(text), text);
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Restart Extension Host' }).click();
-    const after = await waitFor('a new extension host', () => {
-      const now = extHostPids(s!);
-      return now.length === 1 && now[0] !== before[0] ? now : undefined;
-    }, 60_000);
+    const after = await waitFor(
+      'a new extension host',
+      () => {
+        const now = extHostPids(s!);
+        return now.length === 1 && now[0] !== before[0] ? now : undefined;
+      },
+      60_000,
+    );
     await waitActivated(page);
     await runCommand(page, 'code-server Ops: Focus on Memory View');
     const frame2 = await memoryFrame(page);
@@ -81,7 +94,10 @@ describe('Memory view in a real code-server', function () {
       const t = await frame2.locator('#history').innerText();
       return t.includes(String(before[0])) && t.includes(String(after[0])) ? t : undefined;
     });
-    assert.match(rows.split('\n').find((l) => l.includes(String(before[0])))!, /restarted_by_user|clean/);
+    assert.match(
+      rows.split('\n').find((l) => l.includes(String(before[0])))!,
+      /restarted_by_user|clean/,
+    );
     await page.screenshot({ path: `${RESULTS}/memory-after-restart.png` });
   });
 });

@@ -43,7 +43,8 @@ describe('User-only settings in a real code-server', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page?.screenshot({ path: `${RESULTS}/settings-failure-${Date.now()}.png` }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed')
+      await page?.screenshot({ path: `${RESULTS}/settings-failure-${Date.now()}.png` }).catch(() => undefined);
   });
 
   after(async function () {
@@ -68,7 +69,11 @@ describe('User-only settings in a real code-server', function () {
     const item = editor.locator('.setting-item-contents', { hasText: 'Quarantine Days' });
     // A `machine` setting is not offered in the User tab of a remote window (code-server's is one): wait for the search
     // to settle there, then set it where VS Code offers it, the Remote tab.
-    await editor.locator('.settings-count-widget, .no-results-message').first().waitFor({ state: 'visible', timeout: 20_000 }).catch(() => undefined);
+    await editor
+      .locator('.settings-count-widget, .no-results-message')
+      .first()
+      .waitFor({ state: 'visible', timeout: 20_000 })
+      .catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1500));
     console.log(`      rows for it in the User tab: ${await item.count()}`);
     await page.screenshot({ path: `${RESULTS}/settings-ui-user-tab.png` });
@@ -80,7 +85,9 @@ describe('User-only settings in a real code-server', function () {
     await input.fill('2');
     await input.press('Tab');
     const file = await waitFor('the value written to user settings', () =>
-      settingsFiles(s!.home).find((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>)['csops.extensions.quarantineDays'] === 2),
+      settingsFiles(s!.home).find(
+        (f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>)['csops.extensions.quarantineDays'] === 2,
+      ),
     );
     console.log(`      written to ${path.relative(s!.home, file)}`);
     assert.ok(fs.existsSync(young), 'nothing is purged before the next activation');

@@ -59,7 +59,9 @@ describe('code-server Ops in the extension host', function () {
       const row = await until('the shell in the model', async () => rows(await a.refreshTerminals()).find((r) => r.shell.pid === pid));
       assert.strictEqual(row.status, 'attachedHere');
       term.dispose();
-      await until('the shell gone from the model', async () => (rows(await a.refreshTerminals()).some((r) => r.shell.pid === pid) ? undefined : true));
+      await until('the shell gone from the model', async () =>
+        rows(await a.refreshTerminals()).some((r) => r.shell.pid === pid) ? undefined : true,
+      );
     } finally {
       term.dispose();
     }

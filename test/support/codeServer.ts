@@ -54,7 +54,10 @@ export function descendants(rootPid: number): { pid: number; starttime: number; 
     try {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'latin1');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter((a, i, arr) => a !== '' || i < arr.length - 1);
+      const argv = fs
+        .readFileSync(`/proc/${name}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a, i, arr) => a !== '' || i < arr.length - 1);
       all.push({ pid: Number(name), ppid: Number(f[1]), starttime: Number(f[19]), argv });
     } catch {
       // vanished
@@ -127,7 +130,18 @@ export class CodeServer {
     if (!fs.existsSync(p.config)) fs.writeFileSync(p.config, 'auth: none\n');
     const r = spawnSync(
       env.node,
-      [env.entry, '--config', p.config, '--user-data-dir', p.userData, '--extensions-dir', p.extensions, '--install-extension', vsix, '--force'],
+      [
+        env.entry,
+        '--config',
+        p.config,
+        '--user-data-dir',
+        p.userData,
+        '--extensions-dir',
+        p.extensions,
+        '--install-extension',
+        vsix,
+        '--force',
+      ],
       { encoding: 'utf8', env: CodeServer.childEnv(home), timeout: 120_000 },
     );
     if (r.status !== 0) throw new Error(`--install-extension failed (exit ${r.status}): ${r.stdout}\n${r.stderr}`);
@@ -154,13 +168,18 @@ export class CodeServer {
     const port = options.port ?? (await freePort());
     const args = [
       options.env.entry,
-      '--config', p.config,
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
+      '--config',
+      p.config,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--user-data-dir', p.userData,
-      '--extensions-dir', p.extensions,
+      '--user-data-dir',
+      p.userData,
+      '--extensions-dir',
+      p.extensions,
       ...(options.args ?? []),
       options.folder,
     ];

@@ -21,9 +21,13 @@ export function makeSampleVsix(workDir: string, publisher: string, name: string,
   );
   fs.writeFileSync(path.join(src, 'README.md'), `# sample ${version}\n\n${'padding '.repeat(2000)}\n`);
   const out = path.join(workDir, `${publisher}.${name}-${version}.vsix`);
-  execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--skip-license', '--allow-missing-repository', '-o', out], {
-    cwd: src,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve('@vscode/vsce/vsce'), 'package', '--skip-license', '--allow-missing-repository', '-o', out],
+    {
+      cwd: src,
+      stdio: 'pipe',
+    },
+  );
   return out;
 }

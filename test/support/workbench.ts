@@ -40,7 +40,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await page.keyboard.press('Escape');
-      await page.locator('.part.editor').click({ position: { x: 50, y: 50 } }).catch(() => undefined);
+      await page
+        .locator('.part.editor')
+        .click({ position: { x: 50, y: 50 } })
+        .catch(() => undefined);
       await page.keyboard.press('F1');
       await input.waitFor({ state: 'visible', timeout: 10_000 });
       await input.fill(`>${title}`, { timeout: 5_000 });
@@ -63,7 +66,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Polls fn until it returns a truthy value (or throws the last error at the deadline). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -18,11 +18,38 @@ describe('classifyAiProcesses on the ai fixture', () => {
   });
 
   it('finds one tree per assistant and MCP server, and nothing for the mentions', () => {
-    assert.deepStrictEqual(roots(model), [
-      AI.copilotRuntime, AI.claudeOld, AI.claudeNew, AI.fsMcp, AI.fetchMcp, AI.copilotLs, AI.codexAppServer, AI.claudeExt,
-      AI.playwrightMcp, AI.codexLeaked, AI.devtoolsMcpLeaked, AI.codexLauncher, AI.claudeTmux,
-    ].sort((a, b) => a - b));
-    for (const pid of [AI.grep, AI.vim, AI.less, AI.webServer, AI.codeCli, AI.tsserver, AI.shell1, AI.extHost, AI.ptyHost, AI.agentHost, AI.server, AI.tmuxBash]) {
+    assert.deepStrictEqual(
+      roots(model),
+      [
+        AI.copilotRuntime,
+        AI.claudeOld,
+        AI.claudeNew,
+        AI.fsMcp,
+        AI.fetchMcp,
+        AI.copilotLs,
+        AI.codexAppServer,
+        AI.claudeExt,
+        AI.playwrightMcp,
+        AI.codexLeaked,
+        AI.devtoolsMcpLeaked,
+        AI.codexLauncher,
+        AI.claudeTmux,
+      ].sort((a, b) => a - b),
+    );
+    for (const pid of [
+      AI.grep,
+      AI.vim,
+      AI.less,
+      AI.webServer,
+      AI.codeCli,
+      AI.tsserver,
+      AI.shell1,
+      AI.extHost,
+      AI.ptyHost,
+      AI.agentHost,
+      AI.server,
+      AI.tmuxBash,
+    ]) {
       assert.ok(!model.treeOfPid.has(pid), `pid ${pid} is not an AI process`);
     }
   });
@@ -86,7 +113,10 @@ describe('classifyAiProcesses on the ai fixture', () => {
         return { ok: false, reason: 'permission denied' };
       },
     });
-    assert.deepStrictEqual(asked.sort((a, b) => a - b), roots(m));
+    assert.deepStrictEqual(
+      asked.sort((a, b) => a - b),
+      roots(m),
+    );
     assert.deepStrictEqual(treeAt(m, AI.claudeNew).cwd, { ok: false, reason: 'permission denied' });
   });
 
@@ -154,14 +184,23 @@ describe('classifyAiProcesses on the ai fixture', () => {
   it('calls a session started outside code-server (tmux) external, not leaked', () => {
     const t = treeAt(model, AI.claudeTmux);
     assert.strictEqual(t.state, 'external');
-    assert.strictEqual(t.reason, 'not started from a code-server terminal or extension host (parent: bash pid 21010; topmost: tmux pid 21000)');
+    assert.strictEqual(
+      t.reason,
+      'not started from a code-server terminal or extension host (parent: bash pid 21010; topmost: tmux pid 21000)',
+    );
   });
 
   it('attributes processes spawned by the extension host to the extension whose folder is in their argv', () => {
     const copilot = treeAt(model, AI.copilotLs);
     assert.strictEqual(copilot.tool, 'GitHub Copilot');
     assert.strictEqual(copilot.label, 'language server');
-    assert.deepStrictEqual(copilot.owner, { kind: 'extension', extensionId: 'github.copilot', folder: 'github.copilot-1.388.0', extensionHostPid: AI.extHost, tool: 'GitHub Copilot' });
+    assert.deepStrictEqual(copilot.owner, {
+      kind: 'extension',
+      extensionId: 'github.copilot',
+      folder: 'github.copilot-1.388.0',
+      extensionHostPid: AI.extHost,
+      tool: 'GitHub Copilot',
+    });
     assert.strictEqual(ownerLabel(copilot.owner), 'GitHub Copilot extension (github.copilot)');
     assert.strictEqual(copilot.state, 'active');
     assert.strictEqual(copilot.reason, 'runs under the live extension host 20020');
@@ -202,7 +241,11 @@ describe('classifyAiProcesses on the ai fixture', () => {
 describe('classifyAiProcesses: states and attribution in edge cases', () => {
   const NODE = '/opt/node/bin/node';
   const FORK = '/opt/code-server/lib/vscode/out/bootstrap-fork';
-  const BASH = ['/usr/bin/bash', '--init-file', '/opt/code-server/lib/vscode/out/vs/workbench/contrib/terminal/common/scripts/shellIntegration-bash.sh'];
+  const BASH = [
+    '/usr/bin/bash',
+    '--init-file',
+    '/opt/code-server/lib/vscode/out/vs/workbench/contrib/terminal/common/scripts/shellIntegration-bash.sh',
+  ];
   const CLAUDE = ['node', '/home/u/.npm-global/lib/node_modules/@anthropic-ai/claude-code/cli.js'];
   const base = (): ProcessRecord[] => [
     record(1, 0, { argv: ['/sbin/init'] }),
@@ -213,7 +256,11 @@ describe('classifyAiProcesses: states and attribution in edge cases', () => {
     record(200, 130, { argv: BASH, comm: 'bash' }),
   ];
   const cwds: Record<number, string> = {};
-  const modelOf = (records: ProcessRecord[], cwd: Record<number, string> = cwds, extra: Partial<Parameters<typeof classifyAiProcesses>[0]> = {}): AiModel => {
+  const modelOf = (
+    records: ProcessRecord[],
+    cwd: Record<number, string> = cwds,
+    extra: Partial<Parameters<typeof classifyAiProcesses>[0]> = {},
+  ): AiModel => {
     const snapshot = snapshotOf(records);
     return classifyAiProcesses({
       snapshot,
@@ -226,15 +273,24 @@ describe('classifyAiProcesses: states and attribution in edge cases', () => {
   const state = (m: AiModel, pid: number): string => `${treeAt(m, pid).state}: ${treeAt(m, pid).reason}`;
 
   it('leaks a session whose terminal shell lost its pty host', () => {
-    const records = base().filter((r) => r.pid !== 130).map((r) => (r.pid === 200 ? { ...r, ppid: 1 } : r));
+    const records = base()
+      .filter((r) => r.pid !== 130)
+      .map((r) => (r.pid === 200 ? { ...r, ppid: 1 } : r));
     const m = modelOf([...records, record(300, 200, { argv: CLAUDE })]);
     assert.strictEqual(state(m, 300), 'leaked: its terminal shell (pid 200) lost its pty host and was reparented to pid 1');
   });
 
   it('leaks the MCP servers of a leaked assistant', () => {
-    const m = modelOf([...base(), record(300, 1, { argv: CLAUDE }), record(310, 300, { argv: ['npx', '-y', '@modelcontextprotocol/server-memory'] })]);
+    const m = modelOf([
+      ...base(),
+      record(300, 1, { argv: CLAUDE }),
+      record(310, 300, { argv: ['npx', '-y', '@modelcontextprotocol/server-memory'] }),
+    ]);
     assert.strictEqual(treeAt(m, 300).state, 'leaked');
-    assert.strictEqual(state(m, 310), 'leaked: the Claude Code that started it (pid 300) is leaked: reparented to init (pid 1): the process that started it has exited');
+    assert.strictEqual(
+      state(m, 310),
+      'leaked: the Claude Code that started it (pid 300) is leaked: reparented to init (pid 1): the process that started it has exited',
+    );
   });
 
   it('leaks a tree whose parent is missing from the snapshot, or whose launcher is a zombie', () => {
@@ -247,7 +303,12 @@ describe('classifyAiProcesses: states and attribution in edge cases', () => {
 
   it('leaks a tree below another process that was orphaned when the assistant above it died', () => {
     // claude (leaked, parent init) → bash (its tool) → codex: codex is its own tree, spawned by the leaked claude
-    const m = modelOf([...base(), record(300, 1, { argv: CLAUDE }), record(310, 300, { argv: ['/bin/bash', '-c', 'codex exec x'] }), record(320, 310, { argv: ['codex', 'exec', 'x'] })]);
+    const m = modelOf([
+      ...base(),
+      record(300, 1, { argv: CLAUDE }),
+      record(310, 300, { argv: ['/bin/bash', '-c', 'codex exec x'] }),
+      record(320, 310, { argv: ['codex', 'exec', 'x'] }),
+    ]);
     assert.strictEqual(treeAt(m, 320).owner.kind, 'assistant');
     assert.strictEqual(treeAt(m, 320).state, 'leaked');
   });
@@ -313,8 +374,25 @@ describe('classifyAiProcesses: states and attribution in edge cases', () => {
     // The shell script runs from Cline's folder: that makes it Cline itself, and the MCP server its child.
     assert.strictEqual(treeAt(m, 300).tool, 'Cline');
     assert.deepStrictEqual(treeAt(m, 310).owner, { kind: 'assistant', tool: 'Cline', rootPid: 300 });
-    const n = modelOf([...base(), record(300, 120, { argv: ['/bin/sh', '-c', 'npx -y @modelcontextprotocol/server-memory', '/home/u/.vscode-server/extensions/ms-python.python-2025.1.0'] }), record(310, 300, { argv: ['npx', '-y', '@modelcontextprotocol/server-memory'] })]);
-    assert.deepStrictEqual(treeAt(n, 310).owner, { kind: 'extension', extensionId: 'ms-python.python', folder: 'ms-python.python-2025.1.0', extensionHostPid: 120, tool: undefined });
+    const n = modelOf([
+      ...base(),
+      record(300, 120, {
+        argv: [
+          '/bin/sh',
+          '-c',
+          'npx -y @modelcontextprotocol/server-memory',
+          '/home/u/.vscode-server/extensions/ms-python.python-2025.1.0',
+        ],
+      }),
+      record(310, 300, { argv: ['npx', '-y', '@modelcontextprotocol/server-memory'] }),
+    ]);
+    assert.deepStrictEqual(treeAt(n, 310).owner, {
+      kind: 'extension',
+      extensionId: 'ms-python.python',
+      folder: 'ms-python.python-2025.1.0',
+      extensionHostPid: 120,
+      tool: undefined,
+    });
     assert.strictEqual(ownerLabel(treeAt(n, 310).owner), 'extension ms-python.python');
   });
 
@@ -343,7 +421,11 @@ describe('classifyAiProcesses: states and attribution in edge cases', () => {
 
   it('is empty for an empty or unavailable snapshot', () => {
     const empty = snapshotOf([]);
-    assert.deepStrictEqual(classifyAiProcesses({ snapshot: empty, topology: classifyTopology(empty, 1), nowMs: 0, readCwd: () => ({ ok: false, reason: 'x' }) }).trees, []);
+    assert.deepStrictEqual(
+      classifyAiProcesses({ snapshot: empty, topology: classifyTopology(empty, 1), nowMs: 0, readCwd: () => ({ ok: false, reason: 'x' }) })
+        .trees,
+      [],
+    );
   });
 
   it('survives a parent loop in a corrupt snapshot', () => {
@@ -368,7 +450,12 @@ describe('classifyAiProcesses on the codeserver fixture', () => {
     assert.strictEqual(treeAt(m, 10899).rssBytes, 33768 * KB);
     // and when the agent host is gone, the runtime is leaked
     const gone = editSnapshot(snap, { 10874: null, 10899: { ppid: 1 } });
-    const g = classifyAiProcesses({ snapshot: gone, topology: classifyTopology(gone, 10873), nowMs: 0, readCwd: () => ({ ok: false, reason: 'x' }) });
+    const g = classifyAiProcesses({
+      snapshot: gone,
+      topology: classifyTopology(gone, 10873),
+      nowMs: 0,
+      readCwd: () => ({ ok: false, reason: 'x' }),
+    });
     assert.strictEqual(treeAt(g, 10899).state, 'leaked');
     assert.ok(proc(snap, 10899));
   });

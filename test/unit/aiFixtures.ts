@@ -132,7 +132,14 @@ export function aiDupViewOf(snapshot: Snapshot, options: Parameters<typeof aiVie
  * A process to add to an ai fixture snapshot (with editSnapshot): started ageSec before the fixture was taken, owned by
  * the fixture's user, no cwd or fd links (its pid has no folder in the fixture).
  */
-export function aiProcess(snapshot: Snapshot, pid: number, ppid: number, argv: string[], ageSec: number, fields: Partial<ProcessRecord> = {}): ProcessRecord {
+export function aiProcess(
+  snapshot: Snapshot,
+  pid: number,
+  ppid: number,
+  argv: string[],
+  ageSec: number,
+  fields: Partial<ProcessRecord> = {},
+): ProcessRecord {
   const startedAtMs = AI_NOW - ageSec * 1000;
   return record(pid, ppid, {
     comm: path.basename(argv[0] ?? '').slice(0, 15),

@@ -41,7 +41,8 @@ describe('buildAiModel on the ai fixture', () => {
 
   it('has a row for every tree, nested ones included, in the order of the classification', () => {
     assert.deepStrictEqual(rootsOf(model), sortNum(Object.keys(FIXTURE_TREES).map(Number)));
-    for (const [root, members] of Object.entries(FIXTURE_TREES)) assert.deepStrictEqual(rowAt(model, Number(root)).tree.memberPids, members, `tree ${root}`);
+    for (const [root, members] of Object.entries(FIXTURE_TREES))
+      assert.deepStrictEqual(rowAt(model, Number(root)).tree.memberPids, members, `tree ${root}`);
     assert.deepStrictEqual(
       model.rows.map((r) => r.tree.root.pid),
       aiModelOf(snap).trees.map((t) => t.root.pid),
@@ -59,7 +60,10 @@ describe('buildAiModel on the ai fixture', () => {
   it('counts top-level trees, every member process, leaked and duplicate trees, and the memory of the top-level trees', () => {
     const members = Object.values(FIXTURE_TREES).flat();
     const top = model.rows.filter((r) => r.tree.parentRootPid === undefined);
-    assert.deepStrictEqual(sortNum(top.map((r) => r.tree.root.pid)), rootsOf(model).filter((pid) => pid !== AI.fsMcp && pid !== AI.fetchMcp));
+    assert.deepStrictEqual(
+      sortNum(top.map((r) => r.tree.root.pid)),
+      rootsOf(model).filter((pid) => pid !== AI.fsMcp && pid !== AI.fetchMcp),
+    );
     assert.deepStrictEqual(model.totals, {
       trees: 11, // 13 rows less the two MCP servers of claudeNew
       processes: members.length,
@@ -69,7 +73,10 @@ describe('buildAiModel on the ai fixture', () => {
     });
     assert.strictEqual(members.length, 20);
     // nested trees are counted once: the sum equals the memory of every member process
-    assert.strictEqual(model.totals.rssBytes, members.reduce((s, pid) => s + proc(snap, pid).rssBytes, 0));
+    assert.strictEqual(
+      model.totals.rssBytes,
+      members.reduce((s, pid) => s + proc(snap, pid).rssBytes, 0),
+    );
     assert.ok(model.totals.rssBytes < model.rows.reduce((s, r) => s + r.tree.totalRssBytes, 0));
   });
 
@@ -102,7 +109,9 @@ describe('buildAiModel on the ai fixture', () => {
     const asked: number[] = [];
     const fds: FdReader = (pid) => {
       asked.push(pid);
-      return pid === AI.claudeNpmTest ? { ok: true, links: [`/home/coder/.claude/projects/p/${AI_SESSION.claudeA}.jsonl`] } : { ok: true, links: [] };
+      return pid === AI.claudeNpmTest
+        ? { ok: true, links: [`/home/coder/.claude/projects/p/${AI_SESSION.claudeA}.jsonl`] }
+        : { ok: true, links: [] };
     };
     const noPorts = (): PortsResult => ({ byPid: new Map(), problems: [] });
     const m = aiViewOf(snap, { readFds: fds, readPorts: noPorts });
@@ -131,29 +140,50 @@ describe('buildAiModel on the ai fixture', () => {
     assert.deepStrictEqual(rowAt(model, AI.claudeNew).ports, []);
   });
 
-  it('asks for the ports of every member at once, and lists a tree\'s ports in member order', () => {
+  it("asks for the ports of every member at once, and lists a tree's ports in member order", () => {
     const calls: number[][] = [];
     const port = (p: number): ListeningPort => ({ port: p, address: '127.0.0.1', family: 4, inode: p });
     const readPorts = (pids: number[]): PortsResult => {
       calls.push(pids);
-      return { byPid: new Map([[AI.fsMcpNode, [port(7001)]], [AI.claudeNpmTest, [port(9229)]], [AI.claudeNew, [port(45001), port(45002)]], [AI.extHost, [port(54321)]]]), problems: [] };
+      return {
+        byPid: new Map([
+          [AI.fsMcpNode, [port(7001)]],
+          [AI.claudeNpmTest, [port(9229)]],
+          [AI.claudeNew, [port(45001), port(45002)]],
+          [AI.extHost, [port(54321)]],
+        ]),
+        problems: [],
+      };
     };
     const m = aiViewOf(snap, { readPorts });
     assert.strictEqual(calls.length, 1);
     assert.deepStrictEqual(sortNum(calls[0]), sortNum(Object.values(FIXTURE_TREES).flat()));
-    assert.deepStrictEqual(rowAt(m, AI.claudeNew).ports.map((p) => p.port), [45001, 45002, 9229]);
-    assert.deepStrictEqual(rowAt(m, AI.fsMcp).ports.map((p) => p.port), [7001], 'an MCP server\'s port is on its own row, not on its assistant\'s');
+    assert.deepStrictEqual(
+      rowAt(m, AI.claudeNew).ports.map((p) => p.port),
+      [45001, 45002, 9229],
+    );
+    assert.deepStrictEqual(
+      rowAt(m, AI.fsMcp).ports.map((p) => p.port),
+      [7001],
+      "an MCP server's port is on its own row, not on its assistant's",
+    );
     assert.ok(m.rows.every((r) => !r.ports.some((p) => p.port === 54321)));
   });
 
   it('reports port problems by file, pid or as ports', () => {
     const m = aiViewOf(snap, {
-      readPorts: () => ({ byPid: new Map(), problems: [{ file: '/proc/net/tcp', reason: 'EACCES' }, { pid: AI.claudeNew, reason: 'permission denied' }, { reason: 'no table' }] }),
+      readPorts: () => ({
+        byPid: new Map(),
+        problems: [{ file: '/proc/net/tcp', reason: 'EACCES' }, { pid: AI.claudeNew, reason: 'permission denied' }, { reason: 'no table' }],
+      }),
     });
     assert.deepStrictEqual(m.problems, ['/proc/net/tcp: EACCES', `pid ${AI.claudeNew}: permission denied`, 'ports: no table']);
     // on the fixture: the members without an fd folder are reported, nothing else
     assert.ok(model.problems.length > 0);
-    assert.ok(model.problems.every((p) => /^pid \d+: process exited$/.test(p)), model.problems.join('\n'));
+    assert.ok(
+      model.problems.every((p) => /^pid \d+: process exited$/.test(p)),
+      model.problems.join('\n'),
+    );
     assert.ok(!model.problems.includes(`pid ${AI.claudeNew}: process exited`));
   });
 
@@ -164,7 +194,17 @@ describe('buildAiModel on the ai fixture', () => {
     assert.strictEqual(stateOf(model, AI.codexLeaked), 'leaked');
     assert.strictEqual(stateOf(model, AI.devtoolsMcpLeaked), 'leaked');
     assert.strictEqual(stateOf(model, AI.claudeTmux), 'external');
-    for (const pid of [AI.claudeNew, AI.fsMcp, AI.fetchMcp, AI.codexLauncher, AI.copilotLs, AI.copilotRuntime, AI.codexAppServer, AI.claudeExt, AI.playwrightMcp]) {
+    for (const pid of [
+      AI.claudeNew,
+      AI.fsMcp,
+      AI.fetchMcp,
+      AI.codexLauncher,
+      AI.copilotLs,
+      AI.copilotRuntime,
+      AI.codexAppServer,
+      AI.claudeExt,
+      AI.playwrightMcp,
+    ]) {
       assert.strictEqual(stateOf(model, pid), 'active', `${pid}`);
     }
   });
@@ -178,7 +218,13 @@ describe('markSessionDuplicates', () => {
 
   /** The fixture plus processes started from terminal 3's shell (its own folder and launcher: no folder duplicate). */
   const withProcesses = (...added: [pid: number, argv: string[], ageSec: number][]): AiViewModel =>
-    aiViewOf(editSnapshot(snap, {}, added.map(([pid, argv, ageSec]) => aiProcess(snap, pid, AI.webShell, argv, ageSec))));
+    aiViewOf(
+      editSnapshot(
+        snap,
+        {},
+        added.map(([pid, argv, ageSec]) => aiProcess(snap, pid, AI.webShell, argv, ageSec)),
+      ),
+    );
 
   it('marks the older of two trees of one tool resuming the same session, in favour of the newer', () => {
     // claudeNew (age 600 s) resumes session B; a second claude resumes it from another terminal 60 s ago
@@ -204,7 +250,10 @@ describe('markSessionDuplicates', () => {
   });
 
   it('marks all but the newest of three, also when the id comes from an open file', () => {
-    const m = withProcesses([20530, ['codex', 'resume', AI_SESSION.codexLeaked], 100], [20540, ['codex', 'resume', AI_SESSION.codexLeaked], 50]);
+    const m = withProcesses(
+      [20530, ['codex', 'resume', AI_SESSION.codexLeaked], 100],
+      [20540, ['codex', 'resume', AI_SESSION.codexLeaked], 50],
+    );
     // codexLeaked holds the rollout of that session open (argv has no id)
     assert.strictEqual(rowAt(m, AI.codexLeaked).session.id, AI_SESSION.codexLeaked);
     assert.strictEqual(stateOf(m, 20540), 'active');
@@ -218,13 +267,25 @@ describe('markSessionDuplicates', () => {
     const m = aiViewOf(snap);
     const a = rowAt(m, AI.claudeNew);
     const b = rowAt(m, AI.claudeExt);
-    const sameStart = (r: AiRow, starttime: number): AiRow => ({ ...r, session: { id: 'S', source: 'argv', flag: '--resume' }, tree: { ...r.tree, startedAtMs: 5, root: { ...r.tree.root, starttime } } });
+    const sameStart = (r: AiRow, starttime: number): AiRow => ({
+      ...r,
+      session: { id: 'S', source: 'argv', flag: '--resume' },
+      tree: { ...r.tree, startedAtMs: 5, root: { ...r.tree.root, starttime } },
+    });
     const [x, y] = [sameStart(a, 8), sameStart(b, 7)];
     markSessionDuplicates([y, x]);
-    assert.deepStrictEqual([x.tree.state, y.tree.state, y.tree.duplicateOf], ['active', 'duplicate', AI.claudeNew], 'the later starttime wins over the higher pid');
+    assert.deepStrictEqual(
+      [x.tree.state, y.tree.state, y.tree.duplicateOf],
+      ['active', 'duplicate', AI.claudeNew],
+      'the later starttime wins over the higher pid',
+    );
     const [p, q] = [sameStart(a, 7), sameStart(b, 7)];
     markSessionDuplicates([p, q]);
-    assert.deepStrictEqual([p.tree.state, q.tree.state, p.tree.duplicateOf], ['duplicate', 'active', AI.claudeExt], 'the higher pid is taken as the newer');
+    assert.deepStrictEqual(
+      [p.tree.state, q.tree.state, p.tree.duplicateOf],
+      ['duplicate', 'active', AI.claudeExt],
+      'the higher pid is taken as the newer',
+    );
   });
 
   it('never marks trees whose session is unknown', () => {
@@ -280,7 +341,10 @@ describe('markSessionDuplicates', () => {
     const m = aiViewOf(snap);
     const states = m.rows.map((r) => r.tree.state);
     markSessionDuplicates(m.rows);
-    assert.deepStrictEqual(m.rows.map((r) => r.tree.state), states);
+    assert.deepStrictEqual(
+      m.rows.map((r) => r.tree.state),
+      states,
+    );
     markSessionDuplicates([]);
   });
 });
@@ -294,7 +358,11 @@ describe('duplicates need positive evidence', () => {
   const OTHER = '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d';
   /** The fixture plus processes started by the extension host, in the folder of claudeExt (/home/coder/ws). */
   const underExtHost = (...added: [pid: number, argv: string[], ageSec: number][]): AiViewModel => {
-    const edited = editSnapshot(snap, {}, added.map(([pid, argv, ageSec]) => aiProcess(snap, pid, AI.extHost, argv, ageSec)));
+    const edited = editSnapshot(
+      snap,
+      {},
+      added.map(([pid, argv, ageSec]) => aiProcess(snap, pid, AI.extHost, argv, ageSec)),
+    );
     const pids = new Set(added.map(([pid]) => pid));
     return aiViewOf(edited, { readCwd: (pid) => (pids.has(pid) ? { ok: true, path: '/home/coder/ws' } : readCwd(pid, edited.procRoot)) });
   };
@@ -367,12 +435,28 @@ describe('aiName', () => {
   it('names an MCP server by the npm package its script sits in, scoped or not', () => {
     const m = aiViewOf(
       editSnapshot(snap, {}, [
-        aiProcess(snap, 20240, AI.claudeNew, ['node', '/home/coder/.npm/_npx/4c5d6e7f/node_modules/@modelcontextprotocol/server-memory/dist/index.js'], 500),
-        aiProcess(snap, 20250, AI.claudeNew, ['node', '/home/coder/.npm/_npx/5d6e7f80/node_modules/mcp-remote/dist/proxy.js', 'https://mcp.example.com/sse'], 500),
+        aiProcess(
+          snap,
+          20240,
+          AI.claudeNew,
+          ['node', '/home/coder/.npm/_npx/4c5d6e7f/node_modules/@modelcontextprotocol/server-memory/dist/index.js'],
+          500,
+        ),
+        aiProcess(
+          snap,
+          20250,
+          AI.claudeNew,
+          ['node', '/home/coder/.npm/_npx/5d6e7f80/node_modules/mcp-remote/dist/proxy.js', 'https://mcp.example.com/sse'],
+          500,
+        ),
       ]),
     );
     assert.strictEqual(rowAt(m, 20240).tree.kind, 'mcp');
-    assert.notStrictEqual(rowAt(m, 20240).tree.name, '@modelcontextprotocol/server-memory', 'the package comes from the path, not from the match');
+    assert.notStrictEqual(
+      rowAt(m, 20240).tree.name,
+      '@modelcontextprotocol/server-memory',
+      'the package comes from the path, not from the match',
+    );
     assert.strictEqual(nameAt(m, 20240), 'MCP @modelcontextprotocol/server-memory');
     assert.strictEqual(nameAt(m, 20250), 'MCP mcp-remote');
   });

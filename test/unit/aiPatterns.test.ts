@@ -29,8 +29,25 @@ describe('AI pattern table', () => {
     assert.strictEqual(table.patterns.length, BUILTIN_PATTERNS.length);
     const ids = BUILTIN_PATTERNS.map((p) => p.id);
     assert.strictEqual(new Set(ids).size, ids.length, 'ids are unique');
-    for (const want of ['Claude Code', 'Codex', 'GitHub Copilot', 'Gemini CLI', 'Continue', 'Cline', 'Aider', 'Cursor Agent', 'OpenCode', 'Amp', 'Kilo Code', 'Roo Code', 'MCP server']) {
-      assert.ok(BUILTIN_PATTERNS.some((p) => p.tool === want), want);
+    for (const want of [
+      'Claude Code',
+      'Codex',
+      'GitHub Copilot',
+      'Gemini CLI',
+      'Continue',
+      'Cline',
+      'Aider',
+      'Cursor Agent',
+      'OpenCode',
+      'Amp',
+      'Kilo Code',
+      'Roo Code',
+      'MCP server',
+    ]) {
+      assert.ok(
+        BUILTIN_PATTERNS.some((p) => p.tool === want),
+        want,
+      );
     }
   });
 
@@ -38,32 +55,107 @@ describe('AI pattern table', () => {
     const cases: [string, string[], string][] = [
       // Claude Code — anthropics/claude-code#8510, #61425, Piebald-AI/tweakcc#131, microsoft/vscode#319910
       ['npm cli.js run by node', ['node', `${H}/.npm-global/lib/node_modules/@anthropic-ai/claude-code/cli.js`], 'Claude Code'],
-      ['npm bin through its shebang', ['/usr/bin/node', '/usr/local/bin/claude', '--resume', '0d11532e-25c1-4578-a3a1-daf7d32919f7'], 'Claude Code'],
+      [
+        'npm bin through its shebang',
+        ['/usr/bin/node', '/usr/local/bin/claude', '--resume', '0d11532e-25c1-4578-a3a1-daf7d32919f7'],
+        'Claude Code',
+      ],
       ['native, invoked through ~/.local/bin', ['claude'], 'Claude Code'],
       ['native by its versions path', [`${H}/.local/share/claude/versions/2.0.28`, '--continue'], 'Claude Code'],
       ['the old local install wrapper', ['/bin/bash', `${H}/.claude/local/claude`], 'Claude Code'],
-      ['extension-bundled cli.js', ['node', `${H}/.vscode-server/extensions/anthropic.claude-code-2.0.0/resources/claude-code/cli.js`, '--output-format', 'stream-json', '--verbose', '--input-format', 'stream-json'], 'Claude Code / VS Code extension'],
-      ['extension-bundled native binary', [`${H}/.vscode-server/extensions/anthropic.claude-code-2.1.153-linux-x64/resources/native-binary/claude`, '--output-format', 'stream-json', '--permission-prompt-tool', 'stdio'], 'Claude Code / VS Code extension'],
+      [
+        'extension-bundled cli.js',
+        [
+          'node',
+          `${H}/.vscode-server/extensions/anthropic.claude-code-2.0.0/resources/claude-code/cli.js`,
+          '--output-format',
+          'stream-json',
+          '--verbose',
+          '--input-format',
+          'stream-json',
+        ],
+        'Claude Code / VS Code extension',
+      ],
+      [
+        'extension-bundled native binary',
+        [
+          `${H}/.vscode-server/extensions/anthropic.claude-code-2.1.153-linux-x64/resources/native-binary/claude`,
+          '--output-format',
+          'stream-json',
+          '--permission-prompt-tool',
+          'stdio',
+        ],
+        'Claude Code / VS Code extension',
+      ],
       ['npx', ['npx', '-y', '@anthropic-ai/claude-code'], 'Claude Code'],
       // Codex — openai/codex codex-cli/bin/codex.js, openai/codex#20599, #7456
       ['node launcher', ['node', `${H}/.npm-global/lib/node_modules/@openai/codex/bin/codex.js`], 'Codex'],
       ['launcher through its shebang', ['node', '/usr/local/bin/codex', 'exec', 'fix the tests'], 'Codex'],
-      ['native musl binary (older layout)', [`${H}/.npm-global/lib/node_modules/@openai/codex/bin/codex-x86_64-unknown-linux-musl`], 'Codex'],
-      ['native binary (vendor layout)', [`${H}/.npm-global/lib/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex`, 'resume'], 'Codex'],
-      ['app-server of the VS Code extension', [`${H}/.vscode-server/extensions/openai.chatgpt-26.422.71525-linux-x64/bin/linux-x86_64/codex`, 'app-server', '--analytics-default-enabled'], 'Codex / app-server'],
+      [
+        'native musl binary (older layout)',
+        [`${H}/.npm-global/lib/node_modules/@openai/codex/bin/codex-x86_64-unknown-linux-musl`],
+        'Codex',
+      ],
+      [
+        'native binary (vendor layout)',
+        [`${H}/.npm-global/lib/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex`, 'resume'],
+        'Codex',
+      ],
+      [
+        'app-server of the VS Code extension',
+        [
+          `${H}/.vscode-server/extensions/openai.chatgpt-26.422.71525-linux-x64/bin/linux-x86_64/codex`,
+          'app-server',
+          '--analytics-default-enabled',
+        ],
+        'Codex / app-server',
+      ],
       ['a standalone app-server', ['codex', 'app-server'], 'Codex / app-server'],
       // GitHub Copilot — copilot-language-server-release, copilot.vim, github/copilot-cli#3244, code-server 4.139.1
-      ['language server (npm, node)', ['node', `${H}/.local/share/nvim/mason/packages/copilot-language-server/node_modules/@github/copilot-language-server/dist/language-server.js`, '--stdio'], 'GitHub Copilot / language server'],
-      ['language server (native)', [`${H}/.local/share/JetBrains/plugins/github-copilot-intellij/copilot-agent/native/linux-x64/copilot-language-server`, '--stdio'], 'GitHub Copilot / language server'],
-      ['language server forked by the extension host', ['/opt/node/bin/node', `${H}/.vscode-server/extensions/github.copilot-1.388.0/dist/language-server.js`, '--node-ipc', '--clientProcessId=4242'], 'GitHub Copilot / language server'],
-      ['code-server agentHost runtime', ['/opt/code-server/lib/vscode/node_modules/@github/copilot-sdk-linux-x64/prebuilds/linux-x64/copilot-runtime', '--headless', '--stdio'], 'GitHub Copilot / agent runtime'],
+      [
+        'language server (npm, node)',
+        [
+          'node',
+          `${H}/.local/share/nvim/mason/packages/copilot-language-server/node_modules/@github/copilot-language-server/dist/language-server.js`,
+          '--stdio',
+        ],
+        'GitHub Copilot / language server',
+      ],
+      [
+        'language server (native)',
+        [`${H}/.local/share/JetBrains/plugins/github-copilot-intellij/copilot-agent/native/linux-x64/copilot-language-server`, '--stdio'],
+        'GitHub Copilot / language server',
+      ],
+      [
+        'language server forked by the extension host',
+        [
+          '/opt/node/bin/node',
+          `${H}/.vscode-server/extensions/github.copilot-1.388.0/dist/language-server.js`,
+          '--node-ipc',
+          '--clientProcessId=4242',
+        ],
+        'GitHub Copilot / language server',
+      ],
+      [
+        'code-server agentHost runtime',
+        [
+          '/opt/code-server/lib/vscode/node_modules/@github/copilot-sdk-linux-x64/prebuilds/linux-x64/copilot-runtime',
+          '--headless',
+          '--stdio',
+        ],
+        'GitHub Copilot / agent runtime',
+      ],
       ['Copilot CLI loader', ['node', '/usr/local/lib/node_modules/@github/copilot/npm-loader.js'], 'GitHub Copilot / CLI'],
       ['Copilot CLI through its shebang', ['node', '/usr/local/bin/copilot', '--acp', '--stdio'], 'GitHub Copilot / CLI'],
       ['Copilot CLI platform binary', ['/usr/local/lib/node_modules/@github/copilot-linux-x64/copilot'], 'GitHub Copilot / CLI'],
       ['Copilot CLI from Homebrew', ['/home/linuxbrew/.linuxbrew/Caskroom/copilot-cli/0.0.420/copilot'], 'GitHub Copilot / CLI'],
       // Gemini CLI — google-gemini/gemini-cli package.json (bin gemini → bundle/gemini.js), relaunch.ts
       ['bin through its shebang', ['node', '/usr/local/bin/gemini'], 'Gemini CLI'],
-      ['relaunched child with more heap', ['/usr/bin/node', '--max-old-space-size=8192', '/usr/local/lib/node_modules/@google/gemini-cli/bundle/gemini.js'], 'Gemini CLI'],
+      [
+        'relaunched child with more heap',
+        ['/usr/bin/node', '--max-old-space-size=8192', '/usr/local/lib/node_modules/@google/gemini-cli/bundle/gemini.js'],
+        'Gemini CLI',
+      ],
       ['npx', ['npx', 'https://github.com/google-gemini/gemini-cli'], 'MISS'],
       ['npx package', ['npx', '@google/gemini-cli@latest'], 'Gemini CLI'],
       // Continue — continuedev/continue extensions/cli/package.json (bin cn → dist/cn.js)
@@ -71,7 +163,11 @@ describe('AI pattern table', () => {
       ['@continuedev/cli', ['node', '/usr/local/lib/node_modules/@continuedev/cli/dist/cn.js', '-p', 'hi'], 'Continue'],
       // Cline — cline/cline#6973, #8537
       ['Go front end', [`${H}/.local/share/mise/installs/node/25.0.0/lib/node_modules/cline/bin/cline-linux-amd64`], 'Cline'],
-      ['cline-core', ['node', `${H}/.local/share/mise/installs/node/25.0.0/lib/node_modules/cline/cline-core.js`, '--port', '46809'], 'Cline'],
+      [
+        'cline-core',
+        ['node', `${H}/.local/share/mise/installs/node/25.0.0/lib/node_modules/cline/cline-core.js`, '--port', '46809'],
+        'Cline',
+      ],
       ['cline-host', [`${H}/.local/share/mise/installs/node/25.0.0/lib/node_modules/cline/bin/cline-host`, '--port', '36211'], 'Cline'],
       // Aider
       ['console script', [`${H}/.local/share/pipx/venvs/aider-chat/bin/python`, `${H}/.local/bin/aider`, '--model', 'sonnet'], 'Aider'],
@@ -79,7 +175,14 @@ describe('AI pattern table', () => {
       ['uvx --from', ['uvx', '--from', 'aider-chat', 'aider'], 'Aider'],
       // Cursor agent — public detection code, rivet-dev/sandbox-agent#148
       ['cursor-agent', ['cursor-agent', '-p', '--output-format', 'stream-json'], 'Cursor Agent'],
-      ['bundled node', [`${H}/.local/share/cursor-agent/versions/2026.05.01-eea359f/node`, `${H}/.local/share/cursor-agent/versions/2026.05.01-eea359f/index.js`], 'Cursor Agent'],
+      [
+        'bundled node',
+        [
+          `${H}/.local/share/cursor-agent/versions/2026.05.01-eea359f/node`,
+          `${H}/.local/share/cursor-agent/versions/2026.05.01-eea359f/index.js`,
+        ],
+        'Cursor Agent',
+      ],
       // OpenCode — anomalyco/opencode#20116
       ['npm wrapper', ['node', '/usr/local/lib/node_modules/opencode-ai/bin/opencode'], 'OpenCode'],
       ['native binary', ['/usr/local/lib/node_modules/opencode-ai/bin/.opencode', 'serve', '--port', '4096'], 'OpenCode'],
@@ -90,9 +193,17 @@ describe('AI pattern table', () => {
       // Kilo Code — Kilo-Org/kilocode#13299
       ['kilocode', ['node', '/usr/local/bin/kilocode', '--auto'], 'Kilo Code'],
       ['kilo 7.x', ['node', '/usr/local/bin/kilo'], 'Kilo Code'],
-      ['extension helper', ['node', `${H}/.vscode-server/extensions/kilocode.kilo-code-4.90.0/dist/services/helper.js`], 'Kilo Code / VS Code extension'],
+      [
+        'extension helper',
+        ['node', `${H}/.vscode-server/extensions/kilocode.kilo-code-4.90.0/dist/services/helper.js`],
+        'Kilo Code / VS Code extension',
+      ],
       // Roo Code
-      ['extension helper', ['node', `${H}/.vscode-server/extensions/rooveterinaryinc.roo-cline-3.25.0/dist/workers/countTokens.js`], 'Roo Code / VS Code extension'],
+      [
+        'extension helper',
+        ['node', `${H}/.vscode-server/extensions/rooveterinaryinc.roo-cline-3.25.0/dist/workers/countTokens.js`],
+        'Roo Code / VS Code extension',
+      ],
     ];
     for (const [what, argv, want] of cases) {
       it(`${want === 'MISS' ? 'does not take' : want + ':'} ${what}`, () => {
@@ -103,7 +214,10 @@ describe('AI pattern table', () => {
 
   describe('MCP servers, however they are launched', () => {
     const mcp: [string[], string][] = [
-      [['npx', '-y', '@modelcontextprotocol/server-filesystem', `${H}/Desktop`, `${H}/Downloads`], '@modelcontextprotocol/server-filesystem'],
+      [
+        ['npx', '-y', '@modelcontextprotocol/server-filesystem', `${H}/Desktop`, `${H}/Downloads`],
+        '@modelcontextprotocol/server-filesystem',
+      ],
       [['npm exec @modelcontextprotocol/server-filesystem /home/u/ws'], '@modelcontextprotocol/server-filesystem'], // npm's title
       [['npm exec chrome-devtools-mcp@latest'], 'chrome-devtools-mcp'], // anthropics/claude-code#35673
       [['npx', '-y', 'mcp-remote', 'https://mcp.example.com/sse'], 'mcp-remote'],
@@ -118,12 +232,21 @@ describe('AI pattern table', () => {
       [['pipx', 'run', 'mcp-server-time'], 'mcp-server-time'],
       [['python3.11', '-m', 'mcp_server_git', '--repository', 'C:\\repo'], 'mcp_server_git'], // modelcontextprotocol/servers#152
       [['docker', 'run', '-i', '--rm', 'mcp/fetch'], 'mcp/fetch'],
-      [['docker', 'run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server:latest'], 'ghcr.io/github/github-mcp-server'],
-      [['podman', 'container', 'run', '--name', 'fs', '-v', '/srv:/srv', 'docker.io/mcp/filesystem@sha256:0123abcd', '/srv'], 'docker.io/mcp/filesystem'],
+      [
+        ['docker', 'run', '-i', '--rm', '-e', 'GITHUB_PERSONAL_ACCESS_TOKEN', 'ghcr.io/github/github-mcp-server:latest'],
+        'ghcr.io/github/github-mcp-server',
+      ],
+      [
+        ['podman', 'container', 'run', '--name', 'fs', '-v', '/srv:/srv', 'docker.io/mcp/filesystem@sha256:0123abcd', '/srv'],
+        'docker.io/mcp/filesystem',
+      ],
       [['node', `${H}/.npm/_npx/a3f2c1d4e5b6a7c8/node_modules/.bin/mcp-server-filesystem`, '/tmp'], 'mcp-server-filesystem'],
       [['node', `${H}/.npm/_npx/1b2c3d4e/node_modules/.bin/lark-mcp`, 'mcp', '-a', 'x'], 'lark-mcp'], // anthropics/claude-code#35673
       [['node', '/usr/local/lib/node_modules/@modelcontextprotocol/server-everything/dist/index.js'], 'index.js'],
-      [[`${H}/.cache/uv/archive-v0/Hq7rT2xK9pLm/bin/python`, `${H}/.cache/uv/archive-v0/Hq7rT2xK9pLm/bin/mcp-server-fetch`], 'mcp-server-fetch'],
+      [
+        [`${H}/.cache/uv/archive-v0/Hq7rT2xK9pLm/bin/python`, `${H}/.cache/uv/archive-v0/Hq7rT2xK9pLm/bin/mcp-server-fetch`],
+        'mcp-server-fetch',
+      ],
       [['/usr/local/bin/github-mcp-server', 'stdio'], 'github-mcp-server'],
     ];
     for (const [argv, name] of mcp) {
@@ -189,7 +312,10 @@ describe('AI pattern table', () => {
     // The native claude as its auto-updater restarts it: argv[0] is the version file name.
     assert.strictEqual(tool(['2.1.0']), undefined);
     assert.strictEqual(tool(['2.1.0'], `${H}/.local/share/claude/versions/2.1.0`), 'Claude Code');
-    assert.strictEqual(tool(['codex'], `${H}/.npm-global/lib/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex (deleted)`), 'Codex');
+    assert.strictEqual(
+      tool(['codex'], `${H}/.npm-global/lib/node_modules/@openai/codex/vendor/x86_64-unknown-linux-musl/codex/codex (deleted)`),
+      'Codex',
+    );
     assert.strictEqual(tool(['node', 'server.js'], '/usr/bin/node'), undefined);
   });
 
@@ -200,19 +326,45 @@ describe('AI pattern table', () => {
   });
 
   it('says which element matched', () => {
-    assert.match(matchArgv(['npx', '-y', '@modelcontextprotocol/server-filesystem', '/tmp'])!.evidence, /package '@modelcontextprotocol\/server-filesystem' run by npx/);
-    assert.match(matchArgv(['node', '/x/@anthropic-ai/claude-code/cli.js'])!.evidence, /node script '\/x\/@anthropic-ai\/claude-code\/cli\.js'/);
+    assert.match(
+      matchArgv(['npx', '-y', '@modelcontextprotocol/server-filesystem', '/tmp'])!.evidence,
+      /package '@modelcontextprotocol\/server-filesystem' run by npx/,
+    );
+    assert.match(
+      matchArgv(['node', '/x/@anthropic-ai/claude-code/cli.js'])!.evidence,
+      /node script '\/x\/@anthropic-ai\/claude-code\/cli\.js'/,
+    );
     assert.match(matchArgv(['docker', 'run', '-i', 'mcp/fetch'])!.evidence, /container image 'mcp\/fetch'/);
   });
 
   it('recognises the ai fixture exactly where the tools run', async () => {
     const snap = await scanAi();
-    const recognised = [...snap.processes.values()].filter((p) => matchArgv(p.argv)).map((p) => p.pid).sort((a, b) => a - b);
-    assert.deepStrictEqual(recognised, [
-      AI.copilotRuntime, AI.claudeOld, AI.claudeNew, AI.fsMcp, AI.fsMcpNode, AI.fetchMcp, AI.fetchMcpPython,
-      AI.copilotLs, AI.codexAppServer, AI.claudeExt, AI.playwrightMcp, AI.playwrightMcpNode,
-      AI.codexLeaked, AI.devtoolsMcpLeaked, AI.codexLauncher, AI.codexNative, AI.claudeTmux,
-    ].sort((a, b) => a - b));
+    const recognised = [...snap.processes.values()]
+      .filter((p) => matchArgv(p.argv))
+      .map((p) => p.pid)
+      .sort((a, b) => a - b);
+    assert.deepStrictEqual(
+      recognised,
+      [
+        AI.copilotRuntime,
+        AI.claudeOld,
+        AI.claudeNew,
+        AI.fsMcp,
+        AI.fsMcpNode,
+        AI.fetchMcp,
+        AI.fetchMcpPython,
+        AI.copilotLs,
+        AI.codexAppServer,
+        AI.claudeExt,
+        AI.playwrightMcp,
+        AI.playwrightMcpNode,
+        AI.codexLeaked,
+        AI.devtoolsMcpLeaked,
+        AI.codexLauncher,
+        AI.codexNative,
+        AI.claudeTmux,
+      ].sort((a, b) => a - b),
+    );
     assert.strictEqual(matchArgv(proc(snap, AI.copilotLs).argv)?.label, 'language server');
   });
 });
@@ -263,12 +415,22 @@ describe('argv reading helpers', () => {
   });
 
   it('finds extension install folders in a path, under any extensions directory', () => {
-    assert.deepStrictEqual(extensionFolderOf('/home/coder/ext/github.copilot-1.388.0/dist/language-server.js'), { id: 'github.copilot', folder: 'github.copilot-1.388.0' });
-    assert.deepStrictEqual(extensionFolderOf(`${H}/.vscode-server/extensions/openai.chatgpt-26.422.71525-linux-x64/bin/linux-x86_64/codex`)?.id, 'openai.chatgpt');
+    assert.deepStrictEqual(extensionFolderOf('/home/coder/ext/github.copilot-1.388.0/dist/language-server.js'), {
+      id: 'github.copilot',
+      folder: 'github.copilot-1.388.0',
+    });
+    assert.deepStrictEqual(
+      extensionFolderOf(`${H}/.vscode-server/extensions/openai.chatgpt-26.422.71525-linux-x64/bin/linux-x86_64/codex`)?.id,
+      'openai.chatgpt',
+    );
     assert.strictEqual(extensionFolderOf('/opt/code-server/lib/vscode/extensions/node_modules/typescript/lib/tsserver.js'), undefined);
     assert.strictEqual(extensionFolderOf(`${H}/.local/share/cursor-agent/versions/2026.05.01-eea359f/node`), undefined);
     assert.strictEqual(extensionFolderOf('github.copilot-1.388.0'), undefined, 'a bare name is not a path');
-    assert.strictEqual(extensionFolderOf('/home/u/.vscode-server/extensions/ms-python.python-2025.1.0')?.id, 'ms-python.python', 'a path to the folder itself');
+    assert.strictEqual(
+      extensionFolderOf('/home/u/.vscode-server/extensions/ms-python.python-2025.1.0')?.id,
+      'ms-python.python',
+      'a path to the folder itself',
+    );
     assert.strictEqual(toolOfExtension('openai.chatgpt'), 'Codex');
     assert.strictEqual(toolOfExtension('saoudrizwan.claude-dev'), 'Cline');
     assert.strictEqual(toolOfExtension('ms-python.python'), undefined);
@@ -279,7 +441,10 @@ describe('user patterns (from a setting)', () => {
   const goose = { id: 'goose', tool: 'Goose', kind: 'assistant', match: [{ exe: ['goose'] }, { package: ['@block/goose'] }] };
 
   it('adds valid patterns, before the built-in ones', () => {
-    const { table, problems } = buildPatternTable([goose, { id: 'my-claude', tool: 'Claude (wrapped)', kind: 'assistant', match: [{ exe: ['claude'] }] }]);
+    const { table, problems } = buildPatternTable([
+      goose,
+      { id: 'my-claude', tool: 'Claude (wrapped)', kind: 'assistant', match: [{ exe: ['claude'] }] },
+    ]);
     assert.deepStrictEqual(problems, []);
     assert.strictEqual(matchArgv(['goose', 'session'], table)?.tool, 'Goose');
     assert.strictEqual(matchArgv(['goose'], table)?.origin, 'user');
@@ -307,7 +472,10 @@ describe('user patterns (from a setting)', () => {
       { id: 'Upper Case', tool: 'X', kind: 'assistant', match: [{ exe: ['x'] }] },
       'claude',
     ]);
-    assert.deepStrictEqual(table.patterns.filter((p) => p.origin === 'user').map((p) => p.pattern.id), ['goose']);
+    assert.deepStrictEqual(
+      table.patterns.filter((p) => p.origin === 'user').map((p) => p.pattern.id),
+      ['goose'],
+    );
     const byIndex = new Map(problems.map((p) => [p.index, p.reason]));
     assert.deepStrictEqual([...byIndex.keys()], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     assert.strictEqual(byIndex.get(1), 'id: expected string');
@@ -328,7 +496,9 @@ describe('user patterns (from a setting)', () => {
     // With the former RegExp compiler, this took minutes for one 64-character argv[0] (exponential backtracking).
     this.timeout(5000);
     const evil = `${'**?'.repeat(10)}#`;
-    const { table, problems } = buildPatternTable([{ id: 'evil', tool: 'Evil', kind: 'assistant', match: [{ exe: [evil] }, { path: [evil] }] }]);
+    const { table, problems } = buildPatternTable([
+      { id: 'evil', tool: 'Evil', kind: 'assistant', match: [{ exe: [evil] }, { path: [evil] }] },
+    ]);
     assert.deepStrictEqual(problems, []);
     const argv0 = `/${'a'.repeat(63)}`;
     assert.strictEqual(matchArgv([argv0, 'x'.repeat(4096)], table, argv0)?.patternId, undefined);
@@ -355,6 +525,9 @@ describe('user patterns (from a setting)', () => {
     const many = Array.from({ length: 205 }, (_, i) => ({ id: `p${i}`, tool: 'X', kind: 'assistant', match: [{ exe: [`x${i}`] }] }));
     const { table, problems } = buildPatternTable(many);
     assert.strictEqual(table.patterns.filter((p) => p.origin === 'user').length, 200);
-    assert.deepStrictEqual(problems.map((p) => p.index), [200]);
+    assert.deepStrictEqual(
+      problems.map((p) => p.index),
+      [200],
+    );
   });
 });

@@ -58,20 +58,46 @@ describe('parseProcNetTcp', () => {
   it('parses the tcp fixture: LISTEN, ESTABLISHED and a TIME_WAIT line without an owner', () => {
     const s = sockets(TCP, 4);
     assert.strictEqual(s.length, 8);
-    assert.deepStrictEqual(s[0], { family: 4, localAddress: '127.0.0.1', localPort: 18080, remoteAddress: '0.0.0.0', remotePort: 0, stateCode: 0x0a, state: 'LISTEN', uid: 1000, inode: 41001 });
-    assert.deepStrictEqual(s.filter((x) => x.state === 'LISTEN').map((x) => `${x.localAddress}:${x.localPort}`), ['127.0.0.1:18080', '127.0.0.1:54321', '127.0.0.1:8931', '0.0.0.0:22']);
-    assert.deepStrictEqual(s[4], { family: 4, localAddress: '10.0.0.5', localPort: 41234, remoteAddress: '160.79.104.10', remotePort: 443, stateCode: 1, state: 'ESTABLISHED', uid: 1000, inode: 41010 });
+    assert.deepStrictEqual(s[0], {
+      family: 4,
+      localAddress: '127.0.0.1',
+      localPort: 18080,
+      remoteAddress: '0.0.0.0',
+      remotePort: 0,
+      stateCode: 0x0a,
+      state: 'LISTEN',
+      uid: 1000,
+      inode: 41001,
+    });
+    assert.deepStrictEqual(
+      s.filter((x) => x.state === 'LISTEN').map((x) => `${x.localAddress}:${x.localPort}`),
+      ['127.0.0.1:18080', '127.0.0.1:54321', '127.0.0.1:8931', '0.0.0.0:22'],
+    );
+    assert.deepStrictEqual(s[4], {
+      family: 4,
+      localAddress: '10.0.0.5',
+      localPort: 41234,
+      remoteAddress: '160.79.104.10',
+      remotePort: 443,
+      stateCode: 1,
+      state: 'ESTABLISHED',
+      uid: 1000,
+      inode: 41010,
+    });
     assert.deepStrictEqual([s[7].state, s[7].inode, s[7].uid], ['TIME_WAIT', 0, 0]);
   });
 
   it('parses the tcp6 fixture: ::, ::1 and IPv4-mapped addresses', () => {
     const s = sockets(TCP6, 6);
-    assert.deepStrictEqual(s.map((x) => `${x.state} [${x.localAddress}]:${x.localPort} ${x.inode}`), [
-      'LISTEN [::]:3000 41003',
-      'LISTEN [::1]:631 40001',
-      'ESTABLISHED [::ffff:127.0.0.1]:3000 41013',
-      'LISTEN [::ffff:127.0.0.1]:8080 41014',
-    ]);
+    assert.deepStrictEqual(
+      s.map((x) => `${x.state} [${x.localAddress}]:${x.localPort} ${x.inode}`),
+      [
+        'LISTEN [::]:3000 41003',
+        'LISTEN [::1]:631 40001',
+        'ESTABLISHED [::ffff:127.0.0.1]:3000 41013',
+        'LISTEN [::ffff:127.0.0.1]:8080 41014',
+      ],
+    );
     assert.strictEqual(s[2].remoteAddress, '::ffff:127.0.0.1');
     assert.strictEqual(s[2].remotePort, 55000);
   });
@@ -98,7 +124,10 @@ describe('parseProcNetTcp', () => {
     const r = parseProcNetTcp(text, 4, 'LE');
     assert.ok(r.ok);
     if (!r.ok) return;
-    assert.deepStrictEqual(r.sockets.map((s) => `${s.localPort} ${s.state}`), ['8080 LISTEN', '81 UNKNOWN(0xFF)']);
+    assert.deepStrictEqual(
+      r.sockets.map((s) => `${s.localPort} ${s.state}`),
+      ['8080 LISTEN', '81 UNKNOWN(0xFF)'],
+    );
     assert.deepStrictEqual(r.skipped, [
       { line: 3, reason: 'does not match the socket line format' },
       { line: 4, reason: 'address is 32 hex digits, expected 8 for IPv4' },
@@ -117,11 +146,18 @@ describe('listening ports per process', () => {
   const all = (): TcpSocket[] => [...sockets(TCP, 4), ...sockets(TCP6, 6)];
 
   it('reads socket inodes from fd links', () => {
-    assert.deepStrictEqual(socketInodes(['/dev/null', 'socket:[41001]', 'pipe:[3]', 'socket:[7]', 'anon_inode:[eventpoll]', 'socket:[x]']), [41001, 7]);
+    assert.deepStrictEqual(
+      socketInodes(['/dev/null', 'socket:[41001]', 'pipe:[3]', 'socket:[7]', 'anon_inode:[eventpoll]', 'socket:[x]']),
+      [41001, 7],
+    );
   });
 
   it('maps LISTEN sockets to their processes, not ESTABLISHED ones', () => {
-    const r = listeningPortsByPid(all(), [AI.server, AI.extHost, AI.webServer, AI.playwrightMcpNode, AI.devtoolsMcpLeaked, AI.claudeNew, AI.copilotLs], fds);
+    const r = listeningPortsByPid(
+      all(),
+      [AI.server, AI.extHost, AI.webServer, AI.playwrightMcpNode, AI.devtoolsMcpLeaked, AI.claudeNew, AI.copilotLs],
+      fds,
+    );
     assert.deepStrictEqual(Object.fromEntries(r.byPid), {
       [AI.server]: [{ port: 18080, address: '127.0.0.1', family: 4, inode: 41001 }], // its ESTABLISHED 41011 is not listed
       [AI.extHost]: [{ port: 54321, address: '127.0.0.1', family: 4, inode: 41002 }],
@@ -140,7 +176,12 @@ describe('listening ports per process', () => {
 
   it('sorts ports and lists a socket once per process', () => {
     const dup: FdReader = (): FdLinks => ({ ok: true, links: ['socket:[41004]', 'socket:[41001]', 'socket:[41001]', 'socket:[41003]'] });
-    assert.deepStrictEqual(listeningPortsByPid(all(), [5], dup).byPid.get(5)!.map((p) => `${p.address}:${p.port}`), [':::3000', '127.0.0.1:8931', '127.0.0.1:18080']);
+    assert.deepStrictEqual(
+      listeningPortsByPid(all(), [5], dup)
+        .byPid.get(5)!
+        .map((p) => `${p.address}:${p.port}`),
+      [':::3000', '127.0.0.1:8931', '127.0.0.1:18080'],
+    );
   });
 
   it('reads the tables from a proc root and maps the members of the AI trees', async () => {

@@ -59,9 +59,13 @@ describe('AuditLog', () => {
     const lines = readLines(file).filter((l) => l !== '');
     assert.strictEqual(lines.length, 2);
     const [a, b] = lines.map((l) => JSON.parse(l) as AuditEntry);
-    for (const e of [a, b]) assert.deepStrictEqual(Object.keys(e).sort(), ['action', 'message', 'notTargeted', 'outcome', 'planId', 'targets', 'time']);
+    for (const e of [a, b])
+      assert.deepStrictEqual(Object.keys(e).sort(), ['action', 'message', 'notTargeted', 'outcome', 'planId', 'targets', 'time']);
     assert.deepStrictEqual([a.planId, a.outcome, a.targets.length, a.notTargeted.length], ['first', 'done', 1, 1]);
-    assert.deepStrictEqual([b.planId, b.outcome, b.message, b.targets, b.notTargeted], ['second', 'refused', 'the preview expired', [], []]);
+    assert.deepStrictEqual(
+      [b.planId, b.outcome, b.message, b.targets, b.notTargeted],
+      ['second', 'refused', 'the preview expired', [], []],
+    );
     assert.strictEqual(a.action, 'kill-terminals');
   });
 
@@ -117,7 +121,10 @@ describe('AuditLog redaction', () => {
   });
 
   const SECRETS = [
-    'HUNTER2', 'sk-ant-api03-AbCdEfGh1234567890', 'ghp_0123456789abcdefABCDEF0123', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
+    'HUNTER2',
+    'sk-ant-api03-AbCdEfGh1234567890',
+    'ghp_0123456789abcdefABCDEF0123',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
   ];
 
   it('scrubs secrets from every string it writes to the file and the sink', async () => {

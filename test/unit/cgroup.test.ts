@@ -3,8 +3,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  CGROUP_V1_FILES, CGROUP_V2_FILES, CgroupMemory, CgroupMemoryRead, diffOomEvents, parseCgroupBytes, parseCgroupLimit,
-  parseMeminfo, parseMemoryEvents, parseOomControl, parseProcCgroup, readCgroupMemory, readHostMemory,
+  CGROUP_V1_FILES,
+  CGROUP_V2_FILES,
+  CgroupMemory,
+  CgroupMemoryRead,
+  diffOomEvents,
+  parseCgroupBytes,
+  parseCgroupLimit,
+  parseMeminfo,
+  parseMemoryEvents,
+  parseOomControl,
+  parseProcCgroup,
+  readCgroupMemory,
+  readHostMemory,
 } from '../../src/probes/cgroup';
 import { FIXTURES, FaultyProcFs } from './procFixtures';
 
@@ -23,7 +34,8 @@ function found(r: CgroupMemoryRead): CgroupMemory {
 describe('cgroup parsers', () => {
   it('parseProcCgroup prefers the v1 memory line of a hybrid host over 0::', () => {
     assert.deepStrictEqual(parseProcCgroup('9:name=systemd:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n'), {
-      ok: true, value: { version: 1, path: '/process_api/abc' },
+      ok: true,
+      value: { version: 1, path: '/process_api/abc' },
     });
     assert.deepStrictEqual(parseProcCgroup('5:cpu,memory:/a:b\n'), { ok: true, value: { version: 1, path: '/a:b' } });
   });
@@ -56,10 +68,12 @@ describe('cgroup parsers', () => {
 
   it('parseMemoryEvents reads every counter and leaves absent ones out', () => {
     assert.deepStrictEqual(parseMemoryEvents('low 0\nhigh 5\nmax 1842\noom 4\noom_kill 2\noom_group_kill 1\n'), {
-      ok: true, value: { low: 0, high: 5, max: 1842, oom: 4, oomKill: 2, oomGroupKill: 1 },
+      ok: true,
+      value: { low: 0, high: 5, max: 1842, oom: 4, oomKill: 2, oomGroupKill: 1 },
     });
     assert.deepStrictEqual(parseMemoryEvents('low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n'), {
-      ok: true, value: { low: 0, high: 0, max: 0, oom: 0, oomKill: 0 },
+      ok: true,
+      value: { low: 0, high: 0, max: 0, oom: 0, oomKill: 0 },
     });
     assert.strictEqual(parseMemoryEvents('low 0\nhigh 0\n').ok, false);
     assert.strictEqual(parseMemoryEvents('oom x\n').ok, false);
@@ -67,15 +81,20 @@ describe('cgroup parsers', () => {
 
   it('parseOomControl reads v1 memory.oom_control, with and without oom_kill (Linux < 4.13)', () => {
     assert.deepStrictEqual(parseOomControl('oom_kill_disable 0\nunder_oom 1\noom_kill 7\n'), {
-      ok: true, value: { oomKillDisabled: false, underOom: true, oomKill: 7 },
+      ok: true,
+      value: { oomKillDisabled: false, underOom: true, oomKill: 7 },
     });
-    assert.deepStrictEqual(parseOomControl('oom_kill_disable 1\nunder_oom 0\n'), { ok: true, value: { oomKillDisabled: true, underOom: false } });
+    assert.deepStrictEqual(parseOomControl('oom_kill_disable 1\nunder_oom 0\n'), {
+      ok: true,
+      value: { oomKillDisabled: true, underOom: false },
+    });
     assert.strictEqual(parseOomControl('oom_kill 3\n').ok, false);
   });
 
   it('parseMeminfo reads MemTotal and MemAvailable in bytes', () => {
     assert.deepStrictEqual(parseMeminfo('MemTotal:  1000 kB\nMemFree:  10 kB\nMemAvailable:   500 kB\n'), {
-      ok: true, value: { totalBytes: 1000 * 1024, availableBytes: 500 * 1024 },
+      ok: true,
+      value: { totalBytes: 1000 * 1024, availableBytes: 500 * 1024 },
     });
     assert.deepStrictEqual(parseMeminfo('MemTotal:  1000 kB\n'), { ok: true, value: { totalBytes: 1024000 } });
     assert.strictEqual(parseMeminfo('MemFree: 1 kB\n').ok, false);
@@ -125,7 +144,9 @@ describe('readCgroupMemory on fixtures', () => {
     assert.strictEqual(m.currentBytes, 912261120);
     assert.strictEqual(m.peakBytes, undefined);
     assert.deepStrictEqual(m.oomEvents, { oom: 0, oomKill: 0 });
-    assert.deepStrictEqual(m.problems, [{ file: `${m.dir}/memory.peak`, reason: 'missing (ENOENT); memory.peak needs Linux 5.19 or later' }]);
+    assert.deepStrictEqual(m.problems, [
+      { file: `${m.dir}/memory.peak`, reason: 'missing (ENOENT); memory.peak needs Linux 5.19 or later' },
+    ]);
     assert.strictEqual(m.sources.length, 4);
   });
 
@@ -155,12 +176,19 @@ describe('readCgroupMemory on fixtures', () => {
   it('an unreadable /proc/self/cgroup gives ok:false with the reason, not a throw', () => {
     const file = `${procOf('v2')}/self/cgroup`;
     const r = readFixture('v2', { fs: new FaultyProcFs({ [file]: 'EACCES' }) });
-    assert.deepStrictEqual(r, { ok: false, error: `no memory cgroup found in ${file}`, sources: [], problems: [{ file, reason: 'not permitted (EACCES)' }] });
+    assert.deepStrictEqual(r, {
+      ok: false,
+      error: `no memory cgroup found in ${file}`,
+      sources: [],
+      problems: [{ file, reason: 'not permitted (EACCES)' }],
+    });
   });
 
   it('injected read faults become problems; other files are still read', () => {
     const dir = path.join(cgroupOf('v2'), 'user.slice', 'user-1000.slice', 'session-3.scope');
-    const m = found(readFixture('v2', { fs: new FaultyProcFs({ [`${dir}/memory.max`]: 'EIO', [`${dir}/memory.events`]: new Error('boom') }) }));
+    const m = found(
+      readFixture('v2', { fs: new FaultyProcFs({ [`${dir}/memory.max`]: 'EIO', [`${dir}/memory.events`]: new Error('boom') }) }),
+    );
     assert.strictEqual(m.currentBytes, 3221225472);
     assert.strictEqual(m.limitBytes, undefined);
     assert.strictEqual(m.unlimited, undefined);
@@ -223,7 +251,10 @@ describe('readCgroupMemory on generated trees', () => {
     const m = read();
     assert.strictEqual(m.dir, path.join(root, 'cg'));
     assert.deepStrictEqual([m.currentBytes, m.limitBytes, m.peakBytes], [5, 10, 7]);
-    assert.deepStrictEqual(m.problems.map((p) => p.file), [path.join(root, 'cg', 'docker', '3f2a')]);
+    assert.deepStrictEqual(
+      m.problems.map((p) => p.file),
+      [path.join(root, 'cg', 'docker', '3f2a')],
+    );
     assert.match(m.problems[0].reason, /mount root/);
   });
 
@@ -246,7 +277,10 @@ describe('readCgroupMemory on generated trees', () => {
     const m = read();
     const dir = path.join(root, 'cg', 'a');
     assert.deepStrictEqual(m.sources, [path.join(root, 'proc', 'self', 'cgroup'), `${dir}/memory.max`, `${dir}/memory.peak`]);
-    assert.deepStrictEqual(m.problems.map((p) => p.file), [`${dir}/memory.current`, `${dir}/memory.events`]);
+    assert.deepStrictEqual(
+      m.problems.map((p) => p.file),
+      [`${dir}/memory.current`, `${dir}/memory.events`],
+    );
     assert.match(m.problems[0].reason, /^unparsable: not a byte count/);
     assert.match(m.problems[1].reason, /^unparsable: malformed line/);
   });
@@ -254,7 +288,10 @@ describe('readCgroupMemory on generated trees', () => {
 
 describe('readHostMemory', () => {
   it('reads MemTotal and MemAvailable of the fixture', () => {
-    assert.deepStrictEqual(readHostMemory(procOf('v1')), { ok: true, value: { totalBytes: 8142612 * 1024, availableBytes: 2931744 * 1024 } });
+    assert.deepStrictEqual(readHostMemory(procOf('v1')), {
+      ok: true,
+      value: { totalBytes: 8142612 * 1024, availableBytes: 2931744 * 1024 },
+    });
   });
 
   it('without MemAvailable (old kernel) gives only the total', () => {
@@ -288,7 +325,7 @@ describe('readCgroupMemory on this machine', () => {
   it('returns a typed result without throwing, and sources + problems explain every file', function () {
     if (!fs.existsSync('/proc/self/cgroup')) this.skip();
     const r = readCgroupMemory();
-    const explained = new Set([...r.ok ? r.value.sources : r.sources, ...(r.ok ? r.value.problems : r.problems).map((p) => p.file)]);
+    const explained = new Set([...(r.ok ? r.value.sources : r.sources), ...(r.ok ? r.value.problems : r.problems).map((p) => p.file)]);
     assert.ok(explained.has('/proc/self/cgroup'), JSON.stringify(r));
     if (!r.ok) return; // e.g. no memory controller at all: the reason is in problems
     const m = r.value;

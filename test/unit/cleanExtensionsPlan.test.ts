@@ -2,16 +2,38 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CleanContext, CleanPlan, FolderTarget, RECENT_MS, folderKind, folderProtection, notIncludedReason, planCleanUp, planCleanUpAll,
-  revalidateFolders, unlistedHostsOf,
+  CleanContext,
+  CleanPlan,
+  FolderTarget,
+  RECENT_MS,
+  folderKind,
+  folderProtection,
+  notIncludedReason,
+  planCleanUp,
+  planCleanUpAll,
+  revalidateFolders,
+  unlistedHostsOf,
 } from '../../src/features/extensions/plan';
 import { classifyTopology } from '../../src/probes/topology';
 import { CS, editSnapshot, record, scanFixture, windowEntry } from './procFixtures';
 import { PLAN_TTL_MS, PlanBook, previewText } from '../../src/core/safety';
 import { ExtensionFolder, ExtensionsDirReport, RECLAIMABLE, readExtensionsDir } from '../../src/probes/extensionsDir';
 import {
-  ExtensionsDir, ExtensionsDirOptions, HOUR, LAYOUT, LINK, MINUTE, SELF, TempDirs, WORK, buildExtensionsDir, buildUserDataDir, fixtureText,
-  folderNamed, makeExtensionFolder, setAge,
+  ExtensionsDir,
+  ExtensionsDirOptions,
+  HOUR,
+  LAYOUT,
+  LINK,
+  MINUTE,
+  SELF,
+  TempDirs,
+  WORK,
+  buildExtensionsDir,
+  buildUserDataDir,
+  fixtureText,
+  folderNamed,
+  makeExtensionFolder,
+  setAge,
 } from './extensionsFixtures';
 
 const MiB = 1024 * 1024;
@@ -26,7 +48,7 @@ function realpathOf(p: string): string | undefined {
 }
 
 /** Sizes "computed so far": every folder of the layout but `scratch` (not sized yet). */
-const sizeOfName = (name: string): number | undefined => (name === 'scratch' ? undefined : (name.length % 7 + 1) * MiB);
+const sizeOfName = (name: string): number | undefined => (name === 'scratch' ? undefined : ((name.length % 7) + 1) * MiB);
 
 function contextFor(ext: ExtensionsDir, fields: Partial<CleanContext> = {}): CleanContext {
   return {
@@ -57,12 +79,18 @@ describe('clean extensions: plans', () => {
   beforeEach(() => setup());
   afterEach(() => dirs.removeAll());
 
-  const plan = (names: readonly string[], fields: Partial<CleanContext> = {}, r = report): CleanPlan => planCleanUp(r, names, contextFor(ext, fields));
+  const plan = (names: readonly string[], fields: Partial<CleanContext> = {}, r = report): CleanPlan =>
+    planCleanUp(r, names, contextFor(ext, fields));
   const reread = async (): Promise<ExtensionsDirReport> => (report = await readExtensionsDir(ext.dir, ext.nowMs));
 
   describe('planCleanUp', () => {
     it('targets reclaimable folders with class, reason, inode, mtime and the size from sizeOf', () => {
-      const names = ['ms-python.python-2023.22.0', 'ms-python.python-2024.0.1', 'redhat.vscode-yaml-1.14.0', '.3b1e2f4a-1111-2222-3333-444455556666'];
+      const names = [
+        'ms-python.python-2023.22.0',
+        'ms-python.python-2024.0.1',
+        'redhat.vscode-yaml-1.14.0',
+        '.3b1e2f4a-1111-2222-3333-444455556666',
+      ];
       const p = plan(names);
       const target = (name: string, cls: FolderTarget['cls'], reason: string): FolderTarget => {
         const st = fs.lstatSync(ext.path(name));
@@ -78,7 +106,10 @@ describe('clean extensions: plans', () => {
     });
 
     it('a folder not sized yet is a target of 0 bytes', () => {
-      assert.deepStrictEqual(plan(['scratch']).targets.map((t) => [t.name, t.bytes]), [['scratch', 0]]);
+      assert.deepStrictEqual(
+        plan(['scratch']).targets.map((t) => [t.name, t.bytes]),
+        [['scratch', 0]],
+      );
     });
 
     it('is a single-use clean-extensions plan bound to the folder and the extensions.json stamp', () => {
@@ -101,7 +132,11 @@ describe('clean extensions: plans', () => {
         ['ms-python.python-2024.2.1', 'installed: not reclaimable'],
         [LAYOUT.installing[0], 'install in progress: not reclaimable'],
       ]);
-      assert.deepStrictEqual(p.skipped[0], { name: 'ms-python.python-2024.2.1', path: ext.path('ms-python.python-2024.2.1'), because: 'installed: not reclaimable' });
+      assert.deepStrictEqual(p.skipped[0], {
+        name: 'ms-python.python-2024.2.1',
+        path: ext.path('ms-python.python-2024.2.1'),
+        because: 'installed: not reclaimable',
+      });
     });
 
     it("skips code-server Ops' own folder (e.g. an old version still running before a reload)", () => {
@@ -125,8 +160,14 @@ describe('clean extensions: plans', () => {
       assert.strictEqual(folderNamed(viaReport, loaded).path, path.join(via, loaded));
       const p = plan([loaded, old, 'scratch'], { loadedPaths: new Set([ext.path(loaded)]), selfPath: ext.path(old) }, viaReport);
       assert.deepStrictEqual(targetNames(p), ['scratch']);
-      assert.deepStrictEqual(skippedOf(p), [[loaded, 'loaded in a window'], [old, "code-server Ops' own folder"]]);
-      assert.deepStrictEqual(p.targets.map((t) => t.path), [path.join(via, 'scratch')]);
+      assert.deepStrictEqual(skippedOf(p), [
+        [loaded, 'loaded in a window'],
+        [old, "code-server Ops' own folder"],
+      ]);
+      assert.deepStrictEqual(
+        p.targets.map((t) => t.path),
+        [path.join(via, 'scratch')],
+      );
     });
 
     it('skips a folder modified in the last 10 minutes, saying how long ago', async () => {
@@ -170,7 +211,9 @@ describe('clean extensions: plans', () => {
       assert.deepStrictEqual(
         p.skipped,
         ['gone.ext-1.0.0', 'extensions.json', '.csops-quarantine', '.obsolete', 'README.md'].map((name) => ({
-          name, path: ext.path(name), because: 'no longer in the extensions folder',
+          name,
+          path: ext.path(name),
+          because: 'no longer in the extensions folder',
         })),
       );
     });
@@ -183,7 +226,8 @@ describe('clean extensions: plans', () => {
   });
 
   describe('folderProtection', () => {
-    const protection = (name: string, fields: Partial<CleanContext> = {}): string | undefined => folderProtection(report, folderNamed(report, name), contextFor(ext, fields));
+    const protection = (name: string, fields: Partial<CleanContext> = {}): string | undefined =>
+      folderProtection(report, folderNamed(report, name), contextFor(ext, fields));
 
     it('leaves every unprotected reclaimable folder of the layout alone', () => {
       for (const name of RECLAIMABLE_NAMES) assert.strictEqual(protection(name), undefined, name);
@@ -194,7 +238,7 @@ describe('clean extensions: plans', () => {
       assert.strictEqual(folderProtection(report, fake, contextFor(ext)), 'a management file of the editor');
     });
 
-    it('protects this extension\'s folder by path and by real path', () => {
+    it("protects this extension's folder by path and by real path", () => {
       const old = 'csops.code-server-ops-0.0.9';
       assert.strictEqual(protection(old, { selfPath: ext.path(old) }), "code-server Ops' own folder");
       fs.symlinkSync(ext.path(old), path.join(ext.outside, 'self-link'));
@@ -207,8 +251,14 @@ describe('clean extensions: plans', () => {
       const p = planCleanUpAll(report, contextFor(ext));
       assert.strictEqual(p.action, 'clean-all-extensions');
       assert.deepStrictEqual(targetNames(p), sorted(RECLAIMABLE_NAMES)); // not LINK: it resolves outside
-      assert.deepStrictEqual(p.skipped.map((s) => s.name), [LINK]);
-      assert.deepStrictEqual(p.targets.map((t) => t.bytes), sorted(RECLAIMABLE_NAMES).map((n) => sizeOfName(n) ?? 0));
+      assert.deepStrictEqual(
+        p.skipped.map((s) => s.name),
+        [LINK],
+      );
+      assert.deepStrictEqual(
+        p.targets.map((t) => t.bytes),
+        sorted(RECLAIMABLE_NAMES).map((n) => sizeOfName(n) ?? 0),
+      );
       assert.deepStrictEqual([p.dir, p.extensionsJsonStamp, p.verb], [ext.dir, report.extensionsJsonStamp, 'Clean Up']);
     });
 
@@ -218,10 +268,13 @@ describe('clean extensions: plans', () => {
       setAge(ext.path('fresh.unused-0.1.0'), 2 * MINUTE + 5000, ext.nowMs);
       await reread();
       assert.strictEqual(folderNamed(report, 'fresh.unused-0.1.0').cls, 'unreferenced');
-      const p = planCleanUpAll(report, contextFor(ext, {
-        loadedPaths: new Set([ext.path('ms-python.python-2024.0.1')]),
-        selfPath: ext.path('csops.code-server-ops-0.0.9'),
-      }));
+      const p = planCleanUpAll(
+        report,
+        contextFor(ext, {
+          loadedPaths: new Set([ext.path('ms-python.python-2024.0.1')]),
+          selfPath: ext.path('csops.code-server-ops-0.0.9'),
+        }),
+      );
       const left = ['ms-python.python-2024.0.1', 'csops.code-server-ops-0.0.9', 'redhat.vscode-yaml-1.14.0'];
       assert.deepStrictEqual(targetNames(p), sorted(RECLAIMABLE_NAMES.filter((n) => !left.includes(n))));
       assert.deepStrictEqual(skippedOf(p), [
@@ -280,7 +333,10 @@ describe('clean extensions: plans', () => {
         'may be loaded in a window without code-server Ops (extension host pid 4242, ' +
         'started before the last change of the extension lists)';
       const blocked = p.skipped.filter((s) => NON_TEMP.includes(s.name)).map((s) => [s.name, s.because]);
-      assert.deepStrictEqual(blocked, NON_TEMP.map((n) => [n, because]));
+      assert.deepStrictEqual(
+        blocked,
+        NON_TEMP.map((n) => [n, because]),
+      );
     });
 
     it('one started after the last change of the lists saw the current lists: it loaded none of these folders', () => {
@@ -316,7 +372,10 @@ describe('clean extensions: plans', () => {
       const read = () => readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
       const planned = planCleanUp(await read(), ['scratch'], contextFor(ext));
       assert.deepStrictEqual(targetNames(planned), ['scratch']);
-      assert.deepStrictEqual(revalidateFolders(planned, await read(), contextFor(ext)).valid.map((t) => t.name), ['scratch']);
+      assert.deepStrictEqual(
+        revalidateFolders(planned, await read(), contextFor(ext)).valid.map((t) => t.name),
+        ['scratch'],
+      );
       fs.writeFileSync(path.join(data, 'User', 'profiles', WORK, 'extensions.json'), '[]');
       const r = revalidateFolders(planned, await read(), contextFor(ext));
       const skipped = r.skipped.map((x) => [x.target.name, x.because]);
@@ -332,7 +391,10 @@ describe('clean extensions: plans', () => {
     assert.deepStrictEqual(folderKind.identity(t), { path: t.path, ino: t.ino, mtimeMs: t.mtimeMs });
     const text = previewText(plan(['ms-python.python-2024.0.1', SELF]), 'Moved to the quarantine.', 12, folderKind);
     assert.strictEqual(text.message, 'Clean Up 1 Folder?');
-    assert.match(text.detail, /• ms-python\.python-2024\.0\.1 — older version, \d+ MB\n\nSkipped:\n• csops\.code-server-ops-0\.1\.0: installed: not reclaimable/);
+    assert.match(
+      text.detail,
+      /• ms-python\.python-2024\.0\.1 — older version, \d+ MB\n\nSkipped:\n• csops\.code-server-ops-0\.1\.0: installed: not reclaimable/,
+    );
   });
 });
 
@@ -350,7 +412,8 @@ describe('clean extensions: revalidateFolders (between the preview and the move)
   });
   afterEach(() => dirs.removeAll());
 
-  const check = async (fields: Partial<CleanContext> = {}) => revalidateFolders(planned, await readExtensionsDir(ext.dir, ext.nowMs), contextFor(ext, fields));
+  const check = async (fields: Partial<CleanContext> = {}) =>
+    revalidateFolders(planned, await readExtensionsDir(ext.dir, ext.nowMs), contextFor(ext, fields));
   const skippedNames = (r: Awaited<ReturnType<typeof check>>): [string, string][] => r.skipped.map((s) => [s.target.name, s.because]);
   const validNames = (r: Awaited<ReturnType<typeof check>>): string[] => r.valid.map((t) => t.name);
   /** Sets (true / false) or removes (null) keys of .obsolete. */
@@ -372,13 +435,21 @@ describe('clean extensions: revalidateFolders (between the preview and the move)
 
   it('skips everything when extensions.json was rewritten (here: it now references a target)', async () => {
     const entries = JSON.parse(fixtureText('extensions.json'));
-    entries.push({ identifier: { id: 'redhat.vscode-yaml' }, version: '1.14.0', relativeLocation: UNREFERENCED, metadata: { installedTimestamp: ext.nowMs, source: 'gallery' } });
+    entries.push({
+      identifier: { id: 'redhat.vscode-yaml' },
+      version: '1.14.0',
+      relativeLocation: UNREFERENCED,
+      metadata: { installedTimestamp: ext.nowMs, source: 'gallery' },
+    });
     fs.writeFileSync(ext.path('extensions.json'), JSON.stringify(entries));
     const fresh = await readExtensionsDir(ext.dir, ext.nowMs);
     assert.strictEqual(folderNamed(fresh, UNREFERENCED).cls, 'installed');
     const r = revalidateFolders(planned, fresh, contextFor(ext));
     assert.deepStrictEqual(r.valid, []);
-    assert.deepStrictEqual(skippedNames(r), NAMES.map((n) => [n, 'extensions.json changed since the preview']));
+    assert.deepStrictEqual(
+      skippedNames(r),
+      NAMES.map((n) => [n, 'extensions.json changed since the preview']),
+    );
   });
 
   it('skips everything when extensions.json was rewritten with the same content (same size and inode, new mtime), or deleted', async () => {
@@ -422,7 +493,10 @@ describe('clean extensions: revalidateFolders (between the preview and the move)
     const fresh = await readExtensionsDir(ext.dir, ext.nowMs);
     assert.strictEqual(fresh.extensionsJsonStamp, planned.extensionsJsonStamp);
     const r = revalidateFolders(planned, fresh, contextFor(ext));
-    assert.deepStrictEqual(skippedNames(r), [[OBSOLETE, 'now older version'], [UNREFERENCED, 'now obsolete']]);
+    assert.deepStrictEqual(skippedNames(r), [
+      [OBSOLETE, 'now older version'],
+      [UNREFERENCED, 'now obsolete'],
+    ]);
     assert.deepStrictEqual(validNames(r), [OLDER, TEMP]);
   });
 

@@ -3,7 +3,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  Diagnostics, defaultExportFolder, diagnosticsText, redactDiagnostics, redactPath, settingsForReport, validateDiagnostics, workspaceFolderOf,
+  Diagnostics,
+  defaultExportFolder,
+  diagnosticsText,
+  redactDiagnostics,
+  redactPath,
+  settingsForReport,
+  validateDiagnostics,
+  workspaceFolderOf,
   writeDiagnosticsFile,
 } from '../../src/features/diagnostics/report';
 
@@ -18,11 +25,29 @@ function sample(): Diagnostics {
     settings: { procRoot: '/proc', extensionsDir: `${HOME}/.local/share/code-server/extensions` },
     terminals: {
       available: true,
-      shells: [{ pid: 10946, name: 'sleep 1000', status: 'detached', ageMs: 1000, rssBytes: 4096, cwd: `${HOME}/ws/secret-project`, argv: ['/usr/bin/bash', '--init-file', `${HOME}/x.sh`] }],
+      shells: [
+        {
+          pid: 10946,
+          name: 'sleep 1000',
+          status: 'detached',
+          ageMs: 1000,
+          rssBytes: 4096,
+          cwd: `${HOME}/ws/secret-project`,
+          argv: ['/usr/bin/bash', '--init-file', `${HOME}/x.sh`],
+        },
+      ],
       unregisteredExtensionHosts: [],
     },
-    extensions: { dir: `${HOME}/.local/share/code-server/extensions`, folders: [{ name: 'a.b-1.0.0', cls: 'unreferenced', bytes: 10, reason: 'not referenced' }] },
-    memory: { samples: [{ t: 1, extHostRss: 2 }], oomEvents: [], sources: ['cgroup v1 at /sys/fs/cgroup/memory/x'], lifecycle: [{ pid: 1, end: 'clean' }] },
+    extensions: {
+      dir: `${HOME}/.local/share/code-server/extensions`,
+      folders: [{ name: 'a.b-1.0.0', cls: 'unreferenced', bytes: 10, reason: 'not referenced' }],
+    },
+    memory: {
+      samples: [{ t: 1, extHostRss: 2 }],
+      oomEvents: [],
+      sources: ['cgroup v1 at /sys/fs/cgroup/memory/x'],
+      lifecycle: [{ pid: 1, end: 'clean' }],
+    },
     auditTail: [`{"action":"kill-terminals","targets":[{"name":"bash","argv":["/usr/bin/bash","--token","s3cret"]}],"cwd":"${HOME}/ws"}`],
   };
 }
@@ -71,11 +96,17 @@ describe('diagnostics export', () => {
   it('never exports a secret from row names, the audit tail or other strings, redacted or not', () => {
     const d = sample();
     d.terminals.shells.push({
-      pid: 11, name: 'mysql -uroot -pHUNTER2 app', status: 'detached', ageMs: 1, rssBytes: 1, argv: ['mysql', '-uroot', '-pHUNTER2', 'app'],
+      pid: 11,
+      name: 'mysql -uroot -pHUNTER2 app',
+      status: 'detached',
+      ageMs: 1,
+      rssBytes: 1,
+      argv: ['mysql', '-uroot', '-pHUNTER2', 'app'],
     });
     d.auditTail.push(
       JSON.stringify({
-        action: 'kill-processes', targets: [{ name: 'claude --api-key=sk-ant-api03-AbCdEfGh1234567890', result: 'exited' }],
+        action: 'kill-processes',
+        targets: [{ name: 'claude --api-key=sk-ant-api03-AbCdEfGh1234567890', result: 'exited' }],
       }),
       'not json: curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"',
     );
@@ -93,7 +124,6 @@ describe('diagnostics export', () => {
   });
 });
 
-
 describe('diagnostics export: where and how the file is written', () => {
   let dir: string;
   before(() => {
@@ -104,10 +134,23 @@ describe('diagnostics export: where and how the file is written', () => {
   });
 
   it('the save dialog starts in the home folder, else the temp folder — never the workspace', () => {
-    assert.strictEqual(defaultExportFolder(HOME, '/tmp', () => true), HOME);
-    assert.strictEqual(defaultExportFolder(HOME, '/tmp', () => false), '/tmp', 'a missing home');
-    assert.strictEqual(defaultExportFolder('/', '/tmp', () => true), '/tmp');
-    assert.strictEqual(defaultExportFolder('', '/tmp', () => true), '/tmp');
+    assert.strictEqual(
+      defaultExportFolder(HOME, '/tmp', () => true),
+      HOME,
+    );
+    assert.strictEqual(
+      defaultExportFolder(HOME, '/tmp', () => false),
+      '/tmp',
+      'a missing home',
+    );
+    assert.strictEqual(
+      defaultExportFolder('/', '/tmp', () => true),
+      '/tmp',
+    );
+    assert.strictEqual(
+      defaultExportFolder('', '/tmp', () => true),
+      '/tmp',
+    );
   });
 
   it('tells a target inside a workspace folder (to be confirmed) from one outside', () => {

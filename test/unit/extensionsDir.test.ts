@@ -2,13 +2,41 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  ExtensionsDirReport, FolderClass, FolderName, RECLAIMABLE, TEMP_MIN_AGE_MS, compareVersions, entryFolderName,
-  derivedFolderName, extensionsJsonStamp, isReclaimable, parseExtensionsJson, parseFolderName, parseObsolete, readExtensionsDir,
+  ExtensionsDirReport,
+  FolderClass,
+  FolderName,
+  RECLAIMABLE,
+  TEMP_MIN_AGE_MS,
+  compareVersions,
+  entryFolderName,
+  derivedFolderName,
+  extensionsJsonStamp,
+  isReclaimable,
+  parseExtensionsJson,
+  parseFolderName,
+  parseObsolete,
+  readExtensionsDir,
   userDataDirCandidates,
 } from '../../src/probes/extensionsDir';
 import {
-  ExtensionsDir, ExtensionsDirOptions, ExtensionsJsonFixture, HOUR, LAYOUT, LINK, NOT_LISTED, ObsoleteFixture, PYTHON, SELF, TempDirs, WORK,
-  buildExtensionsDir, buildUserDataDir, fixtureText, folderNamed, layoutClasses, setAge,
+  ExtensionsDir,
+  ExtensionsDirOptions,
+  ExtensionsJsonFixture,
+  HOUR,
+  LAYOUT,
+  LINK,
+  NOT_LISTED,
+  ObsoleteFixture,
+  PYTHON,
+  SELF,
+  TempDirs,
+  WORK,
+  buildExtensionsDir,
+  buildUserDataDir,
+  fixtureText,
+  folderNamed,
+  layoutClasses,
+  setAge,
 } from './extensionsFixtures';
 
 describe('extensions folder: parseFolderName', () => {
@@ -25,8 +53,21 @@ describe('extensions folder: parseFolderName', () => {
   });
 
   it('recognises target platform suffixes', () => {
-    for (const platform of ['linux-x64', 'linux-arm64', 'linux-armhf', 'darwin-arm64', 'darwin-x64', 'alpine-x64', 'alpine-arm64', 'win32-x64']) {
-      assert.deepStrictEqual(parseFolderName(`ms-vscode.cpptools-1.18.5-${platform}`), parsed('ms-vscode.cpptools', '1.18.5', platform), platform);
+    for (const platform of [
+      'linux-x64',
+      'linux-arm64',
+      'linux-armhf',
+      'darwin-arm64',
+      'darwin-x64',
+      'alpine-x64',
+      'alpine-arm64',
+      'win32-x64',
+    ]) {
+      assert.deepStrictEqual(
+        parseFolderName(`ms-vscode.cpptools-1.18.5-${platform}`),
+        parsed('ms-vscode.cpptools', '1.18.5', platform),
+        platform,
+      );
     }
   });
 
@@ -40,7 +81,10 @@ describe('extensions folder: parseFolderName', () => {
   it('handles ids with dashes and dots, long numeric versions and pre-release tails', () => {
     assert.deepStrictEqual(parseFolderName('ms-vscode.cpptools-1.18.5'), parsed('ms-vscode.cpptools', '1.18.5'));
     assert.deepStrictEqual(parseFolderName('github.copilot-chat-0.12.2023120701'), parsed('github.copilot-chat', '0.12.2023120701'));
-    assert.deepStrictEqual(parseFolderName('ms-vscode-remote.remote-ssh-edit-0.86.0'), parsed('ms-vscode-remote.remote-ssh-edit', '0.86.0'));
+    assert.deepStrictEqual(
+      parseFolderName('ms-vscode-remote.remote-ssh-edit-0.86.0'),
+      parsed('ms-vscode-remote.remote-ssh-edit', '0.86.0'),
+    );
     assert.deepStrictEqual(parseFolderName('vscjava.vscode-java-pack.x-0.25.2024'), parsed('vscjava.vscode-java-pack.x', '0.25.2024'));
     assert.deepStrictEqual(parseFolderName('foo.bar-1.2.3-beta.1'), parsed('foo.bar', '1.2.3-beta.1'));
     assert.deepStrictEqual(parseFolderName('foo.bar-1.2.3-beta-linux-x64'), parsed('foo.bar', '1.2.3-beta', 'linux-x64'));
@@ -48,8 +92,18 @@ describe('extensions folder: parseFolderName', () => {
 
   it('returns undefined for names that are not extension folders', () => {
     for (const name of [
-      'node_modules', 'scratch', 'foo.bar', 'foo-1.2.3', 'foo.bar-1.2', 'foo.bar-v1.2.3', '.foo.bar-1.2.3', 'foo.bar-1.2.3.vsctmp',
-      '.3b1e2f4a-1111-2222-3333-444455556666', 'extensions.json', '', 'foo.bar-1.2.3 copy',
+      'node_modules',
+      'scratch',
+      'foo.bar',
+      'foo-1.2.3',
+      'foo.bar-1.2',
+      'foo.bar-v1.2.3',
+      '.foo.bar-1.2.3',
+      'foo.bar-1.2.3.vsctmp',
+      '.3b1e2f4a-1111-2222-3333-444455556666',
+      'extensions.json',
+      '',
+      'foo.bar-1.2.3 copy',
     ]) {
       assert.strictEqual(parseFolderName(name), undefined, name);
     }
@@ -124,7 +178,17 @@ describe('extensions folder: parseExtensionsJson', () => {
   }
 
   it('never throws, whatever the text', () => {
-    for (const text of ['', 'null', '42', '"x"', '[null]', '[{}]', '[{"identifier":{"id":"ab"},"version":"1"}]', '{"__proto__":[]}', '\u0000']) {
+    for (const text of [
+      '',
+      'null',
+      '42',
+      '"x"',
+      '[null]',
+      '[{}]',
+      '[{"identifier":{"id":"ab"},"version":"1"}]',
+      '{"__proto__":[]}',
+      '\u0000',
+    ]) {
       const r = parseExtensionsJson(text);
       assert.strictEqual(r.ok, false, text);
     }
@@ -177,7 +241,10 @@ describe('extensions folder: entryFolderName', () => {
   });
 
   it('falls back to location.fsPath, location.path, or a file URI string', () => {
-    assert.strictEqual(entryFolderName(entry({ location: { $mid: 1, fsPath: '/x/a.b-1.0.0', path: '/y/z', scheme: 'file' } })), 'a.b-1.0.0');
+    assert.strictEqual(
+      entryFolderName(entry({ location: { $mid: 1, fsPath: '/x/a.b-1.0.0', path: '/y/z', scheme: 'file' } })),
+      'a.b-1.0.0',
+    );
     assert.strictEqual(entryFolderName(entry({ location: { $mid: 1, path: '/x/a.b-1.0.0', scheme: 'file' } })), 'a.b-1.0.0');
     assert.strictEqual(entryFolderName(entry({ location: 'file:///x/a.b-1.0.0' })), 'a.b-1.0.0');
     assert.strictEqual(entryFolderName(entry({ location: 'file:///x%20y/a.b-1.0.0' })), 'a.b-1.0.0');
@@ -198,7 +265,8 @@ describe('extensions folder: readExtensionsDir', () => {
   const classes = (r: ExtensionsDirReport): [string, FolderClass][] => r.folders.map((f) => [f.name, f.cls]);
   const folder = folderNamed;
   /** The standard layout's classes with some changed. */
-  const layoutWith = (changes: Record<string, FolderClass>): [string, FolderClass][] => layoutClasses().map(([n, c]) => [n, changes[n] ?? c]);
+  const layoutWith = (changes: Record<string, FolderClass>): [string, FolderClass][] =>
+    layoutClasses().map(([n, c]) => [n, changes[n] ?? c]);
   /** The layout's classes when extensions.json references nothing: no installed, no older versions. */
   const nothingInstalled = (): [string, FolderClass][] =>
     layoutWith(Object.fromEntries([...LAYOUT.installed, ...LAYOUT.olderVersion].map((n) => [n, 'unreferenced' as const])));
@@ -217,10 +285,30 @@ describe('extensions folder: readExtensionsDir', () => {
     const rows = LAYOUT.installed.map((n) => folder(r, n)).map((f) => [f.name, f.reason, f.installedAtMs, f.parsed]);
     assert.deepStrictEqual(rows, [
       [SELF, 'referenced by extensions.json', 1795448907530, { id: 'csops.code-server-ops', version: '0.1.0', targetPlatform: undefined }],
-      ['esbenp.prettier-vscode-10.1.0', 'referenced by extensions.json', 1690000000000, { id: 'esbenp.prettier-vscode', version: '10.1.0', targetPlatform: undefined }],
-      ['github.copilot-chat-0.12.2023120701', 'referenced by extensions.json', 1702000000000, { id: 'github.copilot-chat', version: '0.12.2023120701', targetPlatform: undefined }],
-      ['ms-python.python-2024.2.1', 'referenced by extensions.json', 1708012345678, { id: 'ms-python.python', version: '2024.2.1', targetPlatform: undefined }],
-      ['ms-vscode.cpptools-1.19.1-linux-x64', 'referenced by extensions.json', 1708098765432, { id: 'ms-vscode.cpptools', version: '1.19.1', targetPlatform: 'linux-x64' }],
+      [
+        'esbenp.prettier-vscode-10.1.0',
+        'referenced by extensions.json',
+        1690000000000,
+        { id: 'esbenp.prettier-vscode', version: '10.1.0', targetPlatform: undefined },
+      ],
+      [
+        'github.copilot-chat-0.12.2023120701',
+        'referenced by extensions.json',
+        1702000000000,
+        { id: 'github.copilot-chat', version: '0.12.2023120701', targetPlatform: undefined },
+      ],
+      [
+        'ms-python.python-2024.2.1',
+        'referenced by extensions.json',
+        1708012345678,
+        { id: 'ms-python.python', version: '2024.2.1', targetPlatform: undefined },
+      ],
+      [
+        'ms-vscode.cpptools-1.19.1-linux-x64',
+        'referenced by extensions.json',
+        1708098765432,
+        { id: 'ms-vscode.cpptools', version: '1.19.1', targetPlatform: 'linux-x64' },
+      ],
     ]);
   });
 
@@ -317,7 +405,10 @@ describe('extensions folder: readExtensionsDir', () => {
     assert.strictEqual(r.error, 'extensions.json is missing');
     assert.strictEqual(r.extensionsJsonStamp, undefined);
     assert.deepStrictEqual(classes(r), nothingInstalled());
-    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+    assert.deepStrictEqual(
+      r.folders.filter((f) => isReclaimable(r, f)),
+      [],
+    );
   });
 
   const invalid: [ExtensionsJsonFixture, RegExp][] = [
@@ -332,7 +423,10 @@ describe('extensions folder: readExtensionsDir', () => {
       assert.match(r.error ?? '', error);
       assert.strictEqual(r.extensionsJsonStamp, await extensionsJsonStamp(ext.dir));
       assert.ok(r.folders.length > 0);
-      assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+      assert.deepStrictEqual(
+        r.folders.filter((f) => isReclaimable(r, f)),
+        [],
+      );
     });
   }
 
@@ -341,7 +435,10 @@ describe('extensions folder: readExtensionsDir', () => {
     fs.mkdirSync(ext.path('extensions.json'));
     const r = await read(ext);
     assert.strictEqual(r.error, 'extensions.json cannot be read (EISDIR)');
-    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+    assert.deepStrictEqual(
+      r.folders.filter((f) => isReclaimable(r, f)),
+      [],
+    );
   });
 
   it('an empty extensions.json: nothing installed, every extension folder unreferenced and reclaimable', async () => {
@@ -386,7 +483,13 @@ describe('extensions folder: readExtensionsDir', () => {
   it('an unreadable extensions folder: error, no folders, no throw', async () => {
     const root = dirs.make();
     const missing = await readExtensionsDir(path.join(root, 'nope'));
-    assert.deepStrictEqual(missing, { dir: path.join(root, 'nope'), warnings: [], folders: [], profiles: [], error: `the extensions folder ${path.join(root, 'nope')} cannot be read (ENOENT)` });
+    assert.deepStrictEqual(missing, {
+      dir: path.join(root, 'nope'),
+      warnings: [],
+      folders: [],
+      profiles: [],
+      error: `the extensions folder ${path.join(root, 'nope')} cannot be read (ENOENT)`,
+    });
     fs.writeFileSync(path.join(root, 'file'), '');
     const file = await readExtensionsDir(path.join(root, 'file'));
     assert.strictEqual(file.error, `the extensions folder ${path.join(root, 'file')} cannot be read (ENOTDIR)`);
@@ -398,7 +501,12 @@ describe('extensions folder: readExtensionsDir', () => {
     const byClass = new Map<FolderClass, boolean>();
     for (const f of r.folders) byClass.set(f.cls, isReclaimable(r, f));
     assert.deepStrictEqual(Object.fromEntries(byClass), {
-      installed: false, obsolete: true, olderVersion: true, unreferenced: true, leftoverTemp: true, installing: false,
+      installed: false,
+      obsolete: true,
+      olderVersion: true,
+      unreferenced: true,
+      leftoverTemp: true,
+      installing: false,
     });
     assert.deepStrictEqual([...RECLAIMABLE].sort(), ['leftoverTemp', 'obsolete', 'olderVersion', 'unreferenced']);
   });
@@ -461,7 +569,10 @@ describe('extensions folder: entries without a resolvable location (#9)', () => 
     const ext = buildExtensionsDir(dirs.make(), { extensionsJson: 'extensions-no-location-unresolvable.json' });
     const r = await readExtensionsDir(ext.dir, ext.nowMs);
     assert.match(r.error ?? '', /^extensions\.json is not understood: the entry "some publisher\/odd id" has no location/);
-    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+    assert.deepStrictEqual(
+      r.folders.filter((f) => isReclaimable(r, f)),
+      [],
+    );
   });
 });
 
@@ -501,7 +612,10 @@ describe('extensions folder: profiles (#3)', () => {
     const { ext, data } = setup({ [WORK]: 'extensions-truncated.json' });
     const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
     assert.match(r.error ?? '', /^the extensions list of profile "Work" \(.*\) is not understood: extensions\.json is not valid JSON/);
-    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+    assert.deepStrictEqual(
+      r.folders.filter((f) => isReclaimable(r, f)),
+      [],
+    );
   });
 
   it('a profiles folder that cannot be read: nothing is reclaimable; a user-data dir without profiles is fine', async () => {
@@ -514,7 +628,10 @@ describe('extensions folder: profiles (#3)', () => {
     fs.writeFileSync(path.join(data, 'User', 'profiles'), 'not a folder');
     const r = await readExtensionsDir(ext.dir, ext.nowMs, { userDataDirs: [data] });
     assert.match(r.error ?? '', /^the profiles folder .* cannot be read \(ENOTDIR\)/);
-    assert.deepStrictEqual(r.folders.filter((f) => isReclaimable(r, f)), []);
+    assert.deepStrictEqual(
+      r.folders.filter((f) => isReclaimable(r, f)),
+      [],
+    );
   });
 
   it('a user-data dir that cannot be located is an error (profiles unknown)', async () => {
@@ -537,7 +654,7 @@ describe('extensions folder: profiles (#3)', () => {
     assert.strictEqual(folderNamed(again, 'ms-python.python-2024.4.0').cls, 'unreferenced');
   });
 
-  it('userDataDirCandidates: this window\'s globalStorage, --user-data-dir / --server-data-dir of the servers, and the defaults', () => {
+  it("userDataDirCandidates: this window's globalStorage, --user-data-dir / --server-data-dir of the servers, and the defaults", () => {
     const c = userDataDirCandidates({
       globalStoragePath: '/home/u/.local/share/code-server/User/profiles/-6b4a2f1e/globalStorage/csops.code-server-ops',
       servers: [
@@ -551,10 +668,18 @@ describe('extensions folder: profiles (#3)', () => {
       extensionsDir: '/srv/exts',
       home: '/home/u',
     });
-    assert.deepStrictEqual(c.dirs, [
-      '/home/u/.local/share/code-server', '/srv/data', '/work/rel/data', '/opt/vs/data', '/home/u/.vscode-server/data', '/srv',
-      '/srv/data',
-    ].filter((d, i, all) => all.indexOf(d) === i));
+    assert.deepStrictEqual(
+      c.dirs,
+      [
+        '/home/u/.local/share/code-server',
+        '/srv/data',
+        '/work/rel/data',
+        '/opt/vs/data',
+        '/home/u/.vscode-server/data',
+        '/srv',
+        '/srv/data',
+      ].filter((d, i, all) => all.indexOf(d) === i),
+    );
     const problem = 'the server (pid 12) has a relative --user-data-dir "rel/data" and its working directory cannot be read';
     assert.deepStrictEqual(c.problems, [problem]);
   });

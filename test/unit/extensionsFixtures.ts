@@ -20,7 +20,8 @@ export type ExtensionsJsonFixture =
   | 'extensions-no-location-unresolvable.json';
 export type ObsoleteFixture = 'obsolete.json' | 'obsolete-malformed.json' | 'obsolete-wrong-type.json' | 'obsolete-empty.json';
 
-export const fixtureText = (name: ExtensionsJsonFixture | ObsoleteFixture): string => fs.readFileSync(path.join(EXT_FIXTURES, name), 'utf8');
+export const fixtureText = (name: ExtensionsJsonFixture | ObsoleteFixture): string =>
+  fs.readFileSync(path.join(EXT_FIXTURES, name), 'utf8');
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -84,8 +85,14 @@ export const SELF = 'csops.code-server-ops-0.1.0';
 export const LINK = 'linked.outside-1.0.0';
 /** Entries of the standard folder that are never listed: management names, other hidden names, stray files. */
 export const NOT_LISTED = [
-  'extensions.json', '.obsolete', '.init-default-profile-extensions', '.csops-quarantine', '.cache',
-  'README.md', 'ms-python.python-2024.2.1.vsix', 'half-written.vsctmp',
+  'extensions.json',
+  '.obsolete',
+  '.init-default-profile-extensions',
+  '.csops-quarantine',
+  '.cache',
+  'README.md',
+  'ms-python.python-2024.2.1.vsix',
+  'half-written.vsctmp',
 ] as const;
 
 /** [name, class] of every listed entry of the standard folder, in the order readExtensionsDir lists them. */

@@ -24,7 +24,10 @@ const HOUR = 3_600_000;
 /** Every numeric entry is accounted for once: read into processes, or skipped with a reason. */
 function assertAccounted(snap: Snapshot, pids: readonly number[]): void {
   const skipped = snap.skipped.map((s) => s.pid);
-  assert.deepStrictEqual([...snap.processes.keys(), ...skipped].sort((a, b) => a - b), [...pids].sort((a, b) => a - b));
+  assert.deepStrictEqual(
+    [...snap.processes.keys(), ...skipped].sort((a, b) => a - b),
+    [...pids].sort((a, b) => a - b),
+  );
   assert.strictEqual(new Set(skipped).size, skipped.length, 'a pid skipped twice');
   for (const s of snap.skipped) assert.ok(s.detail.length > 0);
 }
@@ -58,7 +61,10 @@ describe('faults: the /proc scanner on the codeserver fixture', () => {
   it('a process that exits after its stat was read (ENOENT on cmdline) is skipped as vanished', async () => {
     const faulty = new FaultyProcFs({ [`${CS_ROOT}/11300/cmdline`]: 'ENOENT' });
     const snap = await scanFixture('codeserver', { fs: faulty });
-    assert.ok(faulty.calls.indexOf(`readText:${CS_ROOT}/11300/stat`) < faulty.calls.indexOf(`readText:${CS_ROOT}/11300/cmdline`), 'stat was read first');
+    assert.ok(
+      faulty.calls.indexOf(`readText:${CS_ROOT}/11300/stat`) < faulty.calls.indexOf(`readText:${CS_ROOT}/11300/cmdline`),
+      'stat was read first',
+    );
     assert.deepStrictEqual(snap.skipped, [{ pid: 11300, reason: 'vanished', detail: 'ENOENT' }]);
     assert.ok(!snap.processes.has(11300));
     assertAccounted(snap, CS_PIDS);
@@ -94,7 +100,13 @@ describe('faults: the /proc scanner on the codeserver fixture', () => {
       [`${CS_ROOT}/11310/stat`]: () => '',
     };
     const snap = await scanFixture('codeserver', { fs: new TamperingProcFs((p, read) => (rewrite[p] ? rewrite[p](read()) : read())) });
-    assert.deepStrictEqual(reasonsOf(snap), { 10946: 'unparsable', 11122: 'unparsable', 11200: 'unparsable', 11300: 'unparsable', 11310: 'unparsable' });
+    assert.deepStrictEqual(reasonsOf(snap), {
+      10946: 'unparsable',
+      11122: 'unparsable',
+      11200: 'unparsable',
+      11300: 'unparsable',
+      11310: 'unparsable',
+    });
     assert.match(snap.skipped.find((s) => s.pid === 11300)!.detail, /names pid 11301/);
     assertAccounted(snap, CS_PIDS);
   });
@@ -117,7 +129,11 @@ describe('faults: the /proc scanner on the codeserver fixture', () => {
   });
 
   it('readProcess and readCwd answer undefined / a reason under faults instead of throwing', () => {
-    const faulty = new FaultyProcFs({ [`${CS_ROOT}/11200/stat`]: 'EIO', [`${CS_ROOT}/11300/cwd`]: 'EACCES', [`${CS_ROOT}/10946/cwd`]: 'ENOENT' });
+    const faulty = new FaultyProcFs({
+      [`${CS_ROOT}/11200/stat`]: 'EIO',
+      [`${CS_ROOT}/11300/cwd`]: 'EACCES',
+      [`${CS_ROOT}/10946/cwd`]: 'ENOENT',
+    });
     assert.strictEqual(readProcess(11200, CS_ROOT, faulty), undefined);
     assert.strictEqual(readProcess(424242, CS_ROOT, faulty), undefined);
     assert.deepStrictEqual(readCwd(11300, CS_ROOT, faulty), { ok: false, reason: 'permission denied' });
@@ -168,7 +184,12 @@ describe('faults: processes that really vanish from a fake /proc in a temp folde
     });
     assert.strictEqual(yields, Math.ceil(CS_PIDS.length / 3) - 1);
     const gone = Array.from({ length: yields }, (_, i) => CS_PIDS.slice((i + 1) * 3, (i + 1) * 3 + 2)).flat();
-    assert.deepStrictEqual(Object.keys(reasonsOf(snap)).map(Number).sort((a, b) => a - b), gone.sort((a, b) => a - b));
+    assert.deepStrictEqual(
+      Object.keys(reasonsOf(snap))
+        .map(Number)
+        .sort((a, b) => a - b),
+      gone.sort((a, b) => a - b),
+    );
     assert.ok(snap.skipped.every((s) => s.reason === 'vanished'));
     assertAccounted(snap, CS_PIDS);
   });
@@ -187,11 +208,22 @@ describe('faults: processes that really vanish from a fake /proc in a temp folde
 
 type Fault = 'ENOENT' | 'EACCES' | 'EPERM' | 'EIO' | 'ESRCH' | 'plain' | undefined;
 type Content = 'ok' | 'truncated' | 'garbage' | 'otherPid';
-const REASON: Record<Exclude<Fault, undefined>, SkipReason> = { ENOENT: 'vanished', ESRCH: 'vanished', EACCES: 'permission', EPERM: 'permission', EIO: 'io', plain: 'io' };
+const REASON: Record<Exclude<Fault, undefined>, SkipReason> = {
+  ENOENT: 'vanished',
+  ESRCH: 'vanished',
+  EACCES: 'permission',
+  EPERM: 'permission',
+  EIO: 'io',
+  plain: 'io',
+};
 
 /** An in-memory /proc: files by path, and faults by `method:path`. */
 class MemoryProcFs implements ProcFs {
-  constructor(private readonly files: Map<string, string>, private readonly dirs: Map<string, string[]>, private readonly faults: Map<string, Exclude<Fault, undefined>>) {}
+  constructor(
+    private readonly files: Map<string, string>,
+    private readonly dirs: Map<string, string[]>,
+    private readonly faults: Map<string, Exclude<Fault, undefined>>,
+  ) {}
   private check(key: string): void {
     const f = this.faults.get(key);
     if (f === 'plain') throw new Error('plain');
@@ -219,7 +251,10 @@ class MemoryProcFs implements ProcFs {
   }
 }
 
-const faultArb = fc.oneof({ weight: 6, arbitrary: fc.constant<Fault>(undefined) }, { weight: 1, arbitrary: fc.constantFrom<Fault>('ENOENT', 'EACCES', 'EPERM', 'EIO', 'ESRCH', 'plain') });
+const faultArb = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<Fault>(undefined) },
+  { weight: 1, arbitrary: fc.constantFrom<Fault>('ENOENT', 'EACCES', 'EPERM', 'EIO', 'ESRCH', 'plain') },
+);
 const procArb = fc.uniqueArray(
   fc.record({
     pid: fc.integer({ min: 1, max: 99999 }),
@@ -234,40 +269,64 @@ const procArb = fc.uniqueArray(
 
 describe('faults: random faults on an in-memory /proc', () => {
   prop('the scanner never throws; each pid is read or skipped once, with the reason of its first fault', 500, () =>
-    fc.asyncProperty(procArb, fc.integer({ min: 1, max: 50 }), fc.array(fc.constantFrom('not-a-pid', 'self', 'sys', '00x'), { maxLength: 3 }), async (procs, sliceSize, extra) => {
-      const root = '/fake';
-      const files = new Map<string, string>([[`${root}/stat`, `cpu 1 2 3\nbtime ${BTIME}\n`]]);
-      const faults = new Map<string, Exclude<Fault, undefined>>();
-      for (const p of procs) {
-        const line = `${p.pid} (proc ${p.pid}) S 1 ${p.pid} ${p.pid} 0 -1 4194560 0 0 0 0 1 1 0 0 20 0 1 0 ${1000 + p.pid} 0 ${p.pid} 0\n`;
-        const rssStart = line.split(' ').slice(0, 23).join(' ').length; // cut before the rss field: a cut inside it still parses
-        const stat = p.content === 'truncated' ? line.slice(0, Math.min(p.cut, rssStart)) : p.content === 'garbage' ? `\0\xff${p.cut}` : p.content === 'otherPid' ? line.replace(/^\d+/, String(p.pid + 100_000)) : line;
-        files.set(`${root}/${p.pid}/stat`, stat);
-        files.set(`${root}/${p.pid}/cmdline`, `prog\0--n=${p.pid}\0`);
-        if (p.uidFault) faults.set(`uidOf:${root}/${p.pid}`, p.uidFault);
-        if (p.statFault) faults.set(`readText:${root}/${p.pid}/stat`, p.statFault);
-        if (p.cmdlineFault) faults.set(`readText:${root}/${p.pid}/cmdline`, p.cmdlineFault);
-      }
-      const dirs = new Map([[root, [...procs.map((p) => String(p.pid)), ...extra]]]);
-      let yields = 0;
-      const snap = await scanProcesses({ procRoot: root, fs: new MemoryProcFs(files, dirs, faults), sliceSize, pageSize: 4096, yieldToLoop: async () => void yields++ });
-      if (procs.length === 0) {
-        assert.ok(snap.unavailable);
-        return;
-      }
-      assertAccounted(snap, procs.map((p) => p.pid));
-      assert.strictEqual(yields, Math.max(0, Math.ceil(procs.length / sliceSize) - 1));
-      const reasons = reasonsOf(snap);
-      for (const p of procs) {
-        const fault = p.uidFault ?? p.statFault ?? p.cmdlineFault; // the order the scanner reads in
-        const expected: SkipReason | undefined = fault ? REASON[fault] : p.content !== 'ok' ? 'unparsable' : undefined;
-        assert.strictEqual(reasons[p.pid], expected, `pid ${p.pid}: ${JSON.stringify(p)}`);
-        if (!expected) {
-          const rec = snap.processes.get(p.pid)!;
-          assert.deepStrictEqual([rec.comm, rec.starttime, rec.rssBytes, rec.argv], [`proc ${p.pid}`, 1000 + p.pid, p.pid * 4096, ['prog', `--n=${p.pid}`]]);
+    fc.asyncProperty(
+      procArb,
+      fc.integer({ min: 1, max: 50 }),
+      fc.array(fc.constantFrom('not-a-pid', 'self', 'sys', '00x'), { maxLength: 3 }),
+      async (procs, sliceSize, extra) => {
+        const root = '/fake';
+        const files = new Map<string, string>([[`${root}/stat`, `cpu 1 2 3\nbtime ${BTIME}\n`]]);
+        const faults = new Map<string, Exclude<Fault, undefined>>();
+        for (const p of procs) {
+          const line = `${p.pid} (proc ${p.pid}) S 1 ${p.pid} ${p.pid} 0 -1 4194560 0 0 0 0 1 1 0 0 20 0 1 0 ${1000 + p.pid} 0 ${p.pid} 0\n`;
+          const rssStart = line.split(' ').slice(0, 23).join(' ').length; // cut before the rss field: a cut inside it still parses
+          const stat =
+            p.content === 'truncated'
+              ? line.slice(0, Math.min(p.cut, rssStart))
+              : p.content === 'garbage'
+                ? `\0\xff${p.cut}`
+                : p.content === 'otherPid'
+                  ? line.replace(/^\d+/, String(p.pid + 100_000))
+                  : line;
+          files.set(`${root}/${p.pid}/stat`, stat);
+          files.set(`${root}/${p.pid}/cmdline`, `prog\0--n=${p.pid}\0`);
+          if (p.uidFault) faults.set(`uidOf:${root}/${p.pid}`, p.uidFault);
+          if (p.statFault) faults.set(`readText:${root}/${p.pid}/stat`, p.statFault);
+          if (p.cmdlineFault) faults.set(`readText:${root}/${p.pid}/cmdline`, p.cmdlineFault);
         }
-      }
-    }),
+        const dirs = new Map([[root, [...procs.map((p) => String(p.pid)), ...extra]]]);
+        let yields = 0;
+        const snap = await scanProcesses({
+          procRoot: root,
+          fs: new MemoryProcFs(files, dirs, faults),
+          sliceSize,
+          pageSize: 4096,
+          yieldToLoop: async () => void yields++,
+        });
+        if (procs.length === 0) {
+          assert.ok(snap.unavailable);
+          return;
+        }
+        assertAccounted(
+          snap,
+          procs.map((p) => p.pid),
+        );
+        assert.strictEqual(yields, Math.max(0, Math.ceil(procs.length / sliceSize) - 1));
+        const reasons = reasonsOf(snap);
+        for (const p of procs) {
+          const fault = p.uidFault ?? p.statFault ?? p.cmdlineFault; // the order the scanner reads in
+          const expected: SkipReason | undefined = fault ? REASON[fault] : p.content !== 'ok' ? 'unparsable' : undefined;
+          assert.strictEqual(reasons[p.pid], expected, `pid ${p.pid}: ${JSON.stringify(p)}`);
+          if (!expected) {
+            const rec = snap.processes.get(p.pid)!;
+            assert.deepStrictEqual(
+              [rec.comm, rec.starttime, rec.rssBytes, rec.argv],
+              [`proc ${p.pid}`, 1000 + p.pid, p.pid * 4096, ['prog', `--n=${p.pid}`]],
+            );
+          }
+        }
+      },
+    ),
   );
 });
 
@@ -279,22 +338,31 @@ describe('faults: cgroup memory files', () => {
   const files = ['memory.current', 'memory.max', 'memory.peak', 'memory.events'].map((f) => `${scope}/${f}`);
 
   prop('any of the memory files failing (ENOENT, EACCES, EIO…) is listed as a problem, the others still read; never throws', 300, () =>
-    fc.property(fc.array(fc.tuple(fc.constantFrom(...files, `${V2}/proc/self/cgroup`), fc.constantFrom('ENOENT', 'EACCES', 'EPERM', 'EIO')), { maxLength: 5 }), (picked) => {
-      const faults = Object.fromEntries(picked);
-      const r = readCgroupMemory({ procRoot: `${V2}/proc`, cgroupRoot: `${V2}/cgroup`, fs: new FaultyProcFs(faults) });
-      const problems = r.ok ? r.value.problems : r.problems;
-      const sources = r.ok ? r.value.sources : r.sources;
-      for (const s of sources) assert.ok(!(s in faults), `${s} is a source although it failed`);
-      if (`${V2}/proc/self/cgroup` in faults) {
-        // without the membership no memory file is read
-        assert.ok(problems.some((p) => p.file === `${V2}/proc/self/cgroup`));
-        return assert.strictEqual(r.ok, false);
-      }
-      for (const file of Object.keys(faults)) assert.ok(problems.some((p) => p.file === file), `${file} not reported`);
-      assert.ok(r.ok);
-      assert.strictEqual(typeof r.value.currentBytes, `${scope}/memory.current` in faults ? 'undefined' : 'number');
-      assert.strictEqual(r.value.events === undefined, `${scope}/memory.events` in faults);
-    }),
+    fc.property(
+      fc.array(fc.tuple(fc.constantFrom(...files, `${V2}/proc/self/cgroup`), fc.constantFrom('ENOENT', 'EACCES', 'EPERM', 'EIO')), {
+        maxLength: 5,
+      }),
+      (picked) => {
+        const faults = Object.fromEntries(picked);
+        const r = readCgroupMemory({ procRoot: `${V2}/proc`, cgroupRoot: `${V2}/cgroup`, fs: new FaultyProcFs(faults) });
+        const problems = r.ok ? r.value.problems : r.problems;
+        const sources = r.ok ? r.value.sources : r.sources;
+        for (const s of sources) assert.ok(!(s in faults), `${s} is a source although it failed`);
+        if (`${V2}/proc/self/cgroup` in faults) {
+          // without the membership no memory file is read
+          assert.ok(problems.some((p) => p.file === `${V2}/proc/self/cgroup`));
+          return assert.strictEqual(r.ok, false);
+        }
+        for (const file of Object.keys(faults))
+          assert.ok(
+            problems.some((p) => p.file === file),
+            `${file} not reported`,
+          );
+        assert.ok(r.ok);
+        assert.strictEqual(typeof r.value.currentBytes, `${scope}/memory.current` in faults ? 'undefined' : 'number');
+        assert.strictEqual(r.value.events === undefined, `${scope}/memory.events` in faults);
+      },
+    ),
   );
 });
 
@@ -307,7 +375,11 @@ function makeExtensionsDir(root: string, nowMs: number): { dir: string; outside:
   fs.mkdirSync(dir, { recursive: true });
   fs.mkdirSync(path.join(outside, 'elsewhere'), { recursive: true });
   const installed = ['pub.a-2.0.0', 'pub.b-1.0.0'];
-  const entries = installed.map((f) => ({ identifier: { id: f.replace(/-\d.*$/, '') }, version: f.replace(/^.*?-/, ''), relativeLocation: f }));
+  const entries = installed.map((f) => ({
+    identifier: { id: f.replace(/-\d.*$/, '') },
+    version: f.replace(/^.*?-/, ''),
+    relativeLocation: f,
+  }));
   fs.writeFileSync(path.join(dir, 'extensions.json'), JSON.stringify(entries));
   fs.writeFileSync(path.join(dir, '.obsolete'), JSON.stringify({ 'pub.c-1.0.0': true }));
   for (const f of [...installed, 'pub.a-1.0.0', 'pub.c-1.0.0', 'scratch']) {
@@ -328,13 +400,22 @@ const realpath = (p: string): string | undefined => {
   }
 };
 const cleanContext = (nowMs: number, loaded: string[] = []): CleanContext => ({
-  nowMs, readOptions: {}, loadedPaths: new Set(loaded), unlistedHosts: [], selfPath: '/nonexistent/csops', realpathOf: realpath,
+  nowMs,
+  readOptions: {},
+  loadedPaths: new Set(loaded),
+  unlistedHosts: [],
+  selfPath: '/nonexistent/csops',
+  realpathOf: realpath,
   sizeOf: () => 4096,
 });
 
 /** Runs fn with fs.promises[name] replaced (the probes look it up at call time), then restores it. */
 /** Patches one synchronous fs function (what folderSize uses) for the duration of fn. */
-async function withPatchedSync<K extends 'lstatSync' | 'readdirSync'>(name: K, replacement: (original: (typeof fs)[K]) => (typeof fs)[K], fn: () => Promise<void>): Promise<void> {
+async function withPatchedSync<K extends 'lstatSync' | 'readdirSync'>(
+  name: K,
+  replacement: (original: (typeof fs)[K]) => (typeof fs)[K],
+  fn: () => Promise<void>,
+): Promise<void> {
   // The module object itself (the `import * as` namespace only has getters onto it).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const real = require('fs') as Record<K, unknown>;
@@ -347,7 +428,11 @@ async function withPatchedSync<K extends 'lstatSync' | 'readdirSync'>(name: K, r
   }
 }
 
-async function withPatched<K extends 'lstat' | 'readFile' | 'readdir'>(name: K, replacement: (original: (typeof fs.promises)[K]) => (typeof fs.promises)[K], fn: () => Promise<void>): Promise<void> {
+async function withPatched<K extends 'lstat' | 'readFile' | 'readdir'>(
+  name: K,
+  replacement: (original: (typeof fs.promises)[K]) => (typeof fs.promises)[K],
+  fn: () => Promise<void>,
+): Promise<void> {
   const original = fs.promises[name];
   (fs.promises as Record<K, unknown>)[name] = replacement(original.bind(fs.promises) as (typeof fs.promises)[K]);
   try {
@@ -375,31 +460,52 @@ describe('faults: the extensions folder', () => {
   it('reads the test folder as expected without faults', async () => {
     const r = await readExtensionsDir(dir, now);
     assert.strictEqual(r.error, undefined);
-    assert.deepStrictEqual(classes(r), { 'pub.a-1.0.0': 'olderVersion', 'pub.a-2.0.0': 'installed', 'pub.b-1.0.0': 'installed', 'pub.c-1.0.0': 'obsolete', scratch: 'unreferenced' });
+    assert.deepStrictEqual(classes(r), {
+      'pub.a-1.0.0': 'olderVersion',
+      'pub.a-2.0.0': 'installed',
+      'pub.b-1.0.0': 'installed',
+      'pub.c-1.0.0': 'obsolete',
+      scratch: 'unreferenced',
+    });
   });
 
   it('a folder that vanishes between readdir and its lstat is left out, the rest classified', async () => {
-    await withPatched('lstat', (lstat) => (async (p: fs.PathLike, ...rest: unknown[]) => {
-      if (String(p) === path.join(dir, 'scratch')) fs.rmSync(String(p), { recursive: true });
-      return (lstat as (...a: unknown[]) => Promise<fs.Stats>)(p, ...rest);
-    }) as typeof fs.promises.lstat, async () => {
-      const r = await readExtensionsDir(dir, now);
-      assert.strictEqual(r.error, undefined);
-      assert.deepStrictEqual(Object.keys(classes(r)), ['pub.a-1.0.0', 'pub.a-2.0.0', 'pub.b-1.0.0', 'pub.c-1.0.0']);
-    });
+    await withPatched(
+      'lstat',
+      (lstat) =>
+        (async (p: fs.PathLike, ...rest: unknown[]) => {
+          if (String(p) === path.join(dir, 'scratch')) fs.rmSync(String(p), { recursive: true });
+          return (lstat as (...a: unknown[]) => Promise<fs.Stats>)(p, ...rest);
+        }) as typeof fs.promises.lstat,
+      async () => {
+        const r = await readExtensionsDir(dir, now);
+        assert.strictEqual(r.error, undefined);
+        assert.deepStrictEqual(Object.keys(classes(r)), ['pub.a-1.0.0', 'pub.a-2.0.0', 'pub.b-1.0.0', 'pub.c-1.0.0']);
+      },
+    );
   });
 
   it('extensions.json vanishing, unreadable (EACCES) or truncated: an error, and nothing is reclaimable', async () => {
-    const planAll = (r: ExtensionsDirReport) => planCleanUp(r, r.folders.map((f) => f.name), cleanContext(now));
-    await withPatched('readFile', (readFile) => (async (p: fs.PathLike, ...rest: unknown[]) => {
-      if (String(p).endsWith('extensions.json')) throw fsError('EACCES', String(p));
-      return (readFile as (...a: unknown[]) => Promise<string>)(p, ...rest);
-    }) as typeof fs.promises.readFile, async () => {
-      const r = await readExtensionsDir(dir, now);
-      assert.strictEqual(r.error, 'extensions.json cannot be read (EACCES)');
-      assert.ok(r.folders.every((f) => !isReclaimable(r, f)));
-      assert.deepStrictEqual(planAll(r).targets, []);
-    });
+    const planAll = (r: ExtensionsDirReport) =>
+      planCleanUp(
+        r,
+        r.folders.map((f) => f.name),
+        cleanContext(now),
+      );
+    await withPatched(
+      'readFile',
+      (readFile) =>
+        (async (p: fs.PathLike, ...rest: unknown[]) => {
+          if (String(p).endsWith('extensions.json')) throw fsError('EACCES', String(p));
+          return (readFile as (...a: unknown[]) => Promise<string>)(p, ...rest);
+        }) as typeof fs.promises.readFile,
+      async () => {
+        const r = await readExtensionsDir(dir, now);
+        assert.strictEqual(r.error, 'extensions.json cannot be read (EACCES)');
+        assert.ok(r.folders.every((f) => !isReclaimable(r, f)));
+        assert.deepStrictEqual(planAll(r).targets, []);
+      },
+    );
     const text = fs.readFileSync(path.join(dir, 'extensions.json'), 'utf8');
     for (const cut of [0, 1, 10, Math.floor(text.length / 2), text.length - 1]) {
       fs.writeFileSync(path.join(dir, 'extensions.json'), text.slice(0, cut));
@@ -414,26 +520,36 @@ describe('faults: the extensions folder', () => {
   });
 
   it('.obsolete failing with EIO is a warning; the folder is still classified (without it)', async () => {
-    await withPatched('readFile', (readFile) => (async (p: fs.PathLike, ...rest: unknown[]) => {
-      if (String(p).endsWith('.obsolete')) throw fsError('EIO', String(p));
-      return (readFile as (...a: unknown[]) => Promise<string>)(p, ...rest);
-    }) as typeof fs.promises.readFile, async () => {
-      const r = await readExtensionsDir(dir, now);
-      assert.strictEqual(r.error, undefined);
-      assert.strictEqual(r.warnings.length, 1);
-      assert.match(r.warnings[0], /^\.obsolete cannot be read/);
-      assert.strictEqual(classes(r)['pub.c-1.0.0'], 'unreferenced');
-    });
+    await withPatched(
+      'readFile',
+      (readFile) =>
+        (async (p: fs.PathLike, ...rest: unknown[]) => {
+          if (String(p).endsWith('.obsolete')) throw fsError('EIO', String(p));
+          return (readFile as (...a: unknown[]) => Promise<string>)(p, ...rest);
+        }) as typeof fs.promises.readFile,
+      async () => {
+        const r = await readExtensionsDir(dir, now);
+        assert.strictEqual(r.error, undefined);
+        assert.strictEqual(r.warnings.length, 1);
+        assert.match(r.warnings[0], /^\.obsolete cannot be read/);
+        assert.strictEqual(classes(r)['pub.c-1.0.0'], 'unreferenced');
+      },
+    );
   });
 
   it('the extensions folder itself unreadable (EACCES) or gone: an error, no folders, no throw', async () => {
-    await withPatched('readdir', (readdir) => (async (p: fs.PathLike, ...rest: unknown[]) => {
-      if (String(p) === dir) throw fsError('EACCES', dir);
-      return (readdir as (...a: unknown[]) => Promise<string[]>)(p, ...rest);
-    }) as typeof fs.promises.readdir, async () => {
-      const r = await readExtensionsDir(dir, now);
-      assert.deepStrictEqual([r.error, r.folders], [`the extensions folder ${dir} cannot be read (EACCES)`, []]);
-    });
+    await withPatched(
+      'readdir',
+      (readdir) =>
+        (async (p: fs.PathLike, ...rest: unknown[]) => {
+          if (String(p) === dir) throw fsError('EACCES', dir);
+          return (readdir as (...a: unknown[]) => Promise<string[]>)(p, ...rest);
+        }) as typeof fs.promises.readdir,
+      async () => {
+        const r = await readExtensionsDir(dir, now);
+        assert.deepStrictEqual([r.error, r.folders], [`the extensions folder ${dir} cannot be read (EACCES)`, []]);
+      },
+    );
     const r = await readExtensionsDir(path.join(root, 'nope'), now);
     assert.match(r.error ?? '', /cannot be read \(ENOENT\)/);
   });
@@ -442,22 +558,32 @@ describe('faults: the extensions folder', () => {
     const target = path.join(dir, 'pub.a-1.0.0');
     const whole = await folderSize(target);
     assert.deepStrictEqual([whole.errors, whole.cancelled], [0, false]);
-    await withPatchedSync('readdirSync', (readdir) => ((p: fs.PathLike, ...rest: unknown[]) => {
-      const names = (readdir as (...a: unknown[]) => string[])(p, ...rest);
-      if (String(p) === target) fs.rmSync(path.join(target, 'out'), { recursive: true }); // listed, then gone
-      return names;
-    }) as typeof fs.readdirSync, async () => {
-      const s = await folderSize(target);
-      assert.strictEqual(s.errors, 1); // lstat of out: ENOENT
-      assert.ok(s.entries < whole.entries && s.bytes <= whole.bytes && s.entries >= 2);
-    });
-    await withPatchedSync('lstatSync', (lstat) => ((p: fs.PathLike, ...rest: unknown[]) => {
-      if (String(p).endsWith('package.json')) throw fsError('EACCES', String(p));
-      return (lstat as (...a: unknown[]) => fs.Stats)(p, ...rest);
-    }) as typeof fs.lstatSync, async () => {
-      const s = await folderSize(path.join(dir, 'pub.b-1.0.0'));
-      assert.strictEqual(s.errors, 1);
-    });
+    await withPatchedSync(
+      'readdirSync',
+      (readdir) =>
+        ((p: fs.PathLike, ...rest: unknown[]) => {
+          const names = (readdir as (...a: unknown[]) => string[])(p, ...rest);
+          if (String(p) === target) fs.rmSync(path.join(target, 'out'), { recursive: true }); // listed, then gone
+          return names;
+        }) as typeof fs.readdirSync,
+      async () => {
+        const s = await folderSize(target);
+        assert.strictEqual(s.errors, 1); // lstat of out: ENOENT
+        assert.ok(s.entries < whole.entries && s.bytes <= whole.bytes && s.entries >= 2);
+      },
+    );
+    await withPatchedSync(
+      'lstatSync',
+      (lstat) =>
+        ((p: fs.PathLike, ...rest: unknown[]) => {
+          if (String(p).endsWith('package.json')) throw fsError('EACCES', String(p));
+          return (lstat as (...a: unknown[]) => fs.Stats)(p, ...rest);
+        }) as typeof fs.lstatSync,
+      async () => {
+        const s = await folderSize(path.join(dir, 'pub.b-1.0.0'));
+        assert.strictEqual(s.errors, 1);
+      },
+    );
     const missing = await folderSize(path.join(dir, 'no-such-folder'));
     assert.deepStrictEqual([missing.entries, missing.errors, missing.bytes], [0, 1, 0]);
   });
@@ -469,7 +595,8 @@ describe('faults: the extensions folder', () => {
       assert.deepStrictEqual(p.targets.map((t) => t.name).sort(), [...names].sort(), `planned: ${JSON.stringify(p.skipped)}`);
       return p;
     };
-    const commit = async (p: Awaited<ReturnType<typeof plan>>, loaded: string[] = []) => revalidateFolders(p, await readExtensionsDir(dir, now), cleanContext(now, loaded));
+    const commit = async (p: Awaited<ReturnType<typeof plan>>, loaded: string[] = []) =>
+      revalidateFolders(p, await readExtensionsDir(dir, now), cleanContext(now, loaded));
     /** Swaps `name` for `make(tmpPath)` atomically (the old folder is kept aside, so its inode cannot be reused). */
     const swap = (name: string, make: (tmp: string) => void): void => {
       const tmp = path.join(dir, `.swap-${name}`);
@@ -486,8 +613,14 @@ describe('faults: the extensions folder', () => {
         fs.lutimesSync(tmp, old, old);
       });
       const r = await commit(p);
-      assert.deepStrictEqual(r.valid.map((t) => t.name), ['pub.a-1.0.0']);
-      assert.deepStrictEqual(r.skipped.map((s) => [s.target.name, s.because]), [['scratch', 'replaced by another folder']]);
+      assert.deepStrictEqual(
+        r.valid.map((t) => t.name),
+        ['pub.a-1.0.0'],
+      );
+      assert.deepStrictEqual(
+        r.skipped.map((s) => [s.target.name, s.because]),
+        [['scratch', 'replaced by another folder']],
+      );
     });
 
     it('a folder replaced by another folder of the same name and mtime (a reinstall) is skipped', async () => {
@@ -498,7 +631,10 @@ describe('faults: the extensions folder', () => {
         fs.utimesSync(tmp, old, old);
       });
       const r = await commit(p);
-      assert.deepStrictEqual(r.skipped.map((s) => [s.target.name, s.because]), [['pub.c-1.0.0', 'replaced by another folder']]);
+      assert.deepStrictEqual(
+        r.skipped.map((s) => [s.target.name, s.because]),
+        [['pub.c-1.0.0', 'replaced by another folder']],
+      );
     });
 
     it('a folder modified, removed, referenced again or loaded meanwhile is skipped; extensions.json rewritten skips all', async () => {
@@ -514,7 +650,10 @@ describe('faults: the extensions folder', () => {
       const p2 = await plan(['pub.a-1.0.0']);
       fs.writeFileSync(path.join(dir, 'extensions.json'), fs.readFileSync(path.join(dir, 'extensions.json'), 'utf8') + ' ');
       const r2 = await commit(p2);
-      assert.deepStrictEqual(r2.skipped.map((s) => s.because), ['extensions.json changed since the preview']);
+      assert.deepStrictEqual(
+        r2.skipped.map((s) => s.because),
+        ['extensions.json changed since the preview'],
+      );
     });
 
     it('a symlink that leads outside is never planned in the first place', async () => {
@@ -544,15 +683,26 @@ describe('faults: the window registry folder', () => {
     const entry = (pid: number) => ({ version: 1 as const, pid, starttime: 7, terminalPids: [], updatedAtMs: 0 });
     for (const pid of [1, 2, 3]) await writeEntry(dir, entry(pid));
     fs.mkdirSync(path.join(dir, '4-7.json'));
-    await withPatched('readFile', (readFile) => (async (p: fs.PathLike, ...rest: unknown[]) => {
-      if (String(p).endsWith('1-7.json')) fs.rmSync(String(p));
-      if (String(p).endsWith('2-7.json')) throw fsError('EIO', String(p));
-      return (readFile as (...a: unknown[]) => Promise<string>)(p, ...rest);
-    }) as typeof fs.promises.readFile, async () => {
-      const r = await readEntries(dir);
-      assert.deepStrictEqual(r.entries.map((e) => e.pid), [3]);
-      assert.deepStrictEqual(r.problems.map((p) => [p.file, p.reason]).sort(), [['2-7.json', 'EIO'], ['4-7.json', 'EISDIR']]);
-    });
+    await withPatched(
+      'readFile',
+      (readFile) =>
+        (async (p: fs.PathLike, ...rest: unknown[]) => {
+          if (String(p).endsWith('1-7.json')) fs.rmSync(String(p));
+          if (String(p).endsWith('2-7.json')) throw fsError('EIO', String(p));
+          return (readFile as (...a: unknown[]) => Promise<string>)(p, ...rest);
+        }) as typeof fs.promises.readFile,
+      async () => {
+        const r = await readEntries(dir);
+        assert.deepStrictEqual(
+          r.entries.map((e) => e.pid),
+          [3],
+        );
+        assert.deepStrictEqual(r.problems.map((p) => [p.file, p.reason]).sort(), [
+          ['2-7.json', 'EIO'],
+          ['4-7.json', 'EISDIR'],
+        ]);
+      },
+    );
   });
 });
 
@@ -568,7 +718,10 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
     for (let i = 0; i < N; i++) {
       const pid = 1000 + i;
       fs.mkdirSync(path.join(root, String(pid)));
-      fs.writeFileSync(path.join(root, String(pid), 'stat'), `${pid} (worker ${i}) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 ${i} 1 0 0 20 0 1 0 ${5000 + i} 0 ${i % 500} 0\n`);
+      fs.writeFileSync(
+        path.join(root, String(pid), 'stat'),
+        `${pid} (worker ${i}) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 ${i} 1 0 0 20 0 1 0 ${5000 + i} 0 ${i % 500} 0\n`,
+      );
       fs.writeFileSync(path.join(root, String(pid), 'cmdline'), `worker\0--id=${i}\0`);
     }
   });
@@ -601,15 +754,25 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
   it('timers and immediates run during the scan (it yields between slices); all 3000 are read', async function () {
     this.timeout(30_000);
     let yields = 0;
-    const { result: snap, intervalTicks, immediateTicks } = await ticksDuring(() =>
-      scanProcesses({ procRoot: root, pageSize: 4096, yieldToLoop: () => new Promise<void>((resolve) => setImmediate(() => (yields++, resolve()))) }),
+    const {
+      result: snap,
+      intervalTicks,
+      immediateTicks,
+    } = await ticksDuring(() =>
+      scanProcesses({
+        procRoot: root,
+        pageSize: 4096,
+        yieldToLoop: () => new Promise<void>((resolve) => setImmediate(() => (yields++, resolve()))),
+      }),
     );
     assert.strictEqual(snap.processes.size, N);
     assert.deepStrictEqual(snap.skipped, []);
     assert.ok(yields >= Math.ceil(N / 200) - 1, `${yields} yields`); // at least once per 200 processes, more when a slice runs over 4 ms
     assert.ok(immediateTicks > 0, 'no setImmediate callback ran during the scan');
     assert.ok(intervalTicks > 0, `no timer tick during a scan of ${snap.durationMs} ms`);
-    console.log(`      scan of ${N} fake processes: ${snap.durationMs} ms, ${yields} yields, ${intervalTicks} timer ticks, ${immediateTicks} immediates during it`);
+    console.log(
+      `      scan of ${N} fake processes: ${snap.durationMs} ms, ${yields} yields, ${intervalTicks} timer ticks, ${immediateTicks} immediates during it`,
+    );
   });
 
   it('yields on the time budget even with a huge slice size, when reading is slow', async function () {
@@ -624,10 +787,22 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
       }
       return readText(p);
     };
-    const snap = await scanProcesses({ procRoot: root, pageSize: 4096, fs: slow, sliceSize: 1_000_000, yieldToLoop: () => new Promise<void>((r) => setImmediate(() => (yields++, r()))) });
+    const snap = await scanProcesses({
+      procRoot: root,
+      pageSize: 4096,
+      fs: slow,
+      sliceSize: 1_000_000,
+      yieldToLoop: () => new Promise<void>((r) => setImmediate(() => (yields++, r()))),
+    });
     assert.strictEqual(snap.processes.size, N);
     assert.ok(yields >= 10, `only ${yields} yields for a ${snap.durationMs} ms scan`);
-    const none = await scanProcesses({ procRoot: root, pageSize: 4096, sliceSize: 1_000_000, sliceBudgetMs: 0, yieldToLoop: () => new Promise<void>((r) => setImmediate(() => (yields = -1, r()))) });
+    const none = await scanProcesses({
+      procRoot: root,
+      pageSize: 4096,
+      sliceSize: 1_000_000,
+      sliceBudgetMs: 0,
+      yieldToLoop: () => new Promise<void>((r) => setImmediate(() => ((yields = -1), r()))),
+    });
     assert.strictEqual(none.processes.size, N);
     assert.ok(yields >= 10, 'without a budget and with a huge slice, the scan never yields');
   });
@@ -641,7 +816,11 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
 
   it('control: a scan that never yields (microtask "yields") lets no timer or immediate run — so the counters measure yielding', async function () {
     this.timeout(30_000);
-    const { result: snap, intervalTicks, immediateTicks } = await ticksDuring(() => scanProcesses({ procRoot: root, pageSize: 4096, yieldToLoop: () => Promise.resolve() }));
+    const {
+      result: snap,
+      intervalTicks,
+      immediateTicks,
+    } = await ticksDuring(() => scanProcesses({ procRoot: root, pageSize: 4096, yieldToLoop: () => Promise.resolve() }));
     assert.strictEqual(snap.processes.size, N);
     assert.deepStrictEqual([intervalTicks, immediateTicks], [0, 0]);
   });

@@ -97,7 +97,8 @@ describe('folderSize', () => {
 
   it('gives the same result whatever the concurrency', async () => {
     const all = await folderSize(tree);
-    for (const concurrency of [1, 2, 1000]) assert.deepStrictEqual(await folderSize(tree, { concurrency }), all, `concurrency ${concurrency}`);
+    for (const concurrency of [1, 2, 1000])
+      assert.deepStrictEqual(await folderSize(tree, { concurrency }), all, `concurrency ${concurrency}`);
   });
 
   it('a shared `seen` set counts a hard link between two folders once, as du does for several folders', async () => {
@@ -123,7 +124,13 @@ describe('folderSize', () => {
   });
 
   it('counts a path that vanished as an error, without throwing', async () => {
-    assert.deepStrictEqual(await folderSize(path.join(root, 'nope')), { bytes: 0, apparentBytes: 0, entries: 0, errors: 1, cancelled: false });
+    assert.deepStrictEqual(await folderSize(path.join(root, 'nope')), {
+      bytes: 0,
+      apparentBytes: 0,
+      entries: 0,
+      errors: 1,
+      cancelled: false,
+    });
 
     // the root is read (its children queued), then a child is deleted before it is visited
     let calls = 0;
@@ -140,7 +147,10 @@ describe('folderSize', () => {
 
   it('sizes a single file or a symlink as itself', async () => {
     const file = await folderSize(path.join(tree, 'mid.bin'));
-    assert.deepStrictEqual([file.entries, file.apparentBytes, file.bytes], [1, 100_000, fs.lstatSync(path.join(tree, 'mid.bin')).blocks * 512]);
+    assert.deepStrictEqual(
+      [file.entries, file.apparentBytes, file.bytes],
+      [1, 100_000, fs.lstatSync(path.join(tree, 'mid.bin')).blocks * 512],
+    );
     const link = await folderSize(path.join(tree, 'link-to-huge'));
     assert.deepStrictEqual([link.entries, link.apparentBytes], [1, fs.lstatSync(path.join(tree, 'link-to-huge')).size]);
   });

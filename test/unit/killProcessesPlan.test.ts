@@ -17,7 +17,14 @@ describe('kill processes: plans on the codeserver fixture', () => {
     uid = proc(snap, CS.idle).uid;
   });
 
-  const ctx = (fields: Partial<ProcessPlanContext> = {}): ProcessPlanContext => ({ selfPid: CS.extHost, selfUid: uid, nowMs: CS_NOW, home: '/home/coder', why: WHY, ...fields });
+  const ctx = (fields: Partial<ProcessPlanContext> = {}): ProcessPlanContext => ({
+    selfPid: CS.extHost,
+    selfUid: uid,
+    nowMs: CS_NOW,
+    home: '/home/coder',
+    why: WHY,
+    ...fields,
+  });
   const sel = (pid: number, fields: Partial<ProcessIdentity & { name: string }> = {}) => {
     const p = proc(snap, pid);
     return { pid, starttime: p.starttime, uid: p.uid, ...fields };
@@ -41,7 +48,14 @@ describe('kill processes: plans on the codeserver fixture', () => {
           rssBytes: 52000 * KB,
           ageMs: 3_500_000,
           cwd: undefined, // the fixture has no cwd link for it
-          descendants: [{ pid: CS.esbuild, starttime: 150100, uid, name: '/home/coder/ws/node_modules/@esbuild/linux-x64/bin/esbuild --service=0.28.2 --ping' }],
+          descendants: [
+            {
+              pid: CS.esbuild,
+              starttime: 150100,
+              uid,
+              name: '/home/coder/ws/node_modules/@esbuild/linux-x64/bin/esbuild --service=0.28.2 --ping',
+            },
+          ],
         },
       ]);
       assert.deepStrictEqual(p.skipped, []);
@@ -64,7 +78,10 @@ describe('kill processes: plans on the codeserver fixture', () => {
 
     it('skips protected pids', () => {
       const p = plan([sel(CS.ptyHost), sel(CS.extHost), sel(CS.agentHost), sel(CS.init), sel(CS.node)]);
-      assert.deepStrictEqual(p.targets.map((t) => t.pid), [CS.node]);
+      assert.deepStrictEqual(
+        p.targets.map((t) => t.pid),
+        [CS.node],
+      );
       assert.deepStrictEqual(skippedOf(p), [
         [CS.ptyHost, 'the ptyHost process is protected'],
         [CS.extHost, 'this extension host is protected'],
@@ -81,10 +98,19 @@ describe('kill processes: plans on the codeserver fixture', () => {
     });
 
     it('skips an exited pid, named as the caller named it', () => {
-      const p = plan([{ pid: 99999, starttime: 5, uid, name: 'esbuild --ping' }, { pid: 99998, starttime: 5, uid }]);
+      const p = plan([
+        { pid: 99999, starttime: 5, uid, name: 'esbuild --ping' },
+        { pid: 99998, starttime: 5, uid },
+      ]);
       assert.deepStrictEqual(p.targets, []);
-      assert.deepStrictEqual(p.skipped.map((s) => s.pid), [99999, 99998]);
-      assert.deepStrictEqual(p.skipped.map((s) => s.name), ['esbuild --ping', 'pid 99998']);
+      assert.deepStrictEqual(
+        p.skipped.map((s) => s.pid),
+        [99999, 99998],
+      );
+      assert.deepStrictEqual(
+        p.skipped.map((s) => s.name),
+        ['esbuild --ping', 'pid 99998'],
+      );
     });
 
     // src/actions/killProcesses/plan.ts: `protectionOf(...) ?? sameIdentity(rec, sel)` — protectionOf already answers
@@ -109,7 +135,10 @@ describe('kill processes: plans on the codeserver fixture', () => {
     // selected twice becomes two targets: signalled twice, and counted twice in "Killed 2 processes, freed …".
     it('counts a pid selected twice once [src bug: planKillProcesses does not de-duplicate the selection]', () => {
       const p = plan([sel(CS.node), sel(CS.node)]);
-      assert.deepStrictEqual(p.targets.map((t) => t.pid), [CS.node]);
+      assert.deepStrictEqual(
+        p.targets.map((t) => t.pid),
+        [CS.node],
+      );
     });
   });
 
@@ -117,7 +146,11 @@ describe('kill processes: plans on the codeserver fixture', () => {
     it('skips kernel threads, named by their comm', async () => {
       const edge = await scanFixture('edge');
       const c = ctx({ selfPid: 424242, selfUid: proc(edge, 100).uid });
-      const p = plan([2, 3].map((pid) => ({ pid, starttime: proc(edge, pid).starttime, uid: proc(edge, pid).uid })), c, edge);
+      const p = plan(
+        [2, 3].map((pid) => ({ pid, starttime: proc(edge, pid).starttime, uid: proc(edge, pid).uid })),
+        c,
+        edge,
+      );
       assert.deepStrictEqual(p.targets, []);
       assert.deepStrictEqual(p.skipped, [
         { pid: 2, name: '[kthreadd]', because: 'kernel threads are protected' },
@@ -161,12 +194,15 @@ describe('kill processes: plans on the codeserver fixture', () => {
         [CS.node, 'an ancestor of this extension host is protected'],
         [CS.esbuild, 'this extension host is protected'],
       ]);
-      assert.deepStrictEqual(r.valid.map((t) => t.pid), [CS.sleep]);
+      assert.deepStrictEqual(
+        r.valid.map((t) => t.pid),
+        [CS.sleep],
+      );
     });
   });
 });
 
-describe('kill processes: a real process that exec\'d after the preview', () => {
+describe("kill processes: a real process that exec'd after the preview", () => {
   const spawned: { pid: number; starttime: number }[] = [];
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   after(() => {
@@ -190,7 +226,7 @@ describe('kill processes: a real process that exec\'d after the preview', () => 
 
   async function waitForExec(pid: number): Promise<void> {
     for (let i = 0; i < 400 && readProcess(pid)?.comm !== 'sleep'; i++) await sleep(10);
-    assert.deepStrictEqual(readProcess(pid)?.argv, ['sleep', '1001'], 'the child exec\'d sleep');
+    assert.deepStrictEqual(readProcess(pid)?.argv, ['sleep', '1001'], "the child exec'd sleep");
   }
 
   const realSignals: SignalDeps = {
@@ -206,7 +242,10 @@ describe('kill processes: a real process that exec\'d after the preview', () => 
     const snap = await scanProcesses();
     const rec = readProcess(child.pid)!;
     const p = planKillProcesses(snap, classifyTopology(snap, process.pid), [rec], ctx);
-    assert.deepStrictEqual(p.targets.map((t) => [t.pid, t.name]), [[child.pid, "sh -c sleep 1; exec sleep 1001"]]);
+    assert.deepStrictEqual(
+      p.targets.map((t) => [t.pid, t.name]),
+      [[child.pid, 'sh -c sleep 1; exec sleep 1001']],
+    );
     assert.strictEqual(readProcess(child.pid)?.comm, 'sh', 'still sh at plan time');
 
     await waitForExec(child.pid);
@@ -216,10 +255,16 @@ describe('kill processes: a real process that exec\'d after the preview', () => 
     const signalled = await signalTargets(valid, 'SIGTERM', 300, realSignals);
     assert.deepStrictEqual(valid, []);
     assert.deepStrictEqual(signalled, []);
-    assert.deepStrictEqual(skipped.map((s) => [s.target.pid, s.because]), [[child.pid, 'changed since the preview (was sh, now sleep)']]);
+    assert.deepStrictEqual(
+      skipped.map((s) => [s.target.pid, s.because]),
+      [[child.pid, 'changed since the preview (was sh, now sleep)']],
+    );
     // and the signal loop's own re-check, for an exec between the re-validation and the signal
     const direct = await signalTargets(p.targets, 'SIGTERM', 300, realSignals);
-    assert.deepStrictEqual(direct.map((r) => r.outcome), [{ kind: 'skipped', because: 'changed since the preview (was sh, now sleep)' }]);
+    assert.deepStrictEqual(
+      direct.map((r) => r.outcome),
+      [{ kind: 'skipped', because: 'changed since the preview (was sh, now sleep)' }],
+    );
     const after = readProcess(child.pid);
     assert.strictEqual(after?.starttime, rec.starttime, 'still alive');
     assert.notStrictEqual(after?.state, 'Z');

@@ -45,7 +45,12 @@ describe('kill terminals: plans on the codeserver fixture', () => {
           cwd: '~/ws/app',
           descendants: [
             { pid: CS.node, starttime: 150000, uid, name: 'node server.js' },
-            { pid: CS.esbuild, starttime: 150100, uid, name: '/home/coder/ws/node_modules/@esbuild/linux-x64/bin/esbuild --service=0.28.2 --ping' },
+            {
+              pid: CS.esbuild,
+              starttime: 150100,
+              uid,
+              name: '/home/coder/ws/node_modules/@esbuild/linux-x64/bin/esbuild --service=0.28.2 --ping',
+            },
           ],
           status: 'detached',
           method: 'signal',
@@ -58,7 +63,10 @@ describe('kill terminals: plans on the codeserver fixture', () => {
       const p = plan([sel(CS.idle)]);
       assert.deepStrictEqual([p.action, p.verb, p.noun], ['kill-terminals', 'Kill', ['Terminal', 'Terminals']]);
       assert.deepStrictEqual([p.createdAtMs, p.expiresAtMs], [CS_NOW, CS_NOW + PLAN_TTL_MS]);
-      assert.deepStrictEqual(p.targets.map((t) => [t.name, t.facts, t.cwd]), [['bash', 'detached, age 5 min', '~/ws/café']]);
+      assert.deepStrictEqual(
+        p.targets.map((t) => [t.name, t.facts, t.cwd]),
+        [['bash', 'detached, age 5 min', '~/ws/café']],
+      );
     });
 
     it('closes a terminal of this window through dispose', () => {
@@ -67,14 +75,21 @@ describe('kill terminals: plans on the codeserver fixture', () => {
         p.targets.map((t) => [t.pid, t.status, t.method, t.facts, t.name]),
         [[CS.busy, 'attachedHere', 'dispose', 'attached (this window), age 1 s', 'sleep 1000']],
       );
-      assert.deepStrictEqual(p.targets[0].descendants.map((d) => [d.pid, d.starttime, d.name]), [[CS.sleep, 499900, 'sleep 1000']]);
+      assert.deepStrictEqual(
+        p.targets[0].descendants.map((d) => [d.pid, d.starttime, d.name]),
+        [[CS.sleep, 499900, 'sleep 1000']],
+      );
     });
 
     it('skips a shell attached to another window', () => {
       const p = plan([sel(CS.idle)], { windows: [windowEntry(OTHER_WINDOW, [CS.idle])] });
       assert.deepStrictEqual(p.targets, []);
       assert.deepStrictEqual(p.skipped, [
-        { pid: CS.idle, name: 'bash', because: `attached to another window (extension host pid ${OTHER_WINDOW}) — close it in that window` },
+        {
+          pid: CS.idle,
+          name: 'bash',
+          because: `attached to another window (extension host pid ${OTHER_WINDOW}) — close it in that window`,
+        },
       ]);
       assert.match(p.skipped[0].because, /another window/);
     });
@@ -92,7 +107,7 @@ describe('kill terminals: plans on the codeserver fixture', () => {
       assert.strictEqual(p.skipped[0].name, `pid ${CS.ptyHost}`); // not a shell row: named by pid
     });
 
-    it('skips a selection whose start time is not the shell\'s (pid reused)', () => {
+    it("skips a selection whose start time is not the shell's (pid reused)", () => {
       const p = plan([sel(CS.serving, { starttime: 139999 })]);
       assert.deepStrictEqual(p.targets, []);
       assert.deepStrictEqual(p.skipped, [{ pid: CS.serving, name: 'node server.js', because: 'pid reused by another process' }]);
@@ -101,7 +116,10 @@ describe('kill terminals: plans on the codeserver fixture', () => {
     it('skips pids that are not shells of a pty host: jobs, pty host helpers, other processes', () => {
       const p = plan([sel(CS.sleep), sel(CS.cpuUsageSh), sel(CS.node), sel(CS.copilot)]);
       assert.deepStrictEqual(p.targets, []);
-      assert.deepStrictEqual(skippedOf(p), [CS.sleep, CS.cpuUsageSh, CS.node, CS.copilot].map((pid) => [pid, 'no longer a shell of a pty host']));
+      assert.deepStrictEqual(
+        skippedOf(p),
+        [CS.sleep, CS.cpuUsageSh, CS.node, CS.copilot].map((pid) => [pid, 'no longer a shell of a pty host']),
+      );
     });
 
     it('skips a pid that is gone', () => {
@@ -123,14 +141,27 @@ describe('kill terminals: plans on the codeserver fixture', () => {
     });
 
     it('keeps the order of the selection and sorts each pid into targets or skipped', () => {
-      const p = plan([sel(CS.serving), sel(CS.ptyHost), sel(CS.busy), sel(CS.idle)], { own: [CS.busy], windows: [windowEntry(OTHER_WINDOW, [CS.idle])] });
-      assert.deepStrictEqual(p.targets.map((t) => [t.pid, t.method]), [[CS.serving, 'signal'], [CS.busy, 'dispose']]);
-      assert.deepStrictEqual(p.skipped.map((s) => s.pid), [CS.ptyHost, CS.idle]);
+      const p = plan([sel(CS.serving), sel(CS.ptyHost), sel(CS.busy), sel(CS.idle)], {
+        own: [CS.busy],
+        windows: [windowEntry(OTHER_WINDOW, [CS.idle])],
+      });
+      assert.deepStrictEqual(
+        p.targets.map((t) => [t.pid, t.method]),
+        [
+          [CS.serving, 'signal'],
+          [CS.busy, 'dispose'],
+        ],
+      );
+      assert.deepStrictEqual(
+        p.skipped.map((s) => s.pid),
+        [CS.ptyHost, CS.idle],
+      );
     });
   });
 
   describe('planKillDetachedOlderThan', () => {
-    const older = (minAgeMs: number, options: ModelOptions = {}, s: Snapshot = snap) => planKillDetachedOlderThan(terminalsModelOf(s, options), minAgeMs, ctx());
+    const older = (minAgeMs: number, options: ModelOptions = {}, s: Snapshot = snap) =>
+      planKillDetachedOlderThan(terminalsModelOf(s, options), minAgeMs, ctx());
 
     it('targets the detached shells at least that old (ages: busy 1 s, idle 5 min, serving 1 h)', () => {
       assert.deepStrictEqual(targetPids(older(0)), [CS.busy, CS.idle, CS.serving]);
@@ -142,7 +173,13 @@ describe('kill terminals: plans on the codeserver fixture', () => {
     it('is a kill-detached-terminals plan that signals', () => {
       const p = older(300_000);
       assert.strictEqual(p.action, 'kill-detached-terminals');
-      assert.deepStrictEqual(p.targets.map((t) => [t.status, t.method]), [['detached', 'signal'], ['detached', 'signal']]);
+      assert.deepStrictEqual(
+        p.targets.map((t) => [t.status, t.method]),
+        [
+          ['detached', 'signal'],
+          ['detached', 'signal'],
+        ],
+      );
       assert.deepStrictEqual(p.skipped, []);
       assert.strictEqual(p.expiresAtMs, CS_NOW + PLAN_TTL_MS);
     });
@@ -177,7 +214,13 @@ describe('kill terminals: plans on the codeserver fixture', () => {
 
   it('killableRows offers every shell except those attached to another window', () => {
     const rows = killableRows(terminalsModelOf(snap, { own: [CS.busy], windows: [windowEntry(OTHER_WINDOW, [CS.serving])] }));
-    assert.deepStrictEqual(rows.map((r) => [r.shell.pid, r.status]), [[CS.busy, 'attachedHere'], [CS.idle, 'detached']]);
+    assert.deepStrictEqual(
+      rows.map((r) => [r.shell.pid, r.status]),
+      [
+        [CS.busy, 'attachedHere'],
+        [CS.idle, 'detached'],
+      ],
+    );
   });
 
   describe('revalidate (the check at commit time)', () => {
@@ -203,21 +246,31 @@ describe('kill terminals: plans on the codeserver fixture', () => {
     it('skips a target whose pid now belongs to a new process', () => {
       const r = check({ [CS.serving]: { starttime: 499990 } });
       assert.deepStrictEqual(skippedPids(r), [[CS.serving, 'pid reused by another process']]);
-      assert.deepStrictEqual(r.valid.map((t) => t.pid), [CS.busy, CS.idle]);
+      assert.deepStrictEqual(
+        r.valid.map((t) => t.pid),
+        [CS.busy, CS.idle],
+      );
     });
 
     it('skips a target that exited', () => {
       const r = check({ [CS.idle]: null });
       assert.deepStrictEqual(skippedPids(r), [[CS.idle, 'exited']]);
-      assert.deepStrictEqual(r.valid.map((t) => t.pid), [CS.busy, CS.serving]);
+      assert.deepStrictEqual(
+        r.valid.map((t) => t.pid),
+        [CS.busy, CS.serving],
+      );
     });
 
     it('skips a target whose owner changed', () => {
-      assert.deepStrictEqual(skippedPids(check({ [CS.serving]: { uid: uid + 1 } })), [[CS.serving, `owner changed (uid ${uid} → ${uid + 1})`]]);
+      assert.deepStrictEqual(skippedPids(check({ [CS.serving]: { uid: uid + 1 } })), [
+        [CS.serving, `owner changed (uid ${uid} → ${uid + 1})`],
+      ]);
     });
 
     it('skips a detached shell that a window attached meanwhile', () => {
-      assert.deepStrictEqual(skippedPids(check({}, { windows: [windowEntry(OTHER_WINDOW, [CS.idle])] })), [[CS.idle, 'now attached (other window)']]);
+      assert.deepStrictEqual(skippedPids(check({}, { windows: [windowEntry(OTHER_WINDOW, [CS.idle])] })), [
+        [CS.idle, 'now attached (other window)'],
+      ]);
       const here = check({}, { own: [CS.busy, CS.serving] });
       assert.deepStrictEqual(skippedPids(here), [[CS.serving, 'now attached (this window)']]);
       assert.match(here.skipped[0].because, /now attached/);
@@ -227,10 +280,13 @@ describe('kill terminals: plans on the codeserver fixture', () => {
       assert.deepStrictEqual(skippedPids(check({}, { own: [] })), [[CS.busy, 'now detached']]);
     });
 
-    it('skips a shell that exec\'d another program since the preview', () => {
+    it("skips a shell that exec'd another program since the preview", () => {
       const r = check({ [CS.idle]: { comm: 'sleep', argv: ['sleep', '1001'] } });
       assert.deepStrictEqual(skippedPids(r), [[CS.idle, 'changed since the preview (was bash, now sleep)']]);
-      assert.deepStrictEqual(r.valid.map((t) => t.pid), [CS.busy, CS.serving]);
+      assert.deepStrictEqual(
+        r.valid.map((t) => t.pid),
+        [CS.busy, CS.serving],
+      );
     });
 
     it('skips a shell that is no longer a child of a pty host', () => {
@@ -254,7 +310,7 @@ describe('kill terminals: plans on the codeserver fixture', () => {
   });
 });
 
-describe('kill terminals: closing this window\'s terminals at commit', () => {
+describe("kill terminals: closing this window's terminals at commit", () => {
   /** A terminal whose processId resolves to pid, rejects, or never settles (it waits for workspace trust). */
   const terminal = (pid: number | 'never' | 'rejects') => {
     let disposed = 0;

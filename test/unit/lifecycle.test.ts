@@ -4,8 +4,19 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseKernelLog } from '../../src/probes/kernelLog';
 import {
-  EndEvidence, LifecycleRecord, MAX_LIFECYCLE_RECORDS, classifyEnd, explainEnd, lifecycleFileName, markCleanEnd,
-  markRestartRequested, markSeen, readLifecycle, recordStart, unclassified, writeLifecycle,
+  EndEvidence,
+  LifecycleRecord,
+  MAX_LIFECYCLE_RECORDS,
+  classifyEnd,
+  explainEnd,
+  lifecycleFileName,
+  markCleanEnd,
+  markRestartRequested,
+  markSeen,
+  readLifecycle,
+  recordStart,
+  unclassified,
+  writeLifecycle,
 } from '../../src/probes/lifecycle';
 import { FIXTURES } from './procFixtures';
 
@@ -13,7 +24,13 @@ const T0 = Date.UTC(2025, 10, 22, 17, 0, 0);
 const MIN = 60_000;
 const MB = 1024 * 1024;
 
-const host = (fields: Partial<LifecycleRecord> = {}): LifecycleRecord => ({ pid: 11067, starttime: 123400, startedAtMs: T0, cleanEnd: false, ...fields });
+const host = (fields: Partial<LifecycleRecord> = {}): LifecycleRecord => ({
+  pid: 11067,
+  starttime: 123400,
+  startedAtMs: T0,
+  cleanEnd: false,
+  ...fields,
+});
 const noEvidence: EndEvidence = { oomEvents: [], oomKillIncreased: false, lastSamples: [] };
 const evidence = (fields: Partial<EndEvidence>): EndEvidence => ({ ...noEvidence, ...fields });
 
@@ -28,7 +45,15 @@ describe('lifecycle records', () => {
     ]);
     const id = { pid: 1, starttime: 10 };
     const marked = markCleanEnd(markRestartRequested(markSeen(records, id, T0 + 2 * MIN), id), id, T0 + 3 * MIN);
-    assert.deepStrictEqual(marked[0], { pid: 1, starttime: 10, startedAtMs: T0, cleanEnd: true, restartRequested: true, lastSeenAtMs: T0 + 2 * MIN, endedAtMs: T0 + 3 * MIN });
+    assert.deepStrictEqual(marked[0], {
+      pid: 1,
+      starttime: 10,
+      startedAtMs: T0,
+      cleanEnd: true,
+      restartRequested: true,
+      lastSeenAtMs: T0 + 2 * MIN,
+      endedAtMs: T0 + 3 * MIN,
+    });
     assert.deepStrictEqual(marked[1], records[1]);
     assert.deepStrictEqual(records[0], { pid: 1, starttime: 10, startedAtMs: T0, cleanEnd: false }, 'not mutated');
     assert.deepStrictEqual(markSeen(records, { pid: 1, starttime: 11 }, 5), records, 'same pid, other process: untouched');
@@ -43,7 +68,10 @@ describe('lifecycle records', () => {
 
   it('unclassified lists earlier hosts without an end', () => {
     const records = [host({ pid: 1, end: 'clean' }), host({ pid: 2 }), host({ pid: 3 })];
-    assert.deepStrictEqual(unclassified(records, { pid: 3, starttime: 123400 }).map((r) => r.pid), [2]);
+    assert.deepStrictEqual(
+      unclassified(records, { pid: 3, starttime: 123400 }).map((r) => r.pid),
+      [2],
+    );
   });
 
   it('lifecycleFileName: a safe key is kept, anything else is hashed', () => {
@@ -67,13 +95,19 @@ describe('readLifecycle / writeLifecycle', () => {
   });
 
   it('round-trips the records of a window, one file per key, no temp files left', async () => {
-    const a = [host({ pid: 1, end: 'oom', lastSeenAtMs: T0 + MIN }), host({ pid: 2, cleanEnd: true, endedAtMs: T0 + 2 * MIN, restartRequested: true })];
+    const a = [
+      host({ pid: 1, end: 'oom', lastSeenAtMs: T0 + MIN }),
+      host({ pid: 2, cleanEnd: true, endedAtMs: T0 + 2 * MIN, restartRequested: true }),
+    ];
     const b = [host({ pid: 3 })];
     assert.deepStrictEqual(await writeLifecycle(path.join(dir, 'new'), 'window-a', a), { ok: true });
     assert.deepStrictEqual(await writeLifecycle(path.join(dir, 'new'), '/some/folder', b), { ok: true });
     assert.deepStrictEqual(await readLifecycle(path.join(dir, 'new'), 'window-a'), { records: a });
     assert.deepStrictEqual(await readLifecycle(path.join(dir, 'new'), '/some/folder'), { records: b });
-    assert.deepStrictEqual(fs.readdirSync(path.join(dir, 'new')).sort(), [lifecycleFileName('/some/folder'), 'lifecycle-window-a.json'].sort());
+    assert.deepStrictEqual(
+      fs.readdirSync(path.join(dir, 'new')).sort(),
+      [lifecycleFileName('/some/folder'), 'lifecycle-window-a.json'].sort(),
+    );
   });
 
   it('a missing file: no records, no problem', async () => {
@@ -86,7 +120,10 @@ describe('readLifecycle / writeLifecycle', () => {
     const cases: [string, RegExp][] = [
       ['{"version":1,', /invalid JSON$/],
       ['[]', /\(root\): invalid_type/],
-      [JSON.stringify({ version: 1, windowKey: 'w', records: [{ pid: -1, starttime: 1, startedAtMs: 1, cleanEnd: false }] }), /records\.0\.pid: too_small/],
+      [
+        JSON.stringify({ version: 1, windowKey: 'w', records: [{ pid: -1, starttime: 1, startedAtMs: 1, cleanEnd: false }] }),
+        /records\.0\.pid: too_small/,
+      ],
       [JSON.stringify({ version: 1, windowKey: 'w', records: [{ ...host(), end: 'exploded' }] }), /records\.0\.end: invalid_value/],
       [JSON.stringify({ version: 1, windowKey: 'w', records: [{ ...host(), cleanEnd: 'yes' }] }), /records\.0\.cleanEnd: invalid_type/],
       [JSON.stringify({ version: 2, windowKey: 'w', records: [] }), /version: invalid_value/],
@@ -115,7 +152,11 @@ describe('classifyEnd', () => {
   it('oom when a kernel OOM event names the pid within its lifetime', () => {
     const previous = host({ lastSeenAtMs: T0 + 30 * MIN });
     const e = explainEnd(previous, evidence({ oomEvents: [{ pid: 11067, atMs: T0 + 31 * MIN }], untilMs: T0 + 32 * MIN }));
-    assert.deepStrictEqual(e, { end: 'oom', reason: 'the kernel OOM killer killed pid 11067', oomEvent: { pid: 11067, atMs: T0 + 31 * MIN } });
+    assert.deepStrictEqual(e, {
+      end: 'oom',
+      reason: 'the kernel OOM killer killed pid 11067',
+      oomEvent: { pid: 11067, atMs: T0 + 31 * MIN },
+    });
     // events without a time match on the pid alone
     assert.strictEqual(classifyEnd(previous, evidence({ oomEvents: [{ pid: 11067 }] })), 'oom');
   });
@@ -124,7 +165,10 @@ describe('classifyEnd', () => {
     const previous = host({ endedAtMs: undefined });
     assert.strictEqual(classifyEnd(previous, evidence({ oomEvents: [{ pid: 4242, atMs: T0 + MIN }] })), 'unexpected_exit');
     assert.strictEqual(classifyEnd(previous, evidence({ oomEvents: [{ pid: 11067, atMs: T0 - 3600_000 }] })), 'unexpected_exit');
-    assert.strictEqual(classifyEnd(previous, evidence({ oomEvents: [{ pid: 11067, atMs: T0 + 90 * MIN }], untilMs: T0 + 60 * MIN })), 'unexpected_exit');
+    assert.strictEqual(
+      classifyEnd(previous, evidence({ oomEvents: [{ pid: 11067, atMs: T0 + 90 * MIN }], untilMs: T0 + 60 * MIN })),
+      'unexpected_exit',
+    );
   });
 
   it('oom from the kernel log fixture (dmesg stamps turned into epoch ms)', () => {
@@ -144,7 +188,10 @@ describe('classifyEnd', () => {
   });
 
   it('a kernel event naming the pid wins even over a recorded clean end', () => {
-    assert.strictEqual(classifyEnd(host({ cleanEnd: true, endedAtMs: T0 + MIN }), evidence({ oomEvents: [{ pid: 11067, atMs: T0 + MIN }] })), 'oom');
+    assert.strictEqual(
+      classifyEnd(host({ cleanEnd: true, endedAtMs: T0 + MIN }), evidence({ oomEvents: [{ pid: 11067, atMs: T0 + MIN }] })),
+      'oom',
+    );
   });
 
   it('heap_exhausted when the last sample with heapUsed was at ≥ 90 % of the heap limit', () => {
@@ -159,13 +206,28 @@ describe('classifyEnd', () => {
     assert.strictEqual(classifyEnd(host(), evidence({ lastSamples: [{ t: T0 + MIN, heapUsed: 95 }], heapLimit: 100 })), 'heap_exhausted');
     assert.strictEqual(classifyEnd(host(), evidence({ lastSamples: [{ t: T0 + MIN, heapUsed: 89 }], heapLimit: 100 })), 'unexpected_exit');
     // a high heap earlier that went down again is not exhaustion
-    assert.strictEqual(classifyEnd(host(), evidence({ lastSamples: [{ t: T0 + MIN, heapUsed: 99 }, { t: T0 + 2 * MIN, heapUsed: 40 }], heapLimit: 100 })), 'unexpected_exit');
+    assert.strictEqual(
+      classifyEnd(
+        host(),
+        evidence({
+          lastSamples: [
+            { t: T0 + MIN, heapUsed: 99 },
+            { t: T0 + 2 * MIN, heapUsed: 40 },
+          ],
+          heapLimit: 100,
+        }),
+      ),
+      'unexpected_exit',
+    );
     // no limit known
     assert.strictEqual(classifyEnd(host(), evidence({ lastSamples: [{ t: T0 + MIN, heapUsed: 99 }] })), 'unexpected_exit');
   });
 
   it('ignores samples from outside the lifetime (another host’s)', () => {
-    const samples = [{ t: T0 - MIN, heapUsed: 99, heapLimit: 100 }, { t: T0 + 20 * MIN, heapUsed: 99, heapLimit: 100 }];
+    const samples = [
+      { t: T0 - MIN, heapUsed: 99, heapLimit: 100 },
+      { t: T0 + 20 * MIN, heapUsed: 99, heapLimit: 100 },
+    ];
     assert.strictEqual(classifyEnd(host(), evidence({ lastSamples: samples, untilMs: T0 + 10 * MIN })), 'unexpected_exit');
   });
 
@@ -173,7 +235,10 @@ describe('classifyEnd', () => {
     assert.strictEqual(classifyEnd(host({ restartRequested: true }), noEvidence), 'restarted_by_user');
     assert.strictEqual(classifyEnd(host({ restartRequested: true, cleanEnd: true, endedAtMs: T0 + MIN }), noEvidence), 'restarted_by_user');
     assert.strictEqual(classifyEnd(host({ restartRequested: true }), evidence({ oomKillIncreased: true })), 'oom');
-    assert.strictEqual(classifyEnd(host({ restartRequested: true }), evidence({ lastSamples: [{ t: T0 + MIN, heapUsed: 95, heapLimit: 100 }] })), 'heap_exhausted');
+    assert.strictEqual(
+      classifyEnd(host({ restartRequested: true }), evidence({ lastSamples: [{ t: T0 + MIN, heapUsed: 95, heapLimit: 100 }] })),
+      'heap_exhausted',
+    );
   });
 
   it('unexpected_exit otherwise', () => {

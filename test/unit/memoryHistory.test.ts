@@ -9,13 +9,20 @@ const T0 = Date.UTC(2025, 10, 22, 17, 0, 0);
 const MIN = 60_000;
 
 /** A sample at T0 + minutes with extHostRss in MiB. */
-const at = (minutes: number, rssMb: number, extra: Partial<MemorySample> = {}): MemorySample => ({ t: T0 + minutes * MIN, extHostRss: rssMb * MB, ...extra });
+const at = (minutes: number, rssMb: number, extra: Partial<MemorySample> = {}): MemorySample => ({
+  t: T0 + minutes * MIN,
+  extHostRss: rssMb * MB,
+  ...extra,
+});
 
 describe('MemoryHistory', () => {
   it('keeps samples oldest first and drops those older than historyMinutes before the newest', () => {
     const h = new MemoryHistory({ historyMinutes: 10 });
     for (let m = 0; m <= 15; m++) assert.strictEqual(h.add(at(m, 100 + m)), true);
-    assert.deepStrictEqual(h.samples().map((s) => (s.t - T0) / MIN), [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    assert.deepStrictEqual(
+      h.samples().map((s) => (s.t - T0) / MIN),
+      [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    );
     assert.strictEqual(h.size, 11);
     assert.deepStrictEqual(h.latest(), at(15, 115));
   });
@@ -23,7 +30,10 @@ describe('MemoryHistory', () => {
   it('caps the count, dropping the oldest, and wraps around the ring', () => {
     const h = new MemoryHistory({ historyMinutes: 1000, maxSamples: 4 });
     for (let m = 0; m < 11; m++) h.add(at(m, m));
-    assert.deepStrictEqual(h.samples().map((s) => s.extHostRss / MB), [7, 8, 9, 10]);
+    assert.deepStrictEqual(
+      h.samples().map((s) => s.extHostRss / MB),
+      [7, 8, 9, 10],
+    );
     assert.strictEqual(h.maxSamples, 4);
   });
 
@@ -32,11 +42,20 @@ describe('MemoryHistory', () => {
     h.add(at(1, 1));
     h.add(at(3, 3));
     h.add(at(2, 2));
-    assert.deepStrictEqual(h.samples().map((s) => s.extHostRss / MB), [1, 2, 3]);
+    assert.deepStrictEqual(
+      h.samples().map((s) => s.extHostRss / MB),
+      [1, 2, 3],
+    );
     h.add(at(0, 0)); // over the cap: the oldest (this one) goes
-    assert.deepStrictEqual(h.samples().map((s) => s.extHostRss / MB), [1, 2, 3]);
+    assert.deepStrictEqual(
+      h.samples().map((s) => s.extHostRss / MB),
+      [1, 2, 3],
+    );
     h.add(at(4, 4));
-    assert.deepStrictEqual(h.samples().map((s) => s.extHostRss / MB), [2, 3, 4]);
+    assert.deepStrictEqual(
+      h.samples().map((s) => s.extHostRss / MB),
+      [2, 3, 4],
+    );
   });
 
   it('rejects invalid samples and copies what it stores', () => {
@@ -55,14 +74,28 @@ describe('MemoryHistory', () => {
     const h = new MemoryHistory({ historyMinutes: 5 });
     for (let m = 0; m < 5; m++) h.add(at(m, m));
     h.prune(T0 + 7 * MIN);
-    assert.deepStrictEqual(h.samples().map((s) => s.extHostRss / MB), [2, 3, 4]);
+    assert.deepStrictEqual(
+      h.samples().map((s) => s.extHostRss / MB),
+      [2, 3, 4],
+    );
     h.clear();
     assert.deepStrictEqual([h.size, h.latest()], [0, undefined]);
   });
 
   it('toJSON / fromJSON round-trip', () => {
     const h = new MemoryHistory({ historyMinutes: 60 });
-    h.add(at(0, 100, { allExtHostsRss: 300 * MB, serverTreeRss: 900 * MB, aiRss: 50 * MB, cgroupCurrent: 1, cgroupLimit: 2, hostAvailable: 3, heapUsed: 4, heapLimit: 5 }));
+    h.add(
+      at(0, 100, {
+        allExtHostsRss: 300 * MB,
+        serverTreeRss: 900 * MB,
+        aiRss: 50 * MB,
+        cgroupCurrent: 1,
+        cgroupLimit: 2,
+        hostAvailable: 3,
+        heapUsed: 4,
+        heapLimit: 5,
+      }),
+    );
     h.add(at(1, 101));
     const json = JSON.parse(JSON.stringify(h.toJSON()));
     assert.deepStrictEqual(json.version, 1);
@@ -73,14 +106,29 @@ describe('MemoryHistory', () => {
 
   it('fromJSON sorts, prunes against now and caps', () => {
     const data = { version: 1, samples: [at(3, 3), at(1, 1), at(2, 2), at(0, 0)] };
-    assert.deepStrictEqual(MemoryHistory.fromJSON(data, { historyMinutes: 60, maxSamples: 3 }).history.samples().map((s) => s.extHostRss / MB), [1, 2, 3]);
-    assert.deepStrictEqual(MemoryHistory.fromJSON(data, { historyMinutes: 2 }, T0 + 4 * MIN).history.samples().map((s) => s.extHostRss / MB), [2, 3]);
+    assert.deepStrictEqual(
+      MemoryHistory.fromJSON(data, { historyMinutes: 60, maxSamples: 3 })
+        .history.samples()
+        .map((s) => s.extHostRss / MB),
+      [1, 2, 3],
+    );
+    assert.deepStrictEqual(
+      MemoryHistory.fromJSON(data, { historyMinutes: 2 }, T0 + 4 * MIN)
+        .history.samples()
+        .map((s) => s.extHostRss / MB),
+      [2, 3],
+    );
     assert.strictEqual(MemoryHistory.fromJSON(data, { historyMinutes: 2 }, T0 + 60 * MIN).history.size, 0);
   });
 
   it('fromJSON: invalid data gives an empty history and the reason, never a throw', () => {
     for (const data of [
-      undefined, null, 42, 'x', [], {},
+      undefined,
+      null,
+      42,
+      'x',
+      [],
+      {},
       { version: 2, samples: [] },
       { version: 1, samples: {} },
       { version: 1, samples: [{ t: 'now', extHostRss: 1 }] },
@@ -128,7 +176,10 @@ describe('MemoryHistory.saveAtomically / load', () => {
   it('corrupt or invalid files are an empty history with the reason', async () => {
     const file = path.join(dir, 'h.json');
     fs.writeFileSync(file, '{"version":1,"samples":[');
-    assert.deepStrictEqual(await MemoryHistory.load(file, { historyMinutes: 60 }).then((r) => [r.history.size, r.problem]), [0, `${file}: invalid JSON`]);
+    assert.deepStrictEqual(await MemoryHistory.load(file, { historyMinutes: 60 }).then((r) => [r.history.size, r.problem]), [
+      0,
+      `${file}: invalid JSON`,
+    ]);
     fs.writeFileSync(file, '{"version":1,"samples":[{"t":1}]}');
     const r = await MemoryHistory.load(file, { historyMinutes: 60 });
     assert.strictEqual(r.history.size, 0);
@@ -175,7 +226,12 @@ describe('leakSlope', () => {
   });
 
   it('can follow another field, skipping samples without it', () => {
-    const samples = [at(0, 1, { cgroupCurrent: 10 * MB }), at(1, 1), at(2, 1, { cgroupCurrent: 16 * MB }), at(3, 1, { cgroupCurrent: 19 * MB })];
+    const samples = [
+      at(0, 1, { cgroupCurrent: 10 * MB }),
+      at(1, 1),
+      at(2, 1, { cgroupCurrent: 16 * MB }),
+      at(3, 1, { cgroupCurrent: 19 * MB }),
+    ];
     assert.ok(Math.abs((leakSlope(samples, 10 * MIN, 'cgroupCurrent') ?? NaN) - 3) < 1e-9);
     assert.strictEqual(leakSlope(samples, 10 * MIN, 'aiRss'), undefined);
   });
@@ -194,7 +250,14 @@ describe('timeToLimit', () => {
 
   it('is undefined without a rising slope or without a limit', () => {
     for (const [cur, limit, slope] of [
-      [1, 2 * MB, 0], [1, 2 * MB, -3], [1, 2 * MB, undefined], [1, undefined, 5], [1, 0, 5], [1, Infinity, 5], [1, 2 * MB, NaN], [NaN, 2 * MB, 1],
+      [1, 2 * MB, 0],
+      [1, 2 * MB, -3],
+      [1, 2 * MB, undefined],
+      [1, undefined, 5],
+      [1, 0, 5],
+      [1, Infinity, 5],
+      [1, 2 * MB, NaN],
+      [NaN, 2 * MB, 1],
     ] as [number, number | undefined, number | undefined][]) {
       assert.strictEqual(timeToLimit(cur, limit, slope), undefined, `${cur} ${limit} ${slope}`);
     }

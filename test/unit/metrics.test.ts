@@ -82,7 +82,10 @@ describe('metrics', () => {
   });
 
   it('omits what is unknown instead of reporting zero', async () => {
-    const text = await renderMetrics({ ...DATA, detachedTerminals: undefined, reclaimableBytesByClass: undefined, cgroupLimitBytes: undefined }, new ScanCost());
+    const text = await renderMetrics(
+      { ...DATA, detachedTerminals: undefined, reclaimableBytesByClass: undefined, cgroupLimitBytes: undefined },
+      new ScanCost(),
+    );
     assert.doesNotMatch(text, /csops_terminals_orphan_total/);
     assert.doesNotMatch(text, /csops_extensions_orphan_bytes/);
     assert.doesNotMatch(text, /csops_cgroup_memory_max_bytes/);
@@ -216,7 +219,7 @@ describe('metrics server: who may scrape', () => {
     assert.strictEqual((await scrape(port, { host, authorization: 'Bearer rotated' })).status, 200);
   });
 
-  it('via code-server\'s /proxy/<port>/ (outer Host kept, no forwarding headers): loopback Host works, others need the token', async () => {
+  it("via code-server's /proxy/<port>/ (outer Host kept, no forwarding headers): loopback Host works, others need the token", async () => {
     // code-server's proxy (http-proxy without changeOrigin / xfwd) connects to 0.0.0.0:<port> from the server
     // process and passes the Host the browser or Prometheus used to reach code-server.
     let token = '';
@@ -287,7 +290,10 @@ describe('metrics server: scrape cost', () => {
       const concurrent = await Promise.all(Array.from({ length: 500 }, () => scrape(port, { host }, agent)));
       assert.deepStrictEqual([...new Set(concurrent.map((r) => r.status))], [200]);
       assert.match(concurrent[0].body, /^csops_terminals_total 3$/m);
-      assert.ok(concurrent.every((r) => r.body === concurrent[0].body), 'concurrent scrapes share one body');
+      assert.ok(
+        concurrent.every((r) => r.body === concurrent[0].body),
+        'concurrent scrapes share one body',
+      );
       for (let i = 0; i < 500; i++) assert.strictEqual((await scrape(port, { host }, agent)).status, 200);
     } finally {
       agent.destroy();

@@ -87,8 +87,20 @@ export class FaultyProcFs implements ProcFs {
 /** A record with plausible defaults, for in-memory trees. */
 export function record(pid: number, ppid: number, fields: Partial<ProcessRecord> = {}): ProcessRecord {
   return {
-    pid, ppid, comm: 'proc', state: 'S', pgrp: pid, session: pid, tpgid: -1, starttime: 1000, startedAtMs: 0,
-    cpuTicks: 0, rssBytes: 4096, uid: 0, argv: [], ...fields,
+    pid,
+    ppid,
+    comm: 'proc',
+    state: 'S',
+    pgrp: pid,
+    session: pid,
+    tpgid: -1,
+    starttime: 1000,
+    startedAtMs: 0,
+    cpuTicks: 0,
+    rssBytes: 4096,
+    uid: 0,
+    argv: [],
+    ...fields,
   };
 }
 
@@ -98,8 +110,16 @@ export function snapshotOf(records: readonly ProcessRecord[], extra: Partial<Sna
   const children = new Map<number, number[]>();
   for (const r of processes.values()) children.set(r.ppid, [...(children.get(r.ppid) ?? []), r.pid]);
   return {
-    procRoot: '/nonexistent', takenAtMs: 0, durationMs: 0, processes, children, skipped: [], clockTicks: 100,
-    pageSize: 4096, bootTimeMs: BTIME * 1000, ...extra,
+    procRoot: '/nonexistent',
+    takenAtMs: 0,
+    durationMs: 0,
+    processes,
+    children,
+    skipped: [],
+    clockTicks: 100,
+    pageSize: 4096,
+    bootTimeMs: BTIME * 1000,
+    ...extra,
   };
 }
 
@@ -141,7 +161,13 @@ export const CS = {
 export const CS_NOW = (BTIME + 5000) * 1000;
 
 /** A registry entry of a window (extension host pid) claiming terminalPids. */
-export const windowEntry = (pid: number, terminalPids: number[]): WindowEntry => ({ version: 1, pid, starttime: 1, terminalPids, updatedAtMs: 0 });
+export const windowEntry = (pid: number, terminalPids: number[]): WindowEntry => ({
+  version: 1,
+  pid,
+  starttime: 1,
+  terminalPids,
+  updatedAtMs: 0,
+});
 
 export interface ModelOptions {
   selfPid?: number;
@@ -168,7 +194,14 @@ export function terminalsModelOf(snapshot: Snapshot, options: ModelOptions = {})
 /** A ProcessTarget with plausible defaults (60 MiB, age 1 h, detached, no descendants). */
 export function processTarget(pid: number, fields: Partial<ProcessTarget> = {}): ProcessTarget {
   return {
-    pid, starttime: 1000 + pid, uid: 1000, name: `proc${pid}`, facts: 'detached, age 1 h', rssBytes: 60 * 1024 * 1024,
-    ageMs: 3_600_000, descendants: [], ...fields,
+    pid,
+    starttime: 1000 + pid,
+    uid: 1000,
+    name: `proc${pid}`,
+    facts: 'detached, age 1 h',
+    rssBytes: 60 * 1024 * 1024,
+    ageMs: 3_600_000,
+    descendants: [],
+    ...fields,
   };
 }

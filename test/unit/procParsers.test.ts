@@ -1,7 +1,15 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Parsed, StatRecord, parseBootTime, parseCmdline, parseStat, parseStatmResident, parseStatusKb } from '../../src/probes/procParsers';
+import {
+  Parsed,
+  StatRecord,
+  parseBootTime,
+  parseCmdline,
+  parseStat,
+  parseStatmResident,
+  parseStatusKb,
+} from '../../src/probes/procParsers';
 import { BTIME, fixtureRoot } from './procFixtures';
 
 /** The value of a successful parse; fails the test with the parser's error otherwise. */
@@ -28,8 +36,17 @@ describe('parseStat', () => {
   it('reads the fields of a real stat line (codeserver fixture, the busy shell)', () => {
     const text = fs.readFileSync(path.join(fixtureRoot('codeserver'), '10946', 'stat'), 'latin1');
     assert.deepStrictEqual(value(parseStat(text)), {
-      pid: 10946, comm: 'bash', state: 'S', ppid: 10922, pgrp: 10946, session: 10946, tpgid: 11122,
-      utime: 3, stime: 1, starttime: 499900, rssPages: 1000,
+      pid: 10946,
+      comm: 'bash',
+      state: 'S',
+      ppid: 10922,
+      pgrp: 10946,
+      session: 10946,
+      tpgid: 11122,
+      utime: 3,
+      stime: 1,
+      starttime: 499900,
+      rssPages: 1000,
     } satisfies StatRecord);
   });
 

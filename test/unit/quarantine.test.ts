@@ -5,7 +5,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  Batch, Manifest, ManifestItem, ManifestRecord, listBatches, purgeOlderThan, quarantineRoot, recoverInterrupted,
+  Batch,
+  Manifest,
+  ManifestItem,
+  ManifestRecord,
+  listBatches,
+  purgeOlderThan,
+  quarantineRoot,
+  recoverInterrupted,
 } from '../../src/features/extensions/quarantine';
 import { readExtensionsDir } from '../../src/probes/extensionsDir';
 import { DAY, HOUR, TempDirs, makeExtensionFolder } from './extensionsFixtures';
@@ -35,7 +42,8 @@ function makeRichFolder(p: string, seed: number): void {
   fs.symlinkSync('README.md', path.join(p, 'readme-link'));
 }
 
-const readManifest = (batch: Batch): Manifest => ManifestRecord.parse(JSON.parse(fs.readFileSync(path.join(batch.dir, 'manifest.json'), 'utf8')));
+const readManifest = (batch: Batch): Manifest =>
+  ManifestRecord.parse(JSON.parse(fs.readFileSync(path.join(batch.dir, 'manifest.json'), 'utf8')));
 
 describe('clean extensions: quarantine', () => {
   const dirs = new TempDirs('csops-quarantine-');
@@ -53,7 +61,11 @@ describe('clean extensions: quarantine', () => {
 
   /** What moveIn is given for a folder of dir. */
   const item = (name: string): Omit<ManifestItem, 'state'> => ({
-    name, originalPath: path.join(dir, name), cls: 'unreferenced', bytes: 1000, ino: fs.lstatSync(path.join(dir, name)).ino,
+    name,
+    originalPath: path.join(dir, name),
+    cls: 'unreferenced',
+    bytes: 1000,
+    ino: fs.lstatSync(path.join(dir, name)).ino,
   });
   /** A batch created at createdAtMs holding the given folders of dir. */
   const batchOf = async (createdAtMs: number, names: readonly string[] = []): Promise<Batch> => {
@@ -91,7 +103,10 @@ describe('clean extensions: quarantine', () => {
     it('a moved folder disappears from the extensions folder report; the quarantine is never listed', async () => {
       await batchOf(NOW, [FOLDERS[0]]);
       const r = await readExtensionsDir(dir, NOW + HOUR);
-      assert.deepStrictEqual(r.folders.map((f) => f.name), [FOLDERS[2], FOLDERS[1]]);
+      assert.deepStrictEqual(
+        r.folders.map((f) => f.name),
+        [FOLDERS[2], FOLDERS[1]],
+      );
     });
 
     it('fails (and records nothing) when the folder is gone', async () => {
@@ -110,10 +125,16 @@ describe('clean extensions: quarantine', () => {
       assert.ok(FOLDERS.every((n) => !fs.existsSync(path.join(dir, n))));
 
       const results = await b.restore();
-      assert.deepStrictEqual(results.map((r) => [r.item.name, r.ok, r.why]), FOLDERS.map((n) => [n, true, undefined]));
+      assert.deepStrictEqual(
+        results.map((r) => [r.item.name, r.ok, r.why]),
+        FOLDERS.map((n) => [n, true, undefined]),
+      );
       assert.ok(results.every((r) => r.item.state === 'restored'));
       for (const [name, list] of before) assert.deepStrictEqual(listing(path.join(dir, name)), list, name);
-      assert.deepStrictEqual(FOLDERS.map((n) => fs.lstatSync(path.join(dir, n)).ino), inos);
+      assert.deepStrictEqual(
+        FOLDERS.map((n) => fs.lstatSync(path.join(dir, n)).ino),
+        inos,
+      );
       assert.ok(!fs.existsSync(b.dir));
       assert.deepStrictEqual(fs.readdirSync(quarantineRoot(dir)), []);
     });
@@ -126,19 +147,34 @@ describe('clean extensions: quarantine', () => {
       const reinstalled = listing(path.join(dir, blocked));
 
       const results = await b.restore();
-      assert.deepStrictEqual(results.map((r) => [r.item.name, r.ok, r.why]), [
-        [blocked, false, 'a folder with that name exists again'],
-        [free, true, undefined],
-      ]);
+      assert.deepStrictEqual(
+        results.map((r) => [r.item.name, r.ok, r.why]),
+        [
+          [blocked, false, 'a folder with that name exists again'],
+          [free, true, undefined],
+        ],
+      );
       assert.deepStrictEqual(listing(path.join(dir, blocked)), reinstalled); // untouched
       assert.deepStrictEqual(listing(path.join(b.dir, 'items', blocked)), quarantined);
-      assert.deepStrictEqual(readManifest(b).items.map((i) => [i.name, i.state]), [[blocked, 'moved'], [free, 'restored']]);
-      assert.deepStrictEqual(b.movedItems.map((i) => i.name), [blocked]);
+      assert.deepStrictEqual(
+        readManifest(b).items.map((i) => [i.name, i.state]),
+        [
+          [blocked, 'moved'],
+          [free, 'restored'],
+        ],
+      );
+      assert.deepStrictEqual(
+        b.movedItems.map((i) => i.name),
+        [blocked],
+      );
 
       // once the place is free again, the rest is restored and the batch goes away
       fs.rmSync(path.join(dir, blocked), { recursive: true });
       const again = await b.restore();
-      assert.deepStrictEqual(again.map((r) => [r.item.name, r.ok]), [[blocked, true]]);
+      assert.deepStrictEqual(
+        again.map((r) => [r.item.name, r.ok]),
+        [[blocked, true]],
+      );
       assert.deepStrictEqual(listing(path.join(dir, blocked)), quarantined);
       assert.ok(!fs.existsSync(b.dir));
     });
@@ -155,7 +191,13 @@ describe('clean extensions: quarantine', () => {
       const b = await batchOf(NOW, [FOLDERS[0], FOLDERS[1]]);
       fs.rmSync(path.join(b.dir, 'items', FOLDERS[0]), { recursive: true });
       const results = await b.restore();
-      assert.deepStrictEqual(results.map((r) => [r.item.name, r.ok, r.why]), [[FOLDERS[0], false, 'ENOENT'], [FOLDERS[1], true, undefined]]);
+      assert.deepStrictEqual(
+        results.map((r) => [r.item.name, r.ok, r.why]),
+        [
+          [FOLDERS[0], false, 'ENOENT'],
+          [FOLDERS[1], true, undefined],
+        ],
+      );
       assert.ok(fs.existsSync(b.dir));
     });
 
@@ -165,7 +207,10 @@ describe('clean extensions: quarantine', () => {
       const opened = await Batch.open(created.dir);
       assert.ok(opened instanceof Batch);
       assert.deepStrictEqual(opened.manifest, created.manifest);
-      assert.deepStrictEqual((await opened.restore()).map((r) => r.ok), [true]);
+      assert.deepStrictEqual(
+        (await opened.restore()).map((r) => r.ok),
+        [true],
+      );
       assert.deepStrictEqual(listing(path.join(dir, FOLDERS[2])), before);
     });
   });
@@ -197,12 +242,27 @@ describe('clean extensions: quarantine', () => {
       fs.mkdirSync(path.join(quarantineRoot(dir), 'no-manifest'));
 
       const { batches, problems } = await listBatches(dir);
-      assert.deepStrictEqual(batches.map((b) => b.manifest.id), [newest, middle, oldest].map((b) => b.manifest.id));
-      assert.deepStrictEqual(batches.map((b) => b.dir), [newest.dir, middle.dir, oldest.dir]);
-      assert.deepStrictEqual(batches.map((b) => b.movedItems.map((i) => i.name)), [[FOLDERS[1]], [FOLDERS[0]], []]);
+      assert.deepStrictEqual(
+        batches.map((b) => b.manifest.id),
+        [newest, middle, oldest].map((b) => b.manifest.id),
+      );
+      assert.deepStrictEqual(
+        batches.map((b) => b.dir),
+        [newest.dir, middle.dir, oldest.dir],
+      );
+      assert.deepStrictEqual(
+        batches.map((b) => b.movedItems.map((i) => i.name)),
+        [[FOLDERS[1]], [FOLDERS[0]], []],
+      );
       assert.strictEqual(problems.length, 2);
-      assert.ok(problems.includes(`cannot read the manifest in ${path.join(quarantineRoot(dir), 'no-manifest')} (ENOENT)`), problems.join('\n'));
-      assert.ok(problems.some((p) => p.startsWith(`cannot read the manifest in ${bad} (SyntaxError: `)), problems.join('\n'));
+      assert.ok(
+        problems.includes(`cannot read the manifest in ${path.join(quarantineRoot(dir), 'no-manifest')} (ENOENT)`),
+        problems.join('\n'),
+      );
+      assert.ok(
+        problems.some((p) => p.startsWith(`cannot read the manifest in ${bad} (SyntaxError: `)),
+        problems.join('\n'),
+      );
     });
 
     it('reports a quarantine that cannot be read', async () => {
@@ -226,8 +286,14 @@ describe('clean extensions: quarantine', () => {
 
       const deleted = await purgeOlderThan(dir, 7, NOW);
       assert.deepStrictEqual(deleted.sort(), [b10.manifest.id, b8.manifest.id].sort());
-      assert.deepStrictEqual([b10, b8, b7, b3].map((b) => fs.existsSync(b.dir)), [false, false, true, true]);
-      assert.deepStrictEqual((await listBatches(dir)).batches.map((b) => b.manifest.id), [b3.manifest.id, b7.manifest.id]);
+      assert.deepStrictEqual(
+        [b10, b8, b7, b3].map((b) => fs.existsSync(b.dir)),
+        [false, false, true, true],
+      );
+      assert.deepStrictEqual(
+        (await listBatches(dir)).batches.map((b) => b.manifest.id),
+        [b3.manifest.id, b7.manifest.id],
+      );
       assert.deepStrictEqual(await purgeOlderThan(dir, 7, NOW), []);
       assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['.csops-quarantine', 'extensions.json']); // nothing else touched
     });
@@ -236,7 +302,7 @@ describe('clean extensions: quarantine', () => {
       const b = await Batch.create(dir, NOW);
       fs.writeFileSync(path.join(b.dir, 'manifest.json'), JSON.stringify({ ...b.manifest, createdAtMs: NOW - 30 * DAY }));
       const fresh = await batchOf(NOW - 20 * DAY);
-      assert.deepStrictEqual((await purgeOlderThan(dir, 25, NOW)), [b.manifest.id]);
+      assert.deepStrictEqual(await purgeOlderThan(dir, 25, NOW), [b.manifest.id]);
       assert.deepStrictEqual([fs.existsSync(b.dir), fs.existsSync(fresh.dir)], [false, true]);
     });
 
@@ -263,8 +329,10 @@ describe('clean extensions: quarantine', () => {
       };
       const enospc = (): NodeJS.ErrnoException => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       const p = fs.promises as unknown as Record<string, unknown>;
-      const wrap = (real: unknown) => (file: unknown, ...rest: unknown[]) =>
-        hit(file) ? Promise.reject(enospc()) : (real as (...a: unknown[]) => unknown)(file, ...rest);
+      const wrap =
+        (real: unknown) =>
+        (file: unknown, ...rest: unknown[]) =>
+          hit(file) ? Promise.reject(enospc()) : (real as (...a: unknown[]) => unknown)(file, ...rest);
       p.writeFile = wrap(orig.writeFile);
       p.open = wrap(orig.open);
       return () => Object.assign(fs.promises, orig);
@@ -290,13 +358,22 @@ describe('clean extensions: quarantine', () => {
       const b = await Batch.create(dir, NOW);
       undoInjection = failManifestWrites(1);
       for (const n of FOLDERS) await assert.rejects(b.moveIn(item(n)), { code: 'ENOSPC' });
-      assert.deepStrictEqual(FOLDERS.map((n) => fs.existsSync(path.join(dir, n))), [true, true, true]);
-      assert.deepStrictEqual(FOLDERS.map((n) => listing(path.join(dir, n))), before);
+      assert.deepStrictEqual(
+        FOLDERS.map((n) => fs.existsSync(path.join(dir, n))),
+        [true, true, true],
+      );
+      assert.deepStrictEqual(
+        FOLDERS.map((n) => listing(path.join(dir, n))),
+        before,
+      );
       assert.deepStrictEqual(readManifest(b).items, []);
       undoInjection();
       undoInjection = undefined;
       assert.deepStrictEqual(await purgeOlderThan(dir, 0, NOW + 365 * DAY), [b.manifest.id]);
-      assert.deepStrictEqual(FOLDERS.map((n) => listing(path.join(dir, n))), before);
+      assert.deepStrictEqual(
+        FOLDERS.map((n) => listing(path.join(dir, n))),
+        before,
+      );
     });
 
     it('one folder recorded, the next one failing: Undo restores the first and the second is never deleted', async () => {
@@ -308,8 +385,14 @@ describe('clean extensions: quarantine', () => {
       await assert.rejects(b.moveIn(item(second)), { code: 'ENOSPC' });
       assert.deepStrictEqual(await whereAre([first, second]), ['recorded', 'in place']);
       const results = await b.restore();
-      assert.deepStrictEqual(results.map((r) => [r.item.name, r.ok]), [[first, true]]);
-      assert.deepStrictEqual([first, second].map((n) => listing(path.join(dir, n))), before);
+      assert.deepStrictEqual(
+        results.map((r) => [r.item.name, r.ok]),
+        [[first, true]],
+      );
+      assert.deepStrictEqual(
+        [first, second].map((n) => listing(path.join(dir, n))),
+        before,
+      );
     });
 
     it('restore and purge never delete a batch whose items/ holds a folder its manifest does not list', async () => {
@@ -317,7 +400,10 @@ describe('clean extensions: quarantine', () => {
       const b = await batchOf(NOW - 30 * DAY, [FOLDERS[0]]);
       makeRichFolder(path.join(b.dir, 'items', stray), 7);
       const strayListing = listing(path.join(b.dir, 'items', stray));
-      assert.deepStrictEqual((await b.restore()).map((r) => r.ok), [true]);
+      assert.deepStrictEqual(
+        (await b.restore()).map((r) => r.ok),
+        [true],
+      );
       assert.deepStrictEqual(listing(path.join(b.dir, 'items', stray)), strayListing);
       assert.deepStrictEqual(await purgeOlderThan(dir, 7, NOW), []);
       assert.deepStrictEqual(listing(path.join(b.dir, 'items', stray)), strayListing);
@@ -350,8 +436,10 @@ describe('clean extensions: quarantine', () => {
       const b = await Batch.create(dir, NOW - 30 * DAY);
       undoInjection = failManifestWrites(1);
       failRenameBackOnce();
-      await assert.rejects(b.moveIn(item(name)), (e: NodeJS.ErrnoException) =>
-        e.code === 'ENOSPC' && /stays in .*next start/.test(e.message));
+      await assert.rejects(
+        b.moveIn(item(name)),
+        (e: NodeJS.ErrnoException) => e.code === 'ENOSPC' && /stays in .*next start/.test(e.message),
+      );
       undoInjection();
       undoInjection = undefined;
       assert.ok(fs.existsSync(path.join(b.dir, 'items', name)));
@@ -381,7 +469,10 @@ describe('clean extensions: quarantine', () => {
       const ino = fs.lstatSync(path.join(b.dir, 'items', name)).ino;
       assert.deepStrictEqual(opened.movedItems, [{ ...item(name), ino, state: 'moved' }]);
       fs.rmSync(path.join(dir, name), { recursive: true });
-      assert.deepStrictEqual((await opened.restore()).map((x) => x.ok), [true]);
+      assert.deepStrictEqual(
+        (await opened.restore()).map((x) => x.ok),
+        [true],
+      );
       assert.deepStrictEqual(listing(path.join(dir, name)), before);
     });
 
@@ -469,12 +560,18 @@ describe('clean extensions: quarantine', () => {
         assert.deepStrictEqual(await where(), ['in place', 'in place']);
         await b.restore().catch(() => undefined);
         await purgeOlderThan(ext, 0, NOW + 365 * DAY).catch(() => undefined);
-        assert.ok((await where()).every((w) => w !== 'lost'), (await where()).join());
+        assert.ok(
+          (await where()).every((w) => w !== 'lost'),
+          (await where()).join(),
+        );
         fs.rmSync(filler);
         await b.restore();
         await purgeOlderThan(ext, 0, NOW + 365 * DAY);
         assert.deepStrictEqual(await where(), ['in place', 'in place']);
-        assert.deepStrictEqual(names.map((n) => listing(path.join(ext, n))), before);
+        assert.deepStrictEqual(
+          names.map((n) => listing(path.join(ext, n))),
+          before,
+        );
       });
     });
   });
@@ -491,22 +588,37 @@ describe('clean extensions: quarantine', () => {
     };
 
     for (const [what, patch] of [
-      ['a name that climbs out (../../../../victim)', (m: Manifest) => {
-        m.items.push({ ...m.items[0], name: '../../../../victim', originalPath: path.join(m.extensionsDir, 'stolen') });
-      }],
-      ['a name with a slash', (m: Manifest) => {
-        m.items.push({ ...m.items[0], name: 'a/b', originalPath: path.join(m.extensionsDir, 'a/b') });
-      }],
-      ['the name ..', (m: Manifest) => {
-        m.items.push({ ...m.items[0], name: '..', originalPath: path.join(m.extensionsDir, '..') });
-      }],
-      ['an originalPath outside the extensions folder', (m: Manifest) => {
-        m.items[0].originalPath = path.join(path.dirname(m.extensionsDir), 'elsewhere', m.items[0].name);
-      }],
-      ['an extensionsDir that is not the one holding the batch', (m: Manifest) => {
-        m.extensionsDir = path.dirname(m.extensionsDir);
-        m.items[0].originalPath = path.join(m.extensionsDir, m.items[0].name);
-      }],
+      [
+        'a name that climbs out (../../../../victim)',
+        (m: Manifest) => {
+          m.items.push({ ...m.items[0], name: '../../../../victim', originalPath: path.join(m.extensionsDir, 'stolen') });
+        },
+      ],
+      [
+        'a name with a slash',
+        (m: Manifest) => {
+          m.items.push({ ...m.items[0], name: 'a/b', originalPath: path.join(m.extensionsDir, 'a/b') });
+        },
+      ],
+      [
+        'the name ..',
+        (m: Manifest) => {
+          m.items.push({ ...m.items[0], name: '..', originalPath: path.join(m.extensionsDir, '..') });
+        },
+      ],
+      [
+        'an originalPath outside the extensions folder',
+        (m: Manifest) => {
+          m.items[0].originalPath = path.join(path.dirname(m.extensionsDir), 'elsewhere', m.items[0].name);
+        },
+      ],
+      [
+        'an extensionsDir that is not the one holding the batch',
+        (m: Manifest) => {
+          m.extensionsDir = path.dirname(m.extensionsDir);
+          m.items[0].originalPath = path.join(m.extensionsDir, m.items[0].name);
+        },
+      ],
     ] as const) {
       it(`is refused: ${what}; nothing moves`, async () => {
         const { b, victim } = await hostile(patch);
@@ -542,7 +654,10 @@ describe('clean extensions: quarantine', () => {
     assert.deepStrictEqual([quarantineRoot(dir), b.dir, path.join(b.dir, 'items')].map(mode), ['700', '700', '700']);
     const files = fs.readdirSync(b.dir).filter((f) => fs.statSync(path.join(b.dir, f)).isFile());
     assert.ok(files.includes('manifest.json'));
-    assert.deepStrictEqual(files.map((f) => mode(path.join(b.dir, f))), files.map(() => '600'));
+    assert.deepStrictEqual(
+      files.map((f) => mode(path.join(b.dir, f))),
+      files.map(() => '600'),
+    );
   });
 
   // src/actions/cleanExtensions/quarantine.ts Batch.create: the id is the creation time to the millisecond plus the pid,
@@ -554,6 +669,9 @@ describe('clean extensions: quarantine', () => {
     const first = await batchOf(NOW, [FOLDERS[0]]);
     const second = await Batch.create(dir, NOW);
     assert.notStrictEqual(second.dir, first.dir);
-    assert.deepStrictEqual((await listBatches(dir)).batches.flatMap((b) => b.movedItems.map((i) => i.name)), [FOLDERS[0]]);
+    assert.deepStrictEqual(
+      (await listBatches(dir)).batches.flatMap((b) => b.movedItems.map((i) => i.name)),
+      [FOLDERS[0]],
+    );
   });
 });

@@ -12,10 +12,19 @@ const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.SflKxwRJSMeKKF2QT4fwpMeJf3
 describe('redact: command lines as text', () => {
   it('hides the values of secret-named flags, in both = and separate forms', () => {
     assert.deepStrictEqual(redactArgv(['claude', '--api-key=sk-ant-api03-xyz', '--token', 'abc123', '--verbose']), [
-      'claude', '--api-key=***', '--token', '***', '--verbose',
+      'claude',
+      '--api-key=***',
+      '--token',
+      '***',
+      '--verbose',
     ]);
     assert.deepStrictEqual(redactArgv(['x', '--password', '--weird-pw', '--client-secret=s', '-auth=a', 'OPENAI_API_KEY=k']), [
-      'x', '--password', '***', '--client-secret=***', '-auth=***', 'OPENAI_API_KEY=***',
+      'x',
+      '--password',
+      '***',
+      '--client-secret=***',
+      '-auth=***',
+      'OPENAI_API_KEY=***',
     ]);
   });
 
@@ -32,7 +41,11 @@ describe('redact: command lines as text', () => {
     const argv = ['git', 'push', 'https://me:ghp_0123456789abcdefABCDEF0123456789abcd@github.com/o/r', 'gho_0123456789abcdef0123'];
     assert.strictEqual(commandLineText(argv), 'git push https://***@github.com/o/r ***');
     const tokens = [
-      'sk-proj-0123456789abcdefXYZ', 'github_pat_11ABCDEFG0123456789_abcdefghij', 'xoxb-1234-5678-abcdefgh', 'AKIAIOSFODNN7EXAMPLE', JWT,
+      'sk-proj-0123456789abcdefXYZ',
+      'github_pat_11ABCDEFG0123456789_abcdefghij',
+      'xoxb-1234-5678-abcdefgh',
+      'AKIAIOSFODNN7EXAMPLE',
+      JWT,
     ];
     for (const t of tokens) {
       assert.strictEqual(commandLineText(['tool', t]), `tool ${REDACTED}`, t);
@@ -81,9 +94,15 @@ describe('redact: labels, tooltips and plan target names', () => {
     const kp = planKillProcesses(snap, classifyTopology(snap, CS.extHost), [sel(CS.node)], { ...ctx, why: 'left over' });
     const kt = planKillTerminals(terminalsModelOf(snap), [sel(CS.serving)], ctx);
     assert.strictEqual(kp.targets[0].name, 'node server.js --api-key=***');
-    assert.deepStrictEqual(kp.targets[0].descendants.map((d) => d.name), ['esbuild -p***']);
+    assert.deepStrictEqual(
+      kp.targets[0].descendants.map((d) => d.name),
+      ['esbuild -p***'],
+    );
     assert.strictEqual(kt.targets[0].name, 'node server.js --api-key=***');
-    assert.deepStrictEqual(kt.targets[0].descendants.map((d) => d.name), ['node server.js --api-key=***', 'esbuild -p***']);
+    assert.deepStrictEqual(
+      kt.targets[0].descendants.map((d) => d.name),
+      ['node server.js --api-key=***', 'esbuild -p***'],
+    );
     const text = JSON.stringify([previewText(kp, 'x'), previewText(kt, 'x')]);
     assert.ok(!text.includes('HUNTER2') && !text.includes('AbCdEfGh1234567890'), text);
   });

@@ -1,7 +1,24 @@
 import * as assert from 'assert';
 import {
-  Outcome, PLAN_TTL_MS, Plan, PlanBook, ProcessIdentity, ProcessTarget, SafetyContext, SignalDeps, SkippedTarget, TargetResult, confirmLabel,
-  describeTarget, newPlan, previewText, protectionOf, resultMessage, sameIdentity, signalTargets, survivors,
+  Outcome,
+  PLAN_TTL_MS,
+  Plan,
+  PlanBook,
+  ProcessIdentity,
+  ProcessTarget,
+  SafetyContext,
+  SignalDeps,
+  SkippedTarget,
+  TargetResult,
+  confirmLabel,
+  describeTarget,
+  newPlan,
+  previewText,
+  protectionOf,
+  resultMessage,
+  sameIdentity,
+  signalTargets,
+  survivors,
 } from '../../src/core/safety';
 import { ProcessRecord, Snapshot } from '../../src/probes/scanner';
 import { classifyTopology } from '../../src/probes/topology';
@@ -72,7 +89,7 @@ describe('protectionOf on the codeserver fixture', () => {
     assert.strictEqual(protection(CS.agentHost), 'the agentHost process is protected');
   });
 
-  it('protects another window\'s extension host', () => {
+  it("protects another window's extension host", () => {
     const other = record(20000, CS.server, { argv: [...proc(snap, CS.extHost).argv], starttime: 499500, uid });
     assert.strictEqual(protection(20000, CS.extHost, editSnapshot(snap, {}, [other])), 'the extensionHost process is protected');
   });
@@ -103,7 +120,8 @@ describe('protectionOf on the edge fixture', () => {
   before(async () => {
     snap = await scanFixture('edge');
   });
-  const protection = (pid: number) => protectionOf(snap, classifyTopology(snap, 424242), pid, { selfPid: 424242, selfUid: proc(snap, 100).uid });
+  const protection = (pid: number) =>
+    protectionOf(snap, classifyTopology(snap, 424242), pid, { selfPid: 424242, selfUid: proc(snap, 100).uid });
 
   it('protects kthreadd and a kworker, not a zombie with an empty argv', () => {
     assert.strictEqual(protection(2), 'kernel threads are protected');
@@ -113,7 +131,10 @@ describe('protectionOf on the edge fixture', () => {
   });
 
   it('protects processes the scanner could not read', () => {
-    assert.ok(snap.skipped.some((s) => s.pid === 103), 'pid 103 has no stat in the fixture');
+    assert.ok(
+      snap.skipped.some((s) => s.pid === 103),
+      'pid 103 has no stat in the fixture',
+    );
     assert.strictEqual(protection(103), 'cannot be identified (not readable, no start time)');
   });
 });
@@ -132,7 +153,7 @@ describe('sameIdentity', () => {
     assert.strictEqual(sameIdentity(record(50, 1, { starttime: 777, uid: 0 }), t), 'owner changed (uid 1000 → 0)');
   });
 
-  it('names a program that exec\'d since the preview (comm or argv[0] changed), when the plan recorded them', () => {
+  it("names a program that exec'd since the preview (comm or argv[0] changed), when the plan recorded them", () => {
     const sh: ProcessIdentity = { ...t, comm: 'sh', argv0: 'sh' };
     const now = (fields: Partial<ProcessRecord>) =>
       record(50, 1, { starttime: 777, uid: 1000, comm: 'sh', argv: ['sh', '-c', 'x'], ...fields });
@@ -146,12 +167,20 @@ describe('sameIdentity', () => {
 });
 
 describe('newPlan, confirmLabel and PlanBook', () => {
-  const plan = (n = 1, nowMs = NOW) => terminalsPlan(Array.from({ length: n }, (_, i) => processTarget(100 + i)), [], nowMs);
+  const plan = (n = 1, nowMs = NOW) =>
+    terminalsPlan(
+      Array.from({ length: n }, (_, i) => processTarget(100 + i)),
+      [],
+      nowMs,
+    );
 
   it('newPlan stamps the plan and gives every plan its own id', () => {
     const a = plan();
     const b = plan();
-    assert.deepStrictEqual([a.action, a.verb, a.noun, a.createdAtMs, a.expiresAtMs], ['kill-terminals', 'Kill', ['Terminal', 'Terminals'], NOW, NOW + PLAN_TTL_MS]);
+    assert.deepStrictEqual(
+      [a.action, a.verb, a.noun, a.createdAtMs, a.expiresAtMs],
+      ['kill-terminals', 'Kill', ['Terminal', 'Terminals'], NOW, NOW + PLAN_TTL_MS],
+    );
     assert.notStrictEqual(a.id, b.id);
     assert.ok(a.id.startsWith('kill-terminals-'), a.id);
   });
@@ -218,10 +247,14 @@ type Sig = 'SIGHUP' | 'SIGTERM' | 'SIGKILL';
 type Table = Map<number, ProcessRecord>;
 
 /** A live process matching processTarget(pid)'s identity. */
-const live = (pid: number, fields: Partial<ProcessRecord> = {}): ProcessRecord => record(pid, 1, { starttime: 1000 + pid, uid: 1000, argv: ['x'], ...fields });
+const live = (pid: number, fields: Partial<ProcessRecord> = {}): ProcessRecord =>
+  record(pid, 1, { starttime: 1000 + pid, uid: 1000, argv: ['x'], ...fields });
 
 /** Signal deps over a fake process table: every signal is recorded as "pid SIG" before `onSignal` reacts to it. */
-function fakeSignals(records: ProcessRecord[], react: { onSignal?(pid: number, sig: Sig, table: Table): void; onSleep?(sleptMs: number, table: Table): void } = {}) {
+function fakeSignals(
+  records: ProcessRecord[],
+  react: { onSignal?(pid: number, sig: Sig, table: Table): void; onSleep?(sleptMs: number, table: Table): void } = {},
+) {
   const table: Table = new Map(records.map((r) => [r.pid, r]));
   const sent: string[] = [];
   let sleptMs = 0;
@@ -279,7 +312,12 @@ describe('signalTargets', () => {
 
   it('never signals a target whose pid was reused, or changed owner, or exited before the first signal', async () => {
     const f = fakeSignals([live(100, { starttime: 5555 }), live(101, { uid: 0 }), live(103)], { onSignal: exitsOn('SIGHUP') });
-    const results = await signalTargets([processTarget(100), processTarget(101), processTarget(102), processTarget(103)], 'SIGHUP', 1000, f.deps);
+    const results = await signalTargets(
+      [processTarget(100), processTarget(101), processTarget(102), processTarget(103)],
+      'SIGHUP',
+      1000,
+      f.deps,
+    );
     assert.deepStrictEqual(outcomes(results), [
       [100, { kind: 'skipped', because: 'pid reused by another process' }],
       [101, { kind: 'skipped', because: 'owner changed (uid 1000 → 0)' }],
@@ -303,7 +341,7 @@ describe('signalTargets', () => {
     assert.strictEqual(f.table.get(100), newcomer);
   });
 
-  it('never signals a target whose program changed since the preview; never SIGKILLs one that exec\'d during the grace', async () => {
+  it("never signals a target whose program changed since the preview; never SIGKILLs one that exec'd during the grace", async () => {
     const planned = (pid: number) => processTarget(pid, { comm: 'sh', argv0: 'sh' });
     const execd = (pid: number) => live(pid, { comm: 'sleep', argv: ['sleep', '1001'] });
     const f = fakeSignals([execd(100), live(101, { comm: 'sh', argv: ['sh'] })], {
@@ -320,7 +358,9 @@ describe('signalTargets', () => {
   });
 
   it('re-checks the identity right before SIGKILL (pid reused with no grace)', async () => {
-    const f = fakeSignals([live(100)], { onSignal: (pid, sig, table) => sig === 'SIGHUP' && table.set(pid, live(pid, { starttime: 9999 })) });
+    const f = fakeSignals([live(100)], {
+      onSignal: (pid, sig, table) => sig === 'SIGHUP' && table.set(pid, live(pid, { starttime: 9999 })),
+    });
     const results = await signalTargets([processTarget(100)], 'SIGHUP', 0, f.deps);
     assert.deepStrictEqual(f.sent, ['100 SIGHUP']);
     assert.deepStrictEqual(outcomes(results), [[100, { kind: 'done', how: 'exited after SIGHUP' }]]);
@@ -369,16 +409,26 @@ describe('signalTargets', () => {
   });
 
   it('handles a mix of targets and returns the results in target order', async () => {
-    const f = fakeSignals([live(100), live(101), live(102, { starttime: 1 })], { onSignal: (pid, sig, table) => pid === 100 && exitsOn('SIGHUP')(pid, sig, table) });
+    const f = fakeSignals([live(100), live(101), live(102, { starttime: 1 })], {
+      onSignal: (pid, sig, table) => pid === 100 && exitsOn('SIGHUP')(pid, sig, table),
+    });
     const results = await signalTargets([processTarget(100), processTarget(101), processTarget(102)], 'SIGHUP', 500, f.deps);
-    assert.deepStrictEqual(results.map((r) => r.target.pid), [100, 101, 102]);
-    assert.deepStrictEqual(results.map((r) => r.outcome.kind), ['done', 'done', 'skipped']);
+    assert.deepStrictEqual(
+      results.map((r) => r.target.pid),
+      [100, 101, 102],
+    );
+    assert.deepStrictEqual(
+      results.map((r) => r.outcome.kind),
+      ['done', 'done', 'skipped'],
+    );
     assert.deepStrictEqual(f.sent, ['100 SIGHUP', '101 SIGHUP', '101 SIGKILL']);
   });
 
   it('does not sleep when nothing was signalled', async () => {
     const f = fakeSignals([]);
-    assert.deepStrictEqual(outcomes(await signalTargets([processTarget(100)], 'SIGHUP', 3000, f.deps)), [[100, { kind: 'skipped', because: 'exited' }]]);
+    assert.deepStrictEqual(outcomes(await signalTargets([processTarget(100)], 'SIGHUP', 3000, f.deps)), [
+      [100, { kind: 'skipped', because: 'exited' }],
+    ]);
     assert.deepStrictEqual([f.sent, f.slept()], [[], 0]);
   });
 });
@@ -406,7 +456,10 @@ describe('survivors', () => {
   });
 
   it('is empty without descendants', () => {
-    assert.deepStrictEqual(survivors([processTarget(100)], () => live(100)), []);
+    assert.deepStrictEqual(
+      survivors([processTarget(100)], () => live(100)),
+      [],
+    );
   });
 });
 
@@ -416,7 +469,10 @@ describe('describeTarget, previewText and resultMessage', () => {
 
   it('describes a target on one line, with the cwd when known', () => {
     assert.strictEqual(describeTarget(processTarget(123, { name: 'bash' })), 'bash (pid 123) — detached, age 1 h, 60 MB');
-    assert.strictEqual(describeTarget(processTarget(123, { name: 'bash', cwd: '~/proj', rssBytes: 300 * 1024 })), 'bash (pid 123) — detached, age 1 h, 300 KB, ~/proj');
+    assert.strictEqual(
+      describeTarget(processTarget(123, { name: 'bash', cwd: '~/proj', rssBytes: 300 * 1024 })),
+      'bash (pid 123) — detached, age 1 h, 300 KB, ~/proj',
+    );
   });
 
   it('lists every target with its pid, and what will happen', () => {
@@ -471,7 +527,10 @@ describe('describeTarget, previewText and resultMessage', () => {
       text.detail.includes('Skipped:\n• bash7 (pid 7): pid reused by another process\n• bash8 (pid 8): the ptyHost process is protected'),
       text.detail,
     );
-    assert.deepStrictEqual(text.fullList.slice(1), ['skipped: bash7 (pid 7): pid reused by another process', 'skipped: bash8 (pid 8): the ptyHost process is protected']);
+    assert.deepStrictEqual(text.fullList.slice(1), [
+      'skipped: bash7 (pid 7): pid reused by another process',
+      'skipped: bash8 (pid 8): the ptyHost process is protected',
+    ]);
     assert.strictEqual(text.truncated, false);
   });
 
@@ -484,7 +543,10 @@ describe('describeTarget, previewText and resultMessage', () => {
     assert.strictEqual(text.fullList.length, 9);
   });
 
-  const result = (t: ProcessTarget, outcome: TargetResult<ProcessTarget>['outcome']): TargetResult<ProcessTarget> => ({ target: t, outcome });
+  const result = (t: ProcessTarget, outcome: TargetResult<ProcessTarget>['outcome']): TargetResult<ProcessTarget> => ({
+    target: t,
+    outcome,
+  });
   const done = (t: ProcessTarget) => result(t, { kind: 'done', how: 'exited after SIGHUP' });
 
   it('sums the memory of what was done and counts the skipped with their reasons', () => {
@@ -493,17 +555,24 @@ describe('describeTarget, previewText and resultMessage', () => {
       resultMessage('Killed', ['Terminal', 'Terminals'], [done(a), done(b), done(c), result(d, { kind: 'skipped', because: 'exited' })]),
       'Killed 3 terminals, freed 180 MB; 1 skipped (exited)',
     );
-    assert.strictEqual(resultMessage('Killed', ['Terminal', 'Terminals'], [done(processTarget(1, { rssBytes: 5 * MB }))]), 'Killed 1 terminal, freed 5 MB');
+    assert.strictEqual(
+      resultMessage('Killed', ['Terminal', 'Terminals'], [done(processTarget(1, { rssBytes: 5 * MB }))]),
+      'Killed 1 terminal, freed 5 MB',
+    );
   });
 
   it('reports nothing freed when nothing was done, and each reason once', () => {
     const [a, b, c] = targets(3);
     assert.strictEqual(
-      resultMessage('Killed', ['Terminal', 'Terminals'], [
-        result(a, { kind: 'skipped', because: 'exited' }),
-        result(b, { kind: 'skipped', because: 'exited' }),
-        result(c, { kind: 'skipped', because: 'now attached (other window)' }),
-      ]),
+      resultMessage(
+        'Killed',
+        ['Terminal', 'Terminals'],
+        [
+          result(a, { kind: 'skipped', because: 'exited' }),
+          result(b, { kind: 'skipped', because: 'exited' }),
+          result(c, { kind: 'skipped', because: 'now attached (other window)' }),
+        ],
+      ),
       'Killed 0 terminals; 3 skipped (exited, now attached (other window))',
     );
   });
@@ -511,11 +580,11 @@ describe('describeTarget, previewText and resultMessage', () => {
   it('reports failures after the skipped ones', () => {
     const [a, b, c] = targets(3);
     assert.strictEqual(
-      resultMessage('Killed', ['Process', 'Processes'], [
-        done(a),
-        result(b, { kind: 'failed', error: 'permission denied (EPERM)' }),
-        result(c, { kind: 'skipped', because: 'exited' }),
-      ]),
+      resultMessage(
+        'Killed',
+        ['Process', 'Processes'],
+        [done(a), result(b, { kind: 'failed', error: 'permission denied (EPERM)' }), result(c, { kind: 'skipped', because: 'exited' })],
+      ),
       'Killed 1 process, freed 60 MB; 1 skipped (exited); 1 failed (permission denied (EPERM))',
     );
   });

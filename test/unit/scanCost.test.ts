@@ -19,6 +19,9 @@ describe('measuredScan', () => {
   });
 
   it('stops measuring when the scan fails', async () => {
-    await assert.rejects(measuredScan(() => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      measuredScan(() => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
   });
 });

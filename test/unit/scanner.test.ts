@@ -11,7 +11,17 @@ const NODE = '/opt/node24/bin/node';
 const EXPECTED = [
   { pid: 1, ppid: 0, comm: 'init', pgrp: 1, session: 1, tpgid: -1, starttime: 100, rssPages: 2880, cpuTicks: 660 },
   { pid: 10583, ppid: 1, comm: 'node', pgrp: 10583, session: 10583, tpgid: -1, starttime: 498200, rssPages: 19823, cpuTicks: 116 },
-  { pid: 10899, ppid: 10874, comm: 'copilot-runtime', pgrp: 10583, session: 10583, tpgid: -1, starttime: 499300, rssPages: 8442, cpuTicks: 38 },
+  {
+    pid: 10899,
+    ppid: 10874,
+    comm: 'copilot-runtime',
+    pgrp: 10583,
+    session: 10583,
+    tpgid: -1,
+    starttime: 499300,
+    rssPages: 8442,
+    cpuTicks: 38,
+  },
   { pid: 10946, ppid: 10922, comm: 'bash', pgrp: 10946, session: 10946, tpgid: 11122, starttime: 499900, rssPages: 1000, cpuTicks: 4 },
   { pid: 11122, ppid: 10946, comm: 'sleep', pgrp: 11122, session: 10946, tpgid: 11122, starttime: 499900, rssPages: 458, cpuTicks: 1 },
   { pid: 11200, ppid: 10922, comm: 'bash', pgrp: 11200, session: 11200, tpgid: 11200, starttime: 470000, rssPages: 975, cpuTicks: 3 },
@@ -41,7 +51,17 @@ describe('scanProcesses on the codeserver fixture', () => {
       const { pid, ppid, comm, state, pgrp, session, tpgid, starttime, cpuTicks } = p;
       assert.deepStrictEqual(
         { pid, ppid, comm, state, pgrp, session, tpgid, starttime, cpuTicks },
-        { pid: e.pid, ppid: e.ppid, comm: e.comm, state: 'S', pgrp: e.pgrp, session: e.session, tpgid: e.tpgid, starttime: e.starttime, cpuTicks: e.cpuTicks },
+        {
+          pid: e.pid,
+          ppid: e.ppid,
+          comm: e.comm,
+          state: 'S',
+          pgrp: e.pgrp,
+          session: e.session,
+          tpgid: e.tpgid,
+          starttime: e.starttime,
+          cpuTicks: e.cpuTicks,
+        },
       );
       assert.strictEqual(p.rssBytes, e.rssPages * 4096);
       assert.strictEqual(p.startedAtMs, BTIME * 1000 + e.starttime * 10);
@@ -51,14 +71,32 @@ describe('scanProcesses on the codeserver fixture', () => {
 
   it('splits argv exactly', () => {
     assert.deepStrictEqual(proc(snap, 10583).argv, [
-      NODE, '/opt/code-server/out/node/entry.js', '--bind-addr', '127.0.0.1:18080', '--auth', 'none', '--disable-telemetry',
-      '--user-data-dir', '/home/coder/ud', '--extensions-dir', '/home/coder/ext', '/home/coder/ws',
+      NODE,
+      '/opt/code-server/out/node/entry.js',
+      '--bind-addr',
+      '127.0.0.1:18080',
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--user-data-dir',
+      '/home/coder/ud',
+      '--extensions-dir',
+      '/home/coder/ext',
+      '/home/coder/ws',
     ]);
     assert.deepStrictEqual(proc(snap, 10873).argv, [
-      NODE, '--dns-result-order=ipv4first', '/opt/code-server/lib/vscode/out/bootstrap-fork', '--type=extensionHost',
-      '--transformURIs', '--useHostProxy=false',
+      NODE,
+      '--dns-result-order=ipv4first',
+      '/opt/code-server/lib/vscode/out/bootstrap-fork',
+      '--type=extensionHost',
+      '--transformURIs',
+      '--useHostProxy=false',
     ]);
-    assert.deepStrictEqual(proc(snap, 11130).argv, ['/bin/sh', '-c', '"/opt/code-server/lib/vscode/out/vs/base/node/cpuUsage.sh" 10946 11122']);
+    assert.deepStrictEqual(proc(snap, 11130).argv, [
+      '/bin/sh',
+      '-c',
+      '"/opt/code-server/lib/vscode/out/vs/base/node/cpuUsage.sh" 10946 11122',
+    ]);
     assert.deepStrictEqual(proc(snap, 11122).argv, ['sleep', '1000']);
   });
 
@@ -72,9 +110,10 @@ describe('scanProcesses on the codeserver fixture', () => {
   });
 
   it('descendantsOf walks depth-first in pid order', () => {
-    assert.deepStrictEqual(pidsOf(descendantsOf(snap, 10597)), [
-      10753, 10873, 10874, 10899, 10922, 10946, 11122, 11130, 11131, 11200, 11300, 11310, 11311,
-    ]);
+    assert.deepStrictEqual(
+      pidsOf(descendantsOf(snap, 10597)),
+      [10753, 10873, 10874, 10899, 10922, 10946, 11122, 11130, 11131, 11200, 11300, 11310, 11311],
+    );
     assert.deepStrictEqual(pidsOf(descendantsOf(snap, 11300)), [11310, 11311]);
     assert.deepStrictEqual(descendantsOf(snap, 11122), []);
     assert.deepStrictEqual(descendantsOf(snap, 424242), []);

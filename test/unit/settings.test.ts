@@ -37,8 +37,9 @@ describe('settings', () => {
       'terminals.killGraceSeconds': 0,
       'terminals.refreshSeconds': 9,
     };
-    const s = settingsFrom(config({ user: { 'extensions.quarantineDays': 14 }, workspace: hostile, folder: { 'ai.stopGraceSeconds': 0 } }), (m) =>
-      warnings.push(m),
+    const s = settingsFrom(
+      config({ user: { 'extensions.quarantineDays': 14 }, workspace: hostile, folder: { 'ai.stopGraceSeconds': 0 } }),
+      (m) => warnings.push(m),
     );
     assert.strictEqual(s.quarantineDays, 14, 'the user value applies');
     assert.deepStrictEqual(s.aiExtraPatterns, []);
@@ -76,7 +77,11 @@ describe('settings', () => {
       [undefined, DEFAULTS.quarantineDays, false],
     ] as const) {
       const warnings: string[] = [];
-      assert.strictEqual(settingsFrom(config({ user: { 'extensions.quarantineDays': v } }), (m) => warnings.push(m)).quarantineDays, want, String(v));
+      assert.strictEqual(
+        settingsFrom(config({ user: { 'extensions.quarantineDays': v } }), (m) => warnings.push(m)).quarantineDays,
+        want,
+        String(v),
+      );
       assert.strictEqual(warnings.length, warned ? 1 : 0, `${String(v)}: ${warnings.join()}`);
       if (warned) assert.match(warnings[0], /^csops\.extensions\.quarantineDays: .* below the minimum of 1 day; using 1$/);
     }

@@ -123,7 +123,7 @@ describe('SnapshotService', () => {
 describe('SnapshotService.fresh', () => {
   it('reuses a scan younger than maxAgeMs and scans again otherwise', async () => {
     let scans = 0;
-    const svc = new SnapshotService(async () => ({ ...snapshotOf([]), takenAtMs: Date.now(), durationMs: ++scans } as Snapshot));
+    const svc = new SnapshotService(async () => ({ ...snapshotOf([]), takenAtMs: Date.now(), durationMs: ++scans }) as Snapshot);
     const first = await svc.fresh(10_000);
     assert.strictEqual(scans, 1, 'no snapshot yet: scans');
     assert.strictEqual(await svc.fresh(10_000), first, 'young enough: reused');

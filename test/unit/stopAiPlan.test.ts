@@ -13,7 +13,16 @@ const sortNum = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b
 const skippedOf = (p: Plan<AiTarget>): [number | undefined, string][] => p.skipped.map((s) => [s.pid, s.because]);
 const rootsOf = (p: Plan<AiTarget>): number[] => sortNum(new Set(p.targets.map((t) => t.rootPid)));
 /** The members of claudeNew's tree and of its two MCP servers. */
-const CLAUDE_NEW_ALL: number[] = [AI.claudeNew, AI.claudeBash, AI.claudeNpmTest, AI.fsMcp, AI.fsMcpSh, AI.fsMcpNode, AI.fetchMcp, AI.fetchMcpPython];
+const CLAUDE_NEW_ALL: number[] = [
+  AI.claudeNew,
+  AI.claudeBash,
+  AI.claudeNpmTest,
+  AI.fsMcp,
+  AI.fsMcpSh,
+  AI.fsMcpNode,
+  AI.fetchMcp,
+  AI.fetchMcpPython,
+];
 /** Edits removing the given processes (for editSnapshot). */
 const gone = (...pids: number[]): Record<number, null> => Object.fromEntries(pids.map((pid) => [pid, null]));
 
@@ -47,12 +56,24 @@ describe('stop AI processes: plans on the ai fixture', () => {
     uid = proc(snap, AI.claudeNew).uid;
   });
 
-  const ctx = (fields: Partial<AiPlanContext> = {}): AiPlanContext => ({ selfPid: AI.extHost, selfUid: uid, nowMs: AI_NOW, home: '/home/coder', ...fields });
+  const ctx = (fields: Partial<AiPlanContext> = {}): AiPlanContext => ({
+    selfPid: AI.extHost,
+    selfUid: uid,
+    nowMs: AI_NOW,
+    home: '/home/coder',
+    ...fields,
+  });
   const safety = (fields: Partial<SafetyContext> = {}): SafetyContext => ({ selfPid: AI.extHost, selfUid: uid, ...fields });
   /** An MCP server started by a process, with its node child (both members of one MCP tree). */
   const mcpUnder = (pid: number, ppid: number, ageSec: number): ProcessRecord[] => [
     aiProcess(snap, pid, ppid, ['npm exec @modelcontextprotocol/server-memory'], ageSec),
-    aiProcess(snap, pid + 1, pid, ['node', '/home/coder/.npm/_npx/4c5d6e7f/node_modules/@modelcontextprotocol/server-memory/dist/index.js'], ageSec),
+    aiProcess(
+      snap,
+      pid + 1,
+      pid,
+      ['node', '/home/coder/.npm/_npx/4c5d6e7f/node_modules/@modelcontextprotocol/server-memory/dist/index.js'],
+      ageSec,
+    ),
   ];
 
   describe('planStopAi', () => {
@@ -61,8 +82,12 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual(sortNum(pidsOf(p.targets)), sortNum(CLAUDE_NEW_ALL));
       assert.deepStrictEqual(pidsOf(p.targets), [
         AI.fsMcpNode, // depth 8: init → launcher → server → pty host → shell → claude → npm exec → sh → node
-        AI.claudeNpmTest, AI.fsMcpSh, AI.fetchMcpPython,
-        AI.claudeBash, AI.fsMcp, AI.fetchMcp,
+        AI.claudeNpmTest,
+        AI.fsMcpSh,
+        AI.fetchMcpPython,
+        AI.claudeBash,
+        AI.fsMcp,
+        AI.fetchMcp,
         AI.claudeNew,
       ]);
       assertLeavesFirst(p, snap);
@@ -93,8 +118,12 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.strictEqual(at(AI.fetchMcp).name, 'MCP mcp-server-fetch');
       assert.strictEqual(at(AI.fsMcpSh).name, 'sh -c mcp-server-filesystem /home/coder/ws');
       assert.strictEqual(at(AI.claudeNpmTest).name, 'npm test');
-      for (const pid of [AI.claudeBash, AI.claudeNpmTest, AI.fsMcpSh, AI.fsMcpNode, AI.fetchMcpPython]) assert.strictEqual(at(pid).cwd, undefined, `${pid}`);
-      assert.strictEqual(planStopAi(model, [AI.claudeNew], ctx({ home: '/elsewhere' })).targets.find((t) => t.pid === AI.claudeNew)!.cwd, '/home/coder/ws/app');
+      for (const pid of [AI.claudeBash, AI.claudeNpmTest, AI.fsMcpSh, AI.fsMcpNode, AI.fetchMcpPython])
+        assert.strictEqual(at(pid).cwd, undefined, `${pid}`);
+      assert.strictEqual(
+        planStopAi(model, [AI.claudeNew], ctx({ home: '/elsewhere' })).targets.find((t) => t.pid === AI.claudeNew)!.cwd,
+        '/home/coder/ws/app',
+      );
       for (const t of p.targets) {
         assert.strictEqual(t.rssBytes, proc(snap, t.pid).rssBytes);
         assert.strictEqual(t.ageMs, AI_NOW - proc(snap, t.pid).startedAtMs);
@@ -150,14 +179,20 @@ describe('stop AI processes: plans on the ai fixture', () => {
 
     it('skips a member missing from the snapshot', () => {
       const p = planStopAi(withMembers(model, AI.codexLauncher, [424243]), [AI.codexLauncher], ctx());
-      assert.deepStrictEqual(p.skipped.map((s) => [s.pid, s.name]), [[424243, 'pid 424243']]);
+      assert.deepStrictEqual(
+        p.skipped.map((s) => [s.pid, s.name]),
+        [[424243, 'pid 424243']],
+      );
       assert.deepStrictEqual(pidsOf(p.targets), [AI.codexNative, AI.codexLauncher]);
     });
 
     it('skips a root that is not (or no longer) the root of an AI tree', () => {
       const p = planStopAi(model, [424242, AI.grep, AI.claudeBash, AI.extHost], ctx());
       assert.deepStrictEqual(p.targets, []);
-      assert.deepStrictEqual(p.skipped, [424242, AI.grep, AI.claudeBash, AI.extHost].map((pid) => ({ pid, name: `pid ${pid}`, because: NOT_AI })));
+      assert.deepStrictEqual(
+        p.skipped,
+        [424242, AI.grep, AI.claudeBash, AI.extHost].map((pid) => ({ pid, name: `pid ${pid}`, because: NOT_AI })),
+      );
       // a tree gone since the view was drawn
       const after = aiDupViewOf(editSnapshot(snap, gone(AI.codexLauncher, AI.codexNative)));
       assert.deepStrictEqual(skippedOf(planStopAi(after, [AI.codexLauncher], ctx())), [[AI.codexLauncher, NOT_AI]]);
@@ -172,7 +207,10 @@ describe('stop AI processes: plans on the ai fixture', () => {
         [AI.copilotLs, 'active: bulk stops touch only leaked and duplicate trees'],
       ]);
       assert.deepStrictEqual(pidsOf(p.targets), [AI.claudeOld, AI.codexLeaked]); // depth 5, then depth 1 (child of init)
-      assert.deepStrictEqual(p.targets.map((t) => t.state), ['duplicate', 'leaked']);
+      assert.deepStrictEqual(
+        p.targets.map((t) => t.state),
+        ['duplicate', 'leaked'],
+      );
       // the user's own selection stops whatever it names
       const chosen = planStopAi(model, selection, ctx());
       assert.deepStrictEqual(chosen.skipped, []);
@@ -205,7 +243,10 @@ describe('stop AI processes: plans on the ai fixture', () => {
       const p = planStopLeakedAndDuplicates(model, ctx());
       assert.deepStrictEqual(rootsOf(p), sortNum([AI.claudeOld, AI.codexLeaked, AI.devtoolsMcpLeaked]));
       assert.deepStrictEqual(pidsOf(p.targets), [AI.claudeOld, AI.devtoolsMcpLeaked, AI.codexLeaked]); // depth 5, 2 (below systemd --user), 1
-      assert.deepStrictEqual(p.targets.map((t) => t.state), ['duplicate', 'leaked', 'leaked']);
+      assert.deepStrictEqual(
+        p.targets.map((t) => t.state),
+        ['duplicate', 'leaked', 'leaked'],
+      );
       assert.deepStrictEqual(p.skipped, []);
       assert.deepStrictEqual([p.action, p.verb, p.noun], ['stop-leaked-ai', 'Stop', ['AI Process', 'AI Processes']]);
     });
@@ -271,7 +312,10 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual(rootsOf(p), sortNum([AI.claudeOld, AI.codexLeaked, AI.devtoolsMcpLeaked]));
       assert.strictEqual(new Set(pidsOf(p.targets)).size, p.targets.length);
       assert.deepStrictEqual(p.skipped, []);
-      assert.deepStrictEqual(p.targets.filter((t) => t.rootPid === AI.codexLeaked).map((t) => t.pid), [20711, 20710, AI.codexLeaked]);
+      assert.deepStrictEqual(
+        p.targets.filter((t) => t.rootPid === AI.codexLeaked).map((t) => t.pid),
+        [20711, 20710, AI.codexLeaked],
+      );
       assertLeavesFirst(p, m.snapshot);
     });
 
@@ -280,7 +324,10 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.strictEqual(rowAt(m, AI.claudeOld).tree.state, 'duplicate');
       assert.strictEqual(rowAt(m, 20120).tree.state, 'active');
       const p = planStopLeakedAndDuplicates(m, ctx());
-      assert.deepStrictEqual(p.targets.filter((t) => t.rootPid === AI.claudeOld).map((t) => t.pid), [20121, 20120, AI.claudeOld]);
+      assert.deepStrictEqual(
+        p.targets.filter((t) => t.rootPid === AI.claudeOld).map((t) => t.pid),
+        [20121, 20120, AI.claudeOld],
+      );
       assert.ok(!pidsOf(p.targets).some((pid) => CLAUDE_NEW_ALL.includes(pid)));
     });
 
@@ -318,12 +365,16 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual(reasons(r), [[AI.claudeBash, 'pid reused by another process']]);
       assert.strictEqual(r.valid.length, CLAUDE_NEW_ALL.length - 1);
       const bulk = planStopLeakedAndDuplicates(model, ctx());
-      assert.deepStrictEqual(reasons(check(bulk, editSnapshot(snap, { [AI.codexLeaked]: { starttime: 1 } }), true)), [[AI.codexLeaked, 'pid reused by another process']]);
+      assert.deepStrictEqual(reasons(check(bulk, editSnapshot(snap, { [AI.codexLeaked]: { starttime: 1 } }), true)), [
+        [AI.codexLeaked, 'pid reused by another process'],
+      ]);
     });
 
     it('skips a process that changed owner', () => {
       const p = planStopAi(model, [AI.codexLauncher], ctx());
-      assert.deepStrictEqual(reasons(check(p, editSnapshot(snap, { [AI.codexNative]: { uid: uid + 7 } }), false)), [[AI.codexNative, `owner changed (uid ${uid} → ${uid + 7})`]]);
+      assert.deepStrictEqual(reasons(check(p, editSnapshot(snap, { [AI.codexNative]: { uid: uid + 7 } }), false)), [
+        [AI.codexNative, `owner changed (uid ${uid} → ${uid + 7})`],
+      ]);
     });
 
     it('skips processes that exited, and those no longer in an AI tree', () => {
@@ -331,7 +382,12 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual(reasons(check(p, editSnapshot(snap, gone(AI.claudeNpmTest)), false)), [[AI.claudeNpmTest, 'exited']]);
       // claude exits: its Bash tool and what it runs are reparented to init (no longer AI processes), its MCP servers
       // too (leaked MCP trees of their own, still stopped)
-      const orphaned = editSnapshot(snap, { [AI.claudeNew]: null, [AI.claudeBash]: { ppid: 1 }, [AI.fsMcp]: { ppid: 1 }, [AI.fetchMcp]: { ppid: 1 } });
+      const orphaned = editSnapshot(snap, {
+        [AI.claudeNew]: null,
+        [AI.claudeBash]: { ppid: 1 },
+        [AI.fsMcp]: { ppid: 1 },
+        [AI.fetchMcp]: { ppid: 1 },
+      });
       const r = check(p, orphaned, false);
       assert.deepStrictEqual(sortNum(r.skipped.map((s) => s.target.pid)), sortNum([AI.claudeNew, AI.claudeBash, AI.claudeNpmTest]));
       assert.deepStrictEqual(Object.fromEntries(reasons(r)), {
@@ -372,7 +428,10 @@ describe('stop AI processes: plans on the ai fixture', () => {
         ...mcpUnder(20140, 20130, 5900),
       ]);
       const m = aiDupViewOf(withChildren);
-      assert.deepStrictEqual([20120, 20130, 20140].map((pid) => rowAt(m, pid).tree.state), ['active', 'active', 'active']);
+      assert.deepStrictEqual(
+        [20120, 20130, 20140].map((pid) => rowAt(m, pid).tree.state),
+        ['active', 'active', 'active'],
+      );
       assert.strictEqual(rowAt(m, 20140).tree.parentRootPid, 20130);
       const bulk = planStopLeakedAndDuplicates(m, ctx());
       const below = [20120, 20121, 20130, 20140, 20141];
@@ -397,7 +456,10 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual(pidsOf(bulk.targets), [20711, 20710]);
       const adopted = aiDupViewOf(editSnapshot(m.snapshot, { [AI.codexLeaked]: { ppid: AI.codexShell } }));
       assert.strictEqual(rowAt(adopted, 20710).tree.state, 'active');
-      assert.deepStrictEqual(reasons(check(bulk, adopted, true)), [[20711, 'now active'], [20710, 'now active']]);
+      assert.deepStrictEqual(reasons(check(bulk, adopted, true)), [
+        [20711, 'now active'],
+        [20710, 'now active'],
+      ]);
     });
   });
 });

@@ -1,7 +1,13 @@
 import * as assert from 'assert';
 import { LinkResult, Snapshot } from '../../src/probes/scanner';
 import {
-  ShellRow, TerminalsInput, TerminalsModel, buildTerminalsModel, foregroundOf, isPtyHostHelper, processIdsOf,
+  ShellRow,
+  TerminalsInput,
+  TerminalsModel,
+  buildTerminalsModel,
+  foregroundOf,
+  isPtyHostHelper,
+  processIdsOf,
 } from '../../src/features/terminals/model';
 import { Topology, classifyTopology } from '../../src/probes/topology';
 import { WindowEntry } from '../../src/probes/windowRegistry';
@@ -37,7 +43,13 @@ describe('buildTerminalsModel on the codeserver fixture', () => {
     const readCwd = (pid: number): LinkResult => (cwdReads.push(pid), { ok: true, path: `/cwd/${pid}` });
     const selfPid = input.selfPid ?? EXT_HOST;
     return buildTerminalsModel({
-      snapshot: snap, topology: classifyTopology(snap, selfPid), selfPid, ownTerminalPids: new Set(), liveWindows: [], readCwd, nowMs: NOW,
+      snapshot: snap,
+      topology: classifyTopology(snap, selfPid),
+      selfPid,
+      ownTerminalPids: new Set(),
+      liveWindows: [],
+      readCwd,
+      nowMs: NOW,
       ...input,
     });
   }
@@ -48,16 +60,28 @@ describe('buildTerminalsModel on the codeserver fixture', () => {
     const [group] = m.groups;
     assert.strictEqual(group.ptyHost.pid, 10922);
     assert.strictEqual(group.server?.pid, 10597);
-    assert.deepStrictEqual(group.shells.map((r) => r.shell.pid), [BUSY, IDLE, SERVING]);
-    assert.deepStrictEqual(group.shells.map((r) => r.ptyHostPid), [10922, 10922, 10922]);
+    assert.deepStrictEqual(
+      group.shells.map((r) => r.shell.pid),
+      [BUSY, IDLE, SERVING],
+    );
+    assert.deepStrictEqual(
+      group.shells.map((r) => r.ptyHostPid),
+      [10922, 10922, 10922],
+    );
     assert.strictEqual(m.shellCount, 3);
     assert.strictEqual(m.detachedCount, 3);
   });
 
   it('labels a busy shell by its foreground job and an idle one by the shell', () => {
     const m = model();
-    assert.deepStrictEqual([BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).label), ['sleep 1000', 'bash', 'node server.js']);
-    assert.deepStrictEqual([BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).foreground?.pid), [11122, undefined, 11310]);
+    assert.deepStrictEqual(
+      [BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).label),
+      ['sleep 1000', 'bash', 'node server.js'],
+    );
+    assert.deepStrictEqual(
+      [BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).foreground?.pid),
+      [11122, undefined, 11310],
+    );
   });
 
   it('sums the memory of the shell and its whole subtree', () => {
@@ -70,13 +94,16 @@ describe('buildTerminalsModel on the codeserver fixture', () => {
 
   it('computes the age from the start time and reads each cwd once', () => {
     const m = model();
-    assert.deepStrictEqual([BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).ageMs), [1000, 300_000, 3_600_000]);
+    assert.deepStrictEqual(
+      [BUSY, IDLE, SERVING].map((pid) => rowOf(m, pid).ageMs),
+      [1000, 300_000, 3_600_000],
+    );
     assert.deepStrictEqual(cwdReads, [BUSY, IDLE, SERVING]);
     assert.deepStrictEqual(rowOf(m, IDLE).cwd, { ok: true, path: `/cwd/${IDLE}` });
     assert.strictEqual(rowOf(model({ nowMs: 0 }), BUSY).ageMs, 0);
   });
 
-  it('marks own terminals attachedHere, other windows\' attachedOther and the rest detached', () => {
+  it("marks own terminals attachedHere, other windows' attachedOther and the rest detached", () => {
     const m = model({ ownTerminalPids: new Set([BUSY]), liveWindows: [win(EXT_HOST, [BUSY, IDLE]), win(30000, [SERVING])] });
     const status = (pid: number) => [rowOf(m, pid).status, rowOf(m, pid).claimedBy];
     assert.deepStrictEqual(status(BUSY), ['attachedHere', EXT_HOST]);
@@ -87,7 +114,7 @@ describe('buildTerminalsModel on the codeserver fixture', () => {
     assert.deepStrictEqual(pidsOf(m.liveWindows), [EXT_HOST, 30000]);
   });
 
-  it('prefers this window\'s own list over another window\'s claim', () => {
+  it("prefers this window's own list over another window's claim", () => {
     const m = model({ ownTerminalPids: new Set([SERVING]), liveWindows: [win(30000, [SERVING])] });
     assert.deepStrictEqual([rowOf(m, SERVING).status, rowOf(m, SERVING).claimedBy], ['attachedHere', EXT_HOST]);
   });
@@ -121,13 +148,21 @@ describe('buildTerminalsModel on a pty host caught mid-spawn', () => {
     record(52, 50, { argv: ['/usr/bin/bash'], comm: 'bash', tpgid: 52 }),
   ]);
 
-  it('leaves out the child that has not exec\'d yet', () => {
+  it("leaves out the child that has not exec'd yet", () => {
     const m = buildTerminalsModel({
-      snapshot: snap, topology: classifyTopology(snap, 1), selfPid: 1, ownTerminalPids: new Set(), liveWindows: [],
-      readCwd: () => ({ ok: false, reason: 'n/a' }), nowMs: 0,
+      snapshot: snap,
+      topology: classifyTopology(snap, 1),
+      selfPid: 1,
+      ownTerminalPids: new Set(),
+      liveWindows: [],
+      readCwd: () => ({ ok: false, reason: 'n/a' }),
+      nowMs: 0,
     });
     const group = m.groups.find((g) => g.ptyHost.pid === 50);
-    assert.deepStrictEqual(group?.shells.map((r) => r.shell.pid), [52]);
+    assert.deepStrictEqual(
+      group?.shells.map((r) => r.shell.pid),
+      [52],
+    );
     assert.strictEqual(m.shellCount, 1);
   });
 });
@@ -158,8 +193,14 @@ describe('processIdsOf (vscode.Terminal.processId, bounded)', () => {
     const never = { processId: new Promise<number>(() => undefined) };
     const started = Date.now();
     const pids = await processIdsOf(
-      [never, { processId: Promise.resolve(42) }, { processId: Promise.reject(new Error('x')) }, { processId: Promise.resolve(0) },
-        { processId: Promise.resolve(1.5) }, { processId: Promise.resolve(undefined) }],
+      [
+        never,
+        { processId: Promise.resolve(42) },
+        { processId: Promise.reject(new Error('x')) },
+        { processId: Promise.resolve(0) },
+        { processId: Promise.resolve(1.5) },
+        { processId: Promise.resolve(undefined) },
+      ],
       200,
     );
     assert.ok(Date.now() - started < 1500);

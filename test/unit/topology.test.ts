@@ -72,7 +72,14 @@ describe('classifyTopology on the codeserver fixture', () => {
     assert.deepStrictEqual(pidsOf(t.agentHosts), [10874]);
     assert.deepStrictEqual(
       [...t.roles].sort(([a], [b]) => a - b),
-      [[10583, 'server'], [10597, 'server'], [10753, 'fileWatcher'], [EXT_HOST, 'extensionHost'], [10874, 'agentHost'], [10922, 'ptyHost']],
+      [
+        [10583, 'server'],
+        [10597, 'server'],
+        [10753, 'fileWatcher'],
+        [EXT_HOST, 'extensionHost'],
+        [10874, 'agentHost'],
+        [10922, 'ptyHost'],
+      ],
     );
   });
 

@@ -5,7 +5,15 @@ import * as path from 'path';
 import { Snapshot } from '../../src/probes/scanner';
 import { planKillDetachedOlderThan } from '../../src/features/terminals/plan';
 import {
-  REGISTRY_HEARTBEAT_MS, WindowEntry, checkPid, entryFileName, liveEntries, pruneDeadEntries, readEntries, removeEntry, writeEntry,
+  REGISTRY_HEARTBEAT_MS,
+  WindowEntry,
+  checkPid,
+  entryFileName,
+  liveEntries,
+  pruneDeadEntries,
+  readEntries,
+  removeEntry,
+  writeEntry,
 } from '../../src/probes/windowRegistry';
 import { CS, CS_NOW, FaultyProcFs, editSnapshot, fixtureRoot, pidsOf, proc, scanFixture, terminalsModelOf } from './procFixtures';
 
@@ -13,7 +21,13 @@ const EXT_HOST = 10873;
 const EXT_HOST_START = 499100; // its starttime in the codeserver fixture
 
 const entry = (pid: number, starttime: number, extra: Partial<WindowEntry> = {}): WindowEntry => ({
-  version: 1, pid, starttime, terminalPids: [10946], folder: '/home/coder/ws', updatedAtMs: 1_795_400_000_000, ...extra,
+  version: 1,
+  pid,
+  starttime,
+  terminalPids: [10946],
+  folder: '/home/coder/ws',
+  updatedAtMs: 1_795_400_000_000,
+  ...extra,
 });
 
 describe('window registry files', () => {
@@ -46,7 +60,10 @@ describe('window registry files', () => {
     const dir = newDir();
     await writeEntry(dir, entry(7, 1));
     await writeEntry(dir, entry(7, 1, { terminalPids: [1, 2, 3] }));
-    assert.deepStrictEqual((await readEntries(dir)).entries.map((e) => e.terminalPids), [[1, 2, 3]]);
+    assert.deepStrictEqual(
+      (await readEntries(dir)).entries.map((e) => e.terminalPids),
+      [[1, 2, 3]],
+    );
     await removeEntry(dir, 7, 1);
     await removeEntry(dir, 7, 1); // already gone: no error
     assert.deepStrictEqual(await readEntries(dir), { entries: [], problems: [] });
@@ -79,7 +96,15 @@ describe('window registry files', () => {
     const r = await readEntries(dir);
     assert.deepStrictEqual(r.entries, [good]);
     const reasons = Object.fromEntries(r.problems.map((p) => [p.file, p.reason]));
-    assert.deepStrictEqual(Object.keys(reasons).sort(), ['1-10.json', '2-20.json', '3-30.json', '4-40.json', '5-50.json', '6-60.json', '8-80.json']);
+    assert.deepStrictEqual(Object.keys(reasons).sort(), [
+      '1-10.json',
+      '2-20.json',
+      '3-30.json',
+      '4-40.json',
+      '5-50.json',
+      '6-60.json',
+      '8-80.json',
+    ]);
     assert.strictEqual(reasons['1-10.json'], 'invalid JSON');
     assert.match(reasons['2-20.json'], /^pid: invalid_type$/);
     assert.match(reasons['3-30.json'], /^version: /);
@@ -186,12 +211,15 @@ describe('window registry files', () => {
         const model = terminalsModelOf(stale, { selfPid: 424243, windows: liveEntries([e], stale) });
         const uid = proc(snap, CS.serving).uid;
         const plan = planKillDetachedOlderThan(model, 30 * 60_000, { selfPid: 424243, selfUid: uid, nowMs: CS_NOW, home: '/home/coder' });
-        assert.deepStrictEqual(plan.targets.map((t) => t.pid), []);
+        assert.deepStrictEqual(
+          plan.targets.map((t) => t.pid),
+          [],
+        );
         assert.ok(model.groups.flatMap((g) => g.shells).some((r) => r.shell.pid === CS.serving && r.status === 'attachedOther'));
       });
     });
   });
-  describe('file modes (the registry names this window\'s terminals and folder: owner only)', () => {
+  describe("file modes (the registry names this window's terminals and folder: owner only)", () => {
     const modeOf = (p: string): number => fs.statSync(p).mode & 0o777;
 
     it('writes entries 0600 in a folder created 0700', async () => {
@@ -211,7 +239,10 @@ describe('window registry files', () => {
       await writeEntry(dir, entry(7, 1, { terminalPids: [4] }));
       assert.strictEqual(modeOf(dir).toString(8), '700');
       assert.strictEqual(modeOf(file).toString(8), '600');
-      assert.deepStrictEqual((await readEntries(dir)).entries.map((e) => e.terminalPids), [[4]]);
+      assert.deepStrictEqual(
+        (await readEntries(dir)).entries.map((e) => e.terminalPids),
+        [[4]],
+      );
     });
 
     it('leaves no temp file behind when the rename fails', async () => {

@@ -87,7 +87,16 @@ export interface AiInput {
 }
 
 /** Reaper-like processes that adopt orphans (PR_SET_CHILD_SUBREAPER) or run as a container's pid 1. */
-const SUBREAPERS = new Set(['systemd', 'tini', 'docker-init', 'dumb-init', 'catatonit', 'containerd-shim', 'containerd-shim-runc-v2', 's6-svscan']);
+const SUBREAPERS = new Set([
+  'systemd',
+  'tini',
+  'docker-init',
+  'dumb-init',
+  'catatonit',
+  'containerd-shim',
+  'containerd-shim-runc-v2',
+  's6-svscan',
+]);
 
 const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 /** argv[0]'s basename (a login shell's `-bash` → bash), else the kernel's comm. */
@@ -282,7 +291,8 @@ function ownerOf(
 ): AiOwner {
   if (parentTree) return { kind: 'assistant', tool: parentTree.tool, rootPid: parentTree.root.pid };
   if (!launcher) return { kind: 'none' };
-  if (launcher.kind === 'terminal') return { kind: 'terminal', shellPid: launcher.pid, ptyHostPid: launcher.ptyHostPid ?? snapshot.processes.get(launcher.pid)?.ppid ?? 0 };
+  if (launcher.kind === 'terminal')
+    return { kind: 'terminal', shellPid: launcher.pid, ptyHostPid: launcher.ptyHostPid ?? snapshot.processes.get(launcher.pid)?.ppid ?? 0 };
   if (launcher.kind === 'agentHost') return { kind: 'agentHost', agentHostPid: launcher.pid };
   // Extension host: the extension whose install folder appears in the argv of the root, or of the processes between
   // the extension host and the root (nearest first).
@@ -290,7 +300,14 @@ function ownerOf(
     if (p.pid === launcher.pid) break;
     for (const a of p.argv) {
       const ext = extensionFolderOf(a);
-      if (ext) return { kind: 'extension', extensionId: ext.id, folder: ext.folder, extensionHostPid: launcher.pid, tool: toolOfExtension(ext.id, table) };
+      if (ext)
+        return {
+          kind: 'extension',
+          extensionId: ext.id,
+          folder: ext.folder,
+          extensionHostPid: launcher.pid,
+          tool: toolOfExtension(ext.id, table),
+        };
     }
   }
   return { kind: 'extensionHost', extensionHostPid: launcher.pid };
@@ -306,7 +323,10 @@ function stateOf(
 ): { state: AiState; reason: string } {
   const root = tree.root;
   if (parentTree?.state === 'leaked') {
-    return { state: 'leaked', reason: `the ${parentTree.tool} that started it (pid ${parentTree.root.pid}) is leaked: ${parentTree.reason}` };
+    return {
+      state: 'leaked',
+      reason: `the ${parentTree.tool} that started it (pid ${parentTree.root.pid}) is leaked: ${parentTree.reason}`,
+    };
   }
   if (found && !isDead(found.process)) {
     const via = parentTree ? `, started by ${parentTree.tool} (pid ${parentTree.root.pid})` : '';
@@ -318,7 +338,10 @@ function stateOf(
   if (!parent) return { state: 'leaked', reason: root.ppid === 0 ? 'it has no parent process' : `its parent (pid ${root.ppid}) is gone` };
   if (root.ppid === 1) return { state: 'leaked', reason: 'reparented to init (pid 1): the process that started it has exited' };
   if (isSubreaper(parent)) {
-    return { state: 'leaked', reason: `reparented to the subreaper ${nameOf(parent)}${parent.argv.includes('--user') ? ' --user' : ''} (pid ${parent.pid}): the process that started it has exited` };
+    return {
+      state: 'leaked',
+      reason: `reparented to the subreaper ${nameOf(parent)}${parent.argv.includes('--user') ? ' --user' : ''} (pid ${parent.pid}): the process that started it has exited`,
+    };
   }
   // The topmost ancestor below init or a subreaper: if that one was an AI process or a code-server terminal shell, the
   // chain was orphaned higher up (its terminal lost its pty host, its assistant died).
@@ -329,7 +352,10 @@ function stateOf(
     if (!up || up.pid === 1 || isSubreaper(up)) break;
   }
   if (top !== root && treeOfPid.has(top.pid)) {
-    return { state: 'leaked', reason: `its ancestor ${nameOf(top)} (pid ${top.pid}) was reparented (parent pid ${top.ppid}): the process that started it has exited` };
+    return {
+      state: 'leaked',
+      reason: `its ancestor ${nameOf(top)} (pid ${top.pid}) was reparented (parent pid ${top.ppid}): the process that started it has exited`,
+    };
   }
   if (isIntegratedShell(top)) {
     return { state: 'leaked', reason: `its terminal shell (pid ${top.pid}) lost its pty host and was reparented to pid ${top.ppid}` };

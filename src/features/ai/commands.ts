@@ -59,7 +59,11 @@ async function run(deps: Core, source: AiSource, plan: Plan<AiTarget>, bulk: boo
       pastVerb: 'Stopped',
       act: async (p) => {
         const fresh = await source.get();
-        if (!fresh) return p.targets.map((target) => ({ target, outcome: { kind: 'skipped' as const, because: 'the process table could not be re-read' } }));
+        if (!fresh)
+          return p.targets.map((target) => ({
+            target,
+            outcome: { kind: 'skipped' as const, because: 'the process table could not be re-read' },
+          }));
         const { valid, skipped } = revalidateAi(p.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid }, bulk);
         const signalled = await signalTargets(valid, 'SIGTERM', graceMs, deps.signals);
         return [...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })), ...signalled];

@@ -61,7 +61,11 @@ export function markSessionDuplicates(rows: readonly AiRow[]): void {
     // Keep the newest copy that a live launcher still runs (a leaked copy never outranks the session in use).
     const live = (r: AiRow): number => (r.tree.state === 'active' ? 1 : 0);
     list.sort(
-      (a, b) => live(b) - live(a) || b.tree.startedAtMs - a.tree.startedAtMs || b.tree.root.starttime - a.tree.root.starttime || b.tree.root.pid - a.tree.root.pid,
+      (a, b) =>
+        live(b) - live(a) ||
+        b.tree.startedAtMs - a.tree.startedAtMs ||
+        b.tree.root.starttime - a.tree.root.starttime ||
+        b.tree.root.pid - a.tree.root.pid,
     );
     const newest = list[0].tree;
     for (const r of list.slice(1)) {

@@ -92,7 +92,9 @@ export const MatcherRecord = z.strictObject({
   /** Image run through docker/podman/nerdctl run (tag and digest stripped). */
   image: z.optional(GlobList),
   /** VS Code extension ids (publisher.name) whose install folder holds argv[0], the executable or the script. */
-  extension: z.optional(z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9._-]*$/))).check(z.minLength(1), z.maxLength(20))),
+  extension: z.optional(
+    z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9._-]*$/))).check(z.minLength(1), z.maxLength(20)),
+  ),
   /** An argv element (after argv[0]) that must also be present, compared exactly. */
   withArg: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   /** What this variant is (`app-server`, `language server`, …), for display. */
@@ -139,7 +141,16 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     match: [
       { exe: ['codex', 'codex.exe'], withArg: 'app-server', label: 'app-server' },
       { extension: ['openai.chatgpt'], label: 'VS Code extension' },
-      { exe: ['codex', 'codex.exe', 'codex-*-unknown-linux-musl', 'codex-*-unknown-linux-gnu', 'codex-*-apple-darwin', 'codex-*-pc-windows-msvc.exe'] },
+      {
+        exe: [
+          'codex',
+          'codex.exe',
+          'codex-*-unknown-linux-musl',
+          'codex-*-unknown-linux-gnu',
+          'codex-*-apple-darwin',
+          'codex-*-pc-windows-msvc.exe',
+        ],
+      },
       { script: ['codex'] },
       { scriptPath: ['**/@openai/codex/bin/codex.js'] },
       { package: ['@openai/codex'] },
@@ -151,7 +162,10 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     kind: 'assistant',
     match: [
       { exe: ['copilot-language-server', 'copilot-language-server.exe'], label: 'language server' },
-      { scriptPath: ['**/@github/copilot-language-server/dist/language-server.js', '**/github.copilot-*/dist/language-server.js'], label: 'language server' },
+      {
+        scriptPath: ['**/@github/copilot-language-server/dist/language-server.js', '**/github.copilot-*/dist/language-server.js'],
+        label: 'language server',
+      },
       { exe: ['copilot-runtime'], label: 'agent runtime' },
       { extension: ['github.copilot', 'github.copilot-chat'], label: 'VS Code extension' },
       { path: ['**/@github/copilot/**', '**/@github/copilot-*/copilot', '**/copilot-cli/*/copilot'], label: 'CLI' },
@@ -200,12 +214,7 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     id: 'aider',
     tool: 'Aider',
     kind: 'assistant',
-    match: [
-      { exe: ['aider'] },
-      { script: ['aider'] },
-      { module: ['aider', 'aider.main'] },
-      { package: ['aider-chat', 'aider-install'] },
-    ],
+    match: [{ exe: ['aider'] }, { script: ['aider'] }, { module: ['aider', 'aider.main'] }, { package: ['aider-chat', 'aider-install'] }],
   },
   {
     id: 'cursor-agent',
@@ -266,7 +275,17 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'MCP server',
     kind: 'mcp',
     match: [
-      { package: ['@modelcontextprotocol/server-*', ...MCP_NAMES, '@*/mcp', '@*/mcp-server', '@*/mcp-server-*', '@*/*-mcp', '@*/*-mcp-server'] },
+      {
+        package: [
+          '@modelcontextprotocol/server-*',
+          ...MCP_NAMES,
+          '@*/mcp',
+          '@*/mcp-server',
+          '@*/mcp-server-*',
+          '@*/*-mcp',
+          '@*/*-mcp-server',
+        ],
+      },
       { image: ['mcp/*', '**/mcp/*', '**/mcp-server-*', '**/*-mcp-server', '**/*-mcp'] },
       { module: ['mcp_server_*', '*_mcp', '*_mcp_server'] },
       { script: [...MCP_NAMES, '*-mcp.js', '*-mcp.mjs', '*-mcp-server.js'] },
@@ -319,7 +338,10 @@ export const MAX_USER_PATTERNS = 200;
 const compileGlobs = (globs: readonly string[] | undefined): CompiledGlob[] | undefined => globs?.map(compileGlob);
 
 const globChars = (p: Pattern): number =>
-  p.match.reduce((sum, m) => sum + ANCHORS.reduce((s, a) => (a === 'extension' ? s : s + (m[a] ?? []).reduce((t, g) => t + g.length, 0)), 0), 0);
+  p.match.reduce(
+    (sum, m) => sum + ANCHORS.reduce((s, a) => (a === 'extension' ? s : s + (m[a] ?? []).reduce((t, g) => t + g.length, 0)), 0),
+    0,
+  );
 
 function compileMatcher(m: Matcher): CompiledMatcher {
   return {
@@ -413,7 +435,8 @@ export function buildPatternTable(extra: unknown = []): { table: PatternTable; p
       }
       const p = parsed.data;
       const why = semanticProblems(p);
-      if (seen.has(p.id)) why.unshift(`id '${p.id}' is already used${BUILTIN_PATTERNS.some((b) => b.id === p.id) ? ' by a built-in pattern' : ''}`);
+      if (seen.has(p.id))
+        why.unshift(`id '${p.id}' is already used${BUILTIN_PATTERNS.some((b) => b.id === p.id) ? ' by a built-in pattern' : ''}`);
       if (why.length) {
         problems.push({ index, id: p.id, reason: why.join('; ') });
         return;
@@ -487,7 +510,23 @@ function interpreterOf(name: string): Interpreter | undefined {
   return undefined;
 }
 
-const NODE_VALUE_OPTS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--title', '--input-type', '--inspect-port', '--cpu-prof-dir', '--heap-prof-dir', '--diagnostic-dir', '--redirect-warnings']);
+const NODE_VALUE_OPTS = new Set([
+  '-r',
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '-C',
+  '--conditions',
+  '--env-file',
+  '--title',
+  '--input-type',
+  '--inspect-port',
+  '--cpu-prof-dir',
+  '--heap-prof-dir',
+  '--diagnostic-dir',
+  '--redirect-warnings',
+]);
 const NODE_EVAL_OPTS = new Set(['-e', '--eval', '-p', '--print', '-i', '--interactive', '--check', '-c', '--test']);
 const PYTHON_VALUE_OPTS = new Set(['-W', '-X', '--check-hash-based-pycs']);
 const SHELL_VALUE_OPTS = new Set(['-o', '+o', '-O', '+O', '--init-file', '--rcfile']);
@@ -572,10 +611,34 @@ const NPX: RunnerSpec = {
 };
 const UVX: RunnerSpec = {
   packageOpts: new Set(['--from']),
-  valueOpts: new Set(['--with', '--with-editable', '--with-requirements', '-p', '--python', '--index-url', '--extra-index-url', '--index', '--default-index', '--constraints', '--overrides', '--directory', '--project', '--cache-dir', '--config-file', '--env-file', '-f', '--find-links', '--python-platform']),
+  valueOpts: new Set([
+    '--with',
+    '--with-editable',
+    '--with-requirements',
+    '-p',
+    '--python',
+    '--index-url',
+    '--extra-index-url',
+    '--index',
+    '--default-index',
+    '--constraints',
+    '--overrides',
+    '--directory',
+    '--project',
+    '--cache-dir',
+    '--config-file',
+    '--env-file',
+    '-f',
+    '--find-links',
+    '--python-platform',
+  ]),
   stopOpts: new Set(),
 };
-const PIPX: RunnerSpec = { packageOpts: new Set(['--spec']), valueOpts: new Set(['--python', '--index-url', '--pip-args']), stopOpts: new Set() };
+const PIPX: RunnerSpec = {
+  packageOpts: new Set(['--spec']),
+  valueOpts: new Set(['--python', '--index-url', '--pip-args']),
+  stopOpts: new Set(),
+};
 
 function runnerPackages(spec: RunnerSpec, args: readonly string[]): string[] {
   const out: string[] = [];
@@ -613,7 +676,11 @@ function packagesOf(tokens: readonly string[]): string[] {
   const firstPositional = rest.findIndex((a) => !a.startsWith('-'));
   const sub = rest[firstPositional];
   const after = rest.slice(firstPositional + 1);
-  if ((name === 'npm' && (sub === 'exec' || sub === 'x')) || ((name === 'pnpm' || name === 'yarn') && sub === 'dlx') || (name === 'bun' && sub === 'x')) {
+  if (
+    (name === 'npm' && (sub === 'exec' || sub === 'x')) ||
+    ((name === 'pnpm' || name === 'yarn') && sub === 'dlx') ||
+    (name === 'bun' && sub === 'x')
+  ) {
     return runnerPackages(NPX, after);
   }
   if (name === 'uv' && sub === 'tool' && (after[0] === 'run' || after[0] === 'uvx')) return runnerPackages(UVX, after.slice(1));
@@ -622,12 +689,61 @@ function packagesOf(tokens: readonly string[]): string[] {
 }
 
 const DOCKER_VALUE_OPTS = new Set([
-  '-e', '--env', '--env-file', '-v', '--volume', '--mount', '-p', '--publish', '--name', '--network', '--net', '-w',
-  '--workdir', '-u', '--user', '--entrypoint', '-l', '--label', '--label-file', '--platform', '--pull', '--add-host',
-  '--cpus', '-m', '--memory', '-h', '--hostname', '--device', '--cap-add', '--cap-drop', '--security-opt',
-  '--log-driver', '--log-opt', '--restart', '--ulimit', '--tmpfs', '--gpus', '--runtime', '--ipc', '--pid',
-  '--shm-size', '--stop-signal', '--stop-timeout', '--dns', '--cidfile', '--group-add', '--expose', '--link',
-  '--volumes-from', '-a', '--attach', '--health-cmd', '--userns', '--uts', '--cgroupns',
+  '-e',
+  '--env',
+  '--env-file',
+  '-v',
+  '--volume',
+  '--mount',
+  '-p',
+  '--publish',
+  '--name',
+  '--network',
+  '--net',
+  '-w',
+  '--workdir',
+  '-u',
+  '--user',
+  '--entrypoint',
+  '-l',
+  '--label',
+  '--label-file',
+  '--platform',
+  '--pull',
+  '--add-host',
+  '--cpus',
+  '-m',
+  '--memory',
+  '-h',
+  '--hostname',
+  '--device',
+  '--cap-add',
+  '--cap-drop',
+  '--security-opt',
+  '--log-driver',
+  '--log-opt',
+  '--restart',
+  '--ulimit',
+  '--tmpfs',
+  '--gpus',
+  '--runtime',
+  '--ipc',
+  '--pid',
+  '--shm-size',
+  '--stop-signal',
+  '--stop-timeout',
+  '--dns',
+  '--cidfile',
+  '--group-add',
+  '--expose',
+  '--link',
+  '--volumes-from',
+  '-a',
+  '--attach',
+  '--health-cmd',
+  '--userns',
+  '--uts',
+  '--cgroupns',
 ]);
 
 function imagesOf(tokens: readonly string[]): string[] {
@@ -764,7 +880,11 @@ function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
 }
 
 /** The first pattern (user patterns first) that recognises this argv; undefined for anything else. */
-export function matchArgv(argv: readonly string[], table: PatternTable = DEFAULT_PATTERN_TABLE, exePath?: string): PatternMatch | undefined {
+export function matchArgv(
+  argv: readonly string[],
+  table: PatternTable = DEFAULT_PATTERN_TABLE,
+  exePath?: string,
+): PatternMatch | undefined {
   if (argv.length === 0 && !exePath) return undefined;
   const v = viewOf(argv, exePath);
   for (const cp of table.patterns) {

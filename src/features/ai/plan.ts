@@ -81,7 +81,10 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
     }
   }
   targets.sort((a, b) => b.depth - a.depth); // leaves first
-  return newPlan({ action: bulk ? 'stop-leaked-ai' : 'stop-ai', verb: 'Stop', noun: ['AI Process', 'AI Processes'], targets, skipped }, ctx.nowMs);
+  return newPlan(
+    { action: bulk ? 'stop-leaked-ai' : 'stop-ai', verb: 'Stop', noun: ['AI Process', 'AI Processes'], targets, skipped },
+    ctx.nowMs,
+  );
 }
 
 /**
@@ -91,7 +94,9 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
 export function planStopLeakedAndDuplicates(model: AiViewModel, ctx: AiPlanContext): Plan<AiTarget> {
   const chosen = model.rows.filter((r) => BULK_STATES.has(r.tree.state));
   const chosenRoots = new Set(chosen.map((r) => r.tree.root.pid));
-  const roots = chosen.filter((r) => r.tree.parentRootPid === undefined || !chosenRoots.has(r.tree.parentRootPid)).map((r) => r.tree.root.pid);
+  const roots = chosen
+    .filter((r) => r.tree.parentRootPid === undefined || !chosenRoots.has(r.tree.parentRootPid))
+    .map((r) => r.tree.root.pid);
   return { ...planStopAi(model, roots, ctx, true), notIncluded: notIncludedInBulk(model, chosenRoots) };
 }
 
@@ -140,7 +145,11 @@ export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, c
     const because =
       sameIdentity(fresh.snapshot.processes.get(t.pid), t) ??
       protectionOf(fresh.snapshot, topology, t.pid, ctx) ??
-      (!row ? 'no longer part of an AI process tree' : bulk && !BULK_STATES.has(row.tree.state) && !isBelowBulkRoot(fresh, row) ? `now ${row.tree.state}` : undefined);
+      (!row
+        ? 'no longer part of an AI process tree'
+        : bulk && !BULK_STATES.has(row.tree.state) && !isBelowBulkRoot(fresh, row)
+          ? `now ${row.tree.state}`
+          : undefined);
     if (because) skipped.push({ target: t, because });
     else valid.push(t);
   }

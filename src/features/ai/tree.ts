@@ -57,7 +57,9 @@ export class AiItem extends vscode.TreeItem {
     };
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${t.state}** — ${t.reason}\n\n`);
-    md.appendMarkdown(`owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid} · ${t.memberPids.length} process(es) · ${formatBytes(t.totalRssBytes)} · CPU ${t.totalCpuTicks} ticks\n\n`);
+    md.appendMarkdown(
+      `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid} · ${t.memberPids.length} process(es) · ${formatBytes(t.totalRssBytes)} · CPU ${t.totalCpuTicks} ticks\n\n`,
+    );
     md.appendMarkdown(`session: ${sessionText(row.session)}\n\n`);
     md.appendCodeblock(fullCommand(t.root.argv).slice(0, 2000), 'sh');
     this.tooltip = md;
@@ -66,7 +68,10 @@ export class AiItem extends vscode.TreeItem {
 
 export class PortsItem extends vscode.TreeItem {
   constructor(row: AiRow) {
-    super(`listening on ${row.ports.map((p) => `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`).join(', ')}`, vscode.TreeItemCollapsibleState.None);
+    super(
+      `listening on ${row.ports.map((p) => `${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`).join(', ')}`,
+      vscode.TreeItemCollapsibleState.None,
+    );
     this.id = `ai-ports-${row.tree.root.pid}`;
     this.iconPath = new vscode.ThemeIcon('plug');
     this.contextValue = 'aiPorts';
@@ -87,11 +92,20 @@ class AiProvider extends ModelTreeProvider<AiViewModel, Node> {
     if (!n) {
       const tops = m.rows.filter((r) => r.tree.parentRootPid === undefined);
       const tools = [...new Set(tops.map((r) => r.tree.tool))].sort();
-      return tools.map((tool) => new ToolItem(tool, tops.filter((r) => r.tree.tool === tool)));
+      return tools.map(
+        (tool) =>
+          new ToolItem(
+            tool,
+            tops.filter((r) => r.tree.tool === tool),
+          ),
+      );
     }
     if (n instanceof ToolItem) return n.rows.map((r) => new AiItem(r));
     if (n instanceof AiItem) {
-      const kids: Node[] = n.row.tree.childRootPids.map((pid) => m.byRoot.get(pid)).filter((r): r is AiRow => !!r).map((r) => new AiItem(r));
+      const kids: Node[] = n.row.tree.childRootPids
+        .map((pid) => m.byRoot.get(pid))
+        .filter((r): r is AiRow => !!r)
+        .map((r) => new AiItem(r));
       if (n.row.ports.length) kids.push(new PortsItem(n.row));
       return kids;
     }
@@ -112,7 +126,12 @@ export class AiView implements vscode.Disposable {
   ) {
     this.treeView = vscode.window.createTreeView(Views.ai, { treeDataProvider: this.provider, canSelectMany: true });
     this.poller = new VisiblePoller(this.treeView, refreshSeconds, (age) => source.state(age), log, 'AI');
-    this.disposables.push(this.poller, this.treeView, this.provider, source.onDidChange((state) => this.render(state)));
+    this.disposables.push(
+      this.poller,
+      this.treeView,
+      this.provider,
+      source.onDidChange((state) => this.render(state)),
+    );
   }
 
   /** Settings changed: re-read the interval. */

@@ -8,7 +8,15 @@ import { MemoryMonitor } from '../memory/monitor';
 import { ExtensionsDirReport } from '../../probes/extensionsDir';
 import { TerminalsModel } from '../terminals/model';
 import { Settings } from '../../core/settings';
-import { Diagnostics, defaultExportFolder, diagnosticsText, settingsForReport, shellRowsOf, workspaceFolderOf, writeDiagnosticsFile } from './report';
+import {
+  Diagnostics,
+  defaultExportFolder,
+  diagnosticsText,
+  settingsForReport,
+  shellRowsOf,
+  workspaceFolderOf,
+  writeDiagnosticsFile,
+} from './report';
 
 export interface ExportInputs {
   extensionVersion: string;
@@ -32,7 +40,13 @@ export async function buildDiagnostics(i: ExportInputs): Promise<Diagnostics> {
     version: 1,
     createdAt: new Date().toISOString(),
     redacted: false,
-    versions: { extension: i.extensionVersion, editor: vscode.version, appName: vscode.env.appName, node: process.version, platform: `${process.platform} ${os.release()}` },
+    versions: {
+      extension: i.extensionVersion,
+      editor: vscode.version,
+      appName: vscode.env.appName,
+      node: process.version,
+      platform: `${process.platform} ${os.release()}`,
+    },
     settings: settingsForReport({ ...i.settings }),
     terminals: {
       available: !!model,
@@ -46,10 +60,15 @@ export async function buildDiagnostics(i: ExportInputs): Promise<Diagnostics> {
       folders: ext.report.folders.map((f) => ({ name: f.name, cls: f.cls, bytes: ext.sizes.get(f.path), reason: f.reason })),
     },
     memory: {
-      samples: m.history.samples().slice(-240).map((s) => ({ ...s })),
+      samples: m.history
+        .samples()
+        .slice(-240)
+        .map((s) => ({ ...s })),
       oomEvents: m.oomMarkers.map((o) => ({ ...o })),
       sources: [
-        m.cgroup?.ok ? `cgroup v${m.cgroup.value.version} at ${m.cgroup.value.dir}` : `cgroup: ${m.cgroup && !m.cgroup.ok ? m.cgroup.error : 'not read'}`,
+        m.cgroup?.ok
+          ? `cgroup v${m.cgroup.value.version} at ${m.cgroup.value.dir}`
+          : `cgroup: ${m.cgroup && !m.cgroup.ok ? m.cgroup.error : 'not read'}`,
         ...(m.kernel?.sources ?? []).map((s) => `${s.name}: ${s.available ? 'available' : `unavailable (${s.reason ?? '?'})`}`),
       ],
       lifecycle: m.lifecycle.map((r) => ({ ...r })),

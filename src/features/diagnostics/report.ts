@@ -7,7 +7,15 @@ import * as z from 'zod/mini';
 import { scrubDeep, scrubSecrets } from '../../probes/redact';
 import { TerminalsModel } from '../terminals/model';
 
-const ProcessRow = z.object({ pid: z.int(), name: z.string(), status: z.string(), ageMs: z.number(), rssBytes: z.number(), cwd: z.optional(z.string()), argv: z.array(z.string()) });
+const ProcessRow = z.object({
+  pid: z.int(),
+  name: z.string(),
+  status: z.string(),
+  ageMs: z.number(),
+  rssBytes: z.number(),
+  cwd: z.optional(z.string()),
+  argv: z.array(z.string()),
+});
 
 export const DiagnosticsRecord = z.object({
   version: z.literal(1),
@@ -15,7 +23,12 @@ export const DiagnosticsRecord = z.object({
   redacted: z.boolean(),
   versions: z.object({ extension: z.string(), editor: z.string(), appName: z.string(), node: z.string(), platform: z.string() }),
   settings: z.record(z.string(), z.unknown()),
-  terminals: z.object({ available: z.boolean(), reason: z.optional(z.string()), shells: z.array(ProcessRow), unregisteredExtensionHosts: z.array(z.int()) }),
+  terminals: z.object({
+    available: z.boolean(),
+    reason: z.optional(z.string()),
+    shells: z.array(ProcessRow),
+    unregisteredExtensionHosts: z.array(z.int()),
+  }),
   extensions: z.object({
     dir: z.string(),
     error: z.optional(z.string()),
@@ -36,7 +49,12 @@ export type DiagnosticsProcessRow = z.infer<typeof ProcessRow>;
 export function shellRowsOf(model: TerminalsModel | undefined): DiagnosticsProcessRow[] {
   return (model?.groups ?? []).flatMap((g) =>
     g.shells.map((r) => ({
-      pid: r.shell.pid, name: r.label, status: r.status, ageMs: r.ageMs, rssBytes: r.totalRssBytes, cwd: r.cwd.ok ? r.cwd.path : undefined,
+      pid: r.shell.pid,
+      name: r.label,
+      status: r.status,
+      ageMs: r.ageMs,
+      rssBytes: r.totalRssBytes,
+      cwd: r.cwd.ok ? r.cwd.path : undefined,
       argv: r.shell.argv,
     })),
   );
@@ -95,7 +113,9 @@ export function redactDiagnostics(report: Diagnostics, o: RedactOptions): Diagno
 /** Validates a report (the export refuses to write an invalid one). */
 export function validateDiagnostics(d: unknown): { ok: true; value: Diagnostics } | { ok: false; error: string } {
   const r = DiagnosticsRecord.safeParse(d);
-  return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.code}`).join('; ') };
+  return r.success
+    ? { ok: true, value: r.data }
+    : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.code}`).join('; ') };
 }
 
 /** The text of the file: redacted as asked (secrets always), validated, pretty JSON. */

@@ -20,12 +20,23 @@ export async function cleanUp(deps: CleanDeps, source: ExtensionsSource, item?: 
   if (names.length === 0) {
     const offer = report.folders.filter((f) => isReclaimable(report, f) && !folderProtection(report, f, ctx));
     if (offer.length === 0) {
-      void vscode.window.showInformationMessage(report.error ? `No clean-up offered: ${report.error}.` : 'Nothing to clean up in the extensions folder.');
+      void vscode.window.showInformationMessage(
+        report.error ? `No clean-up offered: ${report.error}.` : 'Nothing to clean up in the extensions folder.',
+      );
       return;
     }
     const picked = await vscode.window.showQuickPick(
-      offer.map((f) => ({ label: f.name, description: `${CLASS_TEXT[f.cls]} · ${formatBytes(ctx.sizeOf(f.path) ?? 0)}`, detail: f.reason, name: f.name })),
-      { canPickMany: true, title: 'Clean Up Extension Folders', placeHolder: 'Select the folders to move to the quarantine (a preview follows)' },
+      offer.map((f) => ({
+        label: f.name,
+        description: `${CLASS_TEXT[f.cls]} · ${formatBytes(ctx.sizeOf(f.path) ?? 0)}`,
+        detail: f.reason,
+        name: f.name,
+      })),
+      {
+        canPickMany: true,
+        title: 'Clean Up Extension Folders',
+        placeHolder: 'Select the folders to move to the quarantine (a preview follows)',
+      },
     );
     if (!picked?.length) return;
     names = picked.map((p) => p.name);
@@ -70,7 +81,10 @@ async function run(deps: CleanDeps, source: ExtensionsSource, plan: CleanPlan): 
         const ctx = await source.cleanContext();
         const fresh = await readExtensionsDir(plan.dir, ctx.nowMs, ctx.readOptions);
         const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, ctx);
-        const results: TargetResult<FolderTarget>[] = skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped', because } }));
+        const results: TargetResult<FolderTarget>[] = skipped.map(({ target, because }) => ({
+          target,
+          outcome: { kind: 'skipped', because },
+        }));
         if (valid.length) batch = await Batch.create(plan.dir, Date.now());
         for (const t of valid) {
           try {
@@ -104,7 +118,12 @@ async function undo(deps: CleanDeps, batch: Batch): Promise<void> {
     planId: batch.manifest.id,
     outcome: 'done',
     message,
-    targets: results.map((r) => ({ name: r.item.name, path: r.item.originalPath, ino: r.item.ino, result: r.ok ? 'restored' : `not restored: ${r.why}` })),
+    targets: results.map((r) => ({
+      name: r.item.name,
+      path: r.item.originalPath,
+      ino: r.item.ino,
+      result: r.ok ? 'restored' : `not restored: ${r.why}`,
+    })),
     notTargeted: [],
   });
   await deps.refreshViews();
@@ -124,7 +143,10 @@ export async function undoLastCleanUp(deps: CleanDeps): Promise<void> {
   const button = `Restore ${last.movedItems.length} Folder${last.movedItems.length === 1 ? '' : 's'}`;
   const choice = await vscode.window.showWarningMessage(
     `Undo the clean-up of ${new Date(last.manifest.createdAtMs).toLocaleString()}?`,
-    { modal: true, detail: `${names.slice(0, 12).join('\n')}${names.length > 12 ? `\n… and ${names.length - 12} more` : ''}\n\nThe folders are moved back into the extensions folder.` },
+    {
+      modal: true,
+      detail: `${names.slice(0, 12).join('\n')}${names.length > 12 ? `\n… and ${names.length - 12} more` : ''}\n\nThe folders are moved back into the extensions folder.`,
+    },
     button,
   );
   if (choice === button) await undo(deps, last);
@@ -143,10 +165,14 @@ export async function emptyQuarantine(deps: CleanDeps): Promise<void> {
   );
   const lines = items.map(({ i }) => `• ${i.name} (${formatBytes(i.bytes)})`);
   const button = `Delete ${items.length} Folder${items.length === 1 ? '' : 's'}`;
-  const choice = await vscode.window.showWarningMessage(`Permanently delete ${formatBytes(total)} from the quarantine?`, {
-    modal: true,
-    detail: `${lines.slice(0, 12).join('\n')}${lines.length > 12 ? `\n… and ${lines.length - 12} more` : ''}\n\nThis cannot be undone.`,
-  }, button);
+  const choice = await vscode.window.showWarningMessage(
+    `Permanently delete ${formatBytes(total)} from the quarantine?`,
+    {
+      modal: true,
+      detail: `${lines.slice(0, 12).join('\n')}${lines.length > 12 ? `\n… and ${lines.length - 12} more` : ''}\n\nThis cannot be undone.`,
+    },
+    button,
+  );
   if (choice !== button) return;
   const taken = deps.plans.take(plan, Date.now());
   if (!taken.ok) {

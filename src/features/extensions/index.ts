@@ -33,7 +33,8 @@ async function recoverThenPurge(core: Core): Promise<void> {
   try {
     const r = await recoverInterrupted(dir);
     if (r.movedBack.length) log.info(`quarantine: moved back ${r.movedBack.join(', ')} (an interrupted or failed clean-up)`);
-    if (r.recorded.length) log.warn(`quarantine: ${r.recorded.join(', ')} left by an interrupted clean-up; Undo Last Clean-Up restores them`);
+    if (r.recorded.length)
+      log.warn(`quarantine: ${r.recorded.join(', ')} left by an interrupted clean-up; Undo Last Clean-Up restores them`);
     for (const p of r.problems) log.warn(`quarantine: ${p}`);
   } catch (e) {
     log.warn(`quarantine recovery failed: ${String(e)}`);

@@ -370,7 +370,10 @@ export async function recoverInterrupted(
     for (const name of unknown) {
       const inBatch = path.join(b.dir, 'items', name);
       const j = journal.get(name);
-      const ino = await fs.promises.lstat(inBatch).then((st) => st.ino, () => undefined);
+      const ino = await fs.promises.lstat(inBatch).then(
+        (st) => st.ino,
+        () => undefined,
+      );
       if (!j || ino !== j.ino) {
         out.problems.push(`${inBatch} is in neither the manifest nor the journal (or is another folder): left as it is`);
         continue;

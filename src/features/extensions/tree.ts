@@ -34,7 +34,9 @@ export class SummaryItem extends vscode.TreeItem {
     const reclaimable = r.folders.filter((f) => isReclaimable(r, f) && !folderProtection(r, f, model.ctx));
     const bytes = reclaimable.reduce((s, f) => s + (model.sizes.get(f.path) ?? 0), 0);
     super(
-      r.error ? 'No clean-up offered' : `Reclaimable: ${formatBytes(bytes)} in ${reclaimable.length} folder${reclaimable.length === 1 ? '' : 's'}`,
+      r.error
+        ? 'No clean-up offered'
+        : `Reclaimable: ${formatBytes(bytes)} in ${reclaimable.length} folder${reclaimable.length === 1 ? '' : 's'}`,
       vscode.TreeItemCollapsibleState.None,
     );
     this.id = 'summary';
@@ -79,7 +81,10 @@ export class FolderItem extends vscode.TreeItem {
     model: ExtensionsModel,
     readonly peers: ExtensionFolder[],
   ) {
-    super(folder.parsed?.id ?? folder.name, peers.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    super(
+      folder.parsed?.id ?? folder.name,
+      peers.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
     const r = model.report;
     this.id = `folder-${folder.name}`;
     const size = model.sizes.get(folder.path);
@@ -125,7 +130,14 @@ class ExtensionsProvider extends ModelTreeProvider<ExtensionsModel, Node> {
     const m = this.model;
     if (!m) return [];
     if (!n) {
-      const groups = GROUP_ORDER.map((cls) => new ClassGroupItem(cls, m.report.folders.filter((f) => f.cls === cls), m)).filter((g) => g.folders.length);
+      const groups = GROUP_ORDER.map(
+        (cls) =>
+          new ClassGroupItem(
+            cls,
+            m.report.folders.filter((f) => f.cls === cls),
+            m,
+          ),
+      ).filter((g) => g.folders.length);
       return [new SummaryItem(m), ...groups];
     }
     if (n instanceof ClassGroupItem) {

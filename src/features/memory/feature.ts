@@ -62,7 +62,9 @@ export class MemoryFeature implements vscode.Disposable {
       command(Commands.openMemoryChart, () => this.view.openPanel()),
       command(Commands.restartExtensionHost, () => restartExtensionHost(m, d.audit)),
       command(Commands.checkKernelLog, async () => {
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the kernel log' }, () => this.checkKernelLog());
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the kernel log' }, () =>
+          this.checkKernelLog(),
+        );
         this.view.refresh();
       }),
     );
@@ -77,7 +79,12 @@ export class MemoryFeature implements vscode.Disposable {
 
   private async checkKernelLog(): Promise<void> {
     const s = this.d.settings();
-    this.monitor.kernel = await readKernelOomEvents({ since: Date.now() - 24 * 3_600_000, timeoutMs: 3000, maxBytes: 4 * 1024 * 1024, procRoot: s.procRoot });
+    this.monitor.kernel = await readKernelOomEvents({
+      since: Date.now() - 24 * 3_600_000,
+      timeoutMs: 3000,
+      maxBytes: 4 * 1024 * 1024,
+      procRoot: s.procRoot,
+    });
     for (const src of this.monitor.kernel.sources) {
       this.d.log.info(`kernel log: ${src.name} ${src.available ? `read, ${src.events} OOM event(s)` : `not available: ${src.reason}`}`);
     }

@@ -6,8 +6,18 @@ import * as v8 from 'v8';
 import { CgroupMemoryRead, OomEventCounts, diffOomEvents, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
 import { KernelOomRead, readKernelOomEvents } from '../../probes/kernelLog';
 import {
-  EndExplanation, HostIdentity, LifecycleRecord, explainEnd, markCleanEnd, markRestartRequested, markSeen, readLifecycle, recordStart,
-  unclassified, updateRecord, writeLifecycle,
+  EndExplanation,
+  HostIdentity,
+  LifecycleRecord,
+  explainEnd,
+  markCleanEnd,
+  markRestartRequested,
+  markSeen,
+  readLifecycle,
+  recordStart,
+  unclassified,
+  updateRecord,
+  writeLifecycle,
 } from '../../probes/lifecycle';
 import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../probes/memoryHistory';
 import { Snapshot, descendantsOf } from '../../probes/scanner';
@@ -95,7 +105,9 @@ export class MemoryMonitor {
       for (const r of pending) {
         const explanation = explainEnd(r, {
           oomEvents: this.kernel.events,
-          oomKillIncreased: this.oomMarkers.some((m) => m.source === 'cgroup' && m.atMs >= r.startedAtMs && m.atMs <= (r.lastSeenAtMs ?? Infinity)),
+          oomKillIncreased: this.oomMarkers.some(
+            (m) => m.source === 'cgroup' && m.atMs >= r.startedAtMs && m.atMs <= (r.lastSeenAtMs ?? Infinity),
+          ),
           lastSamples: this.history.samples().filter((s) => s.t >= r.startedAtMs && s.t <= (r.lastSeenAtMs ?? Infinity) + 60_000),
           untilMs: this.o.self.startedAtMs,
         });
@@ -136,7 +148,8 @@ export class MemoryMonitor {
     if (host.ok && host.value.availableBytes !== undefined) s.hostAvailable = host.value.availableBytes;
     const scan = this.o.latestScan();
     const snap = scan?.snapshot;
-    if (scan && snap && !snap.unavailable && now - snap.takenAtMs < 60_000) Object.assign(s, treeTotals(snap, scan.topology, this.o.self.pid));
+    if (scan && snap && !snap.unavailable && now - snap.takenAtMs < 60_000)
+      Object.assign(s, treeTotals(snap, scan.topology, this.o.self.pid));
     this.history.add(s);
     this.lifecycle = markSeen(this.lifecycle, this.o.self, now);
     if (++this.samplesSinceSave >= 4) void this.persist();

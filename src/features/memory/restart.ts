@@ -8,9 +8,13 @@ import { AuditLog } from '../../core/audit';
 
 export async function restartExtensionHost(monitor: MemoryMonitor, audit: AuditLog): Promise<void> {
   const sample = monitor.history.latest() ?? monitor.sample();
-  const active = vscode.extensions.all.filter((e) => e.isActive && !(e.packageJSON as { isBuiltin?: boolean } | undefined)?.isBuiltin).length;
+  const active = vscode.extensions.all.filter(
+    (e) => e.isActive && !(e.packageJSON as { isBuiltin?: boolean } | undefined)?.isBuiltin,
+  ).length;
   const all = await vscode.commands.getCommands(true);
-  const command = all.includes('workbench.action.restartExtensionHost') ? 'workbench.action.restartExtensionHost' : 'workbench.action.reloadWindow';
+  const command = all.includes('workbench.action.restartExtensionHost')
+    ? 'workbench.action.restartExtensionHost'
+    : 'workbench.action.reloadWindow';
   const how =
     command === 'workbench.action.reloadWindow'
       ? 'This editor has no "Restart Extension Host" command (code-server), so the window reloads: the extension host exits cleanly and a new one starts.'

@@ -79,7 +79,8 @@ export class MemoryStatusBar implements vscode.Disposable {
     md.appendMarkdown(`RSS: ${formatBytes(s.rssBytes)} · CPU: ${s.cpuPercent.toFixed(1)} % · up ${formatDuration(s.uptimeMs)}\n\n`);
     md.appendMarkdown(`Warning at ${this.settings.warningMb} MB, critical at ${this.settings.criticalMb} MB\n\n`);
     const { slopeMbPerMin, recentOom } = this.memory();
-    if (slopeMbPerMin !== undefined) md.appendMarkdown(`Trend (10 min): ${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min\n\n`);
+    if (slopeMbPerMin !== undefined)
+      md.appendMarkdown(`Trend (10 min): ${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min\n\n`);
     if (recentOom) md.appendMarkdown(`**OOM in the last hour:** ${recentOom}\n\n`);
     const { ai } = this.memory();
     if (ai) md.appendMarkdown(`AI: ${ai}\n\n`);
@@ -87,7 +88,9 @@ export class MemoryStatusBar implements vscode.Disposable {
     const snap = scan?.snapshot;
     if (scan && snap && !snap.unavailable) {
       const hosts = scan.topology.extensionHosts;
-      md.appendMarkdown(`${hosts.length} extension host${hosts.length === 1 ? '' : 's'} (as of ${new Date(snap.takenAtMs).toLocaleTimeString()}):\n\n`);
+      md.appendMarkdown(
+        `${hosts.length} extension host${hosts.length === 1 ? '' : 's'} (as of ${new Date(snap.takenAtMs).toLocaleTimeString()}):\n\n`,
+      );
       for (const h of hosts) {
         md.appendMarkdown(`- pid ${h.pid}${h.pid === process.pid ? ' (this window)' : ''}: ${formatBytes(h.rssBytes)}\n`);
       }

@@ -39,8 +39,14 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
   const cg = monitor.cgroup;
   const summary: { label: string; value: string }[] = [
     { label: 'Extension host RSS', value: last ? formatBytes(last.extHostRss) : 'no sample yet' },
-    { label: 'JavaScript heap', value: last?.heapUsed !== undefined && last.heapLimit ? `${formatBytes(last.heapUsed)} of ${formatBytes(last.heapLimit)}` : 'unknown' },
-    { label: 'Trend (last 10 min)', value: slopeMbPerMin === undefined ? 'not enough samples yet' : `${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min` },
+    {
+      label: 'JavaScript heap',
+      value: last?.heapUsed !== undefined && last.heapLimit ? `${formatBytes(last.heapUsed)} of ${formatBytes(last.heapLimit)}` : 'unknown',
+    },
+    {
+      label: 'Trend (last 10 min)',
+      value: slopeMbPerMin === undefined ? 'not enough samples yet' : `${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min`,
+    },
     {
       label: 'Container (cgroup)',
       value: cg?.ok
@@ -48,7 +54,8 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
         : `not available${cg && !cg.ok ? `: ${cg.error}` : ''}`,
     },
   ];
-  if (minutesToLimit !== undefined) summary.push({ label: 'Limit reached in', value: `about ${formatDuration(minutesToLimit * 60_000)} at this pace` });
+  if (minutesToLimit !== undefined)
+    summary.push({ label: 'Limit reached in', value: `about ${formatDuration(minutesToLimit * 60_000)} at this pace` });
   if (last?.allExtHostsRss !== undefined) summary.push({ label: 'All extension hosts', value: formatBytes(last.allExtHostsRss) });
   if (last?.serverTreeRss !== undefined) summary.push({ label: 'Whole code-server tree', value: formatBytes(last.serverTreeRss) });
   if (last?.hostAvailable !== undefined) summary.push({ label: 'Host memory available', value: formatBytes(last.hostAvailable) });
@@ -56,7 +63,8 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
   summary.push({ label: 'OOM events', value: oom ? `${oom} (latest: ${monitor.oomMarkers[oom - 1].text})` : 'none seen' });
 
   const markers: ViewData['markers'] = monitor.oomMarkers.map((m) => ({ t: Math.round(m.atMs / 1000), label: m.text, kind: 'oom' }));
-  for (const r of monitor.lifecycle) markers.push({ t: Math.round(r.startedAtMs / 1000), label: `extension host ${r.pid} started`, kind: 'restart' });
+  for (const r of monitor.lifecycle)
+    markers.push({ t: Math.round(r.startedAtMs / 1000), label: `extension host ${r.pid} started`, kind: 'restart' });
   const explained = new Map(monitor.previousEnds.map((e) => [`${e.record.pid}-${e.record.starttime}`, e.explanation.reason]));
   const history = [...monitor.lifecycle].reverse().map((r) => ({
     pid: r.pid,
@@ -66,11 +74,24 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
     reason: explained.get(`${r.pid}-${r.starttime}`) ?? '',
   }));
   const sources = [
-    cg?.ok ? `cgroup v${cg.value.version}: ${cg.value.sources.length} files read${cg.value.problems.length ? `, ${cg.value.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}` : ''}` : 'cgroup: not available',
-    ...(monitor.kernel?.sources ?? []).map((s) => `${s.name}: ${s.available ? `read, ${s.events} OOM event(s)` : `not available (${s.reason ?? 'unknown'})`}`),
+    cg?.ok
+      ? `cgroup v${cg.value.version}: ${cg.value.sources.length} files read${cg.value.problems.length ? `, ${cg.value.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}` : ''}`
+      : 'cgroup: not available',
+    ...(monitor.kernel?.sources ?? []).map(
+      (s) => `${s.name}: ${s.available ? `read, ${s.events} OOM event(s)` : `not available (${s.reason ?? 'unknown'})`}`,
+    ),
   ];
   if (!monitor.kernel) sources.push('kernel log: not read yet (Check Kernel Log)');
-  return { series, warningMb: settings.warningMb, criticalMb: settings.criticalMb, limitMb: mb(last?.cgroupLimit) ?? undefined, markers, summary, history, sources };
+  return {
+    series,
+    warningMb: settings.warningMb,
+    criticalMb: settings.criticalMb,
+    limitMb: mb(last?.cgroupLimit) ?? undefined,
+    markers,
+    summary,
+    history,
+    sources,
+  };
 }
 
 export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, withOpenPanel: boolean): string {

@@ -39,9 +39,9 @@ export class MetricsController implements vscode.Disposable {
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       this.log.error(`metrics: ${msg}`);
-      void vscode.window.showErrorMessage(`code-server Ops metrics are not served: ${msg}. Choose another csops.metrics.port.`, 'Open Settings').then(
-        (c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'csops.metrics'),
-      );
+      void vscode.window
+        .showErrorMessage(`code-server Ops metrics are not served: ${msg}. Choose another csops.metrics.port.`, 'Open Settings')
+        .then((c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'csops.metrics'));
     }
   }
 

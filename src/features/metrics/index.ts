@@ -25,5 +25,8 @@ export function register(core: Core, context: vscode.ExtensionContext, i: Metric
   });
   const metrics = new MetricsController(collect, core.cost, core.log);
   void metrics.apply(core.settings());
-  context.subscriptions.push(metrics, core.onDidChangeSettings((s) => void metrics.apply(s)));
+  context.subscriptions.push(
+    metrics,
+    core.onDidChangeSettings((s) => void metrics.apply(s)),
+  );
 }

@@ -43,10 +43,16 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
   gauge('csops_ext_host_rss_bytes', 'Resident memory (VmRSS) of the extension host running code-server Ops.').set(data.extHostRssBytes);
   gauge('csops_ext_host_heap_used_bytes', 'V8 heap used by that extension host.').set(data.heapUsedBytes);
   gauge('csops_ext_host_heap_limit_bytes', 'V8 heap limit of that extension host.').set(data.heapLimitBytes);
-  const perWindow = gauge('csops_window_ext_host_rss_bytes', 'Resident memory of every extension host (one per window), from the latest scan.', ['pid', 'self']);
+  const perWindow = gauge(
+    'csops_window_ext_host_rss_bytes',
+    'Resident memory of every extension host (one per window), from the latest scan.',
+    ['pid', 'self'],
+  );
   for (const h of data.extHosts) perWindow.set({ pid: String(h.pid), self: String(h.self) }, h.rssBytes);
   if (data.detachedTerminals !== undefined) {
-    gauge('csops_terminals_orphan_total', 'Shells under the pty host that no window claims (detached). Seed-agent name.').set(data.detachedTerminals);
+    gauge('csops_terminals_orphan_total', 'Shells under the pty host that no window claims (detached). Seed-agent name.').set(
+      data.detachedTerminals,
+    );
     gauge('csops_terminals_detached', 'Same as csops_terminals_orphan_total.').set(data.detachedTerminals);
   }
   if (data.shells !== undefined) gauge('csops_terminals_total', 'Shells under the pty host(s).').set(data.shells);
@@ -56,12 +62,20 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
     const byClass = gauge('csops_extensions_reclaimable_bytes', 'Reclaimable bytes in the extensions folder by class.', ['class']);
     for (const [cls, bytes] of Object.entries(data.reclaimableBytesByClass)) byClass.set({ class: cls }, bytes);
   }
-  const ai = gauge('csops_ai_processes_total', 'AI assistant processes by the extension (or tool) that owns them. Seed-agent name.', ['extension']);
+  const ai = gauge('csops_ai_processes_total', 'AI assistant processes by the extension (or tool) that owns them. Seed-agent name.', [
+    'extension',
+  ]);
   for (const [ext, n] of Object.entries(data.aiProcessesByExtension ?? {})) ai.set({ extension: ext }, n);
-  gauge('csops_oom_events_total', 'OOM events seen (cgroup counters and kernel log) since this extension host started.').set(data.oomEvents);
-  if (data.cgroupCurrentBytes !== undefined) gauge('csops_cgroup_memory_current_bytes', 'Memory used by the container cgroup.').set(data.cgroupCurrentBytes);
-  if (data.cgroupLimitBytes !== undefined) gauge('csops_cgroup_memory_max_bytes', 'Memory limit of the container cgroup.').set(data.cgroupLimitBytes);
-  gauge('csops_event_loop_delay_max_seconds', 'Worst event-loop delay of the extension host seen during a scan.').set(cost.maxLoopDelayMs / 1000);
+  gauge('csops_oom_events_total', 'OOM events seen (cgroup counters and kernel log) since this extension host started.').set(
+    data.oomEvents,
+  );
+  if (data.cgroupCurrentBytes !== undefined)
+    gauge('csops_cgroup_memory_current_bytes', 'Memory used by the container cgroup.').set(data.cgroupCurrentBytes);
+  if (data.cgroupLimitBytes !== undefined)
+    gauge('csops_cgroup_memory_max_bytes', 'Memory limit of the container cgroup.').set(data.cgroupLimitBytes);
+  gauge('csops_event_loop_delay_max_seconds', 'Worst event-loop delay of the extension host seen during a scan.').set(
+    cost.maxLoopDelayMs / 1000,
+  );
   registry.registerMetric(cost.durations);
   return registry.metrics();
 }
@@ -165,7 +179,13 @@ export class MetricsServer {
     });
     return new Promise((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new Error(e.code === 'EADDRINUSE' ? `port ${this.o.port} on 127.0.0.1 is already in use` : `cannot listen on 127.0.0.1:${this.o.port}: ${e.message}`)),
+        reject(
+          new Error(
+            e.code === 'EADDRINUSE'
+              ? `port ${this.o.port} on 127.0.0.1 is already in use`
+              : `cannot listen on 127.0.0.1:${this.o.port}: ${e.message}`,
+          ),
+        ),
       );
       server.listen(this.o.port, '127.0.0.1', () => {
         this.server = server;

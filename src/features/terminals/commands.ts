@@ -62,7 +62,11 @@ export async function killDetachedOlderThan(deps: Core, source: TerminalsSource)
   const hoursList = [...new Set([dflt, ...AGE_CHOICES])].sort((a, b) => a - b);
   const choice = await vscode.window.showQuickPick(
     [
-      ...hoursList.map((h) => ({ label: `${h} h`, description: h === dflt ? 'default (csops.terminals.detachedGraceHours)' : undefined, hours: h })),
+      ...hoursList.map((h) => ({
+        label: `${h} h`,
+        description: h === dflt ? 'default (csops.terminals.detachedGraceHours)' : undefined,
+        hours: h,
+      })),
       { label: 'Custom…', description: 'any number of hours, e.g. 0.5', hours: undefined },
     ],
     { title: 'Kill Detached Terminals Older Than…', placeHolder: 'Minimum age of the detached shells to kill (a preview follows)' },
@@ -84,7 +88,10 @@ export async function killDetachedOlderThan(deps: Core, source: TerminalsSource)
   const plan = planKillDetachedOlderThan(model, hours * 3_600_000, planContext(deps));
   if (plan.targets.length === 0 && plan.skipped.length === 0) {
     const left = plan.notIncluded ?? [];
-    const names = left.slice(0, 3).map((n) => `${n.name} — ${n.reason}`).join('; ');
+    const names = left
+      .slice(0, 3)
+      .map((n) => `${n.name} — ${n.reason}`)
+      .join('; ');
     const more = left.length > 3 ? `; and ${left.length - 3} more` : '';
     const notIncluded = left.length ? ` Not included: ${names}${more}.` : '';
     void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.${notIncluded}`);
@@ -121,7 +128,10 @@ async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
           (pid) => deps.signals.reread(pid),
         );
         if (left.length === 0) return undefined;
-        const names = left.slice(0, 3).map((l) => `${l.name.slice(0, 40)} (pid ${l.pid})`).join(', ');
+        const names = left
+          .slice(0, 3)
+          .map((l) => `${l.name.slice(0, 40)} (pid ${l.pid})`)
+          .join(', ');
         return {
           text: `${left.length} child process${left.length === 1 ? '' : 'es'} kept running: ${names}${left.length > 3 ? ', …' : ''}`,
           button: 'Kill Leftovers…',
@@ -135,7 +145,8 @@ async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
 
 async function act(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>, graceMs: number): Promise<TargetResult<ShellTarget>[]> {
   const fresh = await source.get();
-  if (!fresh) return plan.targets.map((target) => ({ target, outcome: { kind: 'skipped', because: 'the process table could not be re-read' } }));
+  if (!fresh)
+    return plan.targets.map((target) => ({ target, outcome: { kind: 'skipped', because: 'the process table could not be re-read' } }));
   const { valid, skipped } = revalidate(plan.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid });
   const disposing = valid.filter((v) => v.method === 'dispose');
   const closed = await disposeTerminalsOf(disposing, vscode.window.terminals, {

@@ -6,16 +6,18 @@ import { confirmAndRun } from '../../core/flow';
 import { ProcessIdentity, processKind, signalTargets } from '../../core/safety';
 import { planKillProcesses, revalidateProcesses } from './leftoversPlan';
 
-export async function killLeftoverProcesses(deps: Core, identities: readonly (ProcessIdentity & { name?: string })[], why: string): Promise<void> {
+export async function killLeftoverProcesses(
+  deps: Core,
+  identities: readonly (ProcessIdentity & { name?: string })[],
+  why: string,
+): Promise<void> {
   const { snapshot, topology } = await deps.scans.request();
   if (snapshot.unavailable) {
     void vscode.window.showErrorMessage(`code-server Ops cannot read the process table: ${snapshot.unavailable}`);
     return;
   }
   const ctx = { selfPid: process.pid, selfUid: deps.selfUid };
-  const plan = deps.plans.issue(
-    planKillProcesses(snapshot, topology, identities, { ...ctx, nowMs: Date.now(), home: os.homedir(), why }),
-  );
+  const plan = deps.plans.issue(planKillProcesses(snapshot, topology, identities, { ...ctx, nowMs: Date.now(), home: os.homedir(), why }));
   const graceMs = deps.settings().killGraceSeconds * 1000;
   const n = plan.targets.length;
   await confirmAndRun(

@@ -5,7 +5,15 @@ import { commandLineText } from '../../probes/redact';
 import { Snapshot, readCwd } from '../../probes/scanner';
 import { Topology } from '../../probes/topology';
 import {
-  Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, programOf, protectionOf, sameIdentity,
+  Plan,
+  ProcessIdentity,
+  ProcessTarget,
+  SafetyContext,
+  SkippedTarget,
+  newPlan,
+  programOf,
+  protectionOf,
+  sameIdentity,
 } from '../../core/safety';
 import { descendantsOf } from '../../probes/scanner';
 
@@ -29,8 +37,8 @@ export function planKillProcesses(
     if (seen.has(sel.pid)) continue;
     seen.add(sel.pid);
     const rec = snapshot.processes.get(sel.pid);
-    const name = rec ? commandLineText(rec.argv) || `[${rec.comm}]` : sel.name ?? `pid ${sel.pid}`;
-    const because = !rec ? 'exited' : protectionOf(snapshot, topology, sel.pid, ctx) ?? sameIdentity(rec, sel);
+    const name = rec ? commandLineText(rec.argv) || `[${rec.comm}]` : (sel.name ?? `pid ${sel.pid}`);
+    const because = !rec ? 'exited' : (protectionOf(snapshot, topology, sel.pid, ctx) ?? sameIdentity(rec, sel));
     if (because || !rec) {
       skipped.push({ pid: sel.pid, name, because: because ?? 'exited' });
       continue;
@@ -47,7 +55,10 @@ export function planKillProcesses(
       ageMs: ctx.nowMs - rec.startedAtMs,
       cwd: cwd.ok ? shortenHome(cwd.path, ctx.home) : undefined,
       descendants: descendantsOf(snapshot, rec.pid).map((d) => ({
-        pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]`,
+        pid: d.pid,
+        starttime: d.starttime,
+        uid: d.uid,
+        name: commandLineText(d.argv) || `[${d.comm}]`,
       })),
     });
   }

@@ -4,7 +4,16 @@ import { formatDuration, shortenHome } from '../../probes/format';
 import { commandLineText } from '../../probes/redact';
 import { ShellRow, ShellStatus, TerminalsModel } from './model';
 import {
-  NotIncluded, Plan, ProcessIdentity, ProcessTarget, SafetyContext, SkippedTarget, newPlan, programOf, protectionOf, sameIdentity,
+  NotIncluded,
+  Plan,
+  ProcessIdentity,
+  ProcessTarget,
+  SafetyContext,
+  SkippedTarget,
+  newPlan,
+  programOf,
+  protectionOf,
+  sameIdentity,
 } from '../../core/safety';
 
 export interface ShellTarget extends ProcessTarget {
@@ -41,7 +50,10 @@ function toTarget(row: ShellRow, home: string): ShellTarget {
     ageMs: row.ageMs,
     cwd: row.cwd.ok ? shortenHome(row.cwd.path, home) : undefined,
     descendants: row.descendants.map((d) => ({
-      pid: d.pid, starttime: d.starttime, uid: d.uid, name: commandLineText(d.argv) || `[${d.comm}]`,
+      pid: d.pid,
+      starttime: d.starttime,
+      uid: d.uid,
+      name: commandLineText(d.argv) || `[${d.comm}]`,
     })),
     status: row.status,
     method: row.status === 'attachedHere' ? 'dispose' : 'signal',
@@ -100,7 +112,11 @@ export function planKillDetachedOlderThan(model: TerminalsModel, minAgeMs: numbe
     if (reason) notIncluded.push({ name: `${r.label} (pid ${r.shell.pid})`, reason });
     else chosen.push(r);
   }
-  const plan = planKillTerminals(model, chosen.map((r) => r.shell), ctx);
+  const plan = planKillTerminals(
+    model,
+    chosen.map((r) => r.shell),
+    ctx,
+  );
   return newPlan({ ...plan, action: 'kill-detached-terminals', notIncluded }, ctx.nowMs);
 }
 

@@ -4,9 +4,7 @@ import { Scan } from '../../core/scan';
 import { ModelSource } from '../../core/source';
 import { TerminalsModel, terminalsModelOf } from './model';
 
-export type TerminalsState =
-  | { ok: true; model: TerminalsModel; scan: Scan; deniedCount: number }
-  | { ok: false; reason: string };
+export type TerminalsState = { ok: true; model: TerminalsModel; scan: Scan; deniedCount: number } | { ok: false; reason: string };
 
 export class TerminalsSource extends ModelSource<TerminalsState> {
   private cached?: { scan: Scan; model: Promise<TerminalsModel> };

@@ -27,7 +27,11 @@ const STATUS_TEXT: Record<ShellStatus, string> = {
 };
 
 export class ShellItem extends vscode.TreeItem {
-  constructor(readonly row: ShellRow, model: TerminalsModel, home: string) {
+  constructor(
+    readonly row: ShellRow,
+    model: TerminalsModel,
+    home: string,
+  ) {
     super(row.label, vscode.TreeItemCollapsibleState.None);
     const { shell } = row;
     this.id = `shell-${shell.pid}-${shell.starttime}`;
@@ -57,16 +61,22 @@ function shellTooltip(row: ShellRow, model: TerminalsModel, home: string): vscod
   md.appendMarkdown(`pid ${shell.pid} · started ${new Date(shell.startedAtMs).toLocaleString()} (${formatDuration(row.ageMs)} ago)\n\n`);
   md.appendMarkdown(`${code(fullCommand(shell.argv))}\n\n`);
   if (row.cwd.ok) md.appendMarkdown(`cwd ${code(shortenHome(row.cwd.path, home))}\n\n`);
-  md.appendMarkdown(`memory (shell + ${row.descendants.length} descendant${row.descendants.length === 1 ? '' : 's'}): ${formatBytes(row.totalRssBytes)}\n\n`);
+  md.appendMarkdown(
+    `memory (shell + ${row.descendants.length} descendant${row.descendants.length === 1 ? '' : 's'}): ${formatBytes(row.totalRssBytes)}\n\n`,
+  );
   for (const d of row.descendants.slice(0, 10)) {
-    md.appendMarkdown(`- ${d.pid}${d === row.foreground ? ' (foreground)' : ''}: ${code(fullCommand(d.argv).slice(0, 120) || `[${d.comm}]`)} ${formatBytes(d.rssBytes)}\n`);
+    md.appendMarkdown(
+      `- ${d.pid}${d === row.foreground ? ' (foreground)' : ''}: ${code(fullCommand(d.argv).slice(0, 120) || `[${d.comm}]`)} ${formatBytes(d.rssBytes)}\n`,
+    );
   }
   if (row.descendants.length > 10) md.appendMarkdown(`- … and ${row.descendants.length - 10} more\n`);
   if (row.status === 'detached' && model.unregisteredExtensionHosts.length > 0) {
     md.appendMarkdown(
       `\n\n$(warning) ${model.unregisteredExtensionHosts.length} other window(s) (extension host ${model.unregisteredExtensionHosts
         .map((e) => e.pid)
-        .join(', ')}) do not run code-server Ops (opened before it was installed, or disabled there): this shell may belong to one of them.`,
+        .join(
+          ', ',
+        )}) do not run code-server Ops (opened before it was installed, or disabled there): this shell may belong to one of them.`,
     );
     md.supportThemeIcons = true;
   }
@@ -94,11 +104,7 @@ export class TerminalsView implements vscode.Disposable {
   private readonly poller: VisiblePoller;
   private debounce?: NodeJS.Timeout;
 
-  constructor(
-    source: TerminalsSource,
-    refreshSeconds: () => number,
-    log: vscode.LogOutputChannel,
-  ) {
+  constructor(source: TerminalsSource, refreshSeconds: () => number, log: vscode.LogOutputChannel) {
     this.treeView = vscode.window.createTreeView(Views.terminals, { treeDataProvider: this.provider, canSelectMany: true });
     this.poller = new VisiblePoller(this.treeView, refreshSeconds, (age) => source.state(age), log, 'terminals');
     this.disposables.push(
@@ -133,7 +139,8 @@ export class TerminalsView implements vscode.Disposable {
           : 'No pty host found: this extension host does not run under code-server or a VS Code server.',
       );
     }
-    if (state.deniedCount > 0) messages.push(`${state.deniedCount} processes could not be read (permission denied; /proc mounted with hidepid?).`);
+    if (state.deniedCount > 0)
+      messages.push(`${state.deniedCount} processes could not be read (permission denied; /proc mounted with hidepid?).`);
     this.treeView.message = messages.join(' ') || undefined;
     this.provider.set(model);
   }

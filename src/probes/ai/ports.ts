@@ -41,9 +41,7 @@ export interface TcpSocket {
   inode: number;
 }
 
-export type NetParse =
-  | { ok: true; sockets: TcpSocket[]; skipped: { line: number; reason: string }[] }
-  | { ok: false; error: string };
+export type NetParse = { ok: true; sockets: TcpSocket[]; skipped: { line: number; reason: string }[] } | { ok: false; error: string };
 
 /** Bytes of the address as the kernel printed it: each %08X word holds 4 bytes in host order. */
 function addressBytes(hex: string, order: ByteOrder): number[] {
@@ -62,7 +60,7 @@ export function formatIPv6(bytes: readonly number[]): string {
   const groups = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => (bytes[2 * i] << 8) | bytes[2 * i + 1]);
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -86,14 +84,19 @@ export function formatHexAddress(hex: string, order: ByteOrder = os.endianness()
   return bytes.length === 4 ? bytes.join('.') : formatIPv6(bytes);
 }
 
-const HEADER = /^\s*sl\s+local_address\s+(rem_address|remote_address)\s+st\s+tx_queue\s+rx_queue\s+tr\s+tm->when\s+retrnsmt\s+uid\s+timeout\s+inode\b/;
+const HEADER =
+  /^\s*sl\s+local_address\s+(rem_address|remote_address)\s+st\s+tx_queue\s+rx_queue\s+tr\s+tm->when\s+retrnsmt\s+uid\s+timeout\s+inode\b/;
 const LINE =
   /^\s*(\d+):\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{2})\s+[0-9A-Fa-f]{8}:[0-9A-Fa-f]{8}\s+[0-9A-Fa-f]{2}:[0-9A-Fa-f]{8}\s+[0-9A-Fa-f]{8}\s+(\d+)\s+(-?\d+)\s+(\d+)(?:\s|$)/;
 
 /** Parses /proc/net/tcp (family 4) or /proc/net/tcp6 (family 6). A bad header fails; a bad line is skipped with why. */
 export function parseProcNetTcp(text: string, family: 4 | 6, order: ByteOrder = os.endianness()): NetParse {
   const lines = text.split('\n');
-  if (!HEADER.test(lines[0] ?? '')) return { ok: false, error: `not a /proc/net/tcp${family === 6 ? '6' : ''} table (header: ${JSON.stringify((lines[0] ?? '').slice(0, 60))})` };
+  if (!HEADER.test(lines[0] ?? ''))
+    return {
+      ok: false,
+      error: `not a /proc/net/tcp${family === 6 ? '6' : ''} table (header: ${JSON.stringify((lines[0] ?? '').slice(0, 60))})`,
+    };
   const hexLen = family === 4 ? 8 : 32;
   const sockets: TcpSocket[] = [];
   const skipped: { line: number; reason: string }[] = [];
@@ -179,13 +182,21 @@ export function listeningPortsByPid(sockets: readonly TcpSocket[], pids: Iterabl
       const s = listening.get(inode);
       if (s) ports.push({ port: s.localPort, address: s.localAddress, family: s.family, inode });
     }
-    if (ports.length) byPid.set(pid, ports.sort((a, b) => a.port - b.port || a.address.localeCompare(b.address)));
+    if (ports.length)
+      byPid.set(
+        pid,
+        ports.sort((a, b) => a.port - b.port || a.address.localeCompare(b.address)),
+      );
   }
   return { byPid, problems };
 }
 
 /** Reads and parses `<procRoot>/net/tcp` and `tcp6` (a missing tcp6 — IPv6 disabled — is not a problem). */
-export function readTcpSockets(procRoot = '/proc', procFs: ProcFs = new NodeProcFs(), order: ByteOrder = os.endianness()): { sockets: TcpSocket[]; problems: PortProblem[] } {
+export function readTcpSockets(
+  procRoot = '/proc',
+  procFs: ProcFs = new NodeProcFs(),
+  order: ByteOrder = os.endianness(),
+): { sockets: TcpSocket[]; problems: PortProblem[] } {
   const sockets: TcpSocket[] = [];
   const problems: PortProblem[] = [];
   for (const family of [4, 6] as const) {

@@ -83,7 +83,9 @@ const OPEN_FILE_RULES: { re: RegExp; prefixOnly?: true }[] = [
   // ~/.claude/projects/<project>/<uuid>.jsonl (also under CLAUDE_CONFIG_DIR, which keeps the projects/ layout)
   { re: /\/\.claude\/projects\/[^/]+\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i },
   // ~/.codex/sessions/YYYY/MM/DD/rollout-<timestamp>-<uuid>.jsonl (and archived_sessions/)
-  { re: /\/\.codex\/(?:archived_)?sessions\/(?:\d{4}\/\d{2}\/\d{2}\/)?rollout-[0-9T:-]+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl(?:\.zst)?$/i },
+  {
+    re: /\/\.codex\/(?:archived_)?sessions\/(?:\d{4}\/\d{2}\/\d{2}\/)?rollout-[0-9T:-]+-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl(?:\.zst)?$/i,
+  },
   // ~/.copilot/session-state/<uuid>/events.jsonl (or any file in that folder)
   { re: /\/\.copilot\/session-state\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/[^/]+$/i },
   // ~/.gemini/tmp/<hash or slug>/chats/session-<timestamp>-<8 hex>.json[l]: only the id's first 8 characters
@@ -130,9 +132,12 @@ export function findSession(members: readonly { pid: number; argv: readonly stri
   const ids = [...new Set(found.map((f) => f.id))];
   if (ids.length === 1) {
     const f = found[0];
-    return f.prefixOnly ? { id: f.id, source: 'open-file', file: f.file, pid: f.pid, prefixOnly: true } : { id: f.id, source: 'open-file', file: f.file, pid: f.pid };
+    return f.prefixOnly
+      ? { id: f.id, source: 'open-file', file: f.file, pid: f.pid, prefixOnly: true }
+      : { id: f.id, source: 'open-file', file: f.file, pid: f.pid };
   }
   if (ids.length > 1) return { id: 'unknown', reason: `several sessions are open: ${ids.join(', ')}` };
-  if (unreadable.length === members.length && members.length > 0) return { id: 'unknown', reason: `open files not readable (${unreadable.join('; ')})` };
+  if (unreadable.length === members.length && members.length > 0)
+    return { id: 'unknown', reason: `open files not readable (${unreadable.join('; ')})` };
   return { id: 'unknown', reason: 'no session id on the command line and no session file open' };
 }

@@ -4,7 +4,14 @@
 import * as assert from 'assert';
 import * as fc from 'fast-check';
 import {
-  MemoryEventCounts, diffOomEvents, parseCgroupBytes, parseCgroupLimit, parseMeminfo, parseMemoryEvents, parseOomControl, parseProcCgroup,
+  MemoryEventCounts,
+  diffOomEvents,
+  parseCgroupBytes,
+  parseCgroupLimit,
+  parseMeminfo,
+  parseMemoryEvents,
+  parseOomControl,
+  parseProcCgroup,
 } from '../../../src/probes/cgroup';
 import { KernelOomEvent, parseJournalJson, parseKernelLog, parseKernelOomLine } from '../../../src/probes/kernelLog';
 import { assertTyped, isSafeNat, nastyIntText, nastyString, noThrow, prop, propSrcBug } from './harness';
@@ -23,16 +30,35 @@ const segment = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9@._:-]{1,12}$/),
 );
 const cgroupPath = fc.array(segment, { maxLength: 5 }).map((s) => '/' + s.join('/'));
-const V1_CONTROLLERS = ['cpu,cpuacct', 'blkio', 'devices', 'freezer', 'net_cls,net_prio', 'pids', 'perf_event', 'hugetlb', 'cpuset', 'rdma', 'misc', 'name=systemd'];
+const V1_CONTROLLERS = [
+  'cpu,cpuacct',
+  'blkio',
+  'devices',
+  'freezer',
+  'net_cls,net_prio',
+  'pids',
+  'perf_event',
+  'hugetlb',
+  'cpuset',
+  'rdma',
+  'misc',
+  'name=systemd',
+];
 
 type CgroupLine = { id: string; controllers: string; path: string };
 const cgroupLine: fc.Arbitrary<CgroupLine> = fc.oneof(
   fc.record({ id: fc.constant('0'), controllers: fc.constant(''), path: cgroupPath }, { noNullPrototype: true }), // v2
-  fc.record({ id: fc.integer({ min: 1, max: 13 }).map(String), controllers: fc.constantFrom(...V1_CONTROLLERS), path: cgroupPath }, { noNullPrototype: true }),
+  fc.record(
+    { id: fc.integer({ min: 1, max: 13 }).map(String), controllers: fc.constantFrom(...V1_CONTROLLERS), path: cgroupPath },
+    { noNullPrototype: true },
+  ),
   fc.record(
     {
       id: fc.integer({ min: 1, max: 13 }).map(String),
-      controllers: fc.shuffledSubarray(['cpu', 'memory', 'blkio'], { minLength: 1 }).filter((c) => c.includes('memory')).map((c) => c.join(',')),
+      controllers: fc
+        .shuffledSubarray(['cpu', 'memory', 'blkio'], { minLength: 1 })
+        .filter((c) => c.includes('memory'))
+        .map((c) => c.join(',')),
       path: cgroupPath,
     },
     { noNullPrototype: true },
@@ -45,7 +71,11 @@ describe('properties: cgroup files', () => {
       const text = ls.map((l) => `${l.id}:${l.controllers}:${l.path}`).join('\n') + end;
       const memory = ls.find((l) => l.controllers.split(',').includes('memory'));
       const v2 = [...ls].reverse().find((l) => l.id === '0' && l.controllers === '');
-      const expected = memory ? { ok: true, value: { version: 1, path: memory.path } } : v2 ? { ok: true, value: { version: 2, path: v2.path } } : undefined;
+      const expected = memory
+        ? { ok: true, value: { version: 1, path: memory.path } }
+        : v2
+          ? { ok: true, value: { version: 2, path: v2.path } }
+          : undefined;
       const r = parseProcCgroup(text);
       if (expected) assert.deepStrictEqual(r, expected);
       else assert.strictEqual(r.ok, false);
@@ -53,14 +83,28 @@ describe('properties: cgroup files', () => {
   );
 
   prop('parseProcCgroup: arbitrary text never throws; an ok path starts with "/"', 2000, () =>
-    fc.property(fc.oneof(nastyString(120), fc.array(fc.oneof(cgroupLine.map((l) => `${l.id}:${l.controllers}:${l.path}`), nastyString(20)), { maxLength: 6 }).map((a) => a.join('\n'))), (t) => {
-      const r = noThrow(() => parseProcCgroup(t), 'parseProcCgroup');
-      assertTyped(r, 'parseProcCgroup');
-      if (r.ok) {
-        assert.ok(r.value.version === 1 || r.value.version === 2);
-        assert.ok(r.value.path.startsWith('/') && !r.value.path.includes('\n'));
-      }
-    }),
+    fc.property(
+      fc.oneof(
+        nastyString(120),
+        fc
+          .array(
+            fc.oneof(
+              cgroupLine.map((l) => `${l.id}:${l.controllers}:${l.path}`),
+              nastyString(20),
+            ),
+            { maxLength: 6 },
+          )
+          .map((a) => a.join('\n')),
+      ),
+      (t) => {
+        const r = noThrow(() => parseProcCgroup(t), 'parseProcCgroup');
+        assertTyped(r, 'parseProcCgroup');
+        if (r.ok) {
+          assert.ok(r.value.version === 1 || r.value.version === 2);
+          assert.ok(r.value.path.startsWith('/') && !r.value.path.includes('\n'));
+        }
+      },
+    ),
   );
 
   prop('byte-count files (memory.current, usage_in_bytes…) round-trip; anything else is a typed error', 2000, () =>
@@ -99,7 +143,14 @@ describe('properties: cgroup files', () => {
     ),
   );
 
-  const EVENT_KEYS: [string, keyof MemoryEventCounts][] = [['low', 'low'], ['high', 'high'], ['max', 'max'], ['oom', 'oom'], ['oom_kill', 'oomKill'], ['oom_group_kill', 'oomGroupKill']];
+  const EVENT_KEYS: [string, keyof MemoryEventCounts][] = [
+    ['low', 'low'],
+    ['high', 'high'],
+    ['max', 'max'],
+    ['oom', 'oom'],
+    ['oom_kill', 'oomKill'],
+    ['oom_group_kill', 'oomGroupKill'],
+  ];
 
   prop('memory.events round-trips (any order, unknown keys ignored); it needs an oom or oom_kill line', 2000, () =>
     fc.property(
@@ -128,7 +179,8 @@ describe('properties: cgroup files', () => {
         fc.constantFrom('OOM 1', 'oom-kill 1', 'oom2 1', 'oom_kill', 'oom_kill 1 2', '= 1', 'oom_kill\t1x'),
       ),
       (file, bad) => {
-        const good = file === 'events' ? ['low 0', 'high 0', 'max 0', 'oom 1', 'oom_kill 1'] : ['oom_kill_disable 0', 'under_oom 0', 'oom_kill 1'];
+        const good =
+          file === 'events' ? ['low 0', 'high 0', 'max 0', 'oom 1', 'oom_kill 1'] : ['oom_kill_disable 0', 'under_oom 0', 'oom_kill 1'];
         const text = lines([...good, bad], '\n');
         const r = noThrow(() => (file === 'events' ? parseMemoryEvents(text) : parseOomControl(text)), file);
         assertTyped(r, file);
@@ -149,7 +201,14 @@ describe('properties: cgroup files', () => {
     fc.property(
       fc.nat({ max: 2 ** 40 }),
       fc.option(fc.nat({ max: 2 ** 40 }), { nil: undefined }),
-      fc.shuffledSubarray(['MemFree:         123456 kB', 'Buffers:            10 kB', 'Cached:          9999 kB', 'SwapTotal:            0 kB', 'HugePages_Total:       0', 'Hugepagesize:       2048 kB']),
+      fc.shuffledSubarray([
+        'MemFree:         123456 kB',
+        'Buffers:            10 kB',
+        'Cached:          9999 kB',
+        'SwapTotal:            0 kB',
+        'HugePages_Total:       0',
+        'Hugepagesize:       2048 kB',
+      ]),
       (total, avail, other) => {
         const ls = [`MemTotal:       ${total} kB`, ...other, ...(avail === undefined ? [] : [`MemAvailable:   ${avail} kB`])];
         const expected = avail === undefined ? { totalBytes: total * 1024 } : { totalBytes: total * 1024, availableBytes: avail * 1024 };
@@ -159,24 +218,39 @@ describe('properties: cgroup files', () => {
   );
 
   prop('every cgroup/meminfo parser: arbitrary text never throws; ok numbers are finite, non-negative integers', 3000, () =>
-    fc.property(fc.oneof(nastyString(80), nastyIntText.map((t) => `oom ${t}\noom_kill ${t}\nMemTotal: ${t} kB\n`)), (t) => {
-      for (const [name, parse] of [
-        ['parseCgroupBytes', parseCgroupBytes], ['parseCgroupLimit', parseCgroupLimit], ['parseMemoryEvents', parseMemoryEvents],
-        ['parseOomControl', parseOomControl], ['parseMeminfo', parseMeminfo],
-      ] as const) {
-        const r = noThrow(() => (parse as (x: string) => { ok: boolean; value?: unknown; error?: string })(t), name);
-        assertTyped(r, name);
-        if (!r.ok) continue;
-        const numbers = typeof r.value === 'object' && r.value !== null ? Object.values(r.value).filter((v) => typeof v === 'number') : [r.value];
-        for (const n of numbers) if (n !== 'unlimited') assert.ok(Number.isFinite(n) && Number.isInteger(n) && (n as number) >= 0, `${name}: ${String(n)}`);
-      }
-    }),
+    fc.property(
+      fc.oneof(
+        nastyString(80),
+        nastyIntText.map((t) => `oom ${t}\noom_kill ${t}\nMemTotal: ${t} kB\n`),
+      ),
+      (t) => {
+        for (const [name, parse] of [
+          ['parseCgroupBytes', parseCgroupBytes],
+          ['parseCgroupLimit', parseCgroupLimit],
+          ['parseMemoryEvents', parseMemoryEvents],
+          ['parseOomControl', parseOomControl],
+          ['parseMeminfo', parseMeminfo],
+        ] as const) {
+          const r = noThrow(() => (parse as (x: string) => { ok: boolean; value?: unknown; error?: string })(t), name);
+          assertTyped(r, name);
+          if (!r.ok) continue;
+          const numbers =
+            typeof r.value === 'object' && r.value !== null ? Object.values(r.value).filter((v) => typeof v === 'number') : [r.value];
+          for (const n of numbers)
+            if (n !== 'unlimited') assert.ok(Number.isFinite(n) && Number.isInteger(n) && (n as number) >= 0, `${name}: ${String(n)}`);
+        }
+      },
+    ),
   );
 
   prop('diffOomEvents: never negative or NaN; a counter that went down is a reset counted from zero', 2000, () =>
     fc.property(
-      fc.option(fc.record({ oom: fc.option(nat, { nil: undefined }), oomKill: fc.option(nat, { nil: undefined }) }, { requiredKeys: [] }), { nil: undefined }),
-      fc.option(fc.record({ oom: fc.option(nat, { nil: undefined }), oomKill: fc.option(nat, { nil: undefined }) }, { requiredKeys: [] }), { nil: undefined }),
+      fc.option(fc.record({ oom: fc.option(nat, { nil: undefined }), oomKill: fc.option(nat, { nil: undefined }) }, { requiredKeys: [] }), {
+        nil: undefined,
+      }),
+      fc.option(fc.record({ oom: fc.option(nat, { nil: undefined }), oomKill: fc.option(nat, { nil: undefined }) }, { requiredKeys: [] }), {
+        nil: undefined,
+      }),
       (prev, next) => {
         const d = diffOomEvents(prev, next);
         for (const k of ['oom', 'oomKill'] as const) {
@@ -186,7 +260,9 @@ describe('properties: cgroup files', () => {
           if (a === undefined || b === undefined) assert.strictEqual(d[k], 0);
           else assert.strictEqual(d[k], b >= a ? b - a : b);
         }
-        const wentDown = (['oom', 'oomKill'] as const).some((k) => prev?.[k] !== undefined && next?.[k] !== undefined && next[k]! < prev[k]!);
+        const wentDown = (['oom', 'oomKill'] as const).some(
+          (k) => prev?.[k] !== undefined && next?.[k] !== undefined && next[k]! < prev[k]!,
+        );
         assert.strictEqual(d.reset, wentDown);
       },
     ),
@@ -198,19 +274,38 @@ describe('properties: cgroup files', () => {
 /** A comm as the kernel prints it: up to 15 bytes, anything but NUL and line breaks (parentheses, commas, spaces…). */
 const comm = fc.oneof(
   fc.constantFrom('node', 'my (weird) proc', 'a) (b', 'x,pid=1,uid=2', 'Killed process', 'café', ')', ' '),
-  nastyString(15).map((s) => s.replace(/[\0\n\r\u2028\u2029\u0085]/g, '').slice(0, 15)).filter((s) => s.length > 0),
+  nastyString(15)
+    .map((s) => s.replace(/[\0\n\r\u2028\u2029\u0085]/g, '').slice(0, 15))
+    .filter((s) => s.length > 0),
 );
 const pid = fc.integer({ min: 1, max: 4_194_304 });
 const kb = fc.oneof(fc.nat({ max: 64 * 1024 * 1024 }), fc.nat({ max: 2 ** 40 }));
 const cgroup = fc.array(fc.stringMatching(/^[A-Za-z0-9@._-]{1,16}$/), { maxLength: 5 }).map((s) => '/' + s.join('/'));
-const TRIGGERS: [string, 'memcg' | 'global' | undefined][] = [['Memory cgroup out of memory: ', 'memcg'], ['Out of memory: ', 'global'], ['Out of memory (oom_kill_allocating_task): ', 'global'], ['', undefined]];
+const TRIGGERS: [string, 'memcg' | 'global' | undefined][] = [
+  ['Memory cgroup out of memory: ', 'memcg'],
+  ['Out of memory: ', 'global'],
+  ['Out of memory (oom_kill_allocating_task): ', 'global'],
+  ['', undefined],
+];
 
 /** A kernel OOM message (no prefix) and the fields it must give. */
 type Generated = { message: string; fields: Omit<KernelOomEvent, 'source' | 'message' | 'time' | 'bootSeconds' | 'atMs'> };
 
 const killedLine: fc.Arbitrary<Generated> = fc
   .record(
-    { trigger: fc.constantFrom(...TRIGGERS), pid, comm, vm: kb, anon: kb, file: kb, shmem: kb, uid: fc.nat({ max: 2 ** 32 - 1 }), pt: kb, adj: fc.integer({ min: -1000, max: 1000 }), old: fc.boolean() },
+    {
+      trigger: fc.constantFrom(...TRIGGERS),
+      pid,
+      comm,
+      vm: kb,
+      anon: kb,
+      file: kb,
+      shmem: kb,
+      uid: fc.nat({ max: 2 ** 32 - 1 }),
+      pt: kb,
+      adj: fc.integer({ min: -1000, max: 1000 }),
+      old: fc.boolean(),
+    },
     { noNullPrototype: true },
   )
   .map((g) => {
@@ -219,7 +314,14 @@ const killedLine: fc.Arbitrary<Generated> = fc
     const tail = g.old
       ? `total-vm:${g.vm}kB, anon-rss:${g.anon}kB, file-rss:${g.file}kB`
       : `total-vm:${g.vm}kB, anon-rss:${g.anon}kB, file-rss:${g.file}kB, shmem-rss:${g.shmem}kB, UID:${g.uid} pgtables:${g.pt}kB oom_score_adj:${g.adj}`;
-    const fields: Generated['fields'] = { kind: 'killed-process', pid: g.pid, comm: g.comm, totalVmKb: g.vm, anonRssKb: g.anon, fileRssKb: g.file };
+    const fields: Generated['fields'] = {
+      kind: 'killed-process',
+      pid: g.pid,
+      comm: g.comm,
+      totalVmKb: g.vm,
+      anonRssKb: g.anon,
+      fileRssKb: g.file,
+    };
     if (trigger) fields.trigger = trigger;
     if (g.old) fields.rssKb = g.anon + g.file;
     else Object.assign(fields, { shmemRssKb: g.shmem, rssKb: g.anon + g.file + g.shmem, uid: g.uid, oomScoreAdj: g.adj });
@@ -229,14 +331,25 @@ const killedLine: fc.Arbitrary<Generated> = fc
 const oomKillLine: fc.Arbitrary<Generated> = fc
   .record(
     {
-      pid, comm, uid: fc.nat({ max: 2 ** 32 - 1 }), global: fc.boolean(), oomMemcg: cgroup, taskMemcg: fc.option(cgroup, { nil: undefined }),
+      pid,
+      comm,
+      uid: fc.nat({ max: 2 ** 32 - 1 }),
+      global: fc.boolean(),
+      oomMemcg: cgroup,
+      taskMemcg: fc.option(cgroup, { nil: undefined }),
       constraint: fc.constantFrom('CONSTRAINT_NONE', 'CONSTRAINT_MEMCG', 'CONSTRAINT_CPUSET', 'CONSTRAINT_MEMORY_POLICY'),
     },
     { noNullPrototype: true },
   )
   .map((g) => {
     const constraint = g.global ? 'CONSTRAINT_NONE' : g.constraint;
-    const parts = [`constraint=${constraint}`, 'nodemask=(null)', 'cpuset=/', 'mems_allowed=0-1', g.global ? 'global_oom' : `oom_memcg=${g.oomMemcg}`];
+    const parts = [
+      `constraint=${constraint}`,
+      'nodemask=(null)',
+      'cpuset=/',
+      'mems_allowed=0-1',
+      g.global ? 'global_oom' : `oom_memcg=${g.oomMemcg}`,
+    ];
     if (g.taskMemcg !== undefined) parts.push(`task_memcg=${g.taskMemcg}`);
     parts.push(`task=${g.comm}`, `pid=${g.pid}`, `uid=${g.uid}`);
     const fields: Generated['fields'] = { kind: 'oom-kill', pid: g.pid, comm: g.comm, uid: g.uid, constraint };
@@ -262,22 +375,34 @@ const when = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('209
 
 /** A prefix of a log line and what it must give: the time text, seconds since boot, epoch ms. */
 type Prefix = { text: string; time?: string; bootSeconds?: number; atMs?: number };
-const stamp = fc.tuple(fc.nat({ max: 9_999_999 }), fc.nat({ max: 999_999 })).map(([s, us]) => ({ text: `[${String(s).padStart(5)}.${String(us).padStart(6, '0')}]`, seconds: Number(`${s}.${String(us).padStart(6, '0')}`) }));
+const stamp = fc
+  .tuple(fc.nat({ max: 9_999_999 }), fc.nat({ max: 999_999 }))
+  .map(([s, us]) => ({
+    text: `[${String(s).padStart(5)}.${String(us).padStart(6, '0')}]`,
+    seconds: Number(`${s}.${String(us).padStart(6, '0')}`),
+  }));
 const prefix: fc.Arbitrary<Prefix> = fc.oneof(
   fc.constant({ text: '' }),
   stamp.map((s) => ({ text: `${s.text} `, bootSeconds: s.seconds })),
   fc.tuple(fc.integer({ min: 0, max: 7 }), stamp).map(([lvl, s]) => ({ text: `<${lvl}>${s.text} `, bootSeconds: s.seconds })), // dmesg -r
-  fc.tuple(fc.constantFrom('kern  :err   : ', 'kern  :warn  : '), stamp).map(([x, s]) => ({ text: `${x}${s.text} `, bootSeconds: s.seconds })), // dmesg -x
+  fc
+    .tuple(fc.constantFrom('kern  :err   : ', 'kern  :warn  : '), stamp)
+    .map(([x, s]) => ({ text: `${x}${s.text} `, bootSeconds: s.seconds })), // dmesg -x
   when.map((d) => {
     // dmesg -T: local time
     const t = `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
     return { text: `[${t}] `, time: t, atMs: Date.parse(t) }; // (Date.parse: the local time zone's own DST rules)
   }),
-  fc.tuple(when, fc.constantFrom(' devbox kernel: ', ' ', ' host-1 kernel: '), fc.option(stamp, { nil: undefined }), fc.boolean()).map(([d, host, s, comma]) => {
-    // short-iso (journalctl), rsyslog, dmesg --time-format iso (with a comma), optionally followed by [seconds]
-    const iso = d.toISOString().replace('Z', '+00:00').replace('.', comma ? ',' : '.');
-    return { text: `${iso}${host}${s ? `${s.text} ` : ''}`, time: iso, atMs: d.getTime(), ...(s ? { bootSeconds: s.seconds } : {}) };
-  }),
+  fc
+    .tuple(when, fc.constantFrom(' devbox kernel: ', ' ', ' host-1 kernel: '), fc.option(stamp, { nil: undefined }), fc.boolean())
+    .map(([d, host, s, comma]) => {
+      // short-iso (journalctl), rsyslog, dmesg --time-format iso (with a comma), optionally followed by [seconds]
+      const iso = d
+        .toISOString()
+        .replace('Z', '+00:00')
+        .replace('.', comma ? ',' : '.');
+      return { text: `${iso}${host}${s ? `${s.text} ` : ''}`, time: iso, atMs: d.getTime(), ...(s ? { bootSeconds: s.seconds } : {}) };
+    }),
   fc.tuple(when, fc.option(stamp, { nil: undefined })).map(([d, s]) => {
     // syslog / journalctl short: no year, so no atMs of its own
     const t = `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2)} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
@@ -325,21 +450,26 @@ describe('properties: kernel log lines (dmesg, dmesg -T, syslog, ISO)', () => {
       fc.array(
         fc.oneof(
           fc.tuple(prefix, oomMessage).map(([p, g]) => ({ line: p.text + g.message, event: expectedEvent(p, g, undefined, 'text') })),
-          fc.constantFrom(
-            'node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
-            'oom_reaper: reaped process 11067 (node), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB',
-            '[ 1234.560095] [  11060]     0 11060     2063      823    53248        0             0 bash',
-            'Nov 22 17:54:29 devbox systemd[1]: code-server.service: A process of this unit has been killed by the OOM killer.',
-            'Nov 22 17:54:29 devbox earlyoom[812]: Killed process 5 (x) total-vm:1kB',
-            '2025-11-22T17:54:29+00:00 devbox systemd[1]: Out of memory: Killed process 5 (x)',
-            '',
-          ).map((line) => ({ line, event: undefined })),
+          fc
+            .constantFrom(
+              'node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+              'oom_reaper: reaped process 11067 (node), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB',
+              '[ 1234.560095] [  11060]     0 11060     2063      823    53248        0             0 bash',
+              'Nov 22 17:54:29 devbox systemd[1]: code-server.service: A process of this unit has been killed by the OOM killer.',
+              'Nov 22 17:54:29 devbox earlyoom[812]: Killed process 5 (x) total-vm:1kB',
+              '2025-11-22T17:54:29+00:00 devbox systemd[1]: Out of memory: Killed process 5 (x)',
+              '',
+            )
+            .map((line) => ({ line, event: undefined })),
         ),
         { maxLength: 15 },
       ),
       (entries) => {
         const events = parseKernelLog(entries.map((x) => x.line).join('\n'));
-        assert.deepStrictEqual(events, entries.flatMap((x) => (x.event ? [x.event] : [])));
+        assert.deepStrictEqual(
+          events,
+          entries.flatMap((x) => (x.event ? [x.event] : [])),
+        );
       },
     ),
   );
@@ -359,7 +489,9 @@ describe('properties: kernel log lines (dmesg, dmesg -T, syslog, ISO)', () => {
     () =>
       fc.property(
         when,
-        fc.tuple(fc.stringMatching(/^[a-z]{1,3}$/), fc.stringMatching(/^[a-z]{1,3}$/), fc.stringMatching(/^[a-z]{0,3}$/)).map(([a, b, c]) => `${a} ${b}: ${c}`),
+        fc
+          .tuple(fc.stringMatching(/^[a-z]{1,3}$/), fc.stringMatching(/^[a-z]{1,3}$/), fc.stringMatching(/^[a-z]{0,3}$/))
+          .map(([a, b, c]) => `${a} ${b}: ${c}`),
         pid,
         (d, name, p) => {
           const line = `${d.toISOString().replace('Z', '+00:00')} oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=${name},pid=${p},uid=0`;
@@ -415,13 +547,23 @@ const journalLine: fc.Arbitrary<JournalLine> = fc.oneof(
   // an OOM message, as a string or (not valid UTF-8 / control characters) as an array of bytes
   fc
     .record(
-      { g: oomMessage, asBytes: fc.boolean(), rt: fc.option(realtime, { nil: undefined }), mono: fc.option(monotonic, { nil: undefined }), nl: fc.boolean() },
+      {
+        g: oomMessage,
+        asBytes: fc.boolean(),
+        rt: fc.option(realtime, { nil: undefined }),
+        mono: fc.option(monotonic, { nil: undefined }),
+        nl: fc.boolean(),
+      },
       { noNullPrototype: true },
     )
     .map(({ g, asBytes, rt, mono, nl }) => {
       const message = g.message + (nl ? '\n' : '');
       const bytes = asBytes && Buffer.from(message, 'utf8').toString('utf8') === message; // (a lone surrogate has no UTF-8)
-      const obj: Record<string, unknown> = { __CURSOR: 's=1;i=2', _TRANSPORT: 'kernel', MESSAGE: bytes ? [...Buffer.from(message, 'utf8')] : message };
+      const obj: Record<string, unknown> = {
+        __CURSOR: 's=1;i=2',
+        _TRANSPORT: 'kernel',
+        MESSAGE: bytes ? [...Buffer.from(message, 'utf8')] : message,
+      };
       if (rt !== undefined) obj.__REALTIME_TIMESTAMP = rt;
       if (mono !== undefined) obj.__MONOTONIC_TIMESTAMP = mono;
       const event: KernelOomEvent = { ...g.fields, source: 'journal', message: message.slice(0, 500) };
@@ -434,16 +576,32 @@ const journalLine: fc.Arbitrary<JournalLine> = fc.oneof(
       return { line: JSON.stringify(obj), valid: true, event };
     }),
   // another kernel message, or one without a MESSAGE worth reading
-  fc.constantFrom(
-    { MESSAGE: 'EXT4-fs (vda): re-mounted.', __REALTIME_TIMESTAMP: '1763833468560100' },
-    { MESSAGE: null, __MONOTONIC_TIMESTAMP: '5' },
-    { MESSAGE: [104, 105, 255] },
-  ).map((o) => ({ line: JSON.stringify(o), valid: true })),
+  fc
+    .constantFrom(
+      { MESSAGE: 'EXT4-fs (vda): re-mounted.', __REALTIME_TIMESTAMP: '1763833468560100' },
+      { MESSAGE: null, __MONOTONIC_TIMESTAMP: '5' },
+      { MESSAGE: [104, 105, 255] },
+    )
+    .map((o) => ({ line: JSON.stringify(o), valid: true })),
   // not a journal entry: wrong types, not JSON, cut off
   fc
     .oneof(
-      fc.constantFrom('{"MESSAGE":5}', '{"MESSAGE":[256]}', '{"MESSAGE":[-1]}', '{"MESSAGE":"x","__REALTIME_TIMESTAMP":17}', '{"MESSAGE":"x","__REALTIME_TIMESTAMP":"1e5"}', '{}', '[]', 'null', '"MESSAGE"', '{"MESSAGE":"Killed process 5 (x)"'),
-      fc.jsonValue().filter((v) => typeof v !== 'object' || v === null || Array.isArray(v) || !('MESSAGE' in v)).map((v) => JSON.stringify(v)),
+      fc.constantFrom(
+        '{"MESSAGE":5}',
+        '{"MESSAGE":[256]}',
+        '{"MESSAGE":[-1]}',
+        '{"MESSAGE":"x","__REALTIME_TIMESTAMP":17}',
+        '{"MESSAGE":"x","__REALTIME_TIMESTAMP":"1e5"}',
+        '{}',
+        '[]',
+        'null',
+        '"MESSAGE"',
+        '{"MESSAGE":"Killed process 5 (x)"',
+      ),
+      fc
+        .jsonValue()
+        .filter((v) => typeof v !== 'object' || v === null || Array.isArray(v) || !('MESSAGE' in v))
+        .map((v) => JSON.stringify(v)),
       nastyString(40).filter((s) => s.trim() !== '' && !s.includes('\n')),
     )
     .map((line) => ({ line, valid: false })),
@@ -451,14 +609,22 @@ const journalLine: fc.Arbitrary<JournalLine> = fc.oneof(
 
 describe('properties: journalctl -k -o json', () => {
   prop('entries, invalid lines and OOM events are counted exactly; events carry the journal times', 1500, () =>
-    fc.property(fc.array(fc.oneof(journalLine, fc.constantFrom<JournalLine>({ line: '', valid: false }, { line: '   ', valid: false })), { maxLength: 12 }), (ls) => {
-      const blank = (l: JournalLine): boolean => l.line.trim() === '';
-      // a junk string may happen to be valid JSON of a journal entry: let the schema-free oracle skip those
-      const r = noThrow(() => parseJournalJson(ls.map((l) => l.line).join('\n')), 'parseJournalJson');
-      assert.strictEqual(r.entries + r.invalidLines, ls.filter((l) => !blank(l)).length);
-      assert.strictEqual(r.entries, ls.filter((l) => l.valid && !blank(l)).length);
-      assert.deepStrictEqual(r.events, ls.flatMap((l) => (l.event ? [l.event] : [])));
-    }),
+    fc.property(
+      fc.array(fc.oneof(journalLine, fc.constantFrom<JournalLine>({ line: '', valid: false }, { line: '   ', valid: false })), {
+        maxLength: 12,
+      }),
+      (ls) => {
+        const blank = (l: JournalLine): boolean => l.line.trim() === '';
+        // a junk string may happen to be valid JSON of a journal entry: let the schema-free oracle skip those
+        const r = noThrow(() => parseJournalJson(ls.map((l) => l.line).join('\n')), 'parseJournalJson');
+        assert.strictEqual(r.entries + r.invalidLines, ls.filter((l) => !blank(l)).length);
+        assert.strictEqual(r.entries, ls.filter((l) => l.valid && !blank(l)).length);
+        assert.deepStrictEqual(
+          r.events,
+          ls.flatMap((l) => (l.event ? [l.event] : [])),
+        );
+      },
+    ),
   );
 
   prop('arbitrary text never throws; events have typed fields (timestamps up to 16 digits)', 2000, () =>
@@ -466,7 +632,23 @@ describe('properties: journalctl -k -o json', () => {
       fc.array(
         fc.oneof(
           nastyString(60),
-          fc.record({ MESSAGE: fc.oneof(oomMessage.map((g) => g.message), nastyString(30), fc.array(fc.integer({ min: -1, max: 256 }), { maxLength: 20 })), __REALTIME_TIMESTAMP: fc.oneof(fc.stringMatching(/^\d{1,16}$/), nastyIntText.filter((t) => !/^\d{17,}$/.test(t))), __MONOTONIC_TIMESTAMP: fc.oneof(fc.stringMatching(/^\d{1,20}$/), nastyIntText) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+          fc
+            .record(
+              {
+                MESSAGE: fc.oneof(
+                  oomMessage.map((g) => g.message),
+                  nastyString(30),
+                  fc.array(fc.integer({ min: -1, max: 256 }), { maxLength: 20 }),
+                ),
+                __REALTIME_TIMESTAMP: fc.oneof(
+                  fc.stringMatching(/^\d{1,16}$/),
+                  nastyIntText.filter((t) => !/^\d{17,}$/.test(t)),
+                ),
+                __MONOTONIC_TIMESTAMP: fc.oneof(fc.stringMatching(/^\d{1,20}$/), nastyIntText),
+              },
+              { requiredKeys: [] },
+            )
+            .map((o) => JSON.stringify(o)),
         ),
         { maxLength: 8 },
       ),
@@ -487,13 +669,10 @@ describe('properties: journalctl -k -o json', () => {
   // the whole journal source as "failed: Invalid time value" and drops every journal event of that read.
   // Minimal counterexample (fast-check): {"MESSAGE":"Killed process 1 (a) …","__REALTIME_TIMESTAMP":"8640000000000001000"}.
   // Expected: no throw; the entry counts, its event just has no atMs/time (or the line counts as invalid).
-  prop(
-    'parseJournalJson never throws on any __REALTIME_TIMESTAMP its schema accepts (1–20 digits)',
-    1000,
-    () =>
-      fc.property(oomMessage, fc.bigInt({ min: 8_640_000_000_000_001_000n, max: 10n ** 20n - 1n }).map(String), (g, rt) => {
-        const r = noThrow(() => parseJournalJson(JSON.stringify({ MESSAGE: g.message, __REALTIME_TIMESTAMP: rt })), 'parseJournalJson');
-        for (const e of r.events) assertEventTyped(e);
-      }),
+  prop('parseJournalJson never throws on any __REALTIME_TIMESTAMP its schema accepts (1–20 digits)', 1000, () =>
+    fc.property(oomMessage, fc.bigInt({ min: 8_640_000_000_000_001_000n, max: 10n ** 20n - 1n }).map(String), (g, rt) => {
+      const r = noThrow(() => parseJournalJson(JSON.stringify({ MESSAGE: g.message, __REALTIME_TIMESTAMP: rt })), 'parseJournalJson');
+      for (const e of r.events) assertEventTyped(e);
+    }),
   );
 });

@@ -14,7 +14,9 @@ const tally = { properties: 0, cases: 0, skippedProperties: 0 };
 after(function () {
   if (tally.properties === 0 && tally.skippedProperties === 0) return;
   const skipped = tally.skippedProperties ? `, ${tally.skippedProperties} skipped (known src bugs)` : '';
-  console.log(`\n  fast-check: ${tally.properties} properties, ${tally.cases} generated cases${skipped}${seed !== undefined ? `, seed ${seed}` : ''}`);
+  console.log(
+    `\n  fast-check: ${tally.properties} properties, ${tally.cases} generated cases${skipped}${seed !== undefined ? `, seed ${seed}` : ''}`,
+  );
 });
 
 type AnyProperty = fc.IProperty<unknown> | fc.IAsyncProperty<unknown>;
@@ -85,7 +87,34 @@ export function assertTyped(r: { ok: boolean; value?: unknown; error?: unknown }
 // ---- arbitraries shared by several files ----
 
 /** Strings that stress text parsers: binary (all code points), unicode, and the characters /proc formats care about. */
-export const nastyChar = fc.constantFrom('(', ')', ' ', '\t', '\n', '\r', '\0', ':', ',', '=', '-', '.', '/', '%', '"', '\\', '{', '}', '[', ']', 'é', '€', '\u{1F600}', '\uD800', '\x7f', '\xff');
+export const nastyChar = fc.constantFrom(
+  '(',
+  ')',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\0',
+  ':',
+  ',',
+  '=',
+  '-',
+  '.',
+  '/',
+  '%',
+  '"',
+  '\\',
+  '{',
+  '}',
+  '[',
+  ']',
+  'é',
+  '€',
+  '\u{1F600}',
+  '\uD800',
+  '\x7f',
+  '\xff',
+);
 export const nastyString = (maxLength = 40): fc.Arbitrary<string> =>
   fc.oneof(
     fc.string({ unit: 'binary', maxLength }),
@@ -97,7 +126,23 @@ export const nastyString = (maxLength = 40): fc.Arbitrary<string> =>
 export const nastyIntText: fc.Arbitrary<string> = fc.oneof(
   fc.integer().map(String),
   fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
-  fc.constantFrom('', '-', '+1', '1e5', '0x10', '1.5', 'NaN', 'Infinity', '-0', '00', '9007199254740993', '18446744073709551615', '99999999999999999999', ' 1', '١٢'),
+  fc.constantFrom(
+    '',
+    '-',
+    '+1',
+    '1e5',
+    '0x10',
+    '1.5',
+    'NaN',
+    'Infinity',
+    '-0',
+    '00',
+    '9007199254740993',
+    '18446744073709551615',
+    '99999999999999999999',
+    ' 1',
+    '١٢',
+  ),
 );
 
 /** A copy of a string cut at every possible length (for "truncated read" properties): [text, cut]. */

@@ -5,8 +5,21 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  EXT_HOST_END_KINDS, EndEvidence, LifecycleRecord, LifecycleRecordSchema, MAX_LIFECYCLE_RECORDS, classifyEnd, explainEnd, lifecycleFileName,
-  markCleanEnd, markRestartRequested, markSeen, readLifecycle, recordStart, unclassified, writeLifecycle,
+  EXT_HOST_END_KINDS,
+  EndEvidence,
+  LifecycleRecord,
+  LifecycleRecordSchema,
+  MAX_LIFECYCLE_RECORDS,
+  classifyEnd,
+  explainEnd,
+  lifecycleFileName,
+  markCleanEnd,
+  markRestartRequested,
+  markSeen,
+  readLifecycle,
+  recordStart,
+  unclassified,
+  writeLifecycle,
 } from '../../../src/probes/lifecycle';
 import { HistoryOptions, MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../../src/probes/memoryHistory';
 import { fastTempDir, nastyString, noThrow, prop } from './harness';
@@ -19,17 +32,32 @@ const bytes = fc.oneof(fc.nat({ max: 16 * 2 ** 30 }), fc.maxSafeNat(), fc.double
 const sample = (t: fc.Arbitrary<number> = epochMs): fc.Arbitrary<MemorySample> =>
   fc.record(
     {
-      t, extHostRss: bytes, allExtHostsRss: bytes, serverTreeRss: bytes, aiRss: bytes, cgroupCurrent: bytes, cgroupLimit: bytes,
-      hostAvailable: bytes, heapUsed: bytes, heapLimit: bytes,
+      t,
+      extHostRss: bytes,
+      allExtHostsRss: bytes,
+      serverTreeRss: bytes,
+      aiRss: bytes,
+      cgroupCurrent: bytes,
+      cgroupLimit: bytes,
+      hostAvailable: bytes,
+      heapUsed: bytes,
+      heapLimit: bytes,
     },
     { requiredKeys: ['t', 'extHostRss'], noNullPrototype: true },
   );
 /** A sample the history must refuse: a negative or non-finite number somewhere. */
 const badSample = fc
-  .tuple(sample(), fc.constantFrom<keyof MemorySample>('t', 'extHostRss', 'heapUsed', 'cgroupLimit'), fc.constantFrom(-1, -Number.MIN_VALUE, NaN, Infinity, -Infinity))
+  .tuple(
+    sample(),
+    fc.constantFrom<keyof MemorySample>('t', 'extHostRss', 'heapUsed', 'cgroupLimit'),
+    fc.constantFrom(-1, -Number.MIN_VALUE, NaN, Infinity, -Infinity),
+  )
   .map(([s, k, v]) => ({ ...s, [k]: v }) as MemorySample);
 const options: fc.Arbitrary<HistoryOptions> = fc.record(
-  { historyMinutes: fc.oneof(fc.integer({ min: 0, max: 24 * 60 }), fc.double({ min: 0, max: 1e6, noNaN: true })), maxSamples: fc.integer({ min: 1, max: 40 }) },
+  {
+    historyMinutes: fc.oneof(fc.integer({ min: 0, max: 24 * 60 }), fc.double({ min: 0, max: 1e6, noNaN: true })),
+    maxSamples: fc.integer({ min: 1, max: 40 }),
+  },
   { requiredKeys: ['historyMinutes'], noNullPrototype: true },
 );
 
@@ -74,7 +102,8 @@ function assertHistoryInvariants(h: MemoryHistory, o: HistoryOptions): void {
   for (let i = 1; i < s.length; i++) assert.ok(s[i - 1].t <= s[i].t, 'samples out of order');
   assert.deepStrictEqual(h.latest(), s[s.length - 1]);
   const newest = s[s.length - 1]?.t;
-  if (newest !== undefined) for (const x of s) assert.ok(x.t >= newest - Math.max(0, o.historyMinutes) * MIN, 'a sample outside the window');
+  if (newest !== undefined)
+    for (const x of s) assert.ok(x.t >= newest - Math.max(0, o.historyMinutes) * MIN, 'a sample outside the window');
 }
 
 describe('properties: MemoryHistory', () => {
@@ -190,19 +219,33 @@ describe('properties: MemoryHistory', () => {
 
 describe('properties: leakSlope and timeToLimit', () => {
   prop('leakSlope of realistic samples (byte counts up to 2^53) is a finite number or undefined, never NaN', 2000, () =>
-    fc.property(fc.array(sample(), { maxLength: 40 }), fc.integer({ min: 0, max: 24 * 60 * MIN }), fc.constantFrom<'extHostRss' | 'heapUsed' | 'cgroupCurrent'>('extHostRss', 'heapUsed', 'cgroupCurrent'), (samples, windowMs, field) => {
-      const slope = leakSlope(samples, windowMs, field);
-      assert.ok(slope === undefined || Number.isFinite(slope), String(slope));
-    }),
+    fc.property(
+      fc.array(sample(), { maxLength: 40 }),
+      fc.integer({ min: 0, max: 24 * 60 * MIN }),
+      fc.constantFrom<'extHostRss' | 'heapUsed' | 'cgroupCurrent'>('extHostRss', 'heapUsed', 'cgroupCurrent'),
+      (samples, windowMs, field) => {
+        const slope = leakSlope(samples, windowMs, field);
+        assert.ok(slope === undefined || Number.isFinite(slope), String(slope));
+      },
+    ),
   );
 
   prop('leakSlope of samples growing exactly linearly is that rate (MiB/min)', 1000, () =>
-    fc.property(fc.integer({ min: 3, max: 30 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: -100, max: 100 }), epochMs, (count, stepS, mibPerMin, t0) => {
-      const samples = Array.from({ length: count }, (_, i) => ({ t: t0 + i * stepS * 1000, extHostRss: 2 ** 40 + (i * stepS * 1000 * mibPerMin * 1024 * 1024) / MIN }));
-      const slope = leakSlope(samples, 24 * 60 * MIN);
-      if ((count - 1) * stepS < 60) return assert.strictEqual(slope, undefined); // under a minute of data
-      assert.ok(slope !== undefined && Math.abs(slope - mibPerMin) < 1e-6, `${slope} vs ${mibPerMin}`);
-    }),
+    fc.property(
+      fc.integer({ min: 3, max: 30 }),
+      fc.integer({ min: 1, max: 60 }),
+      fc.integer({ min: -100, max: 100 }),
+      epochMs,
+      (count, stepS, mibPerMin, t0) => {
+        const samples = Array.from({ length: count }, (_, i) => ({
+          t: t0 + i * stepS * 1000,
+          extHostRss: 2 ** 40 + (i * stepS * 1000 * mibPerMin * 1024 * 1024) / MIN,
+        }));
+        const slope = leakSlope(samples, 24 * 60 * MIN);
+        if ((count - 1) * stepS < 60) return assert.strictEqual(slope, undefined); // under a minute of data
+        assert.ok(slope !== undefined && Math.abs(slope - mibPerMin) < 1e-6, `${slope} vs ${mibPerMin}`);
+      },
+    ),
   );
 
   // src/probes/memoryHistory.ts leakSlope (lines 213–235): the means and sums are plain double sums, so samples the schema
@@ -214,21 +257,44 @@ describe('properties: leakSlope and timeToLimit', () => {
     'leakSlope of any samples the schema accepts is finite or undefined',
     2000,
     () =>
-      fc.property(fc.array(sample().map((s) => s), { maxLength: 10 }), fc.array(fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), { maxLength: 10 }), (samples, values) => {
-        const withValues = samples.map((s, i) => ({ ...s, extHostRss: values[i] ?? s.extHostRss }));
-        const slope = leakSlope(withValues, 24 * 60 * MIN);
-        assert.ok(slope === undefined || Number.isFinite(slope), String(slope));
-      }),
-    { examples: [[[{ t: 0, extHostRss: 1 }, { t: MIN, extHostRss: 1 }, { t: 2 * MIN, extHostRss: 1 }], [1e308, 1e308, 1e308]]] },
+      fc.property(
+        fc.array(
+          sample().map((s) => s),
+          { maxLength: 10 },
+        ),
+        fc.array(fc.double({ min: 0, noNaN: true, noDefaultInfinity: true }), { maxLength: 10 }),
+        (samples, values) => {
+          const withValues = samples.map((s, i) => ({ ...s, extHostRss: values[i] ?? s.extHostRss }));
+          const slope = leakSlope(withValues, 24 * 60 * MIN);
+          assert.ok(slope === undefined || Number.isFinite(slope), String(slope));
+        },
+      ),
+    {
+      examples: [
+        [
+          [
+            { t: 0, extHostRss: 1 },
+            { t: MIN, extHostRss: 1 },
+            { t: 2 * MIN, extHostRss: 1 },
+          ],
+          [1e308, 1e308, 1e308],
+        ],
+      ],
+    },
   );
 
   prop('timeToLimit is undefined, 0, or positive minutes, never NaN, for any numbers', 3000, () =>
-    fc.property(fc.double(), fc.option(fc.double(), { nil: undefined }), fc.option(fc.double(), { nil: undefined }), (current, limit, slope) => {
-      const m = timeToLimit(current, limit, slope);
-      if (m === undefined) return;
-      assert.ok(!Number.isNaN(m) && m >= 0, String(m));
-      if (current >= (limit as number)) assert.strictEqual(m, 0);
-    }),
+    fc.property(
+      fc.double(),
+      fc.option(fc.double(), { nil: undefined }),
+      fc.option(fc.double(), { nil: undefined }),
+      (current, limit, slope) => {
+        const m = timeToLimit(current, limit, slope);
+        if (m === undefined) return;
+        assert.ok(!Number.isNaN(m) && m >= 0, String(m));
+        if (current >= (limit as number)) assert.strictEqual(m, 0);
+      },
+    ),
   );
 });
 
@@ -248,7 +314,18 @@ const record: fc.Arbitrary<LifecycleRecord> = fc.record(
   { requiredKeys: ['pid', 'starttime', 'startedAtMs', 'cleanEnd'], noNullPrototype: true },
 );
 const windowKey = fc.oneof(
-  fc.constantFrom('empty-window', 'file:///home/coder/ws', 'vscode-remote://ssh-remote+box/home/a b', '..', '.', '', 'a/../../etc', '-', 'x'.repeat(100), 'x'.repeat(101)),
+  fc.constantFrom(
+    'empty-window',
+    'file:///home/coder/ws',
+    'vscode-remote://ssh-remote+box/home/a b',
+    '..',
+    '.',
+    '',
+    'a/../../etc',
+    '-',
+    'x'.repeat(100),
+    'x'.repeat(101),
+  ),
   fc.stringMatching(/^[A-Za-z0-9._-]{1,100}$/),
   nastyString(200),
 );
@@ -267,8 +344,18 @@ describe('properties: lifecycle records', () => {
     fc.property(
       fc.array(
         fc.oneof(
-          fc.record({ kind: fc.constant('start' as const), pid: fc.integer({ min: 1, max: 5 }), starttime: fc.nat({ max: 3 }), at: epochMs }),
-          fc.record({ kind: fc.constantFrom('clean' as const, 'restart' as const, 'seen' as const), pid: fc.integer({ min: 1, max: 5 }), starttime: fc.nat({ max: 3 }), at: epochMs }),
+          fc.record({
+            kind: fc.constant('start' as const),
+            pid: fc.integer({ min: 1, max: 5 }),
+            starttime: fc.nat({ max: 3 }),
+            at: epochMs,
+          }),
+          fc.record({
+            kind: fc.constantFrom('clean' as const, 'restart' as const, 'seen' as const),
+            pid: fc.integer({ min: 1, max: 5 }),
+            starttime: fc.nat({ max: 3 }),
+            at: epochMs,
+          }),
         ),
         { maxLength: 120 },
       ),
@@ -296,7 +383,10 @@ describe('properties: lifecycle records', () => {
 
   const evidence: fc.Arbitrary<EndEvidence> = fc.record(
     {
-      oomEvents: fc.array(fc.record({ pid: fc.integer({ min: 1, max: 6 }), atMs: fc.option(epochMs, { nil: undefined }) }, { requiredKeys: ['pid'] }), { maxLength: 4 }),
+      oomEvents: fc.array(
+        fc.record({ pid: fc.integer({ min: 1, max: 6 }), atMs: fc.option(epochMs, { nil: undefined }) }, { requiredKeys: ['pid'] }),
+        { maxLength: 4 },
+      ),
       oomKillIncreased: fc.boolean(),
       lastSamples: fc.array(fc.record({ t: epochMs, heapUsed: bytes, heapLimit: bytes }, { requiredKeys: ['t'] }), { maxLength: 6 }),
       heapLimit: bytes,
@@ -306,19 +396,23 @@ describe('properties: lifecycle records', () => {
   );
 
   prop('explainEnd always gives one of the end kinds with a reason, consistent with the evidence', 3000, () =>
-    fc.property(record.map((r) => ({ ...r, pid: (r.pid % 6) + 1 })), evidence, (prev, ev) => {
-      const x = noThrow(() => explainEnd(prev, ev), 'explainEnd');
-      assert.ok(EXT_HOST_END_KINDS.includes(x.end));
-      assert.ok(typeof x.reason === 'string' && x.reason.length > 0);
-      assert.strictEqual(classifyEnd(prev, ev), x.end);
-      const timelessEvent = ev.oomEvents.some((e) => e.pid === prev.pid && e.atMs === undefined);
-      const anyEvent = ev.oomEvents.some((e) => e.pid === prev.pid);
-      if (timelessEvent) assert.strictEqual(x.end, 'oom');
-      if (x.oomEvent) assert.strictEqual(x.oomEvent.pid, prev.pid);
-      if (!anyEvent && prev.cleanEnd) assert.strictEqual(x.end, prev.restartRequested ? 'restarted_by_user' : 'clean');
-      if (x.end === 'unexpected_exit') assert.ok(!prev.cleanEnd && !ev.oomKillIncreased && !prev.restartRequested);
-      if (x.end === 'clean') assert.ok(prev.cleanEnd);
-    }),
+    fc.property(
+      record.map((r) => ({ ...r, pid: (r.pid % 6) + 1 })),
+      evidence,
+      (prev, ev) => {
+        const x = noThrow(() => explainEnd(prev, ev), 'explainEnd');
+        assert.ok(EXT_HOST_END_KINDS.includes(x.end));
+        assert.ok(typeof x.reason === 'string' && x.reason.length > 0);
+        assert.strictEqual(classifyEnd(prev, ev), x.end);
+        const timelessEvent = ev.oomEvents.some((e) => e.pid === prev.pid && e.atMs === undefined);
+        const anyEvent = ev.oomEvents.some((e) => e.pid === prev.pid);
+        if (timelessEvent) assert.strictEqual(x.end, 'oom');
+        if (x.oomEvent) assert.strictEqual(x.oomEvent.pid, prev.pid);
+        if (!anyEvent && prev.cleanEnd) assert.strictEqual(x.end, prev.restartRequested ? 'restarted_by_user' : 'clean');
+        if (x.end === 'unexpected_exit') assert.ok(!prev.cleanEnd && !ev.oomKillIncreased && !prev.restartRequested);
+        if (x.end === 'clean') assert.ok(prev.cleanEnd);
+      },
+    ),
   );
 
   describe('writeLifecycle / readLifecycle on disk', () => {
@@ -349,7 +443,9 @@ describe('properties: lifecycle records', () => {
           }),
           fc.string({ unit: 'binary', maxLength: 80 }),
           fc.jsonValue().map((v) => JSON.stringify(v)),
-          fc.record({ version: fc.anything(), windowKey: fc.oneof(fc.constant('k'), fc.anything()), records: fc.anything() }).map((v) => JSON.stringify(v) ?? ''),
+          fc
+            .record({ version: fc.anything(), windowKey: fc.oneof(fc.constant('k'), fc.anything()), records: fc.anything() })
+            .map((v) => JSON.stringify(v) ?? ''),
         ),
         async (content) => {
           const dir = path.join(tmp, `j${++n}`);
@@ -370,14 +466,18 @@ describe('properties: lifecycle records', () => {
     // back, so ends are never classified. Minimal counterexample (fast-check): windowKey "x".repeat(4097), records [].
     // Expected: what writeLifecycle writes, readLifecycle reads (e.g. store a hash of long keys, or no bound on write+read).
     prop(
-    'written records read back for window keys over 4096 characters',
+      'written records read back for window keys over 4096 characters',
       50,
       () =>
-        fc.asyncProperty(fc.nat({ max: 2000 }).map((n) => 'x'.repeat(4097 + n)), fc.array(record, { maxLength: 3 }), async (key, records) => {
-          const dir = path.join(tmp, `long${++n}`);
-          assert.deepStrictEqual(await writeLifecycle(dir, key, records), { ok: true });
-          assert.deepStrictEqual(await readLifecycle(dir, key), { records });
-        }),
+        fc.asyncProperty(
+          fc.nat({ max: 2000 }).map((n) => 'x'.repeat(4097 + n)),
+          fc.array(record, { maxLength: 3 }),
+          async (key, records) => {
+            const dir = path.join(tmp, `long${++n}`);
+            assert.deepStrictEqual(await writeLifecycle(dir, key, records), { ok: true });
+            assert.deepStrictEqual(await readLifecycle(dir, key), { records });
+          },
+        ),
       { examples: [['x'.repeat(4097), []]] },
     );
   });

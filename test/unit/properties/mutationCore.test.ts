@@ -8,7 +8,14 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import * as path from 'path';
 import {
-  CleanContext, LIST_SETTLE_MS, RECENT_MS, UnlistedHost, folderProtection, planCleanUp, planCleanUpAll, revalidateFolders,
+  CleanContext,
+  LIST_SETTLE_MS,
+  RECENT_MS,
+  UnlistedHost,
+  folderProtection,
+  planCleanUp,
+  planCleanUpAll,
+  revalidateFolders,
 } from '../../../src/features/extensions/plan';
 import { planKillProcesses, revalidateProcesses } from '../../../src/features/terminals/leftoversPlan';
 import { ShellTarget, planKillTerminals, revalidate } from '../../../src/features/terminals/plan';
@@ -37,8 +44,27 @@ const ROLE_ARGV = {
 const HELPER_ARGV = ['/bin/sh', '-c', '"/opt/code-server/lib/vscode/out/vs/base/node/cpuUsage.sh" 200 201'];
 const SHELL_ARGVS = [['/bin/bash'], ['-zsh'], ['/usr/bin/fish', '-l'], ['bash', '--init-file', 'shellIntegration-bash.sh']];
 // jobs, including look-alikes that are not server processes (vim on entry.js, grep bootstrap-fork) and an empty argv
-const JOB_ARGVS = [['sleep', '1000'], ['node', 'server.js'], ['vim', 'out/node/entry.js'], ['grep', 'bootstrap-fork'], ['python3', '-m', 'http.server'], []];
-const PIDS = { init: 1, kthreadd: 2, launcher: 100, server: 101, extHost: 110, otherExtHost: 111, fileWatcher: 112, agentHost: 113, ptyHost: 120, helper: 121, unexeced: 122 };
+const JOB_ARGVS = [
+  ['sleep', '1000'],
+  ['node', 'server.js'],
+  ['vim', 'out/node/entry.js'],
+  ['grep', 'bootstrap-fork'],
+  ['python3', '-m', 'http.server'],
+  [],
+];
+const PIDS = {
+  init: 1,
+  kthreadd: 2,
+  launcher: 100,
+  server: 101,
+  extHost: 110,
+  otherExtHost: 111,
+  fileWatcher: 112,
+  agentHost: 113,
+  ptyHost: 120,
+  helper: 121,
+  unexeced: 122,
+};
 const OTHER_WINDOW = PIDS.otherExtHost;
 const NOW = 1_800_000_000_000;
 
@@ -58,7 +84,10 @@ const worldArb: fc.Arbitrary<World> = fc
     {
       shells: fc.array(
         fc.record({
-          uid, state, argv: fc.constantFrom(...SHELL_ARGVS), start: fc.nat({ max: 1_000_000 }),
+          uid,
+          state,
+          argv: fc.constantFrom(...SHELL_ARGVS),
+          start: fc.nat({ max: 1_000_000 }),
           jobs: fc.array(fc.record({ uid, state, argv: fc.constantFrom(...JOB_ARGVS), nested: fc.boolean() }), { maxLength: 3 }),
         }),
         { minLength: 1, maxLength: 7 },
@@ -78,7 +107,9 @@ const worldArb: fc.Arbitrary<World> = fc
     const r: ProcessRecord[] = [
       record(PIDS.init, 0, { argv: ['/sbin/init'], uid: 0, starttime: 1 }),
       record(PIDS.kthreadd, 0, { comm: 'kthreadd', argv: [], uid: 0, starttime: 1 }),
-      ...Array.from({ length: g.kworkers }, (_, i) => record(3 + i, PIDS.kthreadd, { comm: `kworker/${i}`, state: 'I', argv: [], uid: 0, starttime: 2 })),
+      ...Array.from({ length: g.kworkers }, (_, i) =>
+        record(3 + i, PIDS.kthreadd, { comm: `kworker/${i}`, state: 'I', argv: [], uid: 0, starttime: 2 }),
+      ),
       record(PIDS.launcher, PIDS.init, { argv: ROLE_ARGV.launcher, uid: U, starttime: 500 }),
       record(PIDS.server, PIDS.launcher, { argv: ROLE_ARGV.server, uid: U, starttime: 510 }),
       record(PIDS.extHost, PIDS.server, { argv: ROLE_ARGV.extHost, uid: U, starttime: 520 }),
@@ -92,7 +123,9 @@ const worldArb: fc.Arbitrary<World> = fc
     const jobs: number[] = [];
     g.shells.forEach((s, i) => {
       const pid = 200 + i * 10;
-      r.push(record(pid, PIDS.ptyHost, { argv: s.argv, uid: s.uid, state: s.state, starttime: 1000 + s.start, startedAtMs: NOW - 3_600_000 }));
+      r.push(
+        record(pid, PIDS.ptyHost, { argv: s.argv, uid: s.uid, state: s.state, starttime: 1000 + s.start, startedAtMs: NOW - 3_600_000 }),
+      );
       s.jobs.forEach((j, k) => {
         const jp = pid + 1 + k;
         r.push(record(jp, j.nested && k > 0 ? jp - 1 : pid, { argv: j.argv, uid: j.uid, state: j.state, starttime: 2000 + jp }));
@@ -160,16 +193,22 @@ type Sel = ProcessIdentity & { name?: string };
 function selectionArb(w: World): fc.Arbitrary<Sel[]> {
   const pids = w.records.map((r) => r.pid);
   const shells = w.records.filter((r) => r.ppid === PIDS.ptyHost).map((r) => r.pid);
-  const identity = (pick: fc.Arbitrary<number>) => fc.record({ pick, dStart: fc.constantFrom(0, 0, 0, 0, 1, -1), dUid: fc.constantFrom(0, 0, 0, 0, 0, 1) });
+  const identity = (pick: fc.Arbitrary<number>) =>
+    fc.record({ pick, dStart: fc.constantFrom(0, 0, 0, 0, 1, -1), dUid: fc.constantFrom(0, 0, 0, 0, 0, 1) });
   return fc.array(
-    fc.oneof(
-      { weight: 6, arbitrary: identity(fc.constantFrom(...shells)) }, // what the tree offers
-      { weight: 5, arbitrary: identity(fc.constantFrom(...pids)) }, // any process, protected ones included
-      { weight: 1, arbitrary: fc.record({ pick: fc.constantFrom(0, -1, 99999, 1.5, NaN), dStart: fc.constant(0), dUid: fc.constant(0) }) },
-    ).map(({ pick, dStart, dUid }) => {
-      const rec = w.records.find((r) => r.pid === pick);
-      return { pid: pick, starttime: (rec?.starttime ?? 1) + dStart, uid: (rec?.uid ?? U) + dUid };
-    }),
+    fc
+      .oneof(
+        { weight: 6, arbitrary: identity(fc.constantFrom(...shells)) }, // what the tree offers
+        { weight: 5, arbitrary: identity(fc.constantFrom(...pids)) }, // any process, protected ones included
+        {
+          weight: 1,
+          arbitrary: fc.record({ pick: fc.constantFrom(0, -1, 99999, 1.5, NaN), dStart: fc.constant(0), dUid: fc.constant(0) }),
+        },
+      )
+      .map(({ pick, dStart, dUid }) => {
+        const rec = w.records.find((r) => r.pid === pick);
+        return { pid: pick, starttime: (rec?.starttime ?? 1) + dStart, uid: (rec?.uid ?? U) + dUid };
+      }),
     { maxLength: 12 },
   );
 }
@@ -185,8 +224,15 @@ type Change = { pick: number; onShell: boolean } & (
 const changeArb: fc.Arbitrary<Change> = fc
   .tuple(
     fc.oneof(
-      fc.record({ kind: fc.constantFrom('exit' as const, 'zombie' as const, 'own+' as const, 'own-' as const, 'claim+' as const, 'claim-' as const) }),
-      fc.record({ kind: fc.constant('reuse' as const), dStart: fc.integer({ min: 1, max: 100_000 }), argv: fc.constantFrom(...SHELL_ARGVS, ...JOB_ARGVS, ROLE_ARGV.ptyHost), uid }),
+      fc.record({
+        kind: fc.constantFrom('exit' as const, 'zombie' as const, 'own+' as const, 'own-' as const, 'claim+' as const, 'claim-' as const),
+      }),
+      fc.record({
+        kind: fc.constant('reuse' as const),
+        dStart: fc.integer({ min: 1, max: 100_000 }),
+        argv: fc.constantFrom(...SHELL_ARGVS, ...JOB_ARGVS, ROLE_ARGV.ptyHost),
+        uid,
+      }),
       fc.record({ kind: fc.constant('uid' as const), uid: fc.constantFrom(U, ...OTHER_UIDS) }),
       fc.record({ kind: fc.constant('reparent' as const), to: fc.nat() }),
     ),
@@ -261,7 +307,11 @@ describe('properties: protected processes are never targets', () => {
       const expected = mustProtect(s, w.selfPid);
       for (const pid of s.processes.keys()) {
         const because = protectionOf(s, topology, pid, { selfPid: w.selfPid, selfUid: U });
-        assert.strictEqual(because !== undefined, expected.has(pid), `pid ${pid}: protectionOf says ${String(because)}, oracle ${String(expected.get(pid))}`);
+        assert.strictEqual(
+          because !== undefined,
+          expected.has(pid),
+          `pid ${pid}: protectionOf says ${String(because)}, oracle ${String(expected.get(pid))}`,
+        );
       }
     }),
   );
@@ -283,10 +333,20 @@ describe('properties: protected processes are never targets', () => {
         .filter((sel) => {
           const rec = s.processes.get(sel.pid);
           const status = shellStatus(s, w, sel.pid);
-          return rec && !prot.has(sel.pid) && status !== undefined && status !== 'attachedOther' && rec.starttime === sel.starttime && rec.uid === sel.uid;
+          return (
+            rec &&
+            !prot.has(sel.pid) &&
+            status !== undefined &&
+            status !== 'attachedOther' &&
+            rec.starttime === sel.starttime &&
+            rec.uid === sel.uid
+          );
         })
         .map((sel) => sel.pid);
-      assert.deepStrictEqual(plan.targets.map((t) => t.pid), expected);
+      assert.deepStrictEqual(
+        plan.targets.map((t) => t.pid),
+        expected,
+      );
       // every selected pid is accounted for once: a target or skipped with a reason
       assert.strictEqual(plan.targets.length + plan.skipped.length, firstPerPid(selection).length);
       for (const sk of plan.skipped) assert.ok(sk.because.length > 0);
@@ -299,17 +359,14 @@ describe('properties: protected processes are never targets', () => {
   // it ("owner changed"). Minimal counterexample (fast-check): a detached shell of uid 1000, selected as
   // {pid, starttime, uid: 1001} → it is a target with uid 1000. Low impact (the target is always this user's, and the
   // pid + start time are the same process), but ProcessIdentity includes the uid. Expected: skipped, "owner changed".
-  prop(
-    'planKillTerminals: a target has the selected identity (pid, start time and owner)',
-    1000,
-    () =>
-      fc.property(withSelection, ([w, selection]) => {
-        const plan = planKillTerminals(modelOf(w), selection, ctxOf(w));
-        for (const t of plan.targets) {
-          const sel = firstPerPid(selection).find((x) => x.pid === t.pid)!;
-          assert.deepStrictEqual([t.starttime, t.uid], [sel.starttime, sel.uid], `pid ${t.pid}`);
-        }
-      }),
+  prop('planKillTerminals: a target has the selected identity (pid, start time and owner)', 1000, () =>
+    fc.property(withSelection, ([w, selection]) => {
+      const plan = planKillTerminals(modelOf(w), selection, ctxOf(w));
+      for (const t of plan.targets) {
+        const sel = firstPerPid(selection).find((x) => x.pid === t.pid)!;
+        assert.deepStrictEqual([t.starttime, t.uid], [sel.starttime, sel.uid], `pid ${t.pid}`);
+      }
+    }),
   );
 
   prop('planKillProcesses: targets are exactly the selected, unprotected processes with the same identity', 1000, () =>
@@ -321,7 +378,10 @@ describe('properties: protected processes are never targets', () => {
         const rec = s.processes.get(sel.pid);
         return rec && !prot.has(sel.pid) && rec.starttime === sel.starttime && rec.uid === sel.uid;
       });
-      assert.deepStrictEqual(plan.targets.map((t) => [t.pid, t.starttime, t.uid]), expected.map((e) => [e.pid, e.starttime, e.uid]));
+      assert.deepStrictEqual(
+        plan.targets.map((t) => [t.pid, t.starttime, t.uid]),
+        expected.map((e) => [e.pid, e.starttime, e.uid]),
+      );
       for (const t of plan.targets) assert.ok(!prot.has(t.pid) && t.uid === U);
       assert.strictEqual(plan.targets.length + plan.skipped.length, firstPerPid(selection).length);
     }),
@@ -336,14 +396,19 @@ describe('properties: protected processes are never targets', () => {
       const processes = planKillProcesses(s, classifyTopology(s, w.selfPid), all, { ...ctxOf(w), why: 'test' });
       for (const t of [...terminals.targets, ...processes.targets]) assert.ok(!prot.has(t.pid), `pid ${t.pid}: ${String(prot.get(t.pid))}`);
       for (const pid of prot.keys()) {
-        assert.ok(terminals.skipped.some((x) => x.pid === pid) && processes.skipped.some((x) => x.pid === pid), `protected pid ${pid} not skipped`);
+        assert.ok(
+          terminals.skipped.some((x) => x.pid === pid) && processes.skipped.some((x) => x.pid === pid),
+          `protected pid ${pid} not skipped`,
+        );
       }
     }),
   );
 });
 
 describe('properties: re-validation between plan and commit', () => {
-  const scenario = withSelection.chain(([w, selection]) => fc.tuple(fc.constant(w), fc.constant(selection), fc.array(changeArb, { maxLength: 8 })));
+  const scenario = withSelection.chain(([w, selection]) =>
+    fc.tuple(fc.constant(w), fc.constant(selection), fc.array(changeArb, { maxLength: 8 })),
+  );
 
   prop('revalidate (terminals) keeps exactly the targets with the same identity that still qualify, in the same status', 1500, () =>
     fc.property(scenario, ([w, selection, changes]) => {
@@ -356,8 +421,14 @@ describe('properties: re-validation between plan and commit', () => {
         const rec = s1.processes.get(t.pid);
         return !!rec && rec.starttime === t.starttime && rec.uid === t.uid && !prot.has(t.pid) && shellStatus(s1, w1, t.pid) === t.status;
       };
-      assert.deepStrictEqual(r.valid.map((t) => t.pid), plan.targets.filter(stillQualifies).map((t) => t.pid));
-      assert.deepStrictEqual(r.skipped.map((x) => x.target.pid), plan.targets.filter((t) => !stillQualifies(t)).map((t) => t.pid));
+      assert.deepStrictEqual(
+        r.valid.map((t) => t.pid),
+        plan.targets.filter(stillQualifies).map((t) => t.pid),
+      );
+      assert.deepStrictEqual(
+        r.skipped.map((x) => x.target.pid),
+        plan.targets.filter((t) => !stillQualifies(t)).map((t) => t.pid),
+      );
       for (const t of r.valid) assert.ok(!identityChanged.has(t.pid), `pid ${t.pid} exited, was reused or changed owner, yet is valid`);
       for (const x of r.skipped) assert.ok(x.because.length > 0);
     }),
@@ -375,7 +446,10 @@ describe('properties: re-validation between plan and commit', () => {
         const rec = s1.processes.get(t.pid);
         return !!rec && rec.starttime === t.starttime && rec.uid === t.uid && !prot.has(t.pid);
       };
-      assert.deepStrictEqual(r.valid.map((t) => t.pid), plan.targets.filter(ok).map((t) => t.pid));
+      assert.deepStrictEqual(
+        r.valid.map((t) => t.pid),
+        plan.targets.filter(ok).map((t) => t.pid),
+      );
       for (const t of r.valid) assert.ok(!identityChanged.has(t.pid));
     }),
   );
@@ -392,7 +466,16 @@ describe('properties: signalTargets', () => {
       // planned with the program they ran then (comm 'proc', no argv), compared again before every signal
       fc.constant(pids.map((pid) => processTarget(pid, { comm: 'proc', argv0: '' }))),
       // what happens to each process: before the action starts (step 0), during the grace period, or never
-      fc.array(fc.option(fc.record({ atStep: fc.nat({ max: 12 }), kind: fc.constantFrom('exit' as const, 'zombie' as const, 'reuse' as const, 'uid' as const, 'exec' as const) }), { nil: undefined }), { minLength: pids.length, maxLength: pids.length }),
+      fc.array(
+        fc.option(
+          fc.record({
+            atStep: fc.nat({ max: 12 }),
+            kind: fc.constantFrom('exit' as const, 'zombie' as const, 'reuse' as const, 'uid' as const, 'exec' as const),
+          }),
+          { nil: undefined },
+        ),
+        { minLength: pids.length, maxLength: pids.length },
+      ),
       // how each signal call behaves (in call order)
       fc.array(fc.constantFrom<SignalBehaviour>('ok', 'ok', 'ok', 'ESRCH', 'EPERM', 'EIO'), { minLength: 20, maxLength: 20 }),
       fc.constantFrom(0, 100, 250, 1000),
@@ -400,70 +483,77 @@ describe('properties: signalTargets', () => {
     ),
   );
 
-  prop('signals go only to processes whose identity (and program) is the target\'s at that moment; SIGKILL never to a zombie; one outcome each', 2000, () =>
-    fc.asyncProperty(targetsArb, async ([targets, fates, behaviours, graceMs, first]) => {
-      type Live = { starttime: number; uid: number; state: string; comm: string };
-      const world = new Map<number, Live>(targets.map((t) => [t.pid, { starttime: t.starttime, uid: t.uid, state: 'S', comm: 'proc' }]));
-      const fateOf = new Map<number, Fate>(targets.map((t, i) => [t.pid, fates[i]]));
-      let step = 0;
-      const happen = (): void => {
-        for (const [pid, fate] of fateOf) {
-          if (!fate || fate.atStep !== step) continue;
-          const cur = world.get(pid);
-          if (!cur) continue;
-          if (fate.kind === 'exit') world.delete(pid);
-          else if (fate.kind === 'zombie') cur.state = 'Z';
-          else if (fate.kind === 'reuse') world.set(pid, { starttime: cur.starttime + 7, uid: cur.uid, state: 'S', comm: 'proc' });
-          else if (fate.kind === 'exec') cur.comm = 'sleep';
-          else cur.uid = cur.uid + 1;
-        }
-      };
-      happen(); // step 0: changes between the plan and the start of the action
-      const calls: { pid: number; sig: string }[] = [];
-      const violations: string[] = [];
-      let callNo = 0;
-      const deps: SignalDeps = {
-        reread: (pid) => {
-          const cur = world.get(pid);
-          return cur ? record(pid, 1, { starttime: cur.starttime, uid: cur.uid, state: cur.state, comm: cur.comm }) : undefined;
-        },
-        signal: (pid, sig) => {
-          const t = targets.find((x) => x.pid === pid);
-          const cur = world.get(pid);
-          if (!t) violations.push(`signal to non-target ${pid}`);
-          else if (!cur || cur.starttime !== t.starttime || cur.uid !== t.uid) violations.push(`${sig} to pid ${pid} whose identity changed`);
-          else if (cur.comm !== t.comm) violations.push(`${sig} to pid ${pid} that exec'd another program`);
-          else if (sig === 'SIGKILL' && cur.state === 'Z') violations.push(`SIGKILL to zombie ${pid}`);
-          calls.push({ pid, sig });
-          const b = behaviours[callNo++ % behaviours.length];
-          if (b === 'ESRCH') {
-            world.delete(pid);
-            throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' });
+  prop(
+    "signals go only to processes whose identity (and program) is the target's at that moment; SIGKILL never to a zombie; one outcome each",
+    2000,
+    () =>
+      fc.asyncProperty(targetsArb, async ([targets, fates, behaviours, graceMs, first]) => {
+        type Live = { starttime: number; uid: number; state: string; comm: string };
+        const world = new Map<number, Live>(targets.map((t) => [t.pid, { starttime: t.starttime, uid: t.uid, state: 'S', comm: 'proc' }]));
+        const fateOf = new Map<number, Fate>(targets.map((t, i) => [t.pid, fates[i]]));
+        let step = 0;
+        const happen = (): void => {
+          for (const [pid, fate] of fateOf) {
+            if (!fate || fate.atStep !== step) continue;
+            const cur = world.get(pid);
+            if (!cur) continue;
+            if (fate.kind === 'exit') world.delete(pid);
+            else if (fate.kind === 'zombie') cur.state = 'Z';
+            else if (fate.kind === 'reuse') world.set(pid, { starttime: cur.starttime + 7, uid: cur.uid, state: 'S', comm: 'proc' });
+            else if (fate.kind === 'exec') cur.comm = 'sleep';
+            else cur.uid = cur.uid + 1;
           }
-          if (b !== 'ok') throw Object.assign(new Error(`kill ${b}`), { code: b });
-          if (sig === 'SIGKILL') world.delete(pid);
-        },
-        sleep: async () => {
-          step++;
-          happen();
-        },
-      };
-      const results = await signalTargets(targets, first, graceMs, deps);
-      assert.deepStrictEqual(violations, []);
-      assert.deepStrictEqual(results.map((r) => r.target), targets);
-      for (const { target, outcome } of results) {
-        assert.ok(outcome !== undefined, `no outcome for ${target.pid}`);
-        const sent = calls.filter((c) => c.pid === target.pid).map((c) => c.sig);
-        assert.ok(sent.length <= 2 && sent.filter((x) => x === 'SIGKILL').length <= 1, `pid ${target.pid}: ${sent.join(',')}`);
-        if (sent.includes('SIGKILL')) assert.strictEqual(sent[0], first);
-        if (outcome.kind === 'done' && outcome.how.startsWith('killed with SIGKILL')) assert.ok(sent.includes('SIGKILL'));
-        const f = fateOf.get(target.pid);
-        if (f && f.atStep === 0 && f.kind !== 'zombie') {
-          assert.deepStrictEqual(sent, [], `pid ${target.pid} changed before the action, yet got ${sent.join(',')}`);
-          assert.strictEqual(outcome.kind, 'skipped');
+        };
+        happen(); // step 0: changes between the plan and the start of the action
+        const calls: { pid: number; sig: string }[] = [];
+        const violations: string[] = [];
+        let callNo = 0;
+        const deps: SignalDeps = {
+          reread: (pid) => {
+            const cur = world.get(pid);
+            return cur ? record(pid, 1, { starttime: cur.starttime, uid: cur.uid, state: cur.state, comm: cur.comm }) : undefined;
+          },
+          signal: (pid, sig) => {
+            const t = targets.find((x) => x.pid === pid);
+            const cur = world.get(pid);
+            if (!t) violations.push(`signal to non-target ${pid}`);
+            else if (!cur || cur.starttime !== t.starttime || cur.uid !== t.uid)
+              violations.push(`${sig} to pid ${pid} whose identity changed`);
+            else if (cur.comm !== t.comm) violations.push(`${sig} to pid ${pid} that exec'd another program`);
+            else if (sig === 'SIGKILL' && cur.state === 'Z') violations.push(`SIGKILL to zombie ${pid}`);
+            calls.push({ pid, sig });
+            const b = behaviours[callNo++ % behaviours.length];
+            if (b === 'ESRCH') {
+              world.delete(pid);
+              throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' });
+            }
+            if (b !== 'ok') throw Object.assign(new Error(`kill ${b}`), { code: b });
+            if (sig === 'SIGKILL') world.delete(pid);
+          },
+          sleep: async () => {
+            step++;
+            happen();
+          },
+        };
+        const results = await signalTargets(targets, first, graceMs, deps);
+        assert.deepStrictEqual(violations, []);
+        assert.deepStrictEqual(
+          results.map((r) => r.target),
+          targets,
+        );
+        for (const { target, outcome } of results) {
+          assert.ok(outcome !== undefined, `no outcome for ${target.pid}`);
+          const sent = calls.filter((c) => c.pid === target.pid).map((c) => c.sig);
+          assert.ok(sent.length <= 2 && sent.filter((x) => x === 'SIGKILL').length <= 1, `pid ${target.pid}: ${sent.join(',')}`);
+          if (sent.includes('SIGKILL')) assert.strictEqual(sent[0], first);
+          if (outcome.kind === 'done' && outcome.how.startsWith('killed with SIGKILL')) assert.ok(sent.includes('SIGKILL'));
+          const f = fateOf.get(target.pid);
+          if (f && f.atStep === 0 && f.kind !== 'zombie') {
+            assert.deepStrictEqual(sent, [], `pid ${target.pid} changed before the action, yet got ${sent.join(',')}`);
+            assert.strictEqual(outcome.kind, 'skipped');
+          }
         }
-      }
-    }),
+      }),
   );
 });
 
@@ -513,7 +603,10 @@ const folderWorldArb: fc.Arbitrary<FolderWorld> = fc
     {
       folders: fc.uniqueArray(
         fc.record({
-          name: fc.oneof(fc.stringMatching(/^[a-z]{1,3}\.[a-z]{1,3}-[0-9]\.[0-9]\.[0-9]$/), fc.constantFrom('scratch', '.3b1e2f4a-1111-2222-3333-444455556666', 'x.vsctmp', 'extensions.json', QUARANTINE_DIR)),
+          name: fc.oneof(
+            fc.stringMatching(/^[a-z]{1,3}\.[a-z]{1,3}-[0-9]\.[0-9]\.[0-9]$/),
+            fc.constantFrom('scratch', '.3b1e2f4a-1111-2222-3333-444455556666', 'x.vsctmp', 'extensions.json', QUARANTINE_DIR),
+          ),
           cls: fc.constantFrom(...CLASSES),
           ageMs: fc.oneof(fc.integer({ min: 0, max: RECENT_MS - 1 }), fc.integer({ min: RECENT_MS, max: 100 * RECENT_MS })),
           where: fc.constantFrom<Where>('self', 'self', 'self', 'inside', 'outside', 'dangling'),
@@ -521,7 +614,10 @@ const folderWorldArb: fc.Arbitrary<FolderWorld> = fc
         }),
         { maxLength: 10, selector: (f) => f.name },
       ),
-      error: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('extensions.json is missing', 'extensions.json is not valid JSON (…)') }),
+      error: fc.oneof(
+        { weight: 8, arbitrary: fc.constant(undefined) },
+        { weight: 1, arbitrary: fc.constantFrom('extensions.json is missing', 'extensions.json is not valid JSON (…)') },
+      ),
       dirIsLink: fc.boolean(),
       selfPick: fc.option(fc.nat(), { nil: undefined }),
       stamp: fc.option(fc.constantFrom('1:2:3', '4:5:6'), { nil: undefined }),
@@ -531,12 +627,30 @@ const folderWorldArb: fc.Arbitrary<FolderWorld> = fc
   )
   .map((g) => {
     const folders: ExtensionFolder[] = g.folders.map((f, i) => ({
-      name: f.name, path: path.join(DIR, f.name), cls: f.cls, reason: `because ${f.cls}`, mtimeMs: NOW - f.ageMs, ino: 1000 + i, isSymlink: f.where !== 'self',
+      name: f.name,
+      path: path.join(DIR, f.name),
+      cls: f.cls,
+      reason: `because ${f.cls}`,
+      mtimeMs: NOW - f.ageMs,
+      ino: 1000 + i,
+      isSymlink: f.where !== 'self',
     }));
     const where = new Map(g.folders.map((f) => [f.name, f.where]));
     const fw: FolderWorld = {
-      report: { dir: DIR, warnings: [], folders, profiles: [], listsChangedAtMs: LISTS_AT, ...(g.error ? { error: g.error } : {}), ...(g.stamp ? { extensionsJsonStamp: g.stamp } : {}) },
-      where, dirIsLink: g.dirIsLink, loaded: new Set(), hosts: g.hosts, selfName: g.selfPick === undefined || folders.length === 0 ? undefined : folders[g.selfPick % folders.length].name,
+      report: {
+        dir: DIR,
+        warnings: [],
+        folders,
+        profiles: [],
+        listsChangedAtMs: LISTS_AT,
+        ...(g.error ? { error: g.error } : {}),
+        ...(g.stamp ? { extensionsJsonStamp: g.stamp } : {}),
+      },
+      where,
+      dirIsLink: g.dirIsLink,
+      loaded: new Set(),
+      hosts: g.hosts,
+      selfName: g.selfPick === undefined || folders.length === 0 ? undefined : folders[g.selfPick % folders.length].name,
     };
     const ctx = contextOf(fw);
     g.folders.forEach((f) => {
@@ -597,13 +711,28 @@ function mustKeep(fw: FolderWorld, f: ExtensionFolder, ctx: CleanContext): strin
 }
 
 const namesArb = (fw: FolderWorld): fc.Arbitrary<string[]> =>
-  fc.array(fc.oneof(fc.constantFrom(...fw.report.folders.map((f) => f.name), 'gone.folder-1.0.0'), fc.constantFrom('.obsolete', '../etc')), { maxLength: 12 });
+  fc.array(
+    fc.oneof(fc.constantFrom(...fw.report.folders.map((f) => f.name), 'gone.folder-1.0.0'), fc.constantFrom('.obsolete', '../etc')),
+    { maxLength: 12 },
+  );
 
 type FolderChange =
   | { kind: 'remove' | 'replace' | 'touch' | 'symlinkOutside' | 'stamp' | 'error' | 'load' | 'becomeSelf'; pick: number }
   | { kind: 'reclass'; pick: number; cls: FolderClass };
 const folderChangeArb: fc.Arbitrary<FolderChange> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('remove' as const, 'replace' as const, 'touch' as const, 'symlinkOutside' as const, 'stamp' as const, 'error' as const, 'load' as const, 'becomeSelf' as const), pick: fc.nat() }),
+  fc.record({
+    kind: fc.constantFrom(
+      'remove' as const,
+      'replace' as const,
+      'touch' as const,
+      'symlinkOutside' as const,
+      'stamp' as const,
+      'error' as const,
+      'load' as const,
+      'becomeSelf' as const,
+    ),
+    pick: fc.nat(),
+  }),
   fc.record({ kind: fc.constant('reclass' as const), pick: fc.nat(), cls: fc.constantFrom(...CLASSES) }),
 );
 
@@ -650,7 +779,15 @@ function applyFolderChanges(fw: FolderWorld, changes: readonly FolderChange[]): 
         break;
     }
   }
-  const report: ExtensionsDirReport = { dir: DIR, warnings: [], folders, profiles: [], listsChangedAtMs: LISTS_AT, ...(error ? { error } : {}), ...(stamp !== undefined ? { extensionsJsonStamp: stamp } : {}) };
+  const report: ExtensionsDirReport = {
+    dir: DIR,
+    warnings: [],
+    folders,
+    profiles: [],
+    listsChangedAtMs: LISTS_AT,
+    ...(error ? { error } : {}),
+    ...(stamp !== undefined ? { extensionsJsonStamp: stamp } : {}),
+  };
   // net changes only (a class changed and changed back is unchanged)
   for (const name of changed) {
     const before = fw.report.folders.find((f) => f.name === name)!;
@@ -678,7 +815,10 @@ describe('properties: extension folder clean-up', () => {
         const f = fw.report.folders.find((x) => x.name === n);
         return f && mustKeep(fw, f, ctx) === undefined;
       });
-      assert.deepStrictEqual(plan.targets.map((t) => t.name), expected);
+      assert.deepStrictEqual(
+        plan.targets.map((t) => t.name),
+        expected,
+      );
       assert.strictEqual(plan.targets.length + plan.skipped.length, unique.length);
     }),
   );
@@ -687,7 +827,10 @@ describe('properties: extension folder clean-up', () => {
     fc.property(folderWorldArb, (fw) => {
       const ctx = contextOf(fw);
       const plan = planCleanUpAll(fw.report, ctx);
-      assert.deepStrictEqual(plan.targets.map((t) => t.name), fw.report.folders.filter((f) => mustKeep(fw, f, ctx) === undefined).map((f) => f.name));
+      assert.deepStrictEqual(
+        plan.targets.map((t) => t.name),
+        fw.report.folders.filter((f) => mustKeep(fw, f, ctx) === undefined).map((f) => f.name),
+      );
       assert.strictEqual(plan.dir, DIR);
       assert.strictEqual(plan.extensionsJsonStamp, fw.report.extensionsJsonStamp);
     }),
@@ -709,40 +852,65 @@ describe('properties: extension folder clean-up', () => {
     }),
   );
 
-  prop('revalidateFolders skips everything whose inode, mtime or class changed, that is gone or now protected, and all if extensions.json changed', 2000, () =>
-    fc.property(
-      withNames.chain(([fw, names]) => fc.tuple(fc.constant(fw), fc.constant(names), fc.array(folderChangeArb, { maxLength: 6 }), fc.integer({ min: 0, max: 2 * RECENT_MS }))),
-      ([fw, names, changes, later]) => {
-        const plan = planCleanUp(fw.report, names, contextOf(fw));
-        const { fresh, changed } = applyFolderChanges(fw, changes);
-        const ctx1 = contextOf(fresh, NOW + later);
-        const r = revalidateFolders(plan, fresh.report, ctx1);
-        const stampChanged = fresh.report.extensionsJsonStamp !== fw.report.extensionsJsonStamp;
-        const ok = (name: string): boolean => {
-          const f = fresh.report.folders.find((x) => x.name === name);
-          const t = plan.targets.find((x) => x.name === name)!;
-          return !stampChanged && !!f && f.ino === t.ino && f.mtimeMs === t.mtimeMs && f.cls === t.cls && mustKeep(fresh, f, ctx1) === undefined;
-        };
-        assert.deepStrictEqual(r.valid.map((t) => t.name), plan.targets.filter((t) => ok(t.name)).map((t) => t.name));
-        assert.strictEqual(r.valid.length + r.skipped.length, plan.targets.length);
-        for (const t of r.valid) {
-          assert.ok(!changed.has(t.name), `${t.name} changed (inode/mtime/class/gone) yet is valid`);
-          assert.notStrictEqual(fresh.where.get(t.name), 'outside', `${t.name} now leads outside yet is valid`);
-        }
-        if (stampChanged) assert.deepStrictEqual(r.valid, []);
-      },
-    ),
+  prop(
+    'revalidateFolders skips everything whose inode, mtime or class changed, that is gone or now protected, and all if extensions.json changed',
+    2000,
+    () =>
+      fc.property(
+        withNames.chain(([fw, names]) =>
+          fc.tuple(
+            fc.constant(fw),
+            fc.constant(names),
+            fc.array(folderChangeArb, { maxLength: 6 }),
+            fc.integer({ min: 0, max: 2 * RECENT_MS }),
+          ),
+        ),
+        ([fw, names, changes, later]) => {
+          const plan = planCleanUp(fw.report, names, contextOf(fw));
+          const { fresh, changed } = applyFolderChanges(fw, changes);
+          const ctx1 = contextOf(fresh, NOW + later);
+          const r = revalidateFolders(plan, fresh.report, ctx1);
+          const stampChanged = fresh.report.extensionsJsonStamp !== fw.report.extensionsJsonStamp;
+          const ok = (name: string): boolean => {
+            const f = fresh.report.folders.find((x) => x.name === name);
+            const t = plan.targets.find((x) => x.name === name)!;
+            return (
+              !stampChanged &&
+              !!f &&
+              f.ino === t.ino &&
+              f.mtimeMs === t.mtimeMs &&
+              f.cls === t.cls &&
+              mustKeep(fresh, f, ctx1) === undefined
+            );
+          };
+          assert.deepStrictEqual(
+            r.valid.map((t) => t.name),
+            plan.targets.filter((t) => ok(t.name)).map((t) => t.name),
+          );
+          assert.strictEqual(r.valid.length + r.skipped.length, plan.targets.length);
+          for (const t of r.valid) {
+            assert.ok(!changed.has(t.name), `${t.name} changed (inode/mtime/class/gone) yet is valid`);
+            assert.notStrictEqual(fresh.where.get(t.name), 'outside', `${t.name} now leads outside yet is valid`);
+          }
+          if (stampChanged) assert.deepStrictEqual(r.valid, []);
+        },
+      ),
   );
 });
 
 describe('properties: the generators are not vacuous', () => {
   // If a generator stopped producing interesting cases (e.g. every plan empty), the properties above would pass
   // trivially; these checks on a fixed sample keep them honest.
-  const share = <T>(arb: fc.Arbitrary<T>, test: (x: T) => boolean, n = 400): number => fc.sample(arb, { numRuns: n, seed: 42 }).filter(test).length / n;
+  const share = <T>(arb: fc.Arbitrary<T>, test: (x: T) => boolean, n = 400): number =>
+    fc.sample(arb, { numRuns: n, seed: 42 }).filter(test).length / n;
 
   it('random trees give plans with targets and with protected pids skipped', () => {
     assert.ok(share(withSelection, ([w, sel]) => planKillTerminals(modelOf(w), sel, ctxOf(w)).targets.length > 0) > 0.3);
-    assert.ok(share(withSelection, ([w, sel]) => planKillTerminals(modelOf(w), sel, ctxOf(w)).skipped.some((x) => /protected|another user/.test(x.because))) > 0.3);
+    assert.ok(
+      share(withSelection, ([w, sel]) =>
+        planKillTerminals(modelOf(w), sel, ctxOf(w)).skipped.some((x) => /protected|another user/.test(x.because)),
+      ) > 0.3,
+    );
     assert.ok(share(worldArb, (w) => w.selfPid !== PIDS.extHost) > 0.2, 'this extension host inside a terminal job');
   });
 

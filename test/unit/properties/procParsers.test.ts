@@ -9,7 +9,19 @@ import { assertTyped, isSafeNat, nastyIntText, nastyString, noThrow, prop } from
 const MAX = Number.MAX_SAFE_INTEGER;
 /** Mostly realistic numbers, sometimes up to 2^53 - 1. */
 const nat = fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 10_000_000 }) }, { weight: 1, arbitrary: fc.maxSafeNat() });
-const STAT_FIELDS: (keyof StatRecord)[] = ['pid', 'comm', 'state', 'ppid', 'pgrp', 'session', 'tpgid', 'utime', 'stime', 'starttime', 'rssPages'];
+const STAT_FIELDS: (keyof StatRecord)[] = [
+  'pid',
+  'comm',
+  'state',
+  'ppid',
+  'pgrp',
+  'session',
+  'tpgid',
+  'utime',
+  'stime',
+  'starttime',
+  'rssPages',
+];
 type NumericField = Exclude<keyof StatRecord, 'comm' | 'state' | 'pid'>;
 
 /** comm: anything the kernel lets a process call itself (prctl PR_SET_NAME takes any bytes but NUL; kworkers are longer). */
@@ -20,19 +32,22 @@ const comm = (maxLength: number): fc.Arbitrary<string> =>
   );
 
 const statRecord = (commMax = 64): fc.Arbitrary<StatRecord> =>
-  fc.record({
-    pid: fc.oneof(fc.integer({ min: 1, max: 4_194_304 }), fc.integer({ min: 1, max: MAX })),
-    comm: comm(commMax),
-    state: fc.constantFrom(...'RSDZTtXxKWPIabcqyz'.split('')),
-    ppid: nat,
-    pgrp: nat,
-    session: nat,
-    tpgid: fc.oneof(fc.constant(-1), fc.constant(0), nat),
-    utime: nat,
-    stime: nat,
-    starttime: nat,
-    rssPages: nat,
-  }, { noNullPrototype: true });
+  fc.record(
+    {
+      pid: fc.oneof(fc.integer({ min: 1, max: 4_194_304 }), fc.integer({ min: 1, max: MAX })),
+      comm: comm(commMax),
+      state: fc.constantFrom(...'RSDZTtXxKWPIabcqyz'.split('')),
+      ppid: nat,
+      pgrp: nat,
+      session: nat,
+      tpgid: fc.oneof(fc.constant(-1), fc.constant(0), nat),
+      utime: nat,
+      stime: nat,
+      starttime: nat,
+      rssPages: nat,
+    },
+    { noNullPrototype: true },
+  );
 
 /** The fields of a stat line we do not parse: any token the kernel could print (signed, 2^64 - 1, …). */
 const otherFields = fc.array(
@@ -42,7 +57,15 @@ const otherFields = fc.array(
 
 /** Index (0-based, in the whole line) of each field we read: proc(5) numbers minus one. */
 const FIELD_INDEX: Record<Exclude<keyof StatRecord, 'pid' | 'comm'>, number> = {
-  state: 2, ppid: 3, pgrp: 4, session: 5, tpgid: 7, utime: 13, stime: 14, starttime: 21, rssPages: 23,
+  state: 2,
+  ppid: 3,
+  pgrp: 4,
+  session: 5,
+  tpgid: 7,
+  utime: 13,
+  stime: 14,
+  starttime: 21,
+  rssPages: 23,
 };
 const NUMERIC_FIELDS = Object.keys(FIELD_INDEX).filter((k) => k !== 'state') as NumericField[];
 
@@ -118,28 +141,39 @@ describe('properties: parseStat', () => {
   );
 
   prop('a corrupted number in a field we read (huge, negative, float, hex, empty…) is refused unless it is a valid value', 2000, () =>
-    fc.property(statRecord(), otherFields, fc.constantFrom(...NUMERIC_FIELDS, 'pid' as const), nastyIntText.filter((t) => /^\S+$/.test(t)), (r, other, field, text) => {
-      const tokens = statTokens(r, other);
-      tokens[field === 'pid' ? 0 : FIELD_INDEX[field]] = text;
-      const parsed = noThrow(() => parseStat(tokens.join(' ')), 'parseStat');
-      assertTyped(parsed, 'parseStat');
-      const min = field === 'pid' ? 1 : field === 'tpgid' ? -1 : 0;
-      if (validInt(text, min)) {
-        assert.ok(parsed.ok, `${field}=${text} was refused: ${JSON.stringify(parsed)}`);
-        assert.strictEqual(parsed.value[field], Number(text));
-      } else {
-        assert.strictEqual(parsed.ok, false, `${field}=${text} was accepted: ${JSON.stringify(parsed)}`);
-      }
-    }),
+    fc.property(
+      statRecord(),
+      otherFields,
+      fc.constantFrom(...NUMERIC_FIELDS, 'pid' as const),
+      nastyIntText.filter((t) => /^\S+$/.test(t)),
+      (r, other, field, text) => {
+        const tokens = statTokens(r, other);
+        tokens[field === 'pid' ? 0 : FIELD_INDEX[field]] = text;
+        const parsed = noThrow(() => parseStat(tokens.join(' ')), 'parseStat');
+        assertTyped(parsed, 'parseStat');
+        const min = field === 'pid' ? 1 : field === 'tpgid' ? -1 : 0;
+        if (validInt(text, min)) {
+          assert.ok(parsed.ok, `${field}=${text} was refused: ${JSON.stringify(parsed)}`);
+          assert.strictEqual(parsed.value[field], Number(text));
+        } else {
+          assert.strictEqual(parsed.ok, false, `${field}=${text} was accepted: ${JSON.stringify(parsed)}`);
+        }
+      },
+    ),
   );
 
   // (a ')' after comm is not a corruption the format can detect: comm ends at the last ')' by definition)
   prop('a bad state field is refused', 500, () =>
-    fc.property(statRecord(), otherFields, nastyString(4).filter((s) => /^[^\s)]+$/.test(s) && !/^[A-Za-z]$/.test(s)), (r, other, state) => {
-      const tokens = statTokens(r, other);
-      tokens[FIELD_INDEX.state] = state;
-      assert.strictEqual(parseStat(tokens.join(' ')).ok, false);
-    }),
+    fc.property(
+      statRecord(),
+      otherFields,
+      nastyString(4).filter((s) => /^[^\s)]+$/.test(s) && !/^[A-Za-z]$/.test(s)),
+      (r, other, state) => {
+        const tokens = statTokens(r, other);
+        tokens[FIELD_INDEX.state] = state;
+        assert.strictEqual(parseStat(tokens.join(' ')).ok, false);
+      },
+    ),
   );
 
   prop('arbitrary text (binary, unicode, parentheses, NUL, newlines) never throws and gives a typed result', 3000, () =>
@@ -147,7 +181,9 @@ describe('properties: parseStat', () => {
       fc.oneof(
         nastyString(200),
         // stat-looking text: digits, blanks and parentheses in any order
-        fc.array(fc.oneof(fc.nat().map(String), fc.constantFrom('(', ')', ' ', '\n', '-1', 'S', 'x y')), { maxLength: 60 }).map((a) => a.join(' ')),
+        fc
+          .array(fc.oneof(fc.nat().map(String), fc.constantFrom('(', ')', ' ', '\n', '-1', 'S', 'x y')), { maxLength: 60 })
+          .map((a) => a.join(' ')),
       ),
       (text) => {
         const r = noThrow(() => parseStat(text), 'parseStat');
@@ -189,42 +225,77 @@ describe('properties: parseCmdline', () => {
 });
 
 describe('properties: parseBootTime, parseStatmResident, parseStatusKb', () => {
-  const OTHER_STAT_LINES = ['cpu  10132153 290696 3084719 46828483 16683 0 25195 0 0 0', 'cpu0 1 2 3 4 5 6 7 8 9 10', 'intr 1462898 0 9', 'ctxt 4280384', 'processes 15000', 'procs_running 1', 'procs_blocked 0', 'softirq 1 2 3'];
+  const OTHER_STAT_LINES = [
+    'cpu  10132153 290696 3084719 46828483 16683 0 25195 0 0 0',
+    'cpu0 1 2 3 4 5 6 7 8 9 10',
+    'intr 1462898 0 9',
+    'ctxt 4280384',
+    'processes 15000',
+    'procs_running 1',
+    'procs_blocked 0',
+    'softirq 1 2 3',
+  ];
 
   prop('/proc/stat with a btime line anywhere gives that boot time', 1000, () =>
-    fc.property(fc.shuffledSubarray(OTHER_STAT_LINES), fc.integer({ min: 1, max: MAX }), fc.nat(), fc.constantFrom('\n', '\r\n'), (lines, btime, at, eol) => {
-      const all = [...lines];
-      all.splice(at % (all.length + 1), 0, `btime ${btime}`);
-      assert.deepStrictEqual(parseBootTime(all.join(eol) + eol), { ok: true, value: btime });
-    }),
+    fc.property(
+      fc.shuffledSubarray(OTHER_STAT_LINES),
+      fc.integer({ min: 1, max: MAX }),
+      fc.nat(),
+      fc.constantFrom('\n', '\r\n'),
+      (lines, btime, at, eol) => {
+        const all = [...lines];
+        all.splice(at % (all.length + 1), 0, `btime ${btime}`);
+        assert.deepStrictEqual(parseBootTime(all.join(eol) + eol), { ok: true, value: btime });
+      },
+    ),
   );
 
   prop('/proc/stat without a valid btime (missing, 0, negative, too big, not a number) is a typed error', 1000, () =>
-    fc.property(fc.shuffledSubarray(OTHER_STAT_LINES), fc.oneof(fc.constant(null), nastyIntText.filter((t) => !validInt(t.trim(), 1) && !/[\r\n]/.test(t))), (lines, bad) => {
-      const text = [...lines, ...(bad === null ? [] : [`btime ${bad}`])].join('\n');
-      const r = noThrow(() => parseBootTime(text), 'parseBootTime');
-      assertTyped(r, 'parseBootTime');
-      assert.strictEqual(r.ok, false, `btime ${String(bad)} gave ${JSON.stringify(r)}`);
-    }),
+    fc.property(
+      fc.shuffledSubarray(OTHER_STAT_LINES),
+      fc.oneof(
+        fc.constant(null),
+        nastyIntText.filter((t) => !validInt(t.trim(), 1) && !/[\r\n]/.test(t)),
+      ),
+      (lines, bad) => {
+        const text = [...lines, ...(bad === null ? [] : [`btime ${bad}`])].join('\n');
+        const r = noThrow(() => parseBootTime(text), 'parseBootTime');
+        assertTyped(r, 'parseBootTime');
+        assert.strictEqual(r.ok, false, `btime ${String(bad)} gave ${JSON.stringify(r)}`);
+      },
+    ),
   );
 
   prop('parseBootTime: arbitrary text never throws; an ok value is a positive safe integer', 2000, () =>
-    fc.property(fc.oneof(nastyString(100), nastyIntText.map((t) => `btime ${t}\n`)), (text) => {
-      const r = noThrow(() => parseBootTime(text), 'parseBootTime');
-      assertTyped(r, 'parseBootTime');
-      if (r.ok) assert.ok(isSafeNat(r.value) && r.value >= 1);
-    }),
+    fc.property(
+      fc.oneof(
+        nastyString(100),
+        nastyIntText.map((t) => `btime ${t}\n`),
+      ),
+      (text) => {
+        const r = noThrow(() => parseBootTime(text), 'parseBootTime');
+        assertTyped(r, 'parseBootTime');
+        if (r.ok) assert.ok(isSafeNat(r.value) && r.value >= 1);
+      },
+    ),
   );
 
   prop('statm (7 page counts) gives its resident field; a bad resident field is an error', 1000, () =>
-    fc.property(fc.array(nat, { minLength: 7, maxLength: 7 }), fc.oneof(fc.constant(null), nastyIntText.filter((t) => /^\S+$/.test(t))), (pages, bad) => {
-      const fields = pages.map(String);
-      if (bad !== null) fields[1] = bad;
-      const r = noThrow(() => parseStatmResident(fields.join(' ') + '\n'), 'parseStatmResident');
-      assertTyped(r, 'parseStatmResident');
-      if (bad === null || validInt(bad, 0)) assert.deepStrictEqual(r, { ok: true, value: Number(fields[1]) });
-      else assert.strictEqual(r.ok, false);
-    }),
+    fc.property(
+      fc.array(nat, { minLength: 7, maxLength: 7 }),
+      fc.oneof(
+        fc.constant(null),
+        nastyIntText.filter((t) => /^\S+$/.test(t)),
+      ),
+      (pages, bad) => {
+        const fields = pages.map(String);
+        if (bad !== null) fields[1] = bad;
+        const r = noThrow(() => parseStatmResident(fields.join(' ') + '\n'), 'parseStatmResident');
+        assertTyped(r, 'parseStatmResident');
+        if (bad === null || validInt(bad, 0)) assert.deepStrictEqual(r, { ok: true, value: Number(fields[1]) });
+        else assert.strictEqual(r.ok, false);
+      },
+    ),
   );
 
   prop('parseStatmResident: arbitrary text never throws; an ok value is a safe natural', 2000, () =>
@@ -235,12 +306,41 @@ describe('properties: parseBootTime, parseStatmResident, parseStatusKb', () => {
     }),
   );
 
-  const STATUS_KEYS = ['VmPeak', 'VmSize', 'VmLck', 'VmPin', 'VmHWM', 'VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmData', 'VmStk', 'VmExe', 'VmLib', 'VmPTE', 'VmSwap'];
-  const OTHER_STATUS = ['Name:\tbash', 'Umask:\t0022', 'State:\tS (sleeping)', 'Tgid:\t10946', 'Pid:\t10946', 'PPid:\t10922', 'Uid:\t1000\t1000\t1000\t1000', 'Threads:\t1', 'voluntary_ctxt_switches:\t150'];
+  const STATUS_KEYS = [
+    'VmPeak',
+    'VmSize',
+    'VmLck',
+    'VmPin',
+    'VmHWM',
+    'VmRSS',
+    'RssAnon',
+    'RssFile',
+    'RssShmem',
+    'VmData',
+    'VmStk',
+    'VmExe',
+    'VmLib',
+    'VmPTE',
+    'VmSwap',
+  ];
+  const OTHER_STATUS = [
+    'Name:\tbash',
+    'Umask:\t0022',
+    'State:\tS (sleeping)',
+    'Tgid:\t10946',
+    'Pid:\t10946',
+    'PPid:\t10922',
+    'Uid:\t1000\t1000\t1000\t1000',
+    'Threads:\t1',
+    'voluntary_ctxt_switches:\t150',
+  ];
 
   prop('/proc/PID/status: every "Key:   N kB" line gives N × 1024, a missing key is an error', 1000, () =>
     fc.property(
-      fc.dictionary(fc.constantFrom(...STATUS_KEYS), fc.oneof(fc.nat({ max: 64 * 1024 * 1024 }), fc.maxSafeNat()), { maxKeys: STATUS_KEYS.length, noNullPrototype: true }),
+      fc.dictionary(fc.constantFrom(...STATUS_KEYS), fc.oneof(fc.nat({ max: 64 * 1024 * 1024 }), fc.maxSafeNat()), {
+        maxKeys: STATUS_KEYS.length,
+        noNullPrototype: true,
+      }),
       fc.shuffledSubarray(OTHER_STATUS),
       fc.constantFrom(...STATUS_KEYS),
       (kb, other, key) => {
@@ -260,10 +360,16 @@ describe('properties: parseBootTime, parseStatmResident, parseStatusKb', () => {
   );
 
   prop('parseStatusKb: arbitrary text and corrupted values never throw; an ok value is a finite non-negative integer', 2000, () =>
-    fc.property(fc.oneof(nastyString(120), nastyIntText.map((t) => `VmRSS:\t${t} kB\n`)), (text) => {
-      const r = noThrow(() => parseStatusKb(text, 'VmRSS'), 'parseStatusKb');
-      assertTyped(r, 'parseStatusKb');
-      if (r.ok) assert.ok(Number.isFinite(r.value) && Number.isInteger(r.value) && r.value >= 0, String(r.value));
-    }),
+    fc.property(
+      fc.oneof(
+        nastyString(120),
+        nastyIntText.map((t) => `VmRSS:\t${t} kB\n`),
+      ),
+      (text) => {
+        const r = noThrow(() => parseStatusKb(text, 'VmRSS'), 'parseStatusKb');
+        assertTyped(r, 'parseStatusKb');
+        if (r.ok) assert.ok(Number.isFinite(r.value) && Number.isInteger(r.value) && r.value >= 0, String(r.value));
+      },
+    ),
   );
 });

@@ -5,7 +5,12 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  ExtensionsJsonEntry, compareVersions, entryFolderName, parseExtensionsJson, parseFolderName, parseObsolete,
+  ExtensionsJsonEntry,
+  compareVersions,
+  entryFolderName,
+  parseExtensionsJson,
+  parseFolderName,
+  parseObsolete,
 } from '../../../src/probes/extensionsDir';
 import { WindowEntry, WindowEntryRecord, entryFileName, readEntries, writeEntry } from '../../../src/probes/windowRegistry';
 import { assertTyped, fastTempDir, nastyString, noThrow, prop } from './harness';
@@ -30,10 +35,16 @@ const windowEntry: fc.Arbitrary<WindowEntry> = fc.record(
 
 /** A value of the wrong type (or out of range) for each key of a window entry. */
 const WRONG: Record<keyof WindowEntry, fc.Arbitrary<unknown>> = {
-  version: fc.oneof(fc.integer().filter((n) => n !== 1), fc.constantFrom('1', null, true, 1.5, [1])),
+  version: fc.oneof(
+    fc.integer().filter((n) => n !== 1),
+    fc.constantFrom('1', null, true, 1.5, [1]),
+  ),
   pid: fc.oneof(fc.integer({ max: 0 }), fc.constantFrom(1.5, '12', null, NaN, Infinity, -Infinity, [], {}, true, 2 ** 53)),
   starttime: fc.oneof(fc.integer({ max: -1 }), fc.constantFrom(0.5, '0', null, NaN, Infinity, [], {}, 2 ** 60)),
-  terminalPids: fc.oneof(fc.constantFrom(null, 5, '1,2', {}), fc.array(fc.oneof(fc.integer({ max: 0 }), fc.constantFrom('1', null, 1.5)), { minLength: 1, maxLength: 3 })),
+  terminalPids: fc.oneof(
+    fc.constantFrom(null, 5, '1,2', {}),
+    fc.array(fc.oneof(fc.integer({ max: 0 }), fc.constantFrom('1', null, 1.5)), { minLength: 1, maxLength: 3 }),
+  ),
   folder: fc.oneof(fc.constantFrom(null, 5, [], {}, true), fc.constant('x'.repeat(4097))),
   extensionPaths: fc.oneof(fc.constantFrom(null, 'a', 5, {}), fc.array(fc.constantFrom(5, null, {}), { minLength: 1, maxLength: 2 })),
   updatedAtMs: fc.oneof(fc.double({ max: -Number.MIN_VALUE, noNaN: true }), fc.constantFrom('0', null, NaN, Infinity, [], {})),
@@ -66,15 +77,22 @@ describe('properties: window registry entries', () => {
   );
 
   prop('any JSON value or JS value never throws; an accepted one has every required field typed', 2000, () =>
-    fc.property(fc.oneof(fc.jsonValue(), fc.anything(), windowEntry.map((e) => ({ ...e, extra: 1 }))), (data) => {
-      const r = noThrow(() => WindowEntryRecord.safeParse(data), 'safeParse');
-      if (!r.success) return;
-      assert.strictEqual(r.data.version, 1);
-      assert.ok(Number.isSafeInteger(r.data.pid) && r.data.pid > 0);
-      assert.ok(Number.isSafeInteger(r.data.starttime) && r.data.starttime >= 0);
-      assert.ok(Array.isArray(r.data.terminalPids) && r.data.terminalPids.every((p) => Number.isSafeInteger(p) && p > 0));
-      assert.ok(Number.isFinite(r.data.updatedAtMs) && r.data.updatedAtMs >= 0);
-    }),
+    fc.property(
+      fc.oneof(
+        fc.jsonValue(),
+        fc.anything(),
+        windowEntry.map((e) => ({ ...e, extra: 1 })),
+      ),
+      (data) => {
+        const r = noThrow(() => WindowEntryRecord.safeParse(data), 'safeParse');
+        if (!r.success) return;
+        assert.strictEqual(r.data.version, 1);
+        assert.ok(Number.isSafeInteger(r.data.pid) && r.data.pid > 0);
+        assert.ok(Number.isSafeInteger(r.data.starttime) && r.data.starttime >= 0);
+        assert.ok(Array.isArray(r.data.terminalPids) && r.data.terminalPids.every((p) => Number.isSafeInteger(p) && p > 0));
+        assert.ok(Number.isFinite(r.data.updatedAtMs) && r.data.updatedAtMs >= 0);
+      },
+    ),
   );
 
   describe('writeEntry / readEntries on disk', () => {
@@ -150,11 +168,20 @@ const extensionsJsonEntry: fc.Arbitrary<ExtensionsJsonEntry> = fc
       name: ident,
       version,
       uuid: fc.uuid(),
-      dir: fc.constantFrom('/home/coder/.local/share/code-server/extensions', '/root/.vscode-server/extensions', '/home/a b/ext', '/home/é/ext'),
+      dir: fc.constantFrom(
+        '/home/coder/.local/share/code-server/extensions',
+        '/root/.vscode-server/extensions',
+        '/home/a b/ext',
+        '/home/é/ext',
+      ),
       withRelative: fc.boolean(),
       locationAsString: fc.boolean(),
       installedTimestamp: fc.option(fc.nat(), { nil: undefined }),
-      extra: fc.dictionary(fc.constantFrom('isBuiltin', 'pinned', 'source', 'targetPlatform', 'updated'), fc.oneof(fc.boolean(), fc.string({ maxLength: 8 })), { noNullPrototype: true }),
+      extra: fc.dictionary(
+        fc.constantFrom('isBuiltin', 'pinned', 'source', 'targetPlatform', 'updated'),
+        fc.oneof(fc.boolean(), fc.string({ maxLength: 8 })),
+        { noNullPrototype: true },
+      ),
     },
     { noNullPrototype: true },
   )
@@ -231,16 +258,23 @@ describe('properties: parseExtensionsJson and entryFolderName', () => {
   );
 
   prop('arbitrary text and JSON of any shape never throw; an ok value has typed ids and versions', 2000, () =>
-    fc.property(fc.oneof(nastyString(100), fc.jsonValue().map((v) => JSON.stringify(v)), fc.array(fc.jsonValue()).map((v) => JSON.stringify(v))), (t) => {
-      const r = noThrow(() => parseExtensionsJson(t), 'parseExtensionsJson');
-      assertTyped(r, 'parseExtensionsJson');
-      if (r.ok) {
-        for (const e of r.value) {
-          assert.ok(typeof e.identifier.id === 'string' && e.identifier.id.length >= 3);
-          assert.strictEqual(typeof e.version, 'string');
+    fc.property(
+      fc.oneof(
+        nastyString(100),
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+        fc.array(fc.jsonValue()).map((v) => JSON.stringify(v)),
+      ),
+      (t) => {
+        const r = noThrow(() => parseExtensionsJson(t), 'parseExtensionsJson');
+        assertTyped(r, 'parseExtensionsJson');
+        if (r.ok) {
+          for (const e of r.value) {
+            assert.ok(typeof e.identifier.id === 'string' && e.identifier.id.length >= 3);
+            assert.strictEqual(typeof e.version, 'string');
+          }
         }
-      }
-    }),
+      },
+    ),
   );
 
   prop('entryFolderName gives the folder an entry points at (relativeLocation, location URI or fsPath)', 2000, () =>
@@ -258,14 +292,19 @@ describe('properties: parseExtensionsJson and entryFolderName', () => {
       (e, odd, key) => {
         const p = `/home/${odd}/extensions/${e.identifier.id}-${e.version}`;
         const entry: ExtensionsJsonEntry = { identifier: e.identifier, version: e.version, location: { [key]: p } };
-        assert.strictEqual(noThrow(() => entryFolderName(entry), 'entryFolderName'), `${e.identifier.id}-${e.version}`);
+        assert.strictEqual(
+          noThrow(() => entryFolderName(entry), 'entryFolderName'),
+          `${e.identifier.id}-${e.version}`,
+        );
       },
     ),
   );
 
   prop('entryFolderName never throws on any location or relativeLocation string', 2000, () =>
     fc.property(nastyString(60), fc.boolean(), (t, relative) => {
-      const entry: ExtensionsJsonEntry = relative ? { identifier: { id: 'a.b' }, version: '1', relativeLocation: t } : { identifier: { id: 'a.b' }, version: '1', location: t };
+      const entry: ExtensionsJsonEntry = relative
+        ? { identifier: { id: 'a.b' }, version: '1', relativeLocation: t }
+        : { identifier: { id: 'a.b' }, version: '1', location: t };
       const r = noThrow(() => entryFolderName(entry), 'entryFolderName');
       assert.ok(r === undefined || typeof r === 'string');
     }),
@@ -276,17 +315,27 @@ describe('properties: parseExtensionsJson and entryFolderName', () => {
 
 describe('properties: parseObsolete', () => {
   // "__proto__" is left out of generated keys: zod's record drops it (a folder of that name is no extension anyway).
-  const obsoleteKey = fc.oneof(
-    fc.tuple(ident, ident, version).map(([p, n, v]) => `${p}.${n}-${v}`),
-    fc.string({ maxLength: 30 }),
-    nastyString(20),
-  ).filter((k) => k !== '__proto__');
+  const obsoleteKey = fc
+    .oneof(
+      fc.tuple(ident, ident, version).map(([p, n, v]) => `${p}.${n}-${v}`),
+      fc.string({ maxLength: 30 }),
+      nastyString(20),
+    )
+    .filter((k) => k !== '__proto__');
 
   prop('a generated .obsolete gives exactly its keys set to true, lower-cased', 1000, () =>
-    fc.property(fc.dictionary(obsoleteKey, fc.boolean(), { maxKeys: 10, noNullPrototype: true }), fc.constantFrom(undefined, 2), (map, indent) => {
-      const expected = new Set(Object.entries(map).filter(([, v]) => v).map(([k]) => k.toLowerCase()));
-      assert.deepStrictEqual(parseObsolete(JSON.stringify(map, null, indent)), { ok: true, value: expected });
-    }),
+    fc.property(
+      fc.dictionary(obsoleteKey, fc.boolean(), { maxKeys: 10, noNullPrototype: true }),
+      fc.constantFrom(undefined, 2),
+      (map, indent) => {
+        const expected = new Set(
+          Object.entries(map)
+            .filter(([, v]) => v)
+            .map(([k]) => k.toLowerCase()),
+        );
+        assert.deepStrictEqual(parseObsolete(JSON.stringify(map, null, indent)), { ok: true, value: expected });
+      },
+    ),
   );
 
   prop('an empty or blank .obsolete is an empty set', 200, () =>
@@ -314,7 +363,12 @@ describe('properties: parseObsolete', () => {
       fc.oneof(
         fc.array(fc.jsonValue(), { maxLength: 3 }),
         fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null), fc.boolean()),
-        fc.tuple(obsoleteKey, fc.jsonValue().filter((v) => typeof v !== 'boolean')).map(([k, v]) => ({ [k]: v })),
+        fc
+          .tuple(
+            obsoleteKey,
+            fc.jsonValue().filter((v) => typeof v !== 'boolean'),
+          )
+          .map(([k, v]) => ({ [k]: v })),
       ),
       (data) => {
         const r = noThrow(() => parseObsolete(JSON.stringify(data)), 'parseObsolete');
@@ -325,17 +379,35 @@ describe('properties: parseObsolete', () => {
   );
 
   prop('arbitrary text never throws; an ok value is a set of lower-case strings', 2000, () =>
-    fc.property(fc.oneof(nastyString(80), fc.jsonValue().map((v) => JSON.stringify(v))), (t) => {
-      const r = noThrow(() => parseObsolete(t), 'parseObsolete');
-      assertTyped(r, 'parseObsolete');
-      if (r.ok) for (const k of r.value) assert.ok(typeof k === 'string' && k === k.toLowerCase());
-    }),
+    fc.property(
+      fc.oneof(
+        nastyString(80),
+        fc.jsonValue().map((v) => JSON.stringify(v)),
+      ),
+      (t) => {
+        const r = noThrow(() => parseObsolete(t), 'parseObsolete');
+        assertTyped(r, 'parseObsolete');
+        if (r.ok) for (const k of r.value) assert.ok(typeof k === 'string' && k === k.toLowerCase());
+      },
+    ),
   );
 });
 
 // ---- folder names and versions ----
 
-const PLATFORMS = ['win32-x64', 'win32-arm64', 'linux-x64', 'linux-arm64', 'linux-armhf', 'alpine-x64', 'alpine-arm64', 'darwin-x64', 'darwin-arm64', 'web', 'universal'];
+const PLATFORMS = [
+  'win32-x64',
+  'win32-arm64',
+  'linux-x64',
+  'linux-arm64',
+  'linux-armhf',
+  'alpine-x64',
+  'alpine-arm64',
+  'darwin-x64',
+  'darwin-arm64',
+  'web',
+  'universal',
+];
 
 describe('properties: parseFolderName and compareVersions', () => {
   const name = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,20}$/).filter((n) => !/-\d+\.\d+\.\d+/.test(n));
@@ -355,7 +427,11 @@ describe('properties: parseFolderName and compareVersions', () => {
     fc.property(folder, (f) => {
       const v = f.pre ? `${f.version}-${f.pre}` : f.version;
       const folderName = `${f.publisher}.${f.name}-${v}${f.platform ? `-${f.platform}` : ''}`;
-      assert.deepStrictEqual(parseFolderName(folderName), { id: `${f.publisher}.${f.name}`.toLowerCase(), version: v, targetPlatform: f.platform });
+      assert.deepStrictEqual(parseFolderName(folderName), {
+        id: `${f.publisher}.${f.name}`.toLowerCase(),
+        version: v,
+        targetPlatform: f.platform,
+      });
     }),
   );
 
@@ -363,7 +439,9 @@ describe('properties: parseFolderName and compareVersions', () => {
     fc.property(
       fc.oneof(
         nastyString(80),
-        fc.array(fc.constantFrom('a', 'B', '.', '-', '-1.2.3', '1', '.0', '-x', '-linux-x64', '-web', '_'), { maxLength: 60 }).map((p) => p.join('').slice(0, 255)),
+        fc
+          .array(fc.constantFrom('a', 'B', '.', '-', '-1.2.3', '1', '.0', '-x', '-linux-x64', '-web', '_'), { maxLength: 60 })
+          .map((p) => p.join('').slice(0, 255)),
       ),
       (n) => {
         const r = noThrow(() => parseFolderName(n), 'parseFolderName');
@@ -377,14 +455,18 @@ describe('properties: parseFolderName and compareVersions', () => {
   );
 
   const numeric = fc.array(fc.nat({ max: 30 }), { minLength: 1, maxLength: 4 });
-  const anyVersion = fc.oneof(numeric.map((v) => v.join('.')), fc.stringMatching(/^[0-9a-z.-]{0,12}$/));
+  const anyVersion = fc.oneof(
+    numeric.map((v) => v.join('.')),
+    fc.stringMatching(/^[0-9a-z.-]{0,12}$/),
+  );
 
   prop('compareVersions orders dotted numbers numerically (1.10 > 1.9)', 2000, () =>
     fc.property(numeric, numeric, (a, b) => {
       const sign = Math.sign(compareVersions(a.join('.'), b.join('.')));
       let expected = 0;
       for (let i = 0; i < Math.max(a.length, b.length) && expected === 0; i++) {
-        if (a[i] === undefined) expected = -1; // '' sorts before a number (localeCompare)
+        if (a[i] === undefined)
+          expected = -1; // '' sorts before a number (localeCompare)
         else if (b[i] === undefined) expected = 1;
         else expected = Math.sign(a[i] - b[i]);
       }
@@ -412,7 +494,8 @@ describe('properties: parseFolderName and compareVersions', () => {
     2000,
     () =>
       fc.property(anyVersion, anyVersion, anyVersion, (a, b, c) => {
-        if (compareVersions(a, b) < 0 && compareVersions(b, c) < 0) assert.ok(compareVersions(a, c) < 0, `${a} < ${b} < ${c} but not ${a} < ${c}`);
+        if (compareVersions(a, b) < 0 && compareVersions(b, c) < 0)
+          assert.ok(compareVersions(a, c) < 0, `${a} < ${b} < ${c} but not ${a} < ${c}`);
       }),
     { examples: [['2', '10', '1a']] },
   );

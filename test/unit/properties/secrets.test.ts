@@ -24,9 +24,7 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const HOSTILE = `!#$%^&*()_+=.,:;'"\`\\~[]{}<>?|-@/`;
 const URL_SAFE = "-._~!$&'()*+,;=";
 /** A password: starts with letters/digits, holds a digit, then anything but blanks. */
-const password = fc
-  .tuple(str(ALNUM, 6, 10), str('0123456789', 1, 1), str(HOSTILE + ALNUM, 0, 8))
-  .map(([a, d, b]) => a + d + b);
+const password = fc.tuple(str(ALNUM, 6, 10), str('0123456789', 1, 1), str(HOSTILE + ALNUM, 0, 8)).map(([a, d, b]) => a + d + b);
 const urlPassword = fc.tuple(str(ALNUM, 6, 10), str('0123456789', 1, 1), str(URL_SAFE + ALNUM, 0, 8)).map(([a, d, b]) => a + d + b);
 const b64url = (min: number, max: number) => str(ALNUM + '-_', min, max);
 
@@ -106,10 +104,14 @@ describe('secrets never reach text (property)', () => {
     }
     const auditFile = fs.readFileSync(file, 'utf8');
     const d: Diagnostics = {
-      version: 1, createdAt: '2026-11-23T16:00:00.000Z', redacted: false,
+      version: 1,
+      createdAt: '2026-11-23T16:00:00.000Z',
+      redacted: false,
       versions: { extension: '0.1.0', editor: '1.139.1', appName: 'code-server', node: 'v24', platform: 'linux' },
-      settings: {}, terminals: { available: true, shells: shellRowsOf(model), unregisteredExtensionHosts: [] },
-      extensions: { dir: '/x', folders: [] }, memory: { samples: [], oomEvents: [], sources: [], lifecycle: [] },
+      settings: {},
+      terminals: { available: true, shells: shellRowsOf(model), unregisteredExtensionHosts: [] },
+      extensions: { dir: '/x', folders: [] },
+      memory: { samples: [], oomEvents: [], sources: [], lifecycle: [] },
       auditTail: auditFile.trim().split('\n'),
     };
     const exported = [true, false].map((redact) => {
@@ -140,23 +142,28 @@ describe('secrets never reach text (property)', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  prop('a planted secret appears in no export, audit line, log line, dialog or label', 300, () =>
-    fc.asyncProperty(plantedArgv, async (p) => {
-      fc.pre(!baseline.includes(p.secret));
-      const shellArgv = [...proc(base, CS.serving).argv, ...p.args];
-      const snap = editSnapshot(base, {
-        [CS.node]: { argv: p.argv },
-        [CS.esbuild]: { argv: ['esbuild', ...p.args] },
-        [CS.serving]: { argv: shellArgv },
-      });
-      const out = await texts(snap);
-      for (const [where, text] of Object.entries(out)) {
-        assert.ok(!text.includes(p.secret), `${p.form} (${p.shell ? 'sh -c' : 'argv'}) leaked into the ${where}: ${p.secret}\n${text}`);
-      }
-      const row = terminalsModelOf(snap).groups.flatMap((g) => g.shells).find((r) => r.shell.pid === CS.serving);
-      const program = p.shell ? 'sh -c cd /srv' : 'node server.js';
-      assert.ok(row?.label.startsWith(program), `the program name stays readable: ${row?.label}`);
-    }),
+  prop(
+    'a planted secret appears in no export, audit line, log line, dialog or label',
+    300,
+    () =>
+      fc.asyncProperty(plantedArgv, async (p) => {
+        fc.pre(!baseline.includes(p.secret));
+        const shellArgv = [...proc(base, CS.serving).argv, ...p.args];
+        const snap = editSnapshot(base, {
+          [CS.node]: { argv: p.argv },
+          [CS.esbuild]: { argv: ['esbuild', ...p.args] },
+          [CS.serving]: { argv: shellArgv },
+        });
+        const out = await texts(snap);
+        for (const [where, text] of Object.entries(out)) {
+          assert.ok(!text.includes(p.secret), `${p.form} (${p.shell ? 'sh -c' : 'argv'}) leaked into the ${where}: ${p.secret}\n${text}`);
+        }
+        const row = terminalsModelOf(snap)
+          .groups.flatMap((g) => g.shells)
+          .find((r) => r.shell.pid === CS.serving);
+        const program = p.shell ? 'sh -c cd /srv' : 'node server.js';
+        assert.ok(row?.label.startsWith(program), `the program name stays readable: ${row?.label}`);
+      }),
     { timeoutMs: 60_000 },
   );
 });
