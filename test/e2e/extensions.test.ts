@@ -131,6 +131,11 @@ describe('Extensions view and reversible clean-up in a real code-server', functi
     );
 
     await toast.locator('.monaco-button', { hasText: 'Undo' }).click();
+    // Undo goes through the same preview as every mutation: the folders it moves back, then confirm.
+    const undoText = await dialogText(page);
+    assert.match(undoText, /Restore 3 Folders\?/);
+    for (const name of [OLD, UNREF, TEMP]) assert.ok(undoText.includes(name), `${name} listed in the Undo preview:\n${undoText}`);
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Restore 3 Folders' }).click();
     await waitFor('the folders back in place', () => [OLD, UNREF, TEMP].every((n) => fs.existsSync(path.join(extDir, n))), 20_000);
     for (const name of [OLD, UNREF, TEMP])
       assert.deepStrictEqual(treeHash(path.join(extDir, name)), hashes[name], `${name} restored byte for byte`);

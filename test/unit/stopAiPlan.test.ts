@@ -95,6 +95,18 @@ describe('stop AI processes: plans on the ai fixture', () => {
       assert.deepStrictEqual(rootsOf(p), [AI.claudeNew], 'one tree: the selected one');
     });
 
+    it("records the program of each target, so a process that exec'd since the preview is skipped at commit", () => {
+      const p = planStopAi(model, [AI.claudeNew], ctx());
+      const planned = p.targets.map((t) => (t.pid === AI.claudeNew ? { ...t, comm: 'sh', argv0: 'sh' } : t));
+      const { valid, skipped } = revalidateAi(planned, model, ctx(), false);
+      assert.deepStrictEqual(
+        skipped.map((x) => x.target.pid),
+        [AI.claudeNew],
+      );
+      assert.match(skipped[0].because, /changed since the preview/);
+      assert.strictEqual(valid.length, p.targets.length - 1);
+    });
+
     it('describes each target: the root by its AI name and folder, the others by their command line', () => {
       const p = planStopAi(model, [AI.claudeNew], ctx());
       const at = (pid: number): AiTarget => p.targets.find((t) => t.pid === pid)!;
@@ -102,6 +114,8 @@ describe('stop AI processes: plans on the ai fixture', () => {
         pid: AI.claudeNew,
         starttime: proc(snap, AI.claudeNew).starttime,
         uid,
+        comm: proc(snap, AI.claudeNew).comm,
+        argv0: proc(snap, AI.claudeNew).argv[0],
         name: 'Claude Code',
         facts: 'Claude Code (active), age 10 min',
         rssBytes: 356000 * KB,

@@ -32,6 +32,8 @@ export interface AiViewModel {
   totals: { trees: number; processes: number; leaked: number; duplicate: number; rssBytes: number };
   problems: string[];
   snapshot: Snapshot;
+  /** The topology of that snapshot (classified once per scan). */
+  topology: Topology;
 }
 
 export interface AiModelInput {
@@ -101,6 +103,7 @@ export function buildAiModel(input: AiModelInput): AiViewModel {
     },
     problems: ports.problems.map((p) => `${p.file ?? (p.pid !== undefined ? `pid ${p.pid}` : 'ports')}: ${p.reason}`),
     snapshot: input.snapshot,
+    topology: input.topology,
   };
 }
 

@@ -3,9 +3,18 @@
 import { commandLabel, formatDuration, shortenHome } from '../../probes/format';
 import { AiRow, AiViewModel, aiName } from './model';
 import { AiState } from './classify';
-import { NotIncluded, Plan, ProcessTarget, SafetyContext, SkippedTarget, newPlan, protectionOf, sameIdentity } from '../../core/safety';
-import { classifyTopology } from '../../probes/topology';
-import { ancestorsOf } from '../../probes/scanner';
+import {
+  NotIncluded,
+  Plan,
+  ProcessTarget,
+  SafetyContext,
+  SkippedTarget,
+  newPlan,
+  programOf,
+  protectionOf,
+  sameIdentity,
+} from '../../core/safety';
+import { ProcessRecord, ancestorsOf } from '../../probes/scanner';
 
 export interface AiTarget extends ProcessTarget {
   rootPid: number;
@@ -34,8 +43,7 @@ function withChildren(model: AiViewModel, row: AiRow): AiRow[] {
 }
 
 export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx: AiPlanContext, bulk = false): Plan<AiTarget> {
-  const snapshot = model.snapshot;
-  const topology = classifyTopology(snapshot, ctx.selfPid);
+  const { snapshot, topology } = model;
   const targets: AiTarget[] = [];
   const skipped: SkippedTarget[] = [];
   const seen = new Set<number>();
@@ -54,7 +62,7 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
         if (seen.has(pid)) return;
         seen.add(pid);
         const rec = snapshot.processes.get(pid);
-        const name = !rec ? `pid ${pid}` : i === 0 ? aiName(r) : commandLabel(rec.argv, rec.comm);
+        const name = memberName(r, i, rec, pid);
         const because = protectionOf(snapshot, topology, pid, ctx);
         // the root of a duplicate says why it is one (same session id, started T apart)
         const why = r === row && i === 0 && row.tree.state === 'duplicate' ? `: ${row.tree.reason}` : '';
@@ -66,6 +74,7 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
           pid,
           starttime: rec.starttime,
           uid: rec.uid,
+          ...programOf(rec),
           name,
           facts: `${row.tree.tool} (${row.tree.state}${why}), age ${formatDuration(ctx.nowMs - rec.startedAtMs)}`,
           rssBytes: rec.rssBytes,
@@ -135,7 +144,7 @@ const parentOf = (model: AiViewModel, r: AiRow): AiRow | undefined =>
 
 /** At commit: same identity, not protected, still in an AI tree, and (bulk) that tree still leaked or duplicate. */
 export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, ctx: SafetyContext, bulk: boolean) {
-  const topology = classifyTopology(fresh.snapshot, ctx.selfPid);
+  const { topology } = fresh;
   const treeOf = new Map<number, AiRow>();
   for (const r of fresh.rows) for (const pid of r.tree.memberPids) treeOf.set(pid, r);
   const valid: AiTarget[] = [];
@@ -145,15 +154,24 @@ export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, c
     const because =
       sameIdentity(fresh.snapshot.processes.get(t.pid), t) ??
       protectionOf(fresh.snapshot, topology, t.pid, ctx) ??
-      (!row
-        ? 'no longer part of an AI process tree'
-        : bulk && !BULK_STATES.has(row.tree.state) && !isBelowBulkRoot(fresh, row)
-          ? `now ${row.tree.state}`
-          : undefined);
+      treeChange(fresh, row, bulk);
     if (because) skipped.push({ target: t, because });
     else valid.push(t);
   }
   return { valid, skipped };
+}
+
+/** Why a target's tree no longer qualifies at commit, if it does not. */
+function treeChange(fresh: AiViewModel, row: AiRow | undefined, bulk: boolean): string | undefined {
+  if (!row) return 'no longer part of an AI process tree';
+  if (bulk && !BULK_STATES.has(row.tree.state) && !isBelowBulkRoot(fresh, row)) return `now ${row.tree.state}`;
+  return undefined;
+}
+
+/** A member's name in the preview: the tree's name for its root, the command for the others. */
+function memberName(row: AiRow, index: number, rec: ProcessRecord | undefined, pid: number): string {
+  if (!rec) return `pid ${pid}`;
+  return index === 0 ? aiName(row) : commandLabel(rec.argv, rec.comm);
 }
 
 /** An MCP server (active in itself) below a leaked assistant is stopped with it. */

@@ -8,9 +8,9 @@ import { confirmAndRun } from '../../core/flow';
 import { instanceOf, selectedItems } from '../../core/source';
 import { ExtensionsSource } from './source';
 import { FolderItem } from './tree';
-import { TargetResult, newPlan } from '../../core/safety';
+import { TargetKind, TargetResult, newPlan } from '../../core/safety';
 import { CLASS_TEXT, CleanPlan, FolderTarget, folderKind, folderProtection, planCleanUp, planCleanUpAll, revalidateFolders } from './plan';
-import { Batch, listBatches } from './quarantine';
+import { Batch, ManifestItem, listBatches } from './quarantine';
 
 type CleanDeps = Core;
 
@@ -105,30 +105,54 @@ async function run(deps: CleanDeps, source: ExtensionsSource, plan: CleanPlan): 
   );
 }
 
+/** A folder in the quarantine: the clean-up (batch) it belongs to and its manifest entry. */
+interface Quarantined {
+  batch: Batch;
+  item: ManifestItem;
+}
+
+const quarantinedKind: TargetKind<Quarantined> = {
+  describe: (t) => `${t.item.name} (${formatBytes(t.item.bytes)}, cleaned up ${new Date(t.batch.manifest.createdAtMs).toLocaleString()})`,
+  bytes: (t) => t.item.bytes,
+  identity: (t) => ({ batch: t.batch.manifest.id, path: t.item.originalPath, ino: t.item.ino }),
+  name: (t) => t.item.name,
+};
+
+const quarantinedOf = (batch: Batch): Quarantined[] => batch.movedItems.map((item) => ({ batch, item }));
+
+/** Undo one clean-up through the preview: every folder it moved goes back, unless its name was taken meanwhile. */
 async function undo(deps: CleanDeps, batch: Batch): Promise<void> {
-  const items = batch.movedItems;
-  const results = await batch.restore();
-  const restored = results.filter((r) => r.ok).length;
-  const failed = results.filter((r) => !r.ok);
-  const message =
-    `Restored ${restored} of ${items.length} folder${items.length === 1 ? '' : 's'}` +
-    (failed.length ? `; not restored: ${failed.map((f) => `${f.item.name} (${f.why})`).join(', ')}` : '');
-  await deps.audit.record({
-    action: 'undo-clean-extensions',
-    planId: batch.manifest.id,
-    outcome: 'done',
-    message,
-    targets: results.map((r) => ({
-      name: r.item.name,
-      path: r.item.originalPath,
-      ino: r.item.ino,
-      result: r.ok ? 'restored' : `not restored: ${r.why}`,
-    })),
-    notTargeted: [],
-  });
-  await deps.refreshViews();
-  if (failed.length) void vscode.window.showWarningMessage(message);
-  else void vscode.window.showInformationMessage(message);
+  const plan = deps.plans.issue(
+    newPlan(
+      { action: 'undo-clean-extensions', verb: 'Restore', noun: ['Folder', 'Folders'], targets: quarantinedOf(batch), skipped: [] },
+      Date.now(),
+    ),
+  );
+  await confirmAndRun<Quarantined>(
+    {
+      plan,
+      kind: quarantinedKind,
+      whatHappens:
+        `The clean-up of ${new Date(batch.manifest.createdAtMs).toLocaleString()} is undone: the folders are moved back ` +
+        'into the extensions folder (a rename). A folder whose name exists again stays in the quarantine.',
+      progressTitle: `Restoring ${plan.targets.length} folder${plan.targets.length === 1 ? '' : 's'}…`,
+      pastVerb: 'Restored',
+      act: async (p) => {
+        // Re-read the manifest: what is restored is what it lists now, validated again (never the preview's copy).
+        const fresh = await Batch.open(batch.dir);
+        if (!(fresh instanceof Batch)) {
+          return p.targets.map((target) => ({ target, outcome: { kind: 'skipped' as const, because: fresh.error } }));
+        }
+        const results = new Map((await fresh.restore()).map((r) => [r.item.name, r]));
+        return p.targets.map((target): TargetResult<Quarantined> => {
+          const r = results.get(target.item.name);
+          if (r?.ok) return { target, outcome: { kind: 'done', how: 'restored' } };
+          return { target, outcome: { kind: 'skipped', because: r?.why ?? 'no longer in the quarantine' } };
+        });
+      },
+    },
+    deps,
+  );
 }
 
 export async function undoLastCleanUp(deps: CleanDeps): Promise<void> {
@@ -139,69 +163,42 @@ export async function undoLastCleanUp(deps: CleanDeps): Promise<void> {
     void vscode.window.showInformationMessage('There is no clean-up to undo (the quarantine is empty).');
     return;
   }
-  const names = last.movedItems.map((i) => `• ${i.name} (${formatBytes(i.bytes)})`);
-  const button = `Restore ${last.movedItems.length} Folder${last.movedItems.length === 1 ? '' : 's'}`;
-  const choice = await vscode.window.showWarningMessage(
-    `Undo the clean-up of ${new Date(last.manifest.createdAtMs).toLocaleString()}?`,
-    {
-      modal: true,
-      detail: `${names.slice(0, 12).join('\n')}${names.length > 12 ? `\n… and ${names.length - 12} more` : ''}\n\nThe folders are moved back into the extensions folder.`,
-    },
-    button,
-  );
-  if (choice === button) await undo(deps, last);
+  await undo(deps, last);
 }
 
+/** Empty Quarantine through the preview: deletes every clean-up whose folder holds only what its manifest lists. */
 export async function emptyQuarantine(deps: CleanDeps): Promise<void> {
-  const { batches } = await listBatches(deps.extensionsDir());
-  const items = batches.flatMap((b) => b.movedItems.map((i) => ({ b, i })));
-  if (items.length === 0) {
+  const { batches, problems } = await listBatches(deps.extensionsDir());
+  for (const p of problems) deps.log.warn(`quarantine: ${p}`);
+  const targets = batches.flatMap(quarantinedOf);
+  if (targets.length === 0) {
     void vscode.window.showInformationMessage('The quarantine is empty.');
     return;
   }
-  const total = items.reduce((s, x) => s + x.i.bytes, 0);
+  const total = targets.reduce((s, t) => s + t.item.bytes, 0);
+  const notIncluded = problems.map((why) => ({ name: 'a clean-up in the quarantine', reason: `not readable, kept: ${why}` }));
   const plan = deps.plans.issue(
-    newPlan({ action: 'empty-quarantine', verb: 'Delete', noun: ['Folder', 'Folders'], targets: items, skipped: [] }, Date.now()),
+    newPlan({ action: 'empty-quarantine', verb: 'Delete', noun: ['Folder', 'Folders'], targets, skipped: [], notIncluded }, Date.now()),
   );
-  const lines = items.map(({ i }) => `• ${i.name} (${formatBytes(i.bytes)})`);
-  const button = `Delete ${items.length} Folder${items.length === 1 ? '' : 's'}`;
-  const choice = await vscode.window.showWarningMessage(
-    `Permanently delete ${formatBytes(total)} from the quarantine?`,
+  await confirmAndRun<Quarantined>(
     {
-      modal: true,
-      detail: `${lines.slice(0, 12).join('\n')}${lines.length > 12 ? `\n… and ${lines.length - 12} more` : ''}\n\nThis cannot be undone.`,
+      plan,
+      kind: quarantinedKind,
+      whatHappens:
+        `Permanently deletes ${formatBytes(total)} from the quarantine: this cannot be undone. Each clean-up is re-read first; ` +
+        'one whose manifest changed or whose folder holds anything it does not list is kept whole.',
+      progressTitle: `Deleting ${targets.length} folder${targets.length === 1 ? '' : 's'} from the quarantine…`,
+      pastVerb: 'Deleted',
+      act: async (p) => {
+        const outcome = new Map<Batch, { deleted: boolean; why?: string }>();
+        for (const b of new Set(p.targets.map((t) => t.batch))) outcome.set(b, await b.delete());
+        return p.targets.map((target): TargetResult<Quarantined> => {
+          const r = outcome.get(target.batch);
+          if (r?.deleted) return { target, outcome: { kind: 'done', how: 'deleted' } };
+          return { target, outcome: { kind: 'skipped', because: `kept: ${r?.why ?? 'refused'}` } };
+        });
+      },
     },
-    button,
+    deps,
   );
-  if (choice !== button) return;
-  const taken = deps.plans.take(plan, Date.now());
-  if (!taken.ok) {
-    void vscode.window.showWarningMessage(`code-server Ops: ${taken.reason}.`);
-    return;
-  }
-  // Batch.delete refuses (deletes nothing of) a batch whose manifest changed unreadably or whose items/ holds more than it lists.
-  const refused = new Map<Batch, string>();
-  for (const b of batches) {
-    const r = await b.delete();
-    if (!r.deleted) refused.set(b, r.why ?? 'refused');
-  }
-  const gone = items.filter(({ b }) => !refused.has(b));
-  const freed = gone.reduce((s, x) => s + x.i.bytes, 0);
-  const message =
-    `Deleted ${gone.length} of ${items.length} folders (${formatBytes(freed)}) from the quarantine` +
-    (refused.size ? `; kept ${refused.size} clean-up(s): ${[...refused.values()].join('; ')}` : '');
-  await deps.audit.record({
-    action: 'empty-quarantine',
-    planId: plan.id,
-    outcome: 'done', // per target: deleted, or kept and why
-    message,
-    targets: items.map(({ b, i }) => {
-      const why = refused.get(b);
-      return { name: i.name, batch: b.manifest.id, result: why === undefined ? 'deleted' : `kept: ${why}` };
-    }),
-    notTargeted: [],
-  });
-  await deps.refreshViews();
-  if (refused.size) void vscode.window.showWarningMessage(`code-server Ops: ${message}.`);
-  else void vscode.window.showInformationMessage(`Deleted ${items.length} folders from the quarantine, freed ${formatBytes(total)}.`);
 }
