@@ -64,7 +64,7 @@ export const PURE_MODULES = [
   'src/features/*/plan.ts',
   'src/features/*/*Plan.ts',
   'src/features/*/classify.ts',
-  'src/features/*/patterns.ts',
+  'src/features/*/patterns/*.ts',
   'src/features/*/quarantine.ts',
   'src/features/*/monitor.ts',
   'src/features/*/messages.ts',
