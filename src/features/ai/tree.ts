@@ -52,14 +52,13 @@ export class AiItem extends vscode.TreeItem {
     const [icon, color] = STATE_ICON[t.state];
     this.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     this.contextValue = `ai.${t.state}`;
-    this.accessibilityInformation = {
-      label: `${this.label as string}, root pid ${t.root.pid}, ${t.state}, session ${row.session.id}, ${formatBytes(t.totalRssBytes)}, ${t.memberPids.length} processes`,
-    };
+    const rss = formatBytes(t.totalRssBytes);
+    const facts = `root pid ${t.root.pid}, ${t.state}, session ${row.session.id}, ${rss}, ${t.memberPids.length} processes`;
+    this.accessibilityInformation = { label: `${this.label as string}, ${facts}` };
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${t.state}** — ${t.reason}\n\n`);
-    md.appendMarkdown(
-      `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid} · ${t.memberPids.length} process(es) · ${formatBytes(t.totalRssBytes)} · CPU ${t.totalCpuTicks} ticks\n\n`,
-    );
+    const owner = `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid}`;
+    md.appendMarkdown(`${owner} · ${t.memberPids.length} process(es) · ${rss} · CPU ${t.totalCpuTicks} ticks\n\n`);
     md.appendMarkdown(`session: ${sessionText(row.session)}\n\n`);
     md.appendCodeblock(fullCommand(t.root.argv).slice(0, 2000), 'sh');
     this.tooltip = md;
@@ -147,7 +146,8 @@ export class AiView implements vscode.Disposable {
     }
     const { model } = state;
     const t = model.totals;
-    this.treeView.description = `${t.trees} AI process${t.trees === 1 ? '' : 'es'} · ${t.leaked} leaked · ${t.duplicate} duplicate · ${formatBytes(t.rssBytes)}`;
+    const processes = `${t.trees} AI process${t.trees === 1 ? '' : 'es'}`;
+    this.treeView.description = `${processes} · ${t.leaked} leaked · ${t.duplicate} duplicate · ${formatBytes(t.rssBytes)}`;
     this.treeView.message = t.trees === 0 ? 'No AI assistant or MCP server is running.' : undefined;
     for (const p of model.problems) this.log.debug(`ai: ${p}`);
     this.provider.set(model);

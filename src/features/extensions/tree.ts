@@ -109,9 +109,10 @@ export class FolderItem extends vscode.TreeItem {
     const shownColor = notIncluded ? undefined : color;
     this.iconPath = new vscode.ThemeIcon(icon, shownColor ? new vscode.ThemeColor(shownColor) : undefined);
     this.contextValue = `extFolder.${!protection ? 'reclaimable' : 'protected'}`;
-    this.accessibilityInformation = {
-      label: `${folder.name}, ${CLASS_TEXT[folder.cls]}, ${size === undefined ? 'size pending' : formatBytes(size)}${loaded ? ', loaded' : ''}${protection ? `, protected: ${protection}` : ', reclaimable'}`,
-    };
+    const sizeText = size === undefined ? 'size pending' : formatBytes(size);
+    const verdictText = protection ? `, protected: ${protection}` : ', reclaimable';
+    const loadedText = loaded ? ', loaded' : '';
+    this.accessibilityInformation = { label: `${folder.name}, ${CLASS_TEXT[folder.cls]}, ${sizeText}${loadedText}${verdictText}` };
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${CLASS_TEXT[folder.cls]}** — ${folder.reason}\n\n`);
     md.appendText(folder.path + (folder.isSymlink ? ' (symlink)' : ''));

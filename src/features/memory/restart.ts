@@ -17,7 +17,8 @@ export async function restartExtensionHost(monitor: MemoryMonitor, audit: AuditL
     : 'workbench.action.reloadWindow';
   const how =
     command === 'workbench.action.reloadWindow'
-      ? 'This editor has no "Restart Extension Host" command (code-server), so the window reloads: the extension host exits cleanly and a new one starts.'
+      ? 'This editor has no "Restart Extension Host" command (code-server), so the window reloads: ' +
+        'the extension host exits cleanly and a new one starts.'
       : 'The extension host exits cleanly and a new one starts; the window stays open.';
   const { slopeMbPerMin } = monitor.trend();
   const button = 'Restart Extension Host';
@@ -27,7 +28,8 @@ export async function restartExtensionHost(monitor: MemoryMonitor, audit: AuditL
       modal: true,
       detail: [
         `Extension host pid ${process.pid}, up ${formatDuration(process.uptime() * 1000)}`,
-        `Memory: ${formatBytes(sample.extHostRss)} RSS, JavaScript heap ${formatBytes(sample.heapUsed ?? 0)} of ${formatBytes(sample.heapLimit ?? 0)}` +
+        `Memory: ${formatBytes(sample.extHostRss)} RSS, ` +
+          `JavaScript heap ${formatBytes(sample.heapUsed ?? 0)} of ${formatBytes(sample.heapLimit ?? 0)}` +
           (slopeMbPerMin !== undefined ? `, trend ${slopeMbPerMin.toFixed(2)} MB/min` : ''),
         `${active} extension${active === 1 ? '' : 's'} (and every other extension of this window) will restart.`,
         'Terminals keep running: they belong to the pty host and are re-attached.',

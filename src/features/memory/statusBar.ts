@@ -7,6 +7,18 @@ import { Scan } from '../../core/scan';
 import { Settings } from '../../core/settings';
 import { Commands } from '../../core/ids';
 
+/** The status bar theme colour of each level (none when normal). */
+const LEVEL_BACKGROUND: Record<MemoryLevel, string | undefined> = {
+  normal: undefined,
+  warning: 'statusBarItem.warningBackground',
+  critical: 'statusBarItem.errorBackground',
+};
+
+function levelBackground(level: MemoryLevel): vscode.ThemeColor | undefined {
+  const color = LEVEL_BACKGROUND[level];
+  return color ? new vscode.ThemeColor(color) : undefined;
+}
+
 export class MemoryStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private timer?: NodeJS.Timeout;
@@ -51,12 +63,7 @@ export class MemoryStatusBar implements vscode.Disposable {
     // An OOM kill in the last hour means the box is at its limit, whatever this process uses.
     const level = recentOom ? 'critical' : memoryLevel(s.rssBytes, this.settings.warningMb, this.settings.criticalMb);
     this.item.text = `$(pulse) ExtHost ${formatBytes(s.rssBytes)}`;
-    this.item.backgroundColor =
-      level === 'critical'
-        ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : level === 'warning'
-          ? new vscode.ThemeColor('statusBarItem.warningBackground')
-          : undefined;
+    this.item.backgroundColor = levelBackground(level);
     this.item.accessibilityInformation = { label: `Extension host memory ${formatBytes(s.rssBytes)}, ${level}` };
     this.item.tooltip = this.tooltip(s);
     if (level !== 'normal' && !this.notified.has(level)) {
