@@ -70,7 +70,7 @@ export class ClassGroupItem extends vscode.TreeItem {
     this.id = `group-${cls}`;
     const bytes = folders.reduce((s, f) => s + (model.sizes.get(f.path) ?? 0), 0);
     const notIncluded = folders.filter((f) => notIncludedReason(model.report, f, model.ctx)).length;
-    this.description = `${folders.length} · ${formatBytes(bytes)}${notIncluded ? ` · ${notIncluded} not included` : ''}`;
+    this.description = `${folders.length} · ${formatBytes(bytes)}${notIncluded ? vscode.l10n.t(' · {0} not included', notIncluded) : ''}`;
     this.contextValue = `extGroup.${cls}`;
   }
 }
@@ -173,7 +173,9 @@ export class ExtensionsView implements vscode.Disposable {
 
   private render(model: ExtensionsModel): void {
     const { report } = model;
-    this.treeView.message = report.error ? `${report.error}: no clean-up is offered.` : report.warnings.join(' ') || undefined;
+    this.treeView.message = report.error
+      ? vscode.l10n.t('{0}: no clean-up is offered.', report.error)
+      : report.warnings.join(' ') || undefined;
     this.treeView.description = report.dir;
     this.provider.set(model);
   }

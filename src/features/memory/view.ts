@@ -220,10 +220,15 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
       this.panel.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel('csops.memoryChart', 'Memory — code-server Ops', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      'csops.memoryChart',
+      vscode.l10n.t('Memory — code-server Ops'),
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+      },
+    );
     const web = new MemoryWebview(panel.webview, this.deps, false);
     this.panel = { panel, web };
     panel.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);

@@ -126,23 +126,29 @@ export class TerminalsView implements vscode.Disposable {
 
   private render(state: TerminalsState): void {
     if (!state.ok) {
-      this.treeView.message = `code-server Ops reads the process table from /proc, which is not usable here: ${state.reason}.`;
+      this.treeView.message = vscode.l10n.t(
+        'code-server Ops reads the process table from /proc, which is not usable here: {0}.',
+        state.reason,
+      );
       this.treeView.description = undefined;
       this.provider.set(undefined);
       return;
     }
     const { model } = state;
-    this.treeView.description = `${model.shellCount} shell${model.shellCount === 1 ? '' : 's'} · ${model.detachedCount} detached`;
+    this.treeView.description =
+      model.shellCount === 1
+        ? vscode.l10n.t('{0} shell · {1} detached', model.shellCount, model.detachedCount)
+        : vscode.l10n.t('{0} shells · {1} detached', model.shellCount, model.detachedCount);
     const messages: string[] = [];
     if (model.groups.length === 0) {
       messages.push(
         model.topology.roles.get(process.pid) === 'extensionHost'
-          ? 'No terminals yet: the pty host starts with the first terminal.'
-          : 'No pty host found: this extension host does not run under code-server or a VS Code server.',
+          ? vscode.l10n.t('No terminals yet: the pty host starts with the first terminal.')
+          : vscode.l10n.t('No pty host found: this extension host does not run under code-server or a VS Code server.'),
       );
     }
     if (state.deniedCount > 0)
-      messages.push(`${state.deniedCount} processes could not be read (permission denied; /proc mounted with hidepid?).`);
+      messages.push(vscode.l10n.t('{0} processes could not be read (permission denied; /proc mounted with hidepid?).', state.deniedCount));
     this.treeView.message = messages.join(' ') || undefined;
     this.provider.set(model);
   }
