@@ -106,6 +106,10 @@ export default defineConfig(
       // Formatting and parsing code escapes or matches control characters (\0, \x1f, \x7f) in argv and /proc text
       // on purpose; the rule only knows how to flag them all.
       'no-control-regex': 'off',
+      // The style rules of the redesign: no nested ternaries for control flow, no line over 140 characters (Prettier's
+      // printWidth; long regular expressions and URLs may not be breakable).
+      'no-nested-ternary': 'error',
+      'max-len': ['error', { code: 140, ignoreRegExpLiterals: true, ignoreUrls: true }],
     },
   },
   {

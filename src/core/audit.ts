@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { scrubDeep, scrubSecrets } from '../probes/redact';
-import { ProcessTarget, SkippedTarget, TargetKind, TargetResult, processKind } from './safety';
+import { Outcome, ProcessTarget, SkippedTarget, TargetKind, TargetResult, processKind } from './safety';
 
 export interface AuditEntry {
   time: string;
@@ -67,6 +67,18 @@ export function auditTargets<T>(results: readonly TargetResult<T>[], kind?: Targ
   return results.map(({ target, outcome }) => ({
     ...k.identity(target),
     name: k.name(target),
-    result: outcome.kind === 'done' ? outcome.how : outcome.kind === 'skipped' ? `skipped: ${outcome.because}` : `failed: ${outcome.error}`,
+    result: outcomeResult(outcome),
   }));
+}
+
+/** The audit line's `result` of one outcome: how it was done, or why it was skipped or failed. */
+function outcomeResult(outcome: Outcome): string {
+  switch (outcome.kind) {
+    case 'done':
+      return outcome.how;
+    case 'skipped':
+      return `skipped: ${outcome.because}`;
+    case 'failed':
+      return `failed: ${outcome.error}`;
+  }
 }

@@ -15,6 +15,6 @@ async function showAuditLog(file: string): Promise<void> {
   try {
     await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
   } catch {
-    void vscode.window.showInformationMessage('The audit log is empty: no action has been carried out yet.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('The audit log is empty: no action has been carried out yet.'));
   }
 }

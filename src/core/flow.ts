@@ -36,7 +36,10 @@ export async function preview<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<bo
   const { plan } = spec;
   if (plan.targets.length === 0) {
     const why = plan.skipped.map((s) => `${s.name}${s.pid !== undefined ? ` (pid ${s.pid})` : ''}: ${s.because}`).join('; ');
-    void vscode.window.showInformationMessage(`Nothing to ${plan.verb.toLowerCase()}${why ? ` — ${why}` : '.'}`);
+    const verb = plan.verb.toLowerCase();
+    void vscode.window.showInformationMessage(
+      why ? vscode.l10n.t('Nothing to {0} — {1}', verb, why) : vscode.l10n.t('Nothing to {0}.', verb),
+    );
     return false;
   }
   const text = previewText(plan, spec.whatHappens, 12, spec.kind);
@@ -67,7 +70,7 @@ export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Prom
       targets: [],
       notTargeted: [],
     });
-    void vscode.window.showWarningMessage(`code-server Ops: ${taken.reason}.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('code-server Ops: {0}.', taken.reason));
     return undefined;
   }
   let results: TargetResult<T>[] = [];
@@ -94,7 +97,7 @@ export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Prom
       if (choice === follow.button) void follow.run();
     });
   } else if (results.some((r) => r.outcome.kind === 'failed')) {
-    void vscode.window.showErrorMessage(message, 'Show Log').then((c) => c && deps.log.show());
+    void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then((c) => c && deps.log.show());
   } else {
     void vscode.window.showInformationMessage(message);
   }

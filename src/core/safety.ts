@@ -335,6 +335,13 @@ export function previewText<T>(plan: Plan<T>, whatHappens: string, maxLines = 12
   };
 }
 
+/** Why a target was skipped or failed ('' for a done one). */
+function outcomeReason(outcome: Outcome): string {
+  if (outcome.kind === 'skipped') return outcome.because;
+  if (outcome.kind === 'failed') return outcome.error;
+  return '';
+}
+
 /** "Killed 3 terminals, freed 180 MB; 1 skipped (exited)". */
 export function resultMessage(pastVerb: string, noun: [string, string], results: TargetResult<ProcessTarget>[]): string;
 export function resultMessage<T>(pastVerb: string, noun: [string, string], results: TargetResult<T>[], kind: TargetKind<T>): string;
@@ -346,10 +353,7 @@ export function resultMessage<T>(pastVerb: string, noun: [string, string], resul
   const failed = results.filter((r) => r.outcome.kind === 'failed');
   let text = `${pastVerb} ${done.length} ${lowerNoun(done.length === 1 ? noun[0] : noun[1])}`;
   if (done.length > 0) text += `, freed ${formatBytes(freed)}`;
-  const reasons = (rs: TargetResult<T>[]): string =>
-    [
-      ...new Set(rs.map((r) => (r.outcome.kind === 'skipped' ? r.outcome.because : r.outcome.kind === 'failed' ? r.outcome.error : ''))),
-    ].join(', ');
+  const reasons = (rs: TargetResult<T>[]): string => [...new Set(rs.map((r) => outcomeReason(r.outcome)))].join(', ');
   if (skipped.length) text += `; ${skipped.length} skipped (${reasons(skipped)})`;
   if (failed.length) text += `; ${failed.length} failed (${reasons(failed)})`;
   return text;

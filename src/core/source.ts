@@ -25,7 +25,9 @@ export class ModelSource<M> implements vscode.Disposable {
 
 /** The items a command was invoked on: the multi-selection if there is one, else the clicked item, narrowed by type. */
 export function selectedItems<T>(isItem: (x: unknown) => x is T, item?: unknown, selected?: unknown): T[] {
-  const all = Array.isArray(selected) && selected.length ? (selected as unknown[]) : item ? [item] : [];
+  let all: unknown[] = [];
+  if (Array.isArray(selected) && selected.length) all = selected as unknown[];
+  else if (item) all = [item];
   return all.filter(isItem);
 }
 

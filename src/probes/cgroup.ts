@@ -274,6 +274,13 @@ function cgroupDir(procFs: ProcFs, mount: string, path: string, problems: Cgroup
   return undefined;
 }
 
+/** What a problem line adds when a memory file is missing: the root cgroup has none, memory.peak is Linux 5.19+. */
+function missingFileHint(version: 1 | 2, path: string, name: string): string {
+  if (version === 2 && path === '/') return '; the root cgroup has no memory files (use /proc/meminfo)';
+  if (name === 'memory.peak') return '; memory.peak needs Linux 5.19 or later';
+  return '';
+}
+
 /** Reads the memory of a process's cgroup. Never throws. */
 export function readCgroupMemory(options: CgroupReadOptions = {}): CgroupMemoryRead {
   const procRoot = options.procRoot ?? '/proc';
@@ -296,12 +303,7 @@ export function readCgroupMemory(options: CgroupReadOptions = {}): CgroupMemoryR
   const value: CgroupMemory = { version, path, dir, sources, problems };
   const read = <T>(name: string, parsed: (t: string) => Parsed<T>): T | undefined => {
     const file = `${dir}/${name}`;
-    const hint =
-      version === 2 && path === '/'
-        ? '; the root cgroup has no memory files (use /proc/meminfo)'
-        : name === 'memory.peak'
-          ? '; memory.peak needs Linux 5.19 or later'
-          : '';
+    const hint = missingFileHint(version, path, name);
     return use(file, readInto(procFs, file, sources, problems, hint), parsed, sources, problems);
   };
   const [currentName, limitName, peakName, eventsName] = names;

@@ -44,6 +44,19 @@ export function parseFolderName(name: string): FolderName | undefined {
   return { id: m[1].toLowerCase(), version: m[2], targetPlatform: m[3]?.toLowerCase() };
 }
 
+/**
+ * Compares one part of two versions. Numeric parts compare as numbers and sort before non-numeric ones, so the order
+ * is total and transitive; non-numeric parts compare as strings.
+ */
+function comparePart(x: string, y: string): number {
+  const xNum = /^\d+$/.test(x);
+  const yNum = /^\d+$/.test(y);
+  if (xNum && yNum) return Number(x) - Number(y);
+  if (xNum !== yNum) return xNum ? -1 : 1;
+  if (x < y) return -1;
+  return x > y ? 1 : 0;
+}
+
 /** Compares dotted numeric versions (1.10.0 > 1.9.9); pre-release tails compare as strings. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(/[.-]/);
@@ -51,12 +64,7 @@ export function compareVersions(a: string, b: string): number {
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     if (i >= pa.length) return -1; // a longer version with the same prefix ranks higher
     if (i >= pb.length) return 1;
-    const x = pa[i];
-    const y = pb[i];
-    const xNum = /^\d+$/.test(x);
-    const yNum = /^\d+$/.test(y);
-    // Numeric parts compare as numbers and sort before non-numeric ones, so the order is total and transitive.
-    const c = xNum && yNum ? Number(x) - Number(y) : xNum !== yNum ? (xNum ? -1 : 1) : x < y ? -1 : x > y ? 1 : 0;
+    const c = comparePart(pa[i], pb[i]);
     if (c !== 0) return c;
   }
   return 0;

@@ -141,8 +141,10 @@ const KILLED_RE = new RegExp(String.raw`(?:^|\s)${TRIGGER}?Killed process (\d{1,
 const KILL_OLD_RE = new RegExp(String.raw`(?:^|\s)${TRIGGER}Kill process (\d{1,10}) \((.*)\) score (\d{1,10}) or sacrifice child`);
 const OOM_KILL_RE = /(?:^|\s)oom-kill:(constraint=.*)$/;
 
-const triggerOf = (prefix: string | undefined): 'memcg' | 'global' | undefined =>
-  prefix === undefined ? undefined : prefix.startsWith('Memory cgroup') ? 'memcg' : 'global';
+function triggerOf(prefix: string | undefined): 'memcg' | 'global' | undefined {
+  if (prefix === undefined) return undefined;
+  return prefix.startsWith('Memory cgroup') ? 'memcg' : 'global';
+}
 
 /** The OOM fields of one kernel message (no prefix), or undefined when it is not an OOM-killer line. */
 function parseMessage(message: string): Fields | undefined {

@@ -20,6 +20,13 @@ export function errCode(e: unknown): string {
   return typeof code === 'string' ? code : 'EUNKNOWN';
 }
 
+/** Why a /proc/PID entry could not be read, for the user: permission denied, process exited, or the error code. */
+export function unreadableReason(code: string): string {
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOENT') return 'process exited';
+  return code;
+}
+
 export class NodeProcFs implements ProcFs {
   private buf = Buffer.allocUnsafe(16 * 1024);
 

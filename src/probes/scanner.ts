@@ -1,7 +1,7 @@
 // The /proc scanner: one pass over every pid, reading stat and cmdline (and the owner uid) into typed records.
 // Pure Node, never imports `vscode`. The proc root and the file-system surface are parameters so tests use fake trees.
 import { performance } from 'perf_hooks';
-import { NodeProcFs, ProcFs, errCode, utf8 } from './procFs';
+import { NodeProcFs, ProcFs, errCode, unreadableReason, utf8 } from './procFs';
 import { parseBootTime, parseCmdline, parseStat, parseStatmResident, parseStatusKb } from './procParsers';
 
 export interface ProcessRecord {
@@ -218,9 +218,7 @@ export function readCwd(pid: number, procRoot = '/proc', procFs: ProcFs = new No
   try {
     return { ok: true, path: utf8(procFs.readlink(`${procRoot}/${pid}/cwd`)) };
   } catch (e) {
-    const code = errCode(e);
-    const reason = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'process exited' : code;
-    return { ok: false, reason };
+    return { ok: false, reason: unreadableReason(errCode(e)) };
   }
 }
 

@@ -155,8 +155,12 @@ function findLauncher(topology: Topology, chain: readonly ProcessRecord[]): { la
   return undefined;
 }
 
-const launcherText = (l: Launcher): string =>
-  l.kind === 'terminal' ? `terminal shell ${l.pid}` : l.kind === 'extensionHost' ? `extension host ${l.pid}` : `agent host ${l.pid}`;
+const launcherNames: Record<Launcher['kind'], string> = {
+  terminal: 'terminal shell',
+  extensionHost: 'extension host',
+  agentHost: 'agent host',
+};
+const launcherText = (l: Launcher): string => `${launcherNames[l.kind]} ${l.pid}`;
 
 /** Human label of who started a tree (for the view). */
 export function ownerLabel(owner: AiOwner): string {
@@ -338,10 +342,8 @@ function stateOf(
   if (!parent) return { state: 'leaked', reason: root.ppid === 0 ? 'it has no parent process' : `its parent (pid ${root.ppid}) is gone` };
   if (root.ppid === 1) return { state: 'leaked', reason: 'reparented to init (pid 1): the process that started it has exited' };
   if (isSubreaper(parent)) {
-    return {
-      state: 'leaked',
-      reason: `reparented to the subreaper ${nameOf(parent)}${parent.argv.includes('--user') ? ' --user' : ''} (pid ${parent.pid}): the process that started it has exited`,
-    };
+    const subreaper = `${nameOf(parent)}${parent.argv.includes('--user') ? ' --user' : ''} (pid ${parent.pid})`;
+    return { state: 'leaked', reason: `reparented to the subreaper ${subreaper}: the process that started it has exited` };
   }
   // The topmost ancestor below init or a subreaper: if that one was an AI process or a code-server terminal shell, the
   // chain was orphaned higher up (its terminal lost its pty host, its assistant died).
@@ -352,18 +354,15 @@ function stateOf(
     if (!up || up.pid === 1 || isSubreaper(up)) break;
   }
   if (top !== root && treeOfPid.has(top.pid)) {
-    return {
-      state: 'leaked',
-      reason: `its ancestor ${nameOf(top)} (pid ${top.pid}) was reparented (parent pid ${top.ppid}): the process that started it has exited`,
-    };
+    const ancestor = `${nameOf(top)} (pid ${top.pid})`;
+    const reason = `its ancestor ${ancestor} was reparented (parent pid ${top.ppid}): the process that started it has exited`;
+    return { state: 'leaked', reason };
   }
   if (isIntegratedShell(top)) {
     return { state: 'leaked', reason: `its terminal shell (pid ${top.pid}) lost its pty host and was reparented to pid ${top.ppid}` };
   }
-  return {
-    state: 'external',
-    reason: `not started from a code-server terminal or extension host (parent: ${nameOf(parent)} pid ${parent.pid}; topmost: ${nameOf(top)} pid ${top.pid})`,
-  };
+  const origin = `parent: ${nameOf(parent)} pid ${parent.pid}; topmost: ${nameOf(top)} pid ${top.pid}`;
+  return { state: 'external', reason: `not started from a code-server terminal or extension host (${origin})` };
 }
 
 /**

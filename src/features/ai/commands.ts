@@ -25,7 +25,11 @@ export async function stopAi(deps: Core, source: AiSource, item?: unknown, selec
         detail: r.tree.reason,
         pid: r.tree.root.pid,
       })),
-      { canPickMany: true, title: 'Stop AI Processes', placeHolder: 'Select the process trees to stop (a preview follows)' },
+      {
+        canPickMany: true,
+        title: vscode.l10n.t('Stop AI Processes'),
+        placeHolder: vscode.l10n.t('Select the process trees to stop (a preview follows)'),
+      },
     );
     if (!picked?.length) return;
     roots = picked.map((p) => p.pid);
@@ -38,10 +42,25 @@ export async function stopLeakedAndDuplicates(deps: Core, source: AiSource): Pro
   if (!model) return;
   const plan = planStopLeakedAndDuplicates(model, ctxOf(deps));
   if (plan.targets.length === 0 && plan.skipped.length === 0) {
-    void vscode.window.showInformationMessage('No leaked or duplicate AI processes.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No leaked or duplicate AI processes.'));
     return;
   }
   await run(deps, source, deps.plans.issue(plan), true);
+}
+
+/** The preview's "what happens" text of a stop. */
+function stopWhatHappens(trees: number, graceMs: number, bulk: boolean): string {
+  const treesText = trees === 1 ? vscode.l10n.t('{0} process tree.', trees) : vscode.l10n.t('{0} process trees.', trees);
+  const signals = vscode.l10n.t(
+    'Every process gets SIGTERM, children before their parents; whatever still runs after {0} s gets SIGKILL.',
+    graceMs / 1000,
+  );
+  const recheck = bulk
+    ? vscode.l10n.t(
+        'Each process is re-checked (pid, start time, owner, and that its tree is still leaked or duplicate) right before every signal.',
+      )
+    : vscode.l10n.t('Each process is re-checked (pid, start time, owner) right before every signal.');
+  return `${treesText} ${signals} ${recheck}`;
 }
 
 async function run(deps: Core, source: AiSource, plan: Plan<AiTarget>, bulk: boolean): Promise<void> {
@@ -51,11 +70,11 @@ async function run(deps: Core, source: AiSource, plan: Plan<AiTarget>, bulk: boo
     {
       plan,
       kind: processKind,
-      whatHappens:
-        `${trees} process tree${trees === 1 ? '' : 's'}. Every process gets SIGTERM, children before their parents; ` +
-        `whatever still runs after ${graceMs / 1000} s gets SIGKILL. Each process is re-checked (pid, start time, owner` +
-        `${bulk ? ', and that its tree is still leaked or duplicate' : ''}) right before every signal.`,
-      progressTitle: `Stopping ${plan.targets.length} AI process${plan.targets.length === 1 ? '' : 'es'}…`,
+      whatHappens: stopWhatHappens(trees, graceMs, bulk),
+      progressTitle:
+        plan.targets.length === 1
+          ? vscode.l10n.t('Stopping {0} AI process…', plan.targets.length)
+          : vscode.l10n.t('Stopping {0} AI processes…', plan.targets.length),
       pastVerb: 'Stopped',
       act: async (p) => {
         const fresh = await source.get();

@@ -27,7 +27,7 @@ export class ToolItem extends vscode.TreeItem {
     this.id = `ai-tool-${tool}`;
     const bytes = rows.reduce((s, r) => s + r.tree.totalRssBytes, 0);
     const odd = rows.filter((r) => r.tree.state === 'leaked' || r.tree.state === 'duplicate').length;
-    this.description = `${rows.length} · ${formatBytes(bytes)}${odd ? ` · ${odd} leaked/duplicate` : ''}`;
+    this.description = `${rows.length} · ${formatBytes(bytes)}${odd ? vscode.l10n.t(' · {0} leaked/duplicate', odd) : ''}`;
     this.iconPath = new vscode.ThemeIcon('hubot');
     this.contextValue = 'aiTool';
   }
@@ -52,14 +52,13 @@ export class AiItem extends vscode.TreeItem {
     const [icon, color] = STATE_ICON[t.state];
     this.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     this.contextValue = `ai.${t.state}`;
-    this.accessibilityInformation = {
-      label: `${this.label as string}, root pid ${t.root.pid}, ${t.state}, session ${row.session.id}, ${formatBytes(t.totalRssBytes)}, ${t.memberPids.length} processes`,
-    };
+    const rss = formatBytes(t.totalRssBytes);
+    const facts = `root pid ${t.root.pid}, ${t.state}, session ${row.session.id}, ${rss}, ${t.memberPids.length} processes`;
+    this.accessibilityInformation = { label: `${this.label as string}, ${facts}` };
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${t.state}** — ${t.reason}\n\n`);
-    md.appendMarkdown(
-      `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid} · ${t.memberPids.length} process(es) · ${formatBytes(t.totalRssBytes)} · CPU ${t.totalCpuTicks} ticks\n\n`,
-    );
+    const owner = `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid}`;
+    md.appendMarkdown(`${owner} · ${t.memberPids.length} process(es) · ${rss} · CPU ${t.totalCpuTicks} ticks\n\n`);
     md.appendMarkdown(`session: ${sessionText(row.session)}\n\n`);
     md.appendCodeblock(fullCommand(t.root.argv).slice(0, 2000), 'sh');
     this.tooltip = md;
@@ -141,14 +140,16 @@ export class AiView implements vscode.Disposable {
 
   private render(state: AiSourceState): void {
     if (!state.ok) {
-      this.treeView.message = 'code-server Ops cannot read the process table (/proc) here.';
+      this.treeView.message = vscode.l10n.t('code-server Ops cannot read the process table (/proc) here.');
       this.provider.set(undefined);
       return;
     }
     const { model } = state;
     const t = model.totals;
-    this.treeView.description = `${t.trees} AI process${t.trees === 1 ? '' : 'es'} · ${t.leaked} leaked · ${t.duplicate} duplicate · ${formatBytes(t.rssBytes)}`;
-    this.treeView.message = t.trees === 0 ? 'No AI assistant or MCP server is running.' : undefined;
+    const processes = t.trees === 1 ? vscode.l10n.t('{0} AI process', t.trees) : vscode.l10n.t('{0} AI processes', t.trees);
+    const bytes = formatBytes(t.rssBytes);
+    this.treeView.description = vscode.l10n.t('{0} · {1} leaked · {2} duplicate · {3}', processes, t.leaked, t.duplicate, bytes);
+    this.treeView.message = t.trees === 0 ? vscode.l10n.t('No AI assistant or MCP server is running.') : undefined;
     for (const p of model.problems) this.log.debug(`ai: ${p}`);
     this.provider.set(model);
   }

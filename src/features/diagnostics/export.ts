@@ -91,10 +91,17 @@ async function confirmOutsideWorkspace(target: vscode.Uri): Promise<boolean> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const inside = workspaceFolderOf(target.fsPath, folders);
   if (!inside) return true;
-  const button = 'Write Anyway';
+  const button = vscode.l10n.t('Write Anyway');
   const choice = await vscode.window.showWarningMessage(
-    `${target.fsPath} is inside the workspace folder ${inside}, where it may be committed and shared. Write it there anyway?`,
-    { modal: true, detail: 'The report lists processes, folders and settings of this machine. Your home folder is a safer place.' },
+    vscode.l10n.t(
+      '{0} is inside the workspace folder {1}, where it may be committed and shared. Write it there anyway?',
+      target.fsPath,
+      inside,
+    ),
+    {
+      modal: true,
+      detail: vscode.l10n.t('The report lists processes, folders and settings of this machine. Your home folder is a safer place.'),
+    },
     button,
   );
   return choice === button;
@@ -103,40 +110,47 @@ async function confirmOutsideWorkspace(target: vscode.Uri): Promise<boolean> {
 export async function exportDiagnostics(i: ExportInputs): Promise<void> {
   const choice = await vscode.window.showQuickPick(
     [
-      { label: 'Redact', description: 'home folder → ~, command-line arguments dropped', redact: true },
-      { label: 'Full', description: 'everything as shown in the views (secrets in command lines are always removed)', redact: false },
+      { label: vscode.l10n.t('Redact'), description: vscode.l10n.t('home folder → ~, command-line arguments dropped'), redact: true },
+      {
+        label: vscode.l10n.t('Full'),
+        description: vscode.l10n.t('everything as shown in the views (secrets in command lines are always removed)'),
+        redact: false,
+      },
     ],
-    { title: 'Export Diagnostics', placeHolder: 'Redact personal paths and command lines?' },
+    { title: vscode.l10n.t('Export Diagnostics'), placeHolder: vscode.l10n.t('Redact personal paths and command lines?') },
   );
   if (!choice) return;
   const folder = defaultExportFolder(os.homedir(), os.tmpdir(), isDir);
   const target = await vscode.window.showSaveDialog({
-    title: 'Export Diagnostics',
+    title: vscode.l10n.t('Export Diagnostics'),
     defaultUri: vscode.Uri.file(path.join(folder, `code-server-ops-diagnostics-${Date.now()}.json`)),
     filters: { JSON: ['json'] },
   });
   if (!target || !(await confirmOutsideWorkspace(target))) return;
   const text = diagnosticsText(await buildDiagnostics(i), { redact: choice.redact, home: os.homedir() });
   if (!text.ok) {
-    void vscode.window.showErrorMessage(`Diagnostics not written: the report did not validate (${text.error}).`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Diagnostics not written: the report did not validate ({0}).', text.error));
     return;
   }
   if (target.scheme === 'file') {
     const written = await writeDiagnosticsFile(target.fsPath, text.text);
     if (!written.ok) {
-      void vscode.window.showErrorMessage(`Diagnostics not written: ${written.error}.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Diagnostics not written: {0}.', written.error));
       return;
     }
   } else {
     try {
       await vscode.workspace.fs.writeFile(target, Buffer.from(text.text));
     } catch (e) {
-      void vscode.window.showErrorMessage(`Diagnostics not written: ${String(e)}.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Diagnostics not written: {0}.', String(e)));
       return;
     }
   }
-  const privately = target.scheme === 'file' ? ' (readable only by you)' : '';
+  const done =
+    target.scheme === 'file'
+      ? vscode.l10n.t('Diagnostics written to {0} (readable only by you).', target.fsPath)
+      : vscode.l10n.t('Diagnostics written to {0}.', target.fsPath);
   void vscode.window
-    .showInformationMessage(`Diagnostics written to ${target.fsPath}${privately}.`, 'Open')
-    .then((c) => c && vscode.window.showTextDocument(target));
+    .showInformationMessage(done, vscode.l10n.t('Open'))
+    .then((c) => (c ? vscode.window.showTextDocument(target) : undefined));
 }

@@ -159,6 +159,14 @@ export function planCleanUpAll(report: ExtensionsDirReport, ctx: CleanContext): 
  * Right before moving: extensions.json unchanged since the plan, and each folder still there with the same
  * class, inode and mtime, and still not protected.
  */
+/** How a previewed folder differs from its fresh listing (the same name): undefined if it is the same folder, unchanged. */
+function changedSincePreview(t: FolderTarget, f: ExtensionFolder): string | undefined {
+  if (f.ino !== t.ino) return 'replaced by another folder';
+  if (f.mtimeMs !== t.mtimeMs) return 'modified since the preview';
+  if (f.cls !== t.cls) return `now ${CLASS_TEXT[f.cls]}`;
+  return undefined;
+}
+
 export function revalidateFolders(
   plan: CleanPlan,
   fresh: ExtensionsDirReport,
@@ -175,15 +183,7 @@ export function revalidateFolders(
   const skipped: { target: FolderTarget; because: string }[] = [];
   for (const t of plan.targets) {
     const f = fresh.folders.find((x) => x.name === t.name);
-    const because = !f
-      ? 'gone'
-      : f.ino !== t.ino
-        ? 'replaced by another folder'
-        : f.mtimeMs !== t.mtimeMs
-          ? 'modified since the preview'
-          : f.cls !== t.cls
-            ? `now ${CLASS_TEXT[f.cls]}`
-            : folderProtection(fresh, f, ctx);
+    const because = f ? changedSincePreview(t, f) || folderProtection(fresh, f, ctx) : 'gone';
     if (because) skipped.push({ target: t, because });
     else valid.push(t);
   }

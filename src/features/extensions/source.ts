@@ -50,17 +50,20 @@ export class ExtensionsSource extends ModelSource<ExtensionsModel> {
     const seen = new Set<string>();
     void vscode.commands.executeCommand('setContext', 'csops.extensions.sizing', true);
     try {
-      await vscode.window.withProgress({ location: { viewId: Views.extensions }, title: 'Sizing extension folders' }, async () => {
-        let done = 0;
-        for (const f of folders) {
-          if (stale()) break;
-          const size = await folderSize(f.path, { seen, isCancelled: stale });
-          if (size.cancelled) break;
-          this.cache.set(f.path, f.mtimeMs, f.ino, size);
-          model.sizes.set(f.path, size.bytes);
-          if (++done % 5 === 0) this.publish(model);
-        }
-      });
+      await vscode.window.withProgress(
+        { location: { viewId: Views.extensions }, title: vscode.l10n.t('Sizing extension folders') },
+        async () => {
+          let done = 0;
+          for (const f of folders) {
+            if (stale()) break;
+            const size = await folderSize(f.path, { seen, isCancelled: stale });
+            if (size.cancelled) break;
+            this.cache.set(f.path, f.mtimeMs, f.ino, size);
+            model.sizes.set(f.path, size.bytes);
+            if (++done % 5 === 0) this.publish(model);
+          }
+        },
+      );
     } finally {
       if (!stale()) {
         model.sizing = false;

@@ -70,7 +70,7 @@ export class ClassGroupItem extends vscode.TreeItem {
     this.id = `group-${cls}`;
     const bytes = folders.reduce((s, f) => s + (model.sizes.get(f.path) ?? 0), 0);
     const notIncluded = folders.filter((f) => notIncludedReason(model.report, f, model.ctx)).length;
-    this.description = `${folders.length} · ${formatBytes(bytes)}${notIncluded ? ` · ${notIncluded} not included` : ''}`;
+    this.description = `${folders.length} · ${formatBytes(bytes)}${notIncluded ? vscode.l10n.t(' · {0} not included', notIncluded) : ''}`;
     this.contextValue = `extGroup.${cls}`;
   }
 }
@@ -109,9 +109,10 @@ export class FolderItem extends vscode.TreeItem {
     const shownColor = notIncluded ? undefined : color;
     this.iconPath = new vscode.ThemeIcon(icon, shownColor ? new vscode.ThemeColor(shownColor) : undefined);
     this.contextValue = `extFolder.${!protection ? 'reclaimable' : 'protected'}`;
-    this.accessibilityInformation = {
-      label: `${folder.name}, ${CLASS_TEXT[folder.cls]}, ${size === undefined ? 'size pending' : formatBytes(size)}${loaded ? ', loaded' : ''}${protection ? `, protected: ${protection}` : ', reclaimable'}`,
-    };
+    const sizeText = size === undefined ? 'size pending' : formatBytes(size);
+    const verdictText = protection ? `, protected: ${protection}` : ', reclaimable';
+    const loadedText = loaded ? ', loaded' : '';
+    this.accessibilityInformation = { label: `${folder.name}, ${CLASS_TEXT[folder.cls]}, ${sizeText}${loadedText}${verdictText}` };
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${CLASS_TEXT[folder.cls]}** — ${folder.reason}\n\n`);
     md.appendText(folder.path + (folder.isSymlink ? ' (symlink)' : ''));
@@ -172,7 +173,9 @@ export class ExtensionsView implements vscode.Disposable {
 
   private render(model: ExtensionsModel): void {
     const { report } = model;
-    this.treeView.message = report.error ? `${report.error}: no clean-up is offered.` : report.warnings.join(' ') || undefined;
+    this.treeView.message = report.error
+      ? vscode.l10n.t('{0}: no clean-up is offered.', report.error)
+      : report.warnings.join(' ') || undefined;
     this.treeView.description = report.dir;
     this.provider.set(model);
   }

@@ -62,7 +62,7 @@ export class MemoryFeature implements vscode.Disposable {
       command(Commands.openMemoryChart, () => this.view.openPanel()),
       command(Commands.restartExtensionHost, () => restartExtensionHost(m, d.audit)),
       command(Commands.checkKernelLog, async () => {
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the kernel log' }, () =>
+        await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Reading the kernel log') }, () =>
           this.checkKernelLog(),
         );
         this.view.refresh();

@@ -17,20 +17,33 @@ export async function restartExtensionHost(monitor: MemoryMonitor, audit: AuditL
     : 'workbench.action.reloadWindow';
   const how =
     command === 'workbench.action.reloadWindow'
-      ? 'This editor has no "Restart Extension Host" command (code-server), so the window reloads: the extension host exits cleanly and a new one starts.'
-      : 'The extension host exits cleanly and a new one starts; the window stays open.';
+      ? vscode.l10n.t(
+          'This editor has no "Restart Extension Host" command (code-server), so the window reloads: ' +
+            'the extension host exits cleanly and a new one starts.',
+        )
+      : vscode.l10n.t('The extension host exits cleanly and a new one starts; the window stays open.');
   const { slopeMbPerMin } = monitor.trend();
-  const button = 'Restart Extension Host';
+  const button = vscode.l10n.t('Restart Extension Host');
+  const memory = vscode.l10n.t(
+    'Memory: {0} RSS, JavaScript heap {1} of {2}',
+    formatBytes(sample.extHostRss),
+    formatBytes(sample.heapUsed ?? 0),
+    formatBytes(sample.heapLimit ?? 0),
+  );
+  const trend = slopeMbPerMin !== undefined ? vscode.l10n.t(', trend {0} MB/min', slopeMbPerMin.toFixed(2)) : '';
+  const restarting =
+    active === 1
+      ? vscode.l10n.t('{0} extension (and every other extension of this window) will restart.', active)
+      : vscode.l10n.t('{0} extensions (and every other extension of this window) will restart.', active);
   const choice = await vscode.window.showWarningMessage(
-    'Restart the extension host of this window?',
+    vscode.l10n.t('Restart the extension host of this window?'),
     {
       modal: true,
       detail: [
-        `Extension host pid ${process.pid}, up ${formatDuration(process.uptime() * 1000)}`,
-        `Memory: ${formatBytes(sample.extHostRss)} RSS, JavaScript heap ${formatBytes(sample.heapUsed ?? 0)} of ${formatBytes(sample.heapLimit ?? 0)}` +
-          (slopeMbPerMin !== undefined ? `, trend ${slopeMbPerMin.toFixed(2)} MB/min` : ''),
-        `${active} extension${active === 1 ? '' : 's'} (and every other extension of this window) will restart.`,
-        'Terminals keep running: they belong to the pty host and are re-attached.',
+        vscode.l10n.t('Extension host pid {0}, up {1}', process.pid, formatDuration(process.uptime() * 1000)),
+        memory + trend,
+        restarting,
+        vscode.l10n.t('Terminals keep running: they belong to the pty host and are re-attached.'),
         how,
       ].join('\n'),
     },

@@ -7,6 +7,18 @@ import { Scan } from '../../core/scan';
 import { Settings } from '../../core/settings';
 import { Commands } from '../../core/ids';
 
+/** The status bar theme colour of each level (none when normal). */
+const LEVEL_BACKGROUND: Record<MemoryLevel, string | undefined> = {
+  normal: undefined,
+  warning: 'statusBarItem.warningBackground',
+  critical: 'statusBarItem.errorBackground',
+};
+
+function levelBackground(level: MemoryLevel): vscode.ThemeColor | undefined {
+  const color = LEVEL_BACKGROUND[level];
+  return color ? new vscode.ThemeColor(color) : undefined;
+}
+
 export class MemoryStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private timer?: NodeJS.Timeout;
@@ -50,25 +62,26 @@ export class MemoryStatusBar implements vscode.Disposable {
     const { recentOom } = this.memory();
     // An OOM kill in the last hour means the box is at its limit, whatever this process uses.
     const level = recentOom ? 'critical' : memoryLevel(s.rssBytes, this.settings.warningMb, this.settings.criticalMb);
-    this.item.text = `$(pulse) ExtHost ${formatBytes(s.rssBytes)}`;
-    this.item.backgroundColor =
-      level === 'critical'
-        ? new vscode.ThemeColor('statusBarItem.errorBackground')
-        : level === 'warning'
-          ? new vscode.ThemeColor('statusBarItem.warningBackground')
-          : undefined;
-    this.item.accessibilityInformation = { label: `Extension host memory ${formatBytes(s.rssBytes)}, ${level}` };
+    this.item.text = vscode.l10n.t('$(pulse) ExtHost {0}', formatBytes(s.rssBytes));
+    this.item.backgroundColor = levelBackground(level);
+    this.item.accessibilityInformation = { label: vscode.l10n.t('Extension host memory {0}, {1}', formatBytes(s.rssBytes), level) };
     this.item.tooltip = this.tooltip(s);
     if (level !== 'normal' && !this.notified.has(level)) {
       this.notified.add(level);
       const limit = level === 'critical' ? this.settings.criticalMb : this.settings.warningMb;
       const show = level === 'critical' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
       const text = recentOom
-        ? `An out-of-memory kill happened in the last hour (${recentOom}).`
-        : `The extension host uses ${formatBytes(s.rssBytes)} (above ${limit} MB). Extensions may slow down or be killed.`;
-      void show(text, 'Open code-server Ops', 'Restart Extension Host…').then((choice) => {
-        if (choice === 'Open code-server Ops') void vscode.commands.executeCommand(Commands.showSidebar);
-        if (choice === 'Restart Extension Host…') void vscode.commands.executeCommand(Commands.restartExtensionHost);
+        ? vscode.l10n.t('An out-of-memory kill happened in the last hour ({0}).', recentOom)
+        : vscode.l10n.t(
+            'The extension host uses {0} (above {1} MB). Extensions may slow down or be killed.',
+            formatBytes(s.rssBytes),
+            limit,
+          );
+      const open = vscode.l10n.t('Open code-server Ops');
+      const restart = vscode.l10n.t('Restart Extension Host…');
+      void show(text, open, restart).then((choice) => {
+        if (choice === open) void vscode.commands.executeCommand(Commands.showSidebar);
+        if (choice === restart) void vscode.commands.executeCommand(Commands.restartExtensionHost);
       });
     }
   }

@@ -8,6 +8,8 @@ import { MemoryMonitor } from './monitor';
 import { formatBytes, formatDuration } from '../../probes/format';
 import { Settings } from '../../core/settings';
 import { parseWebviewMessage } from './messages';
+import { CgroupMemoryRead } from '../../probes/cgroup';
+import { LifecycleRecord } from '../../probes/lifecycle';
 
 export interface ViewData {
   /** Columns: t (s), ext host MB, all ext hosts MB, server tree MB, cgroup MB (null = no value). */
@@ -23,6 +25,29 @@ export interface ViewData {
 
 const MB = 1024 * 1024;
 const mb = (b: number | undefined): number | null => (b === undefined ? null : Math.round((b / MB) * 10) / 10);
+
+const bytesOr = (b: number | undefined, otherwise: string): string => (b === undefined ? otherwise : formatBytes(b));
+
+/** The summary's container line: "1.2 GB of 4 GB (cgroup v2)", or why it is not available. */
+function cgroupText(cg: CgroupMemoryRead | undefined): string {
+  if (!cg) return 'not available';
+  if (!cg.ok) return `not available: ${cg.error}`;
+  return `${bytesOr(cg.value.currentBytes, '?')} of ${bytesOr(cg.value.limitBytes, 'no limit')} (cgroup v${cg.value.version})`;
+}
+
+/** The sources list's cgroup line: files read and the problems met. */
+function cgroupSourcesText(cg: CgroupMemoryRead | undefined): string {
+  if (!cg?.ok) return 'cgroup: not available';
+  const { version, sources, problems } = cg.value;
+  const problemText = problems.length ? `, ${problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}` : '';
+  return `cgroup v${version}: ${sources.length} files read${problemText}`;
+}
+
+/** When an extension host of the history ended: its time, 'ended' without one, or 'running'. */
+function endedText(r: LifecycleRecord): string {
+  if (r.endedAtMs) return new Date(r.endedAtMs).toLocaleString();
+  return r.end ? 'ended' : 'running';
+}
 
 export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewData {
   const samples = monitor.history.samples();
@@ -49,9 +74,7 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
     },
     {
       label: 'Container (cgroup)',
-      value: cg?.ok
-        ? `${cg.value.currentBytes !== undefined ? formatBytes(cg.value.currentBytes) : '?'} of ${cg.value.limitBytes !== undefined ? formatBytes(cg.value.limitBytes) : 'no limit'} (cgroup v${cg.value.version})`
-        : `not available${cg && !cg.ok ? `: ${cg.error}` : ''}`,
+      value: cgroupText(cg),
     },
   ];
   if (minutesToLimit !== undefined)
@@ -69,14 +92,12 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
   const history = [...monitor.lifecycle].reverse().map((r) => ({
     pid: r.pid,
     started: new Date(r.startedAtMs).toLocaleString(),
-    ended: r.endedAtMs ? new Date(r.endedAtMs).toLocaleString() : r.end ? 'ended' : 'running',
+    ended: endedText(r),
     end: r.end ?? (r.cleanEnd ? 'clean' : 'running'),
     reason: explained.get(`${r.pid}-${r.starttime}`) ?? '',
   }));
   const sources = [
-    cg?.ok
-      ? `cgroup v${cg.value.version}: ${cg.value.sources.length} files read${cg.value.problems.length ? `, ${cg.value.problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}` : ''}`
-      : 'cgroup: not available',
+    cgroupSourcesText(cg),
     ...(monitor.kernel?.sources ?? []).map(
       (s) => `${s.name}: ${s.available ? `read, ${s.events} OOM event(s)` : `not available (${s.reason ?? 'unknown'})`}`,
     ),
@@ -97,11 +118,13 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
 export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, withOpenPanel: boolean): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (...p: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...p)).toString();
+  const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
+  const historyHead = '<thead><tr><th>pid</th><th>started</th><th>ended</th><th>end</th></tr></thead>';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${asset('vendor', 'uPlot.min.css')}">
 <link rel="stylesheet" href="${asset('memory.css')}">
@@ -116,7 +139,7 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
 <div id="chart" role="img" aria-label="Memory history chart; the numbers are in the table below"></div>
 <table id="summary" aria-label="Memory summary"><tbody></tbody></table>
 <h3>Extension host history</h3>
-<table id="history" aria-label="Extension host history"><thead><tr><th>pid</th><th>started</th><th>ended</th><th>end</th></tr></thead><tbody></tbody></table>
+<table id="history" aria-label="Extension host history">${historyHead}<tbody></tbody></table>
 <details><summary>Sources</summary><ul id="sources"></ul></details>
 <script nonce="${nonce}" src="${asset('vendor', 'uPlot.iife.min.js')}"></script>
 <script nonce="${nonce}" src="${asset('memory.js')}"></script>
@@ -197,10 +220,15 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
       this.panel.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel('csops.memoryChart', 'Memory — code-server Ops', vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      'csops.memoryChart',
+      vscode.l10n.t('Memory — code-server Ops'),
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+      },
+    );
     const web = new MemoryWebview(panel.webview, this.deps, false);
     this.panel = { panel, web };
     panel.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);

@@ -40,7 +40,10 @@ export class MetricsController implements vscode.Disposable {
       const msg = e instanceof Error ? e.message : String(e);
       this.log.error(`metrics: ${msg}`);
       void vscode.window
-        .showErrorMessage(`code-server Ops metrics are not served: ${msg}. Choose another csops.metrics.port.`, 'Open Settings')
+        .showErrorMessage(
+          vscode.l10n.t('code-server Ops metrics are not served: {0}. Choose another csops.metrics.port.', msg),
+          vscode.l10n.t('Open Settings'),
+        )
         .then((c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'csops.metrics'));
     }
   }

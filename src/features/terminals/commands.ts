@@ -23,7 +23,8 @@ function planContext(deps: Core) {
 
 async function freshModel(source: TerminalsSource): Promise<TerminalsModel | undefined> {
   const model = await source.get();
-  if (!model) void vscode.window.showErrorMessage('code-server Ops cannot read the process table (/proc); nothing was done.');
+  if (!model)
+    void vscode.window.showErrorMessage(vscode.l10n.t('code-server Ops cannot read the process table (/proc); nothing was done.'));
   return model;
 }
 
@@ -35,7 +36,7 @@ export async function killTerminals(deps: Core, source: TerminalsSource, item?: 
   if (selection.length === 0) {
     const rows = killableRows(model);
     if (rows.length === 0) {
-      void vscode.window.showInformationMessage('No terminals this window can kill.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('No terminals this window can kill.'));
       return;
     }
     const picked = await vscode.window.showQuickPick(
@@ -46,7 +47,11 @@ export async function killTerminals(deps: Core, source: TerminalsSource, item?: 
         picked: false,
         shell: r.shell,
       })),
-      { canPickMany: true, title: 'Kill Terminals', placeHolder: 'Select the shells to kill (a preview follows)' },
+      {
+        canPickMany: true,
+        title: vscode.l10n.t('Kill Terminals'),
+        placeHolder: vscode.l10n.t('Select the shells to kill (a preview follows)'),
+      },
     );
     if (!picked || picked.length === 0) return;
     selection = picked.map((p) => p.shell);
@@ -63,22 +68,25 @@ export async function killDetachedOlderThan(deps: Core, source: TerminalsSource)
   const choice = await vscode.window.showQuickPick(
     [
       ...hoursList.map((h) => ({
-        label: `${h} h`,
-        description: h === dflt ? 'default (csops.terminals.detachedGraceHours)' : undefined,
+        label: vscode.l10n.t('{0} h', h),
+        description: h === dflt ? vscode.l10n.t('default (csops.terminals.detachedGraceHours)') : undefined,
         hours: h,
       })),
-      { label: 'Custom…', description: 'any number of hours, e.g. 0.5', hours: undefined },
+      { label: vscode.l10n.t('Custom…'), description: vscode.l10n.t('any number of hours, e.g. 0.5'), hours: undefined },
     ],
-    { title: 'Kill Detached Terminals Older Than…', placeHolder: 'Minimum age of the detached shells to kill (a preview follows)' },
+    {
+      title: vscode.l10n.t('Kill Detached Terminals Older Than…'),
+      placeHolder: vscode.l10n.t('Minimum age of the detached shells to kill (a preview follows)'),
+    },
   );
   if (!choice) return;
   let hours = choice.hours;
   if (hours === undefined) {
     const text = await vscode.window.showInputBox({
-      title: 'Kill Detached Terminals Older Than…',
-      prompt: 'Minimum age in hours (0 = every detached shell)',
+      title: vscode.l10n.t('Kill Detached Terminals Older Than…'),
+      prompt: vscode.l10n.t('Minimum age in hours (0 = every detached shell)'),
       value: String(dflt),
-      validateInput: (v) => (/^\s*\d+(\.\d+)?\s*$/.test(v) ? undefined : 'Enter a number of hours, e.g. 3 or 0.5'),
+      validateInput: (v) => (/^\s*\d+(\.\d+)?\s*$/.test(v) ? undefined : vscode.l10n.t('Enter a number of hours, e.g. 3 or 0.5')),
     });
     if (text === undefined) return;
     hours = Number(text);
@@ -92,9 +100,9 @@ export async function killDetachedOlderThan(deps: Core, source: TerminalsSource)
       .slice(0, 3)
       .map((n) => `${n.name} — ${n.reason}`)
       .join('; ');
-    const more = left.length > 3 ? `; and ${left.length - 3} more` : '';
-    const notIncluded = left.length ? ` Not included: ${names}${more}.` : '';
-    void vscode.window.showInformationMessage(`No detached terminals older than ${hours} h.${notIncluded}`);
+    const more = left.length > 3 ? vscode.l10n.t('; and {0} more', left.length - 3) : '';
+    const notIncluded = left.length ? vscode.l10n.t(' Not included: {0}{1}.', names, more) : '';
+    void vscode.window.showInformationMessage(vscode.l10n.t('No detached terminals older than {0} h.{1}', hours, notIncluded));
     return;
   }
   await run(deps, source, deps.plans.issue(plan), model);
@@ -105,11 +113,17 @@ async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
   const n = plan.targets.length;
   const unregistered = model.unregisteredExtensionHosts.length;
   const whatHappens = [
-    'Terminals of this window are closed; every other shell gets SIGHUP (what closing a terminal does) and, ' +
-      `if still running after ${graceMs / 1000} s, SIGKILL. Each process is re-checked (pid, start time, owner) right before every signal.`,
-    'Child processes that outlive their shell are reported afterwards, not killed.',
+    vscode.l10n.t(
+      'Terminals of this window are closed; every other shell gets SIGHUP (what closing a terminal does) and, ' +
+        'if still running after {0} s, SIGKILL. Each process is re-checked (pid, start time, owner) right before every signal.',
+      graceMs / 1000,
+    ),
+    vscode.l10n.t('Child processes that outlive their shell are reported afterwards, not killed.'),
     unregistered
-      ? `Note: ${unregistered} other window(s) do not run code-server Ops; a shell shown as detached may belong to one of them.`
+      ? vscode.l10n.t(
+          'Note: {0} other window(s) do not run code-server Ops; a shell shown as detached may belong to one of them.',
+          unregistered,
+        )
       : '',
   ]
     .filter(Boolean)
@@ -119,7 +133,7 @@ async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
       plan,
       kind: processKind,
       whatHappens,
-      progressTitle: `Killing ${n} terminal${n === 1 ? '' : 's'}…`,
+      progressTitle: n === 1 ? vscode.l10n.t('Killing {0} terminal…', n) : vscode.l10n.t('Killing {0} terminals…', n),
       pastVerb: 'Killed',
       act: (p) => act(deps, source, p, graceMs),
       followUp: (results) => {
@@ -132,9 +146,13 @@ async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
           .slice(0, 3)
           .map((l) => `${l.name.slice(0, 40)} (pid ${l.pid})`)
           .join(', ');
+        const list = `${names}${left.length > 3 ? ', …' : ''}`;
         return {
-          text: `${left.length} child process${left.length === 1 ? '' : 'es'} kept running: ${names}${left.length > 3 ? ', …' : ''}`,
-          button: 'Kill Leftovers…',
+          text:
+            left.length === 1
+              ? vscode.l10n.t('{0} child process kept running: {1}', left.length, list)
+              : vscode.l10n.t('{0} child processes kept running: {1}', left.length, list),
+          button: vscode.l10n.t('Kill Leftovers…'),
           run: () => killLeftoverProcesses(deps, left, 'kept running after its terminal was killed'),
         };
       },
@@ -177,5 +195,5 @@ export async function revealTerminal(item?: unknown): Promise<void> {
     terminals[i].show();
     return;
   }
-  void vscode.window.showInformationMessage(`Shell ${item.row.shell.pid} is not a terminal of this window.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Shell {0} is not a terminal of this window.', item.row.shell.pid));
 }

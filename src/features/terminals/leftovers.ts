@@ -13,7 +13,7 @@ export async function killLeftoverProcesses(
 ): Promise<void> {
   const { snapshot, topology } = await deps.scans.request();
   if (snapshot.unavailable) {
-    void vscode.window.showErrorMessage(`code-server Ops cannot read the process table: ${snapshot.unavailable}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('code-server Ops cannot read the process table: {0}', snapshot.unavailable));
     return;
   }
   const ctx = { selfPid: process.pid, selfUid: deps.selfUid };
@@ -24,10 +24,12 @@ export async function killLeftoverProcesses(
     {
       plan,
       kind: processKind,
-      whatHappens:
-        `Each process gets SIGTERM and, if still running after ${graceMs / 1000} s, SIGKILL. ` +
-        'Each one is re-checked (pid, start time, owner) right before every signal.',
-      progressTitle: `Killing ${n} process${n === 1 ? '' : 'es'}…`,
+      whatHappens: vscode.l10n.t(
+        'Each process gets SIGTERM and, if still running after {0} s, SIGKILL. ' +
+          'Each one is re-checked (pid, start time, owner) right before every signal.',
+        graceMs / 1000,
+      ),
+      progressTitle: n === 1 ? vscode.l10n.t('Killing {0} process…', n) : vscode.l10n.t('Killing {0} processes…', n),
       pastVerb: 'Killed',
       act: async (p) => {
         const fresh = await deps.scans.request();

@@ -130,6 +130,13 @@ export interface Revalidated {
   skipped: { target: ShellTarget; because: string }[];
 }
 
+/** Why a target's fresh row no longer matches the plan: gone from every pty host, or in another status. */
+function statusChange(row: ShellRow | undefined, t: ShellTarget): string | undefined {
+  if (!row) return 'no longer a shell of a pty host';
+  if (row.status !== t.status) return `now ${STATUS_TEXT[row.status]}`;
+  return undefined;
+}
+
 /**
  * Right before acting: each target must still be the same process (pid + starttime + uid), not protected,
  * still a shell of a pty host, and still in the status it was planned in (a detached shell that a window
@@ -141,10 +148,7 @@ export function revalidate(targets: readonly ShellTarget[], fresh: TerminalsMode
   for (const t of targets) {
     const row = rows.find((r) => r.shell.pid === t.pid);
     const rec = fresh.snapshot.processes.get(t.pid);
-    const because =
-      sameIdentity(rec, t) ??
-      protectionOf(fresh.snapshot, fresh.topology, t.pid, ctx) ??
-      (!row ? 'no longer a shell of a pty host' : row.status !== t.status ? `now ${STATUS_TEXT[row.status]}` : undefined);
+    const because = sameIdentity(rec, t) ?? protectionOf(fresh.snapshot, fresh.topology, t.pid, ctx) ?? statusChange(row, t);
     if (because) out.skipped.push({ target: t, because });
     else out.valid.push(t);
   }

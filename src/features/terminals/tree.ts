@@ -13,10 +13,12 @@ export class PtyHostItem extends vscode.TreeItem {
     super(`pty host ${group.ptyHost.pid}`, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `ptyhost-${group.ptyHost.pid}-${group.ptyHost.starttime}`;
     const detached = group.shells.filter((s) => s.status === 'detached').length;
-    this.description = `${group.shells.length} shell${group.shells.length === 1 ? '' : 's'}${detached ? ` · ${detached} detached` : ''}`;
+    const shells = `${group.shells.length} shell${group.shells.length === 1 ? '' : 's'}`;
+    this.description = `${shells}${detached ? ` · ${detached} detached` : ''}`;
     this.iconPath = new vscode.ThemeIcon('server-process');
     this.contextValue = 'ptyHost';
-    this.tooltip = `pty host pid ${group.ptyHost.pid}${group.server ? `, server pid ${group.server.pid}` : ''}\n${fullCommand(group.ptyHost.argv)}`;
+    const server = group.server ? `, server pid ${group.server.pid}` : '';
+    this.tooltip = `pty host pid ${group.ptyHost.pid}${server}\n${fullCommand(group.ptyHost.argv)}`;
   }
 }
 
@@ -24,6 +26,13 @@ const STATUS_TEXT: Record<ShellStatus, string> = {
   attachedHere: 'attached (this window)',
   attachedOther: 'attached (other window)',
   detached: 'detached',
+};
+
+/** Icon and colour of a shell by status: [codicon, theme colour]. */
+const STATUS_ICON: Record<ShellStatus, [string, string]> = {
+  attachedHere: ['terminal', 'charts.green'],
+  attachedOther: ['terminal', 'charts.blue'],
+  detached: ['debug-disconnect', 'charts.orange'],
 };
 
 export class ShellItem extends vscode.TreeItem {
@@ -38,15 +47,10 @@ export class ShellItem extends vscode.TreeItem {
     const cwd = row.cwd.ok ? shortenHome(row.cwd.path, home) : `cwd: ${row.cwd.reason}`;
     this.description = `${formatDuration(row.ageMs)} · ${formatBytes(row.totalRssBytes)} · ${cwd}`;
     this.contextValue = `shell.${row.status}`;
-    this.iconPath =
-      row.status === 'attachedHere'
-        ? new vscode.ThemeIcon('terminal', new vscode.ThemeColor('charts.green'))
-        : row.status === 'attachedOther'
-          ? new vscode.ThemeIcon('terminal', new vscode.ThemeColor('charts.blue'))
-          : new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.orange'));
-    this.accessibilityInformation = {
-      label: `${row.label}, shell pid ${shell.pid}, ${STATUS_TEXT[row.status]}, age ${formatDuration(row.ageMs)}, ${formatBytes(row.totalRssBytes)}, ${cwd}`,
-    };
+    const [icon, color] = STATUS_ICON[row.status];
+    this.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+    const facts = `${STATUS_TEXT[row.status]}, age ${formatDuration(row.ageMs)}, ${formatBytes(row.totalRssBytes)}, ${cwd}`;
+    this.accessibilityInformation = { label: `${row.label}, shell pid ${shell.pid}, ${facts}` };
     this.tooltip = shellTooltip(row, model, home);
   }
 }
@@ -61,13 +65,11 @@ function shellTooltip(row: ShellRow, model: TerminalsModel, home: string): vscod
   md.appendMarkdown(`pid ${shell.pid} · started ${new Date(shell.startedAtMs).toLocaleString()} (${formatDuration(row.ageMs)} ago)\n\n`);
   md.appendMarkdown(`${code(fullCommand(shell.argv))}\n\n`);
   if (row.cwd.ok) md.appendMarkdown(`cwd ${code(shortenHome(row.cwd.path, home))}\n\n`);
-  md.appendMarkdown(
-    `memory (shell + ${row.descendants.length} descendant${row.descendants.length === 1 ? '' : 's'}): ${formatBytes(row.totalRssBytes)}\n\n`,
-  );
+  const descendants = `${row.descendants.length} descendant${row.descendants.length === 1 ? '' : 's'}`;
+  md.appendMarkdown(`memory (shell + ${descendants}): ${formatBytes(row.totalRssBytes)}\n\n`);
   for (const d of row.descendants.slice(0, 10)) {
-    md.appendMarkdown(
-      `- ${d.pid}${d === row.foreground ? ' (foreground)' : ''}: ${code(fullCommand(d.argv).slice(0, 120) || `[${d.comm}]`)} ${formatBytes(d.rssBytes)}\n`,
-    );
+    const command = code(fullCommand(d.argv).slice(0, 120) || `[${d.comm}]`);
+    md.appendMarkdown(`- ${d.pid}${d === row.foreground ? ' (foreground)' : ''}: ${command} ${formatBytes(d.rssBytes)}\n`);
   }
   if (row.descendants.length > 10) md.appendMarkdown(`- … and ${row.descendants.length - 10} more\n`);
   if (row.status === 'detached' && model.unregisteredExtensionHosts.length > 0) {
@@ -124,23 +126,29 @@ export class TerminalsView implements vscode.Disposable {
 
   private render(state: TerminalsState): void {
     if (!state.ok) {
-      this.treeView.message = `code-server Ops reads the process table from /proc, which is not usable here: ${state.reason}.`;
+      this.treeView.message = vscode.l10n.t(
+        'code-server Ops reads the process table from /proc, which is not usable here: {0}.',
+        state.reason,
+      );
       this.treeView.description = undefined;
       this.provider.set(undefined);
       return;
     }
     const { model } = state;
-    this.treeView.description = `${model.shellCount} shell${model.shellCount === 1 ? '' : 's'} · ${model.detachedCount} detached`;
+    this.treeView.description =
+      model.shellCount === 1
+        ? vscode.l10n.t('{0} shell · {1} detached', model.shellCount, model.detachedCount)
+        : vscode.l10n.t('{0} shells · {1} detached', model.shellCount, model.detachedCount);
     const messages: string[] = [];
     if (model.groups.length === 0) {
       messages.push(
         model.topology.roles.get(process.pid) === 'extensionHost'
-          ? 'No terminals yet: the pty host starts with the first terminal.'
-          : 'No pty host found: this extension host does not run under code-server or a VS Code server.',
+          ? vscode.l10n.t('No terminals yet: the pty host starts with the first terminal.')
+          : vscode.l10n.t('No pty host found: this extension host does not run under code-server or a VS Code server.'),
       );
     }
     if (state.deniedCount > 0)
-      messages.push(`${state.deniedCount} processes could not be read (permission denied; /proc mounted with hidepid?).`);
+      messages.push(vscode.l10n.t('{0} processes could not be read (permission denied; /proc mounted with hidepid?).', state.deniedCount));
     this.treeView.message = messages.join(' ') || undefined;
     this.provider.set(model);
   }

@@ -15,7 +15,7 @@
 // - Copilot CLI: `~/.copilot/session-state/<uuid>/events.jsonl` (GitHub docs "Copilot CLI session data").
 // Note: Claude Code writes its transcript with appends and does not keep it open, so for Claude the open-file source
 // mostly finds nothing; Codex keeps its rollout file open for the whole session.
-import { NodeProcFs, ProcFs, errCode, utf8 } from '../procFs';
+import { NodeProcFs, ProcFs, errCode, unreadableReason, utf8 } from '../procFs';
 
 export type SessionId =
   | { id: string; source: 'argv'; flag: string }
@@ -34,8 +34,7 @@ export function readFdLinks(pid: number, procRoot = '/proc', procFs: ProcFs = ne
   try {
     names = procFs.readdir(dir);
   } catch (e) {
-    const code = errCode(e);
-    return { ok: false, reason: code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'process exited' : code };
+    return { ok: false, reason: unreadableReason(errCode(e)) };
   }
   const links: string[] = [];
   for (const n of names.filter((x) => /^\d+$/.test(x)).sort((a, b) => Number(a) - Number(b))) {

@@ -375,12 +375,10 @@ const when = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('209
 
 /** A prefix of a log line and what it must give: the time text, seconds since boot, epoch ms. */
 type Prefix = { text: string; time?: string; bootSeconds?: number; atMs?: number };
-const stamp = fc
-  .tuple(fc.nat({ max: 9_999_999 }), fc.nat({ max: 999_999 }))
-  .map(([s, us]) => ({
-    text: `[${String(s).padStart(5)}.${String(us).padStart(6, '0')}]`,
-    seconds: Number(`${s}.${String(us).padStart(6, '0')}`),
-  }));
+const stamp = fc.tuple(fc.nat({ max: 9_999_999 }), fc.nat({ max: 999_999 })).map(([s, us]) => ({
+  text: `[${String(s).padStart(5)}.${String(us).padStart(6, '0')}]`,
+  seconds: Number(`${s}.${String(us).padStart(6, '0')}`),
+}));
 const prefix: fc.Arbitrary<Prefix> = fc.oneof(
   fc.constant({ text: '' }),
   stamp.map((s) => ({ text: `${s.text} `, bootSeconds: s.seconds })),
