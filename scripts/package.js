@@ -2,12 +2,24 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { writeVsixReadme } = require('./vsixReadme');
 const root = path.resolve(__dirname, '..');
 execFileSync(process.execPath, [path.join(root, 'scripts/bundle.js'), '--production'], { cwd: root, stdio: 'inherit' });
 fs.rmSync(path.join(root, 'dist/extension.js.map'), { force: true });
 const out = path.join(root, 'code-server-ops.vsix');
 const vsce = require.resolve('@vscode/vsce/vsce');
-const vsceArgs = ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out];
+const readme = writeVsixReadme(root, path.join(root, 'out', 'vsix', 'README.md'));
+const vsceArgs = [
+  'package',
+  '--no-dependencies',
+  '--skip-license',
+  '--allow-missing-repository',
+  '--no-rewrite-relative-links',
+  '--readme-path',
+  path.relative(root, readme),
+  '-o',
+  out,
+];
 execFileSync(process.execPath, [vsce, ...vsceArgs], {
   cwd: root,
   stdio: 'inherit',
