@@ -1,7 +1,7 @@
 // Runs the unit suite (mocha, no VS Code) and then the e2e suite (real code-server + headless Chromium),
 // and ends with one summary line "N passed, N failed".
 // Usage: node scripts/test.js [--unit] [--e2e] [--grep RE] [--coverage] [--stats FILE]
-//   --coverage  runs the unit suite in a child process under c8 (coverage of src/probes and src/actions printed)
+//   --coverage  runs the unit suite in a child process under c8 (coverage of the pure modules — probes, models, plans, safety — printed)
 //   --stats     writes {passes, failures, pending} of this run to FILE (used by --coverage)
 const fs = require('fs');
 const path = require('path');
