@@ -75,6 +75,7 @@ export const PURE_MODULES = [
   'src/core/audit.ts',
   'src/core/snapshotService.ts',
   'src/core/scan.ts',
+  'src/core/scrubbedLog.ts',
 ];
 
 export default defineConfig(

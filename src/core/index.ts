@@ -9,6 +9,7 @@ import { ActionDeps } from './flow';
 import { WindowPresence } from './presence';
 import { PlanBook, SignalDeps } from './safety';
 import { ScanService } from './scan';
+import { scrubbedLog } from './scrubbedLog';
 import { Settings, onDidChangeSettings, readSettings } from './settings';
 
 export interface Core extends ActionDeps, vscode.Disposable {
@@ -24,7 +25,7 @@ export interface Core extends ActionDeps, vscode.Disposable {
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {
-  const log = vscode.window.createOutputChannel('code-server Ops', { log: true });
+  const log = scrubbedLog(vscode.window.createOutputChannel('code-server Ops', { log: true }));
   const warnSetting = (message: string): void => log.warn(message);
   let settings = readSettings(warnSetting);
   const storage = context.globalStorageUri.fsPath;

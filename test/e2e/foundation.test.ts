@@ -139,7 +139,9 @@ describe('Foundation in a real code-server', function () {
     const offered = await input.inputValue();
     assert.ok(!offered.startsWith(session.folder), `the default is outside the workspace (it would get committed): ${offered}`);
     await input.fill(target);
-    await page.keyboard.press('Enter');
+    await waitFor('the path typed into the save dialog', async () => (await input.inputValue()) === target);
+    await new Promise((r) => setTimeout(r, 500)); // the dialog lists the folder as you type: let it settle
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).first().click();
     const report = await waitFor(
       'the diagnostics file',
       () => (fs.existsSync(target) ? JSON.parse(fs.readFileSync(target, 'utf8')) : undefined),

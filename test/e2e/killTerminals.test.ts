@@ -167,7 +167,9 @@ describe('Kill terminals through the preview in a real code-server', function ()
     await bulkKillAllDetached(page);
     const text = await dialog(page);
     assert.match(text, /Kill 1 Terminal\?/);
-    assert.ok(text.includes(`pid ${b.pid})`) && !text.includes(`pid ${c.pid})`) && !text.includes(`pid ${a.pid})`), text);
+    const [targets, left = ''] = text.split('Not included:');
+    assert.ok(targets.includes(`pid ${b.pid})`) && !targets.includes(`pid ${c.pid})`) && !text.includes(`pid ${a.pid})`), text);
+    assert.ok(left.includes(`pid ${c.pid}) — attached (this window)`), `the attached shell is named as not included:\n${text}`);
     await pressDialogButton(page, 'Kill 1 Terminal');
     await waitFor('shell B gone', () => !alive(b), 15_000);
     await new Promise((r) => setTimeout(r, 1000));
