@@ -293,10 +293,10 @@ describe('classifyAiProcesses: states and attribution in edge cases', () => {
     );
   });
 
-  it('leaks a tree whose parent is missing from the snapshot, or whose launcher is a zombie', () => {
+  it('never leaks a tree whose parent is missing from the snapshot (unknown, e.g. hidepid); leaks one whose launcher is a zombie', () => {
     const m = modelOf([...base(), record(300, 4242, { argv: CLAUDE }), record(400, 0, { argv: ['codex'] })]);
-    assert.strictEqual(state(m, 300), 'leaked: its parent (pid 4242) is gone');
-    assert.strictEqual(state(m, 400), 'leaked: it has no parent process');
+    assert.strictEqual(state(m, 300), 'external: its parent (pid 4242) could not be read: unknown origin, not treated as a leak');
+    assert.strictEqual(state(m, 400), 'external: it has no parent process: unknown origin, not treated as a leak');
     const z = modelOf([...base().map((r) => (r.pid === 200 ? { ...r, state: 'Z' } : r)), record(300, 200, { argv: CLAUDE })]);
     assert.strictEqual(state(z, 300), 'leaked: its terminal shell 200 has exited (zombie)');
   });

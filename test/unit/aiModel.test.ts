@@ -263,6 +263,21 @@ describe('markSessionDuplicates', () => {
     }
   });
 
+  it('never makes an external tree (tmux, ssh) a duplicate, even when it resumes the same session as an active one', () => {
+    const m = aiViewOf(snap);
+    const a = rowAt(m, AI.claudeNew);
+    const b = rowAt(m, AI.claudeExt);
+    const same = (r: AiRow, state: AiRow['tree']['state'], startedAtMs: number): AiRow => ({
+      ...r,
+      session: { id: 'S', source: 'argv', flag: '--resume' },
+      tree: { ...r.tree, state, startedAtMs },
+    });
+    const external = same(a, 'external', 5);
+    const active = same(b, 'active', 10);
+    markSessionDuplicates([external, active]);
+    assert.deepStrictEqual([external.tree.state, active.tree.state], ['external', 'active']);
+  });
+
   it('breaks a tie on the start time by starttime ticks, then by pid', () => {
     const m = aiViewOf(snap);
     const a = rowAt(m, AI.claudeNew);

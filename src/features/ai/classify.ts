@@ -339,7 +339,12 @@ function stateOf(
   if (found) return { state: 'leaked', reason: `its ${launcherText(found.launcher)} has exited (zombie)` };
 
   const parent = snapshot.processes.get(root.ppid);
-  if (!parent) return { state: 'leaked', reason: root.ppid === 0 ? 'it has no parent process' : `its parent (pid ${root.ppid}) is gone` };
+  // A parent missing from the scan is unknown (hidden by hidepid, unreadable, or it exited while the scan ran — a dead
+  // parent would have reparented it to init or a subreaper): never treated as a leak.
+  if (!parent) {
+    const why = root.ppid === 0 ? 'it has no parent process' : `its parent (pid ${root.ppid}) could not be read`;
+    return { state: 'external', reason: `${why}: unknown origin, not treated as a leak` };
+  }
   if (root.ppid === 1) return { state: 'leaked', reason: 'reparented to init (pid 1): the process that started it has exited' };
   if (isSubreaper(parent)) {
     const subreaper = `${nameOf(parent)}${parent.argv.includes('--user') ? ' --user' : ''} (pid ${parent.pid})`;

@@ -49,12 +49,14 @@ export interface AiModelInput {
 /**
  * Same tool, same known session id, more than one live tree: all but the newest are duplicates (a session resumed
  * twice writes the same transcript from two processes), whatever launched them: this is the positive evidence an
- * extension host's trees need (./classify marks no folder duplicates there). Trees already marked stay marked.
+ * extension host's trees need (./classify marks no folder duplicates there). Trees already marked stay marked; external
+ * trees are left alone.
  */
 export function markSessionDuplicates(rows: readonly AiRow[]): void {
   const groups = new Map<string, AiRow[]>();
   for (const r of rows) {
-    if (r.session.id === 'unknown' || r.tree.kind === 'mcp' || r.tree.state === 'duplicate') continue;
+    // External trees (tmux, ssh) are never touched by bulk actions: they are not made duplicates either.
+    if (r.session.id === 'unknown' || r.tree.kind === 'mcp' || r.tree.state === 'duplicate' || r.tree.state === 'external') continue;
     const key = `${r.tree.tool}\0${r.session.id}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
