@@ -44,6 +44,42 @@
       }),
     );
     document.getElementById('sources').replaceChildren(...d.sources.map((s) => text(document.createElement('li'), s)));
+    renderProfiles(d);
+  }
+
+  let pickedProfile = 0;
+
+  function renderProfiles(d) {
+    const profiles = Array.isArray(d.profiles) ? d.profiles : [];
+    const pick = document.getElementById('profile-pick');
+    pick.replaceChildren(
+      ...profiles.map((p, i) => {
+        const o = text(document.createElement('option'), p.title);
+        o.value = String(i);
+        return o;
+      }),
+    );
+    pick.hidden = profiles.length < 2;
+    if (pickedProfile >= profiles.length) pickedProfile = 0;
+    pick.value = String(pickedProfile);
+    const p = profiles[pickedProfile];
+    const note = document.getElementById('profile-note');
+    const body = document.querySelector('#profile-table tbody');
+    if (!p) {
+      text(note, 'No profile yet.');
+      body.replaceChildren();
+      return;
+    }
+    text(note, `${p.title}: ${p.note}`);
+    body.replaceChildren(
+      ...p.rows.map((row) => {
+        const tr = document.createElement('tr');
+        tr.dataset.kind = row.kind;
+        if (row.self) tr.className = 'self';
+        for (const v of [row.name, row.cpuMs, row.cpuPercent, row.liveMb, row.top]) tr.append(text(document.createElement('td'), v));
+        return tr;
+      }),
+    );
   }
 
   function drawOverlays(u) {
@@ -137,6 +173,11 @@
   new ResizeObserver(() => plot && plot.setSize({ width: Math.max(200, chartEl.clientWidth), height: 220 })).observe(chartEl);
 
   document.getElementById('restart').addEventListener('click', () => vscode.postMessage({ type: 'restart' }));
+  document.getElementById('profile').addEventListener('click', () => vscode.postMessage({ type: 'profile' }));
+  document.getElementById('profile-pick').addEventListener('change', (e) => {
+    pickedProfile = Number(e.target.value) || 0;
+    if (current) renderProfiles(current);
+  });
   document.getElementById('kernel').addEventListener('click', () => vscode.postMessage({ type: 'checkKernelLog' }));
   const panel = document.getElementById('panel');
   if (panel) panel.addEventListener('click', () => vscode.postMessage({ type: 'openPanel' }));

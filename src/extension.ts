@@ -8,11 +8,11 @@ import * as extensions from './features/extensions';
 import { MemoryFeature } from './features/memory/feature';
 import * as memory from './features/memory';
 import * as metrics from './features/metrics';
+import * as profile from './features/profile';
 import * as terminals from './features/terminals';
 
 let core: Core | undefined;
 let memoryFeature: MemoryFeature | undefined;
-
 export function activate(context: vscode.ExtensionContext) {
   core = createCore(context);
   registerCoreCommands(core, context);
@@ -20,6 +20,7 @@ export function activate(context: vscode.ExtensionContext) {
   const folders = extensions.register(core, context);
   const assistants = ai.register(core, context);
   memoryFeature = memory.register(core, context, assistants);
+  profile.register(core, context, memoryFeature);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
   core.log.info(

@@ -20,6 +20,7 @@ export const Commands = {
   refreshAi: 'csops.ai.refresh',
   stopAi: 'csops.ai.stop',
   stopLeakedAi: 'csops.ai.stopLeakedAndDuplicates',
+  profileExtensionHost: 'csops.profileExtensionHost',
 } as const;
 
 export const Views = {

@@ -17,6 +17,7 @@ export interface ScanObserver {
 export class ScanService {
   private readonly service: SnapshotService;
   private readonly topologies = new WeakMap<Snapshot, Topology>();
+  private holds = 0;
 
   constructor(procRoot: () => string, observe: ScanObserver, scan = scanProcesses) {
     this.service = new SnapshotService(async () => {
@@ -34,12 +35,33 @@ export class ScanService {
 
   /** The latest scan if younger than maxAgeMs (another view's poll just made one), else a new scan. */
   async fresh(maxAgeMs: number): Promise<Scan> {
+    const last = this.service.latest;
+    if (this.holds > 0 && last) return this.scanOf(last);
     return this.scanOf(await this.service.fresh(maxAgeMs));
   }
 
   /** A scan taken after this call started (actions re-validate against this). */
   async request(): Promise<Scan> {
     return this.scanOf(await this.service.request());
+  }
+
+  /**
+   * While held (Profile Extension Host), polls get the latest scan whatever its age, so our own scans do not pollute a
+   * profile; request() (an action's re-validation) still scans. Dispose to release.
+   */
+  hold(): { dispose(): void } {
+    this.holds++;
+    let released = false;
+    return {
+      dispose: () => {
+        if (!released) this.holds--;
+        released = true;
+      },
+    };
+  }
+
+  get held(): boolean {
+    return this.holds > 0;
   }
 
   onDidScan(listener: (scan: Scan) => void): { dispose(): void } {

@@ -27,6 +27,8 @@ export interface Settings {
   aiStopGraceSeconds: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
+  /** How long Profile Extension Host samples (s). */
+  profileSeconds: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -47,6 +49,7 @@ export const DEFAULTS: Settings = {
   metricsToken: '',
   aiStopGraceSeconds: 5,
   aiExtraPatterns: [],
+  profileSeconds: 10,
 };
 
 /** Keys (under `csops.`) a workspace must never set: package.json gives them `machine` scope and restricts them. */
@@ -107,6 +110,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     metricsToken: typeof metricsToken === 'string' ? metricsToken.trim() : '',
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
+    profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
   };
 }
 

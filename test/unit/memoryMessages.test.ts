@@ -2,8 +2,9 @@ import * as assert from 'assert';
 import { parseWebviewMessage } from '../../src/features/memory/messages';
 
 describe('Memory webview messages', () => {
-  it('accepts exactly the four known messages', () => {
-    for (const type of ['ready', 'restart', 'openPanel', 'checkKernelLog']) assert.deepStrictEqual(parseWebviewMessage({ type }), { type });
+  it('accepts exactly the five known messages', () => {
+    for (const type of ['ready', 'restart', 'openPanel', 'checkKernelLog', 'profile'])
+      assert.deepStrictEqual(parseWebviewMessage({ type }), { type });
   });
 
   it('rejects anything else without throwing', () => {
@@ -16,6 +17,7 @@ describe('Memory webview messages', () => {
       {},
       { type: 'kill', pid: 1 },
       { type: 'RESTART' },
+      { type: 'PROFILE' },
       { type: ['restart'] },
       { type: { toString: () => 'restart' } },
       JSON.parse('{"__proto__": {"type": "restart"}}'),

@@ -28,6 +28,8 @@ export class MemoryFeature implements vscode.Disposable {
   readonly statusBar: MemoryStatusBar;
   readonly view: MemoryViewProvider;
   private timer?: NodeJS.Timeout;
+  /** Set while Profile Extension Host runs: the sampling timers skip their work. */
+  paused = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly d: MemoryFeatureDeps) {
@@ -92,7 +94,15 @@ export class MemoryFeature implements vscode.Disposable {
 
   private schedule(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.monitor.sample(), this.d.settings().memorySampleSeconds * 1000);
+    this.timer = setInterval(() => this.paused || this.monitor.sample(), this.d.settings().memorySampleSeconds * 1000);
+  }
+
+  /** Pauses the memory and status-bar sampling until the returned function is called. */
+  pause(): () => void {
+    this.paused = this.statusBar.paused = true;
+    return () => {
+      this.paused = this.statusBar.paused = false;
+    };
   }
 
   setSettings(s: Settings): void {

@@ -6,6 +6,7 @@ export const WebviewMessageRecord = z.discriminatedUnion('type', [
   z.object({ type: z.literal('restart') }),
   z.object({ type: z.literal('openPanel') }),
   z.object({ type: z.literal('checkKernelLog') }),
+  z.object({ type: z.literal('profile') }),
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessageRecord>;
 

@@ -24,6 +24,8 @@ export class MemoryStatusBar implements vscode.Disposable {
   private timer?: NodeJS.Timeout;
   private readonly notified = new Set<MemoryLevel>();
   private lastSample?: SelfSample;
+  /** Set while Profile Extension Host runs (the timer skips its sample). */
+  paused = false;
 
   constructor(
     private settings: Settings,
@@ -53,7 +55,7 @@ export class MemoryStatusBar implements vscode.Disposable {
 
   private schedule(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.update(), this.settings.statusBarSampleSeconds * 1000);
+    this.timer = setInterval(() => this.paused || this.update(), this.settings.statusBarSampleSeconds * 1000);
   }
 
   private update(): void {
@@ -88,6 +90,7 @@ export class MemoryStatusBar implements vscode.Disposable {
 
   private tooltip(s: SelfSample): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
+    md.isTrusted = { enabledCommands: [Commands.profileExtensionHost] };
     md.appendMarkdown(`**Extension host** (pid ${process.pid})\n\n`);
     md.appendMarkdown(`RSS: ${formatBytes(s.rssBytes)} · CPU: ${s.cpuPercent.toFixed(1)} % · up ${formatDuration(s.uptimeMs)}\n\n`);
     md.appendMarkdown(`Warning at ${this.settings.warningMb} MB, critical at ${this.settings.criticalMb} MB\n\n`);
@@ -110,6 +113,7 @@ export class MemoryStatusBar implements vscode.Disposable {
     } else {
       md.appendMarkdown('Open the code-server Ops sidebar to list every extension host.');
     }
+    md.appendMarkdown(`\n\n[${vscode.l10n.t('Profile Extension Host…')}](command:${Commands.profileExtensionHost})`);
     return md;
   }
 

@@ -10,6 +10,7 @@ import { Settings } from '../../core/settings';
 import { parseWebviewMessage } from './messages';
 import { CgroupMemoryRead } from '../../probes/cgroup';
 import { LifecycleRecord } from '../../probes/lifecycle';
+import { ProfileResult, ProfileView, profileView } from '../profile/model';
 
 export interface ViewData {
   /** Columns: t (s), ext host MB, all ext hosts MB, server tree MB, cgroup MB (null = no value). */
@@ -21,6 +22,8 @@ export interface ViewData {
   summary: { label: string; value: string }[];
   history: { pid: number; started: string; ended: string; end: string; reason: string }[];
   sources: string[];
+  /** Kept Profile Extension Host results, newest first. */
+  profiles: ProfileView[];
 }
 
 const MB = 1024 * 1024;
@@ -49,7 +52,7 @@ function endedText(r: LifecycleRecord): string {
   return r.end ? 'ended' : 'running';
 }
 
-export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewData {
+export function buildViewData(monitor: MemoryMonitor, settings: Settings, profiles: readonly ProfileResult[] = []): ViewData {
   const samples = monitor.history.samples();
   const series: (number | null)[][] = [[], [], [], [], []];
   for (const s of samples) {
@@ -112,6 +115,7 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings): ViewD
     summary,
     history,
     sources,
+    profiles: profiles.map((p) => profileView(p, (ms) => new Date(ms).toLocaleString())),
   };
 }
 
@@ -119,6 +123,7 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
   const nonce = randomBytes(16).toString('base64');
   const asset = (...p: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...p)).toString();
   const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
+  const profileHead = '<thead><tr><th>extension</th><th>CPU ms</th><th>CPU %</th><th>live MB</th><th>top functions</th></tr></thead>';
   const historyHead = '<thead><tr><th>pid</th><th>started</th><th>ended</th><th>end</th></tr></thead>';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -141,6 +146,14 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
 <h3>Extension host history</h3>
 <table id="history" aria-label="Extension host history">${historyHead}<tbody></tbody></table>
 <details><summary>Sources</summary><ul id="sources"></ul></details>
+<h3>Extension host profile</h3>
+<div class="toolbar">
+  <button id="profile" type="button" class="secondary" title="CPU and live allocations of this extension host, per extension">
+    Profile Extension Host…</button>
+  <select id="profile-pick" aria-label="Kept profiles"></select>
+</div>
+<p id="profile-note">No profile yet.</p>
+<table id="profile-table" aria-label="Extension host profile by extension">${profileHead}<tbody></tbody></table>
 <script nonce="${nonce}" src="${asset('vendor', 'uPlot.iife.min.js')}"></script>
 <script nonce="${nonce}" src="${asset('memory.js')}"></script>
 </body>
@@ -159,7 +172,8 @@ class MemoryWebview {
   }
 
   post(): void {
-    void this.webview.postMessage({ type: 'data', data: buildViewData(this.deps.monitor, this.deps.settings()) });
+    const data = buildViewData(this.deps.monitor, this.deps.settings(), this.deps.profiles?.() ?? []);
+    void this.webview.postMessage({ type: 'data', data });
   }
 
   onMessage(raw: unknown): void {
@@ -181,6 +195,9 @@ class MemoryWebview {
       case 'checkKernelLog':
         void this.deps.checkKernelLog().then(() => this.post());
         break;
+      case 'profile':
+        void vscode.commands.executeCommand(Commands.profileExtensionHost);
+        break;
     }
   }
 }
@@ -191,6 +208,8 @@ export interface MemoryViewDeps {
   settings(): Settings;
   log: vscode.LogOutputChannel;
   checkKernelLog(): Promise<void>;
+  /** Kept profiles (set by the profile feature through attachProfiles). */
+  profiles?: () => readonly ProfileResult[];
 }
 
 export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -204,6 +223,12 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
       vscode.window.registerWebviewViewProvider(Views.memory, this),
       deps.monitor.onSample(() => this.refresh()),
     );
+  }
+
+  /** The profile feature's kept results: shown in the view, re-posted when they change. */
+  attachProfiles(get: () => readonly ProfileResult[], onDidChange: vscode.Event<void>): void {
+    this.deps.profiles = get;
+    this.disposables.push(onDidChange(() => this.refresh()));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {

@@ -1,0 +1,91 @@
+// Profiles this process (the extension host) through node:inspector's in-process Session: a CPU profile and a sampling
+// heap profile over the same window. Nothing is loaded until profileSelf runs (the module is required lazily by the
+// command), and the session is always disconnected afterwards. No `vscode` here.
+import type { Session } from 'node:inspector';
+import { CpuProfile, SamplingHeapProfile } from './model';
+
+export interface ProfileWindow {
+  cpu?: CpuProfile;
+  heap?: SamplingHeapProfile;
+  takenAtMs: number;
+  durationMs: number;
+  /** True when the window was cut short by cancellation (the profiles cover the time until then). */
+  cancelled: boolean;
+  /** Problems met (e.g. the heap sampler could not start); the CPU profile may still be there. */
+  problems: string[];
+}
+
+export interface ProfileOptions {
+  durationMs: number;
+  /** Stops the window early (the profiles are still taken). */
+  signal?: AbortSignal;
+  /** CPU sampling interval in µs (V8's default is 1000). */
+  samplingIntervalUs?: number;
+  /** Heap sampling interval in bytes (V8's default is 32768). */
+  heapSamplingIntervalBytes?: number;
+}
+
+function post<T>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result as T)));
+  });
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const done = (aborted: boolean): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(aborted);
+    };
+    const onAbort = (): void => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    signal?.addEventListener('abort', onAbort);
+  });
+}
+
+export async function profileSelf(o: ProfileOptions): Promise<ProfileWindow> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a profile is asked for
+  const inspector = require('node:inspector') as typeof import('node:inspector');
+  const session = new inspector.Session();
+  session.connect();
+  const problems: string[] = [];
+  const takenAtMs = Date.now();
+  const started = performance.now();
+  let heapOn = false;
+  let cpuOn = false;
+  try {
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: o.samplingIntervalUs ?? 1000 });
+    try {
+      await post(session, 'HeapProfiler.enable');
+      await post(session, 'HeapProfiler.startSampling', { samplingInterval: o.heapSamplingIntervalBytes ?? 32768 });
+      heapOn = true;
+    } catch (e) {
+      problems.push(`heap sampling not available: ${String(e)}`);
+    }
+    await post(session, 'Profiler.start');
+    cpuOn = true;
+    const cancelled = await wait(o.durationMs, o.signal);
+    const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
+    cpuOn = false;
+    let heap: SamplingHeapProfile | undefined;
+    if (heapOn) {
+      try {
+        heap = (await post<{ profile: SamplingHeapProfile }>(session, 'HeapProfiler.stopSampling')).profile;
+        heapOn = false;
+      } catch (e) {
+        problems.push(`heap sampling failed: ${String(e)}`);
+      }
+    }
+    return { cpu: profile, heap, takenAtMs, durationMs: Math.round(performance.now() - started), cancelled, problems };
+  } finally {
+    // Leave nothing enabled behind, whatever failed above.
+    if (cpuOn) await post(session, 'Profiler.stop').catch(() => undefined);
+    if (heapOn) await post(session, 'HeapProfiler.stopSampling').catch(() => undefined);
+    await post(session, 'HeapProfiler.disable').catch(() => undefined);
+    await post(session, 'Profiler.disable').catch(() => undefined);
+    session.disconnect();
+  }
+}

@@ -1,0 +1,153 @@
+// Profile Extension Host e2e: a real test extension (built here with vsce) burns CPU and keeps ~80-100 MB of objects
+// allocated during the window live; "Profile Extension Host…" in a real code-server must put it first in the Memory
+// view's table for CPU and for live allocation, and list our own extension as a small row.
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Frame, Page } from 'playwright-core';
+import { CodeServer } from '../support/codeServer';
+import { Session, startSession, stopSession } from '../support/session';
+import { RESULTS, runCommand, waitFor } from '../support/workbench';
+
+const BURNER = `
+const kept = [];
+function chunk() {
+  // ~1 MB of small live objects per call; the newest 100 chunks stay alive.
+  const objs = [];
+  for (let i = 0; i < 8000; i++) objs.push({ i, s: 'burner'.repeat(16) + i });
+  kept.push(objs);
+  if (kept.length > 100) kept.shift();
+}
+function burn(ms) {
+  const end = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < end) x += Math.sqrt(x + 1);
+  return x;
+}
+let timer;
+exports.activate = function () { timer = setInterval(() => { burn(25); chunk(); }, 50); };
+exports.deactivate = function () { clearInterval(timer); };
+`;
+
+function makeBurnerVsix(workDir: string): string {
+  const src = path.join(workDir, 'burner-src');
+  fs.mkdirSync(src, { recursive: true });
+  fs.writeFileSync(
+    path.join(src, 'package.json'),
+    JSON.stringify({
+      name: 'burner',
+      publisher: 'acc',
+      version: '1.0.0',
+      description: 'e2e fixture for code-server Ops: burns CPU and keeps objects live',
+      engines: { vscode: '^1.74.0' },
+      license: 'MIT',
+      main: './extension.js',
+      activationEvents: ['onStartupFinished'],
+    }),
+  );
+  fs.writeFileSync(path.join(src, 'extension.js'), BURNER);
+  fs.writeFileSync(path.join(src, 'README.md'), '# burner\n');
+  const out = path.join(workDir, 'acc.burner-1.0.0.vsix');
+  execFileSync(
+    process.execPath,
+    [require.resolve('@vscode/vsce/vsce'), 'package', '--skip-license', '--allow-missing-repository', '-o', out],
+    {
+      cwd: src,
+      stdio: 'pipe',
+    },
+  );
+  return out;
+}
+
+async function memoryFrame(page: Page): Promise<Frame> {
+  return waitFor('the Memory webview frame', async () => {
+    for (const f of page.frames())
+      if (
+        (await f
+          .locator('#profile-table')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return f;
+    return undefined;
+  });
+}
+
+interface Row {
+  kind: string;
+  name: string;
+  cpuMs: number;
+  liveMb: number;
+  top: string;
+}
+
+async function tableRows(frame: Frame): Promise<Row[]> {
+  return frame.locator('#profile-table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => {
+      const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
+      return { kind: tr.getAttribute('data-kind') ?? '', name: td[0], cpuMs: Number(td[1]), liveMb: Number(td[3]), top: td[4] };
+    }),
+  );
+}
+
+describe('Profile Extension Host in a real code-server', function () {
+  let s: Session | undefined;
+  let page: Page;
+
+  before(async function () {
+    s = await startSession('profile', {
+      userSettings: { 'csops.profile.seconds': 5 },
+      beforeStart: (home, env) => CodeServer.installExtension(env, home, makeBurnerVsix(home)),
+    });
+    page = s.page;
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await page?.screenshot({ path: `${RESULTS}/profile-failure-${Date.now()}.png` }).catch(() => undefined);
+  });
+
+  after(async function () {
+    await stopSession(s);
+  });
+
+  it('puts the burning test extension first for CPU and for live allocation, and our own row is small', async function () {
+    await runCommand(page, 'code-server Ops: Focus on Memory View');
+    const frame = await memoryFrame(page);
+    assert.match(await frame.locator('#profile-note').innerText(), /No profile yet/);
+    await frame.locator('#profile').click();
+    await page
+      .locator('.notifications-toasts', { hasText: 'Profiling this extension host' })
+      .waitFor({ state: 'visible', timeout: 20_000 });
+    const rows = await waitFor(
+      'a profile table',
+      async () => {
+        const r = await tableRows(frame);
+        return r.length > 0 ? r : undefined;
+      },
+      60_000,
+    );
+    const busy = rows.filter((r) => r.kind !== 'idle');
+    assert.strictEqual(busy[0].name, 'acc.burner', JSON.stringify(rows, null, 1));
+    assert.match(busy[0].top, /burn \(extension\.js:\d+\)/);
+    const byLive = [...rows].sort((a, b) => b.liveMb - a.liveMb);
+    assert.strictEqual(byLive[0].name, 'acc.burner', JSON.stringify(rows, null, 1));
+    assert.ok(byLive[0].liveMb > 20, `live MB ${byLive[0].liveMb}`);
+    const own = rows.find((r) => r.name.startsWith('csops.code-server-ops'));
+    const total = rows.reduce((sum, r) => sum + r.cpuMs, 0);
+    if (own) assert.ok(own.cpuMs / total < 0.05, `own share ${own.cpuMs} of ${total} ms`);
+    assert.ok(
+      rows.some((r) => r.kind === 'vscode' || r.kind === 'node' || r.kind === 'gc'),
+      'the other buckets are there',
+    );
+    await page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/profile-table.png` });
+  });
+
+  it('keeps the results: a second profile adds a choice between the two', async function () {
+    await runCommand(page, 'code-server Ops: Profile Extension Host…');
+    const frame = await memoryFrame(page);
+    await waitFor('two kept profiles', async () => (await frame.locator('#profile-pick option').count()) === 2, 60_000);
+    assert.ok(await frame.locator('#profile-pick').isVisible());
+  });
+});
