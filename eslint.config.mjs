@@ -68,6 +68,7 @@ export const PURE_MODULES = [
   'src/features/*/quarantine.ts',
   'src/features/*/monitor.ts',
   'src/features/*/messages.ts',
+  'src/features/*/victim.ts',
   'src/features/*/report.ts',
   'src/features/*/server.ts',
   'src/features/*/collect.ts',

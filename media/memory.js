@@ -43,6 +43,19 @@
         return tr;
       }),
     );
+    const kills = Array.isArray(d.kills) ? d.kills : [];
+    document.getElementById('kills-empty').hidden = kills.length > 0;
+    document.querySelector('#kills tbody').replaceChildren(
+      ...kills.map((k) => {
+        const tr = document.createElement('tr');
+        tr.className = 'oom-kill';
+        tr.dataset.pid = String(k.pid);
+        tr.dataset.kind = k.kind;
+        tr.title = k.detail || '';
+        for (const v of [k.time, String(k.pid), k.victim]) tr.append(text(document.createElement('td'), v));
+        return tr;
+      }),
+    );
     document.getElementById('sources').replaceChildren(...d.sources.map((s) => text(document.createElement('li'), s)));
     renderProfiles(d);
   }

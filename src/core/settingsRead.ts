@@ -19,6 +19,8 @@ export interface Settings {
   quarantineDays: number;
   memorySampleSeconds: number;
   memoryHistoryMinutes: number;
+  /** One notification per OOM kill seen (rate-limited). */
+  memoryOomNotifications: boolean;
   metricsEnabled: boolean;
   metricsPort: number;
   metricsMinScanSeconds: number;
@@ -43,6 +45,7 @@ export const DEFAULTS: Settings = {
   quarantineDays: 7,
   memorySampleSeconds: 15,
   memoryHistoryMinutes: 60,
+  memoryOomNotifications: true,
   metricsEnabled: false,
   metricsPort: 9464,
   metricsMinScanSeconds: 10,
@@ -104,6 +107,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     quarantineDays: quarantineDays(value('extensions.quarantineDays'), warn),
     memorySampleSeconds: num('memory.sampleSeconds', DEFAULTS.memorySampleSeconds, 1),
     memoryHistoryMinutes: num('memory.historyMinutes', DEFAULTS.memoryHistoryMinutes, 1),
+    memoryOomNotifications: value('memory.oomNotifications') !== false,
     metricsEnabled: value('metrics.enabled') === true,
     metricsPort: Math.min(65535, Math.floor(num('metrics.port', DEFAULTS.metricsPort, 1))),
     metricsMinScanSeconds: num('metrics.minScanSeconds', DEFAULTS.metricsMinScanSeconds, 1),

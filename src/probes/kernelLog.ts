@@ -44,7 +44,7 @@ export interface KernelOomEvent {
   /** Old `Kill process … score S` lines. */
   score?: number;
   oomScoreAdj?: number;
-  source: 'journal' | 'dmesg' | 'text';
+  source: 'journal' | 'dmesg' | 'text' | 'kmsg';
   /** The kernel message without its prefix (at most 500 characters). */
   message: string;
 }

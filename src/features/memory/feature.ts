@@ -1,9 +1,11 @@
 // Wiring of the memory feature: the monitor and its sampling timer, the Memory webview, the status-bar item and the
 // commands that belong to them.
+import * as fs from 'fs';
 import * as vscode from 'vscode';
+import { parseBootTime } from '../../probes/procParsers';
 import { AuditLog } from '../../core/audit';
 import { restartExtensionHost } from './restart';
-import { Commands } from '../../core/ids';
+import { Commands, Views } from '../../core/ids';
 import { readKernelOomEvents } from '../../probes/kernelLog';
 import { readProcess } from '../../probes/scanner';
 import { Scan } from '../../core/scan';
@@ -12,6 +14,10 @@ import { Settings } from '../../core/settings';
 import { MemoryStatusBar } from './statusBar';
 import { MemoryViewProvider } from './view';
 import { MemoryMonitor } from './monitor';
+import { KmsgFollower } from '../../probes/kmsg';
+import { KernelOomEvent } from '../../probes/kernelLog';
+import { processIdsOf } from '../terminals/model';
+import { RateLimiter, RingScan, ScanRing, addKill, identifyVictim } from './victim';
 
 export interface MemoryFeatureDeps {
   context: vscode.ExtensionContext;
@@ -21,6 +27,10 @@ export interface MemoryFeatureDeps {
   aiSummary: () => string | undefined;
   audit: AuditLog;
   log: vscode.LogOutputChannel;
+  /** Every scan, kept in a small ring to name the victims of OOM kills. */
+  onDidScan(listener: (scan: Scan) => void): vscode.Disposable;
+  /** The AI tree a pid belongs to in that scan, if any. */
+  aiNameOf(scan: RingScan, pid: number): string | undefined;
 }
 
 export class MemoryFeature implements vscode.Disposable {
@@ -30,6 +40,11 @@ export class MemoryFeature implements vscode.Disposable {
   private timer?: NodeJS.Timeout;
   /** Set while Profile Extension Host runs: the sampling timers skip their work. */
   paused = false;
+  private readonly ring = new ScanRing();
+  private readonly notifications = new RateLimiter(3, 60_000);
+  private follower?: KmsgFollower;
+  /** Kernel events are handled one after the other (both lines of a kill must merge into one entry). */
+  private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly d: MemoryFeatureDeps) {
@@ -70,6 +85,10 @@ export class MemoryFeature implements vscode.Disposable {
         this.view.refresh();
       }),
     );
+    const latest = d.latestScan();
+    if (latest) this.ring.add(latest);
+    this.disposables.push(d.onDidScan((scan) => this.ring.add(scan)));
+    this.startKmsg(s.procRoot);
     m.start().then(
       () => {
         m.sample();
@@ -77,6 +96,67 @@ export class MemoryFeature implements vscode.Disposable {
       },
       (e) => d.log.error(`memory monitor failed to start: ${String(e)}`),
     );
+  }
+
+  /** Follows /dev/kmsg: a reader process blocks in read(), so nothing runs here while the kernel logs nothing. */
+  private startKmsg(procRoot: string): void {
+    let bootTimeMs: number | undefined;
+    try {
+      const boot = parseBootTime(fs.readFileSync(`${procRoot}/stat`, 'latin1'));
+      if (boot.ok) bootTimeMs = boot.value * 1000;
+    } catch {
+      bootTimeMs = undefined; // events then carry seconds since boot only
+    }
+    this.follower = new KmsgFollower({
+      procRoot,
+      bootTimeMs,
+      onEvent: (event) => {
+        this.queue = this.queue.then(() => this.onKernelEvent(event)).catch((e) => this.d.log.error(`OOM event: ${String(e)}`));
+      },
+      onStatus: (status) => {
+        this.monitor.kmsg = status;
+        if (!status.following && status.reason) this.d.log.warn(`kernel log feed (/dev/kmsg): ${status.reason}`);
+      },
+    });
+    const status = (this.monitor.kmsg = this.follower.start());
+    this.d.log.info(`kernel log feed (/dev/kmsg): ${status.following ? 'following' : `not available: ${status.reason ?? 'unknown'}`}`);
+  }
+
+  /** "terminal 2" for each of this window's terminals, by shell pid (waits at most 500 ms for their process ids). */
+  private async terminalNames(): Promise<Map<number, string>> {
+    const terminals = vscode.window.terminals;
+    const pids = await processIdsOf(terminals, 500);
+    const names = new Map<number, string>();
+    pids.forEach((pid, i) => pid !== undefined && names.set(pid, vscode.l10n.t('terminal {0} "{1}"', i + 1, terminals[i].name)));
+    return names;
+  }
+
+  private async onKernelEvent(event: KernelOomEvent): Promise<void> {
+    const m = this.monitor;
+    const now = Date.now();
+    const known = m.oomKills.some((k) => k.pid === event.pid && Math.abs(k.atMs - (event.atMs ?? now)) <= 10_000);
+    const names = known ? new Map<number, string>() : await this.terminalNames();
+    const ctx = {
+      selfPid: process.pid,
+      aiNameOf: (scan: RingScan, pid: number) => this.d.aiNameOf(scan, pid),
+      terminalNameOf: (pid: number) => names.get(pid),
+    };
+    const { entry, isNew } = addKill(m.oomKills, event, () => identifyVictim(event, this.ring, ctx, now), now);
+    if (!isNew) {
+      this.view.refresh();
+      return;
+    }
+    m.oomMarkers.push({ atMs: entry.atMs, source: 'kernel', text: `OOM kill: ${entry.victim.label} (pid ${entry.pid})` });
+    this.d.log.warn(`OOM kill seen in /dev/kmsg: pid ${entry.pid} (${entry.comm}) — ${entry.victim.label}; cgroup ${entry.cgroup ?? '?'}`);
+    this.view.refresh();
+    this.statusBar.refreshTooltip();
+    if (!this.d.settings().memoryOomNotifications || !this.notifications.take(now)) return;
+    const open = vscode.l10n.t('Open Memory View');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Out of memory: the kernel killed {0} (pid {1}).', entry.victim.label, entry.pid),
+      open,
+    );
+    if (choice === open) await vscode.commands.executeCommand(`${Views.memory}.focus`);
   }
 
   private async checkKernelLog(): Promise<void> {
@@ -112,6 +192,7 @@ export class MemoryFeature implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
+    this.follower?.stop();
     for (const x of this.disposables) x.dispose();
   }
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { formatBytes } from '../../probes/format';
 import { AiSource } from '../ai/source';
+import { aiName } from '../ai/model';
 import { MemoryFeature } from './feature';
 
 export function register(core: Core, context: vscode.ExtensionContext, ai: AiSource): MemoryFeature {
@@ -17,6 +18,13 @@ export function register(core: Core, context: vscode.ExtensionContext, ai: AiSou
     },
     audit: core.audit,
     log: core.log,
+    onDidScan: (listener) => core.scans.onDidScan(listener),
+    aiNameOf: (scan, pid) => {
+      const state = ai.latest;
+      if (!state?.ok || state.model.snapshot !== scan.snapshot) return undefined;
+      const row = state.model.rows.find((r) => r.tree.memberPids.includes(pid));
+      return row && aiName(row);
+    },
   });
   context.subscriptions.push(
     memory,

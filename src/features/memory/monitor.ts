@@ -23,6 +23,8 @@ import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../probe
 import { Snapshot, descendantsOf } from '../../probes/scanner';
 import { SelfSampler } from '../../probes/selfMemory';
 import { Topology, serverOf } from '../../probes/topology';
+import { KmsgStatus } from '../../probes/kmsg';
+import { OomKillEntry } from './victim';
 
 export interface MonitorOptions {
   procRoot: string;
@@ -65,6 +67,10 @@ export class MemoryMonitor {
   cgroup?: CgroupMemoryRead;
   kernel?: KernelOomRead;
   readonly oomMarkers: OomMarker[] = [];
+  /** OOM kills seen live (from /dev/kmsg), oldest first, with their victims. */
+  readonly oomKills: OomKillEntry[] = [];
+  /** The live kernel feed's state (undefined: not started). */
+  kmsg?: KmsgStatus;
   lifecycle: LifecycleRecord[] = [];
   previousEnds: EndRecord[] = [];
   private oomCounts?: OomEventCounts;

@@ -21,6 +21,8 @@ export interface ViewData {
   markers: { t: number; label: string; kind: 'oom' | 'restart' }[];
   summary: { label: string; value: string }[];
   history: { pid: number; started: string; ended: string; end: string; reason: string }[];
+  /** OOM kills seen live, newest first. */
+  kills: { time: string; pid: number; comm: string; victim: string; kind: string; detail: string }[];
   sources: string[];
   /** Kept Profile Extension Host results, newest first. */
   profiles: ProfileView[];
@@ -51,6 +53,8 @@ function endedText(r: LifecycleRecord): string {
   if (r.endedAtMs) return new Date(r.endedAtMs).toLocaleString();
   return r.end ? 'ended' : 'running';
 }
+
+const TRIGGER_TEXT = { memcg: 'cgroup limit', global: 'machine out of memory' } as const;
 
 export function buildViewData(monitor: MemoryMonitor, settings: Settings, profiles: readonly ProfileResult[] = []): ViewData {
   const samples = monitor.history.samples();
@@ -99,7 +103,26 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings, profil
     end: r.end ?? (r.cleanEnd ? 'clean' : 'running'),
     reason: explained.get(`${r.pid}-${r.starttime}`) ?? '',
   }));
+  const kills = [...monitor.oomKills].reverse().map((k) => ({
+    time: new Date(k.atMs).toLocaleString(),
+    pid: k.pid,
+    comm: k.comm,
+    victim: k.victim.label,
+    kind: k.victim.kind,
+    detail: [
+      k.trigger && TRIGGER_TEXT[k.trigger],
+      k.cgroup !== undefined ? `cgroup ${k.cgroup}` : undefined,
+      k.rssKb !== undefined ? `RSS ${formatBytes(k.rssKb * 1024)}` : undefined,
+      `seen in ${k.sources.join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  }));
+  const kmsg = monitor.kmsg;
   const sources = [
+    kmsg
+      ? `/dev/kmsg: ${kmsg.following ? `following, ${kmsg.events} OOM line(s) seen` : `not followed (${kmsg.reason ?? 'unknown'})`}`
+      : '/dev/kmsg: not started',
     cgroupSourcesText(cg),
     ...(monitor.kernel?.sources ?? []).map(
       (s) => `${s.name}: ${s.available ? `read, ${s.events} OOM event(s)` : `not available (${s.reason ?? 'unknown'})`}`,
@@ -114,6 +137,7 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings, profil
     markers,
     summary,
     history,
+    kills,
     sources,
     profiles: profiles.map((p) => profileView(p, (ms) => new Date(ms).toLocaleString())),
   };
@@ -143,6 +167,9 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
 </div>
 <div id="chart" role="img" aria-label="Memory history chart; the numbers are in the table below"></div>
 <table id="summary" aria-label="Memory summary"><tbody></tbody></table>
+<h3>OOM kills</h3>
+<p id="kills-empty">None seen since this window started.</p>
+<table id="kills" aria-label="OOM kills"><thead><tr><th>time</th><th>pid</th><th>victim</th></tr></thead><tbody></tbody></table>
 <h3>Extension host history</h3>
 <table id="history" aria-label="Extension host history">${historyHead}<tbody></tbody></table>
 <details><summary>Sources</summary><ul id="sources"></ul></details>
