@@ -4,6 +4,7 @@ import { Core, createCore } from './core';
 import { registerCoreCommands } from './core/commands';
 import * as ai from './features/ai';
 import * as diagnostics from './features/diagnostics';
+import * as disk from './features/disk';
 import * as extensions from './features/extensions';
 import { MemoryFeature } from './features/memory/feature';
 import * as memory from './features/memory';
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext) {
   registerCoreCommands(core, context);
   const shells = terminals.register(core, context);
   const folders = extensions.register(core, context);
+  disk.register(core, context, folders);
   const assistants = ai.register(core, context);
   memoryFeature = memory.register(core, context, assistants);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });

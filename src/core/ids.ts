@@ -20,6 +20,11 @@ export const Commands = {
   refreshAi: 'csops.ai.refresh',
   stopAi: 'csops.ai.stop',
   stopLeakedAi: 'csops.ai.stopLeakedAndDuplicates',
+  refreshDisk: 'csops.disk.refresh',
+  stopSizingDisk: 'csops.disk.stopSizing',
+  reclaimDisk: 'csops.disk.reclaim',
+  reclaimAllDisk: 'csops.disk.reclaimAll',
+  undoReclaimDisk: 'csops.disk.undoLastReclaim',
 } as const;
 
 export const Views = {
@@ -28,4 +33,5 @@ export const Views = {
   extensions: 'csops.extensions',
   memory: 'csops.memory',
   ai: 'csops.ai',
+  disk: 'csops.disk',
 } as const;

@@ -27,6 +27,8 @@ export interface Settings {
   aiStopGraceSeconds: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
+  /** Session log folders younger than this are never offered by the Disk view. */
+  diskLogRetentionDays: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -47,6 +49,7 @@ export const DEFAULTS: Settings = {
   metricsToken: '',
   aiStopGraceSeconds: 5,
   aiExtraPatterns: [],
+  diskLogRetentionDays: 7,
 };
 
 /** Keys (under `csops.`) a workspace must never set: package.json gives them `machine` scope and restricts them. */
@@ -61,6 +64,7 @@ export const USER_ONLY_SETTINGS = [
   'metrics.token',
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
+  'disk.logRetentionDays',
 ] as const;
 
 /** Clean-ups younger than this many days are never purged, whatever the setting says. */
@@ -107,6 +111,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     metricsToken: typeof metricsToken === 'string' ? metricsToken.trim() : '',
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
+    diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
   };
 }
 
