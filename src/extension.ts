@@ -4,6 +4,7 @@ import { Core, createCore } from './core';
 import { registerCoreCommands } from './core/commands';
 import * as ai from './features/ai';
 import * as diagnostics from './features/diagnostics';
+import * as disk from './features/disk';
 import * as extensions from './features/extensions';
 import { MemoryFeature } from './features/memory/feature';
 import * as memory from './features/memory';
@@ -13,19 +14,18 @@ import * as terminals from './features/terminals';
 
 let core: Core | undefined;
 let memoryFeature: MemoryFeature | undefined;
+
 export function activate(context: vscode.ExtensionContext) {
   core = createCore(context);
   registerCoreCommands(core, context);
   const shells = terminals.register(core, context);
   const folders = extensions.register(core, context);
+  disk.register(core, context, folders);
   const assistants = ai.register(core, context);
   memoryFeature = memory.register(core, context, assistants);
   profile.register(core, context, memoryFeature);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
-  core.log.info(
-    `activated in extension host pid ${process.pid}; reading ${core.settings().procRoot}; extensions folder ${core.extensionsDir()}`,
-  );
   const monitor = memoryFeature.monitor;
   return {
     terminalsModel: () => (shells.latest?.ok ? shells.latest.model : undefined),

@@ -21,6 +21,11 @@ export const Commands = {
   stopAi: 'csops.ai.stop',
   stopLeakedAi: 'csops.ai.stopLeakedAndDuplicates',
   profileExtensionHost: 'csops.profileExtensionHost',
+  refreshDisk: 'csops.disk.refresh',
+  stopSizingDisk: 'csops.disk.stopSizing',
+  reclaimDisk: 'csops.disk.reclaim',
+  reclaimAllDisk: 'csops.disk.reclaimAll',
+  undoReclaimDisk: 'csops.disk.undoLastReclaim',
 } as const;
 
 export const Views = {
@@ -29,4 +34,5 @@ export const Views = {
   extensions: 'csops.extensions',
   memory: 'csops.memory',
   ai: 'csops.ai',
+  disk: 'csops.disk',
 } as const;

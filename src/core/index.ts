@@ -51,6 +51,8 @@ export function createCore(context: vscode.ExtensionContext): Core {
     settings = s;
     changed.fire(s);
   }, warnSetting);
+  const extensionsDir = (): string => settings.extensionsDir || path.dirname(context.extensionPath);
+  log.info(`activated in extension host pid ${process.pid}; reading ${settings.procRoot}; extensions folder ${extensionsDir()}`);
   return {
     context,
     log,
@@ -63,7 +65,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
     cost,
     signals,
     selfUid: process.getuid?.() ?? -1,
-    extensionsDir: () => settings.extensionsDir || path.dirname(context.extensionPath),
+    extensionsDir,
     onRefreshViews: (refresh) => {
       refreshers.add(refresh);
       return new vscode.Disposable(() => refreshers.delete(refresh));

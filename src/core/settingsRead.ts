@@ -31,6 +31,8 @@ export interface Settings {
   aiExtraPatterns: unknown;
   /** How long Profile Extension Host samples (s). */
   profileSeconds: number;
+  /** Session log folders younger than this are never offered by the Disk view. */
+  diskLogRetentionDays: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -53,6 +55,7 @@ export const DEFAULTS: Settings = {
   aiStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
+  diskLogRetentionDays: 7,
 };
 
 /** Keys (under `csops.`) a workspace must never set: package.json gives them `machine` scope and restricts them. */
@@ -67,6 +70,7 @@ export const USER_ONLY_SETTINGS = [
   'metrics.token',
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
+  'disk.logRetentionDays',
 ] as const;
 
 /** Clean-ups younger than this many days are never purged, whatever the setting says. */
@@ -115,6 +119,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
+    diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
   };
 }
 

@@ -1,0 +1,173 @@
+// The Disk model: lists what the server left behind, gathers the evidence (processes using each entry, the build
+// and log folder of this window, installed extensions, workspace folders), classifies, publishes at once, then sizes
+// the entries in the background (du -s, cancellable, cached by mtime + inode) and publishes as sizes fill in.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Core } from '../../core';
+import { Views } from '../../core/ids';
+import { ModelSource } from '../../core/source';
+import { readExtensionsDir, realpathOf } from '../../probes/extensionsDir';
+import { SizeCache, folderSize } from '../../probes/folderSize';
+import { usersOfFolders } from '../../probes/openFiles';
+import {
+  DiskEntry,
+  DiskEvidence,
+  DiskLayout,
+  WorkspaceRef,
+  classifyEntry,
+  existsOrUnknown,
+  listDiskEntries,
+  readWorkspaceRef,
+  workspaceFolders,
+} from '../../probes/serverDirs';
+import { ExtensionsSource } from '../extensions/source';
+import { ClassifiedEntry, DiskModel, FreeSpace } from './model';
+
+const LOG_NAME = /^\d{8}T\d{6}$/;
+
+export class DiskSource extends ModelSource<DiskModel> {
+  private readonly cache = new SizeCache();
+  private sizingToken = 0;
+
+  constructor(
+    private readonly core: Core,
+    private readonly extensions: ExtensionsSource,
+  ) {
+    super();
+  }
+
+  /** Where to look: the user-data dirs the Extensions view reads profiles from, and the VS Code Server roots. */
+  async layout(): Promise<DiskLayout> {
+    const ctx = await this.extensions.cleanContext();
+    const home = os.homedir();
+    const userDataDirs = [...(ctx.readOptions.userDataDirs ?? [])];
+    const serverRoots = [path.join(home, '.vscode-server'), path.join(home, '.vscode-server-insiders')];
+    for (const d of userDataDirs)
+      if (path.basename(d) === 'data' && !serverRoots.includes(path.dirname(d))) serverRoots.push(path.dirname(d));
+    return { userDataDirs, serverRoots, home };
+  }
+
+  /** A fresh listing and classification (no sizing): what the view shows and what a commit re-checks against. */
+  async classifyNow(): Promise<{ entries: ClassifiedEntry[]; problems: string[]; layout: DiskLayout }> {
+    const layout = await this.layout();
+    const { entries, problems } = await listDiskEntries(layout);
+    const ev = await this.evidence(entries, problems);
+    return { entries: entries.map((e) => ({ ...e, verdict: classifyEntry(e, ev) })), problems, layout };
+  }
+
+  private async evidence(entries: DiskEntry[], problems: string[]): Promise<DiskEvidence> {
+    const s = this.core.settings();
+    const used = await usersOfFolders(
+      entries.map((e) => e.path),
+      { procRoot: s.procRoot, selfUid: this.core.selfUid },
+    );
+    let usersProblem: string | undefined;
+    if (used.unreadable.length) {
+      const pids = used.unreadable.slice(0, 5).join(', ');
+      usersProblem = `${used.unreadable.length} process(es) of this user could not be read (pid ${pids}): whether it is in use is unknown`;
+    }
+    if (used.error) problems.push(used.error);
+    const workspaces = new Map<string, WorkspaceRef>();
+    for (const e of entries) if (e.kind === 'workspaceStorage') workspaces.set(e.path, await readWorkspaceRef(e.path));
+    const exists = new Map<string, boolean | undefined>();
+    for (const f of workspaceFolders(workspaces)) exists.set(f, await existsOrUnknown(f));
+    const ctx = await this.extensions.cleanContext();
+    const report = await readExtensionsDir(this.core.extensionsDir(), ctx.nowMs, ctx.readOptions);
+    const all = vscode.extensions.all;
+    let installedIds: Set<string> | undefined;
+    if (!report.error && !(ctx.readOptions.userDataProblems ?? []).length) {
+      installedIds = new Set(all.map((x) => x.id.toLowerCase()));
+      for (const f of report.folders) if (f.parsed) installedIds.add(f.parsed.id.toLowerCase());
+    } else {
+      problems.push(`installed extensions unknown: ${report.error ?? ctx.readOptions.userDataProblems?.join('; ')}`);
+    }
+    const builtinIds = new Set(all.filter((x) => (x.packageJSON as { isBuiltin?: boolean }).isBuiltin).map((x) => x.id.toLowerCase()));
+    const logDir = this.core.context.logUri.fsPath.split(path.sep);
+    const currentLogDirs: string[] = [];
+    for (let i = logDir.length; i > 0; i--) if (LOG_NAME.test(logDir[i - 1])) currentLogDirs.push(logDir.slice(0, i).join(path.sep));
+    return {
+      nowMs: Date.now(),
+      users: used.error || used.cancelled ? undefined : used.users,
+      usersProblem,
+      currentAppRoot: realpathOf(vscode.env.appRoot),
+      currentLogDirs,
+      logDays: s.diskLogRetentionDays,
+      installedIds,
+      builtinIds,
+      workspaces,
+      exists,
+      realpathOf,
+    };
+  }
+
+  async get(): Promise<DiskModel> {
+    const { entries, problems, layout } = await this.classifyNow();
+    const sizes = new Map<string, number>();
+    for (const e of entries) {
+      const cached = this.cache.get(e.path, e.mtimeMs, e.ino);
+      if (cached) sizes.set(e.path, cached.bytes);
+    }
+    const model: DiskModel = { entries, sizes, sizing: false, problems, free: await freeSpace(layout) };
+    const missing = entries.filter((e) => !sizes.has(e.path));
+    model.sizing = missing.length > 0;
+    this.publish(model);
+    if (missing.length) await this.size(model, missing);
+    return model;
+  }
+
+  private async size(model: DiskModel, entries: ClassifiedEntry[]): Promise<void> {
+    const token = ++this.sizingToken;
+    const stale = (): boolean => token !== this.sizingToken;
+    const seen = new Set<string>();
+    void vscode.commands.executeCommand('setContext', 'csops.disk.sizing', true);
+    try {
+      await vscode.window.withProgress({ location: { viewId: Views.disk }, title: vscode.l10n.t('Sizing') }, async () => {
+        let done = 0;
+        for (const e of entries) {
+          if (stale()) break;
+          const size = await folderSize(e.path, { seen, isCancelled: stale });
+          if (size.cancelled) break;
+          this.cache.set(e.path, e.mtimeMs, e.ino, size);
+          model.sizes.set(e.path, size.bytes);
+          if (++done % 10 === 0) this.publish(model);
+        }
+      });
+    } finally {
+      if (!stale()) {
+        model.sizing = false;
+        this.publish(model);
+        void vscode.commands.executeCommand('setContext', 'csops.disk.sizing', false);
+      }
+    }
+  }
+
+  stopSizing(): void {
+    this.sizingToken++;
+    const model = this.latest;
+    if (model) {
+      model.sizing = false;
+      this.publish(model);
+    }
+    void vscode.commands.executeCommand('setContext', 'csops.disk.sizing', false);
+  }
+
+  dispose(): void {
+    this.sizingToken++;
+    super.dispose();
+  }
+}
+
+/** Free space of the file system the first existing user-data dir is on. */
+async function freeSpace(layout: DiskLayout): Promise<FreeSpace | undefined> {
+  for (const d of layout.userDataDirs) {
+    try {
+      const st = await fs.promises.statfs(d);
+      return { path: d, freeBytes: st.bavail * st.bsize, totalBytes: st.blocks * st.bsize };
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
