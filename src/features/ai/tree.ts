@@ -60,6 +60,10 @@ export class AiItem extends vscode.TreeItem {
     const owner = `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid}`;
     md.appendMarkdown(`${owner} · ${t.memberPids.length} process(es) · ${rss} · CPU ${t.totalCpuTicks} ticks\n\n`);
     md.appendMarkdown(`session: ${sessionText(row.session)}\n\n`);
+    for (const d of t.configured?.definedIn ?? []) {
+      const project = d.project !== undefined ? ` (project ${shortenHome(d.project, home)})` : '';
+      md.appendMarkdown(`defined in ${shortenHome(d.file, home)}${project} as "${d.key}" — an MCP server of ${d.assistant}\n\n`);
+    }
     md.appendCodeblock(fullCommand(t.root.argv).slice(0, 2000), 'sh');
     this.tooltip = md;
   }
