@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { classifyAiProcesses } from '../../src/features/ai/classify';
-import { buildAiModel, aiName } from '../../src/features/ai/model';
+import { buildAiModel, aiName, definedInLines } from '../../src/features/ai/model';
 import { ConfiguredIndex, buildConfiguredIndex, matchConfigured } from '../../src/features/ai/patterns';
 import { McpConfigReader } from '../../src/probes/ai/mcpConfig';
 import { classifyTopology } from '../../src/probes/topology';
@@ -144,6 +144,7 @@ describe('MCP servers recognised by their configuration', () => {
         ['Claude Code ws/.mcp.json'],
       );
       assert.strictEqual(view.totals.leaked, 1);
+      assert.deepStrictEqual(definedInLines(row.tree, ROOT), ['defined in ~/ws/.mcp.json as "tickets" — an MCP server of Claude Code']);
     });
 
     it('links a configured server to the assistant that runs it', () => {
@@ -152,6 +153,9 @@ describe('MCP servers recognised by their configuration', () => {
       assert.strictEqual(t.name, 'docs');
       assert.deepStrictEqual(t.owner, { kind: 'assistant', tool: 'Claude Code', rootPid: 601 });
       assert.deepStrictEqual(t.memberPids, [602, 603]);
+      assert.deepStrictEqual(definedInLines(t, path.join(ROOT, 'home')), [
+        'defined in ~/.codex/config.toml as "docs" — an MCP server of Codex',
+      ]);
       assert.deepStrictEqual(m.trees.find((x) => x.root.pid === 601)?.childRootPids, [602]);
     });
 

@@ -1,7 +1,7 @@
 // The AI Processes model: classified trees (./classify) plus each tree's session id and listening ports, and the
 // session rule for duplicates: the same tool resuming the same session more than once. Pure apart from the
 // injected readers.
-import { formatDuration } from '../../probes/format';
+import { formatDuration, shortenHome } from '../../probes/format';
 import { LinkResult, Snapshot, readCwd } from '../../probes/scanner';
 import { Topology, classifyTopology } from '../../probes/topology';
 import { AiTree, classifyAiProcesses } from './classify';
@@ -24,6 +24,14 @@ export function aiName(row: AiRow): string {
   // node_modules/<pkg>/… or node_modules/@scope/pkg/… — but not npm's node_modules/.bin/<command> shims.
   const pkg = t.root.argv.map((a) => /node_modules\/((?:@[^/]+\/)?(?!\.bin\/)[^/]+)\//.exec(a)?.[1]).find(Boolean);
   return `MCP ${pkg ?? t.name}`;
+}
+
+/** For a server from an assistant's configuration: where it is defined (tooltip lines). */
+export function definedInLines(t: AiTree, home: string): string[] {
+  return (t.configured?.definedIn ?? []).map((d) => {
+    const project = d.project !== undefined ? ` (project ${shortenHome(d.project, home)})` : '';
+    return `defined in ${shortenHome(d.file, home)}${project} as "${d.key}" — an MCP server of ${d.assistant}`;
+  });
 }
 
 export interface AiViewModel {
