@@ -8,7 +8,18 @@ import { LinkResult, ProcessRecord, Snapshot } from '../../probes/scanner';
 import { formatDuration } from '../../probes/format';
 import { Topology } from '../../probes/topology';
 import { FdReader, SessionId, findSession } from '../../probes/ai/sessions';
-import { DEFAULT_PATTERN_TABLE, PatternKind, PatternMatch, PatternTable, extensionFolderOf, matchArgv, toolOfExtension } from './patterns';
+import {
+  ConfiguredIndex,
+  ConfiguredMatch,
+  DEFAULT_PATTERN_TABLE,
+  PatternKind,
+  PatternMatch,
+  PatternTable,
+  extensionFolderOf,
+  matchArgv,
+  matchConfigured,
+  toolOfExtension,
+} from './patterns';
 
 export type AiState = 'active' | 'leaked' | 'duplicate' | 'external';
 
@@ -41,6 +52,8 @@ export interface AiTree {
   name: string;
   /** Which argv element matched. */
   evidence: string;
+  /** An MCP server defined in an assistant's configuration file: its config key(s) and where it is defined. */
+  configured?: ConfiguredMatch;
   root: ProcessRecord;
   /** Root first, then its descendants that are not part of a nested AI tree. */
   memberPids: number[];
@@ -84,7 +97,12 @@ export interface AiInput {
   readExe?: (pid: number) => string | undefined;
   /** fd links of the members, for session ids from open files (without it only argv names a session). */
   readFds?: FdReader;
+  /** MCP servers defined in the assistants' configuration files (a process running one is that server). */
+  configured?: ConfiguredIndex;
 }
+
+/** The MCP server tool name: configured servers and the table's `mcp-server` pattern share it (one tree each). */
+export const MCP_TOOL = 'MCP server';
 
 /** Reaper-like processes that adopt orphans (PR_SET_CHILD_SUBREAPER) or run as a container's pid 1. */
 const SUBREAPERS = new Set([
@@ -182,6 +200,7 @@ export function ownerLabel(owner: AiOwner): string {
 
 interface Building {
   match: PatternMatch;
+  configured?: ConfiguredMatch;
   root: ProcessRecord;
   members: ProcessRecord[];
   parentRootPid?: number;
@@ -203,9 +222,11 @@ export function classifyAiProcesses(input: AiInput): AiModel {
     if (topology.roles.has(p.pid)) continue;
     const parentRoot = treeOfPid.get(p.ppid);
     const parentTree = parentRoot !== undefined ? building.get(parentRoot) : undefined;
-    const match = matchArgv(p.argv, table, input.readExe?.(p.pid));
+    // A command line an assistant's configuration names as an MCP server is that server, whatever its name says.
+    const configured = matchConfigured(p.argv, input.configured);
+    const match = configured ? configuredPattern(configured) : matchArgv(p.argv, table, input.readExe?.(p.pid));
     if (match && (!parentTree || parentTree.match.tool !== match.tool)) {
-      building.set(p.pid, { match, root: p, members: [p], parentRootPid: parentTree?.root.pid, childRootPids: [] });
+      building.set(p.pid, { match, configured, root: p, members: [p], parentRootPid: parentTree?.root.pid, childRootPids: [] });
       treeOfPid.set(p.pid, p.pid);
       parentTree?.childRootPids.push(p.pid);
     } else if (parentTree) {
@@ -229,6 +250,7 @@ export function classifyAiProcesses(input: AiInput): AiModel {
       label: b.match.label,
       name: b.match.name,
       evidence: b.match.evidence,
+      configured: b.configured,
       root,
       memberPids: membersInTreeOrder(snapshot, b),
       rssBytes: b.members.reduce((s, m) => s + m.rssBytes, 0),
@@ -267,6 +289,10 @@ export function classifyAiProcesses(input: AiInput): AiModel {
   }
   markDuplicates(trees, sessions);
   return { trees, treeOfPid, sessions };
+}
+
+function configuredPattern(c: ConfiguredMatch): PatternMatch {
+  return { patternId: 'mcp-configured', tool: MCP_TOOL, kind: 'mcp', origin: 'user', name: c.keys.join(' / '), evidence: c.evidence };
 }
 
 /** Root first, then members depth-first in pid order (the order descendantsOf uses). */

@@ -1,4 +1,5 @@
 // AI Processes: assistants and MCP servers as process trees (active, leaked, duplicate, external), stopped safely.
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands } from '../../core/ids';
@@ -7,7 +8,8 @@ import { AiSource } from './source';
 import { AiView } from './tree';
 
 export function register(core: Core, context: vscode.ExtensionContext): AiSource {
-  const source = new AiSource(core);
+  // globalStorageUri is <user-data>/User/globalStorage/<this extension>: its grandparent is the User folder.
+  const source = new AiSource(core, path.dirname(path.dirname(context.globalStorageUri.fsPath)));
   const view = new AiView(source, () => core.settings().terminalsRefreshSeconds, core.log);
   const command = vscode.commands.registerCommand;
   context.subscriptions.push(

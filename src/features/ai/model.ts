@@ -1,11 +1,11 @@
 // The AI Processes model: classified trees (./classify) plus each tree's session id and listening ports, and the
 // session rule for duplicates: the same tool resuming the same session more than once. Pure apart from the
 // injected readers.
-import { formatDuration } from '../../probes/format';
+import { formatDuration, shortenHome } from '../../probes/format';
 import { LinkResult, Snapshot, readCwd } from '../../probes/scanner';
 import { Topology, classifyTopology } from '../../probes/topology';
 import { AiTree, classifyAiProcesses } from './classify';
-import { PatternTable } from './patterns';
+import { ConfiguredIndex, PatternTable } from './patterns';
 import { ListeningPort, PortsResult, readListeningPorts } from '../../probes/ai/ports';
 import { FdReader, SessionId, procFdReader } from '../../probes/ai/sessions';
 
@@ -20,9 +20,18 @@ export interface AiRow {
 export function aiName(row: AiRow): string {
   const t = row.tree;
   if (t.kind !== 'mcp') return t.label ? `${t.tool} (${t.label})` : t.tool;
+  if (t.configured) return `MCP ${t.configured.keys.join(' / ')}`;
   // node_modules/<pkg>/… or node_modules/@scope/pkg/… — but not npm's node_modules/.bin/<command> shims.
   const pkg = t.root.argv.map((a) => /node_modules\/((?:@[^/]+\/)?(?!\.bin\/)[^/]+)\//.exec(a)?.[1]).find(Boolean);
   return `MCP ${pkg ?? t.name}`;
+}
+
+/** For a server from an assistant's configuration: where it is defined (tooltip lines). */
+export function definedInLines(t: AiTree, home: string): string[] {
+  return (t.configured?.definedIn ?? []).map((d) => {
+    const project = d.project !== undefined ? ` (project ${shortenHome(d.project, home)})` : '';
+    return `defined in ${shortenHome(d.file, home)}${project} as "${d.key}" — an MCP server of ${d.assistant}`;
+  });
 }
 
 export interface AiViewModel {
@@ -44,6 +53,10 @@ export interface AiModelInput {
   readFds: FdReader;
   readPorts(pids: number[]): PortsResult;
   patterns?: PatternTable;
+  /** MCP servers from the assistants' configuration files. */
+  configured?: ConfiguredIndex;
+  /** Problems reading those files (shown in the log). */
+  configProblems?: string[];
 }
 
 /**
@@ -103,14 +116,23 @@ export function buildAiModel(input: AiModelInput): AiViewModel {
       duplicate: rows.filter((r) => r.tree.state === 'duplicate').length,
       rssBytes: top.reduce((s, r) => s + r.tree.totalRssBytes, 0),
     },
-    problems: ports.problems.map((p) => `${p.file ?? (p.pid !== undefined ? `pid ${p.pid}` : 'ports')}: ${p.reason}`),
+    problems: [
+      ...ports.problems.map((p) => `${p.file ?? (p.pid !== undefined ? `pid ${p.pid}` : 'ports')}: ${p.reason}`),
+      ...(input.configProblems ?? []),
+    ],
     snapshot: input.snapshot,
     topology: input.topology,
   };
 }
 
 /** The model of a snapshot with the real readers of its proc root (cwd, fd links, /proc/net/tcp{,6}). */
-export function aiModelOfSnapshot(snapshot: Snapshot, selfPid: number, patterns?: PatternTable, topology?: Topology): AiViewModel {
+export function aiModelOfSnapshot(
+  snapshot: Snapshot,
+  selfPid: number,
+  patterns?: PatternTable,
+  topology?: Topology,
+  configured?: { index: ConfiguredIndex; problems: string[] },
+): AiViewModel {
   return buildAiModel({
     snapshot,
     topology: topology ?? classifyTopology(snapshot, selfPid),
@@ -119,6 +141,8 @@ export function aiModelOfSnapshot(snapshot: Snapshot, selfPid: number, patterns?
     readFds: procFdReader(snapshot.procRoot),
     readPorts: (pids) => readListeningPorts(pids, { procRoot: snapshot.procRoot }),
     patterns,
+    configured: configured?.index,
+    configProblems: configured?.problems,
   });
 }
 

@@ -1,9 +1,12 @@
 // The AI Processes model, cached per scan: the tree renders it; the stop commands, metrics and the status bar read it.
+import * as os from 'os';
+import * as vscode from 'vscode';
 import { Core } from '../../core';
+import { McpConfigLocations, McpConfigReader } from '../../probes/ai/mcpConfig';
 import { Scan } from '../../core/scan';
 import { ModelSource } from '../../core/source';
 import { AiViewModel, aiModelOfSnapshot } from './model';
-import { PatternTable, buildPatternTable } from './patterns';
+import { PatternTable, buildConfiguredIndex, buildPatternTable } from './patterns';
 
 export type AiState = { ok: true; model: AiViewModel } | { ok: false; reason: string };
 
@@ -11,7 +14,13 @@ export class AiSource extends ModelSource<AiState> {
   private patterns: PatternTable;
   private cached?: { scan: Scan; model: AiViewModel };
 
-  constructor(private readonly core: Core) {
+  private readonly mcpConfig = new McpConfigReader();
+
+  /** @param userDir the user-data `User/` folder (VS Code's mcp.json, the extensions' globalStorage). */
+  constructor(
+    private readonly core: Core,
+    private readonly userDir?: string,
+  ) {
     super();
     this.patterns = this.buildPatterns();
   }
@@ -37,9 +46,17 @@ export class AiSource extends ModelSource<AiState> {
   /** The model of a given scan (built once per scan), without publishing it. */
   modelOf(scan: Scan): AiViewModel {
     if (this.cached?.scan.snapshot !== scan.snapshot) {
-      this.cached = { scan, model: aiModelOfSnapshot(scan.snapshot, process.pid, this.patterns, scan.topology) };
+      // The assistants' MCP configuration: files are stat'ed per scan and parsed again only when they changed.
+      const config = this.mcpConfig.read(this.configLocations());
+      const configured = { index: buildConfiguredIndex(config.servers), problems: config.problems.map((p) => `${p.file}: ${p.reason}`) };
+      this.cached = { scan, model: aiModelOfSnapshot(scan.snapshot, process.pid, this.patterns, scan.topology, configured) };
     }
     return this.cached.model;
+  }
+
+  private configLocations(): McpConfigLocations {
+    const workspaces = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    return { home: os.homedir(), workspaces, userDir: this.userDir };
   }
 
   private buildPatterns(): PatternTable {

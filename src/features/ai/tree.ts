@@ -6,7 +6,7 @@ import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
 import { VisiblePoller } from '../../core/ui/visiblePoller';
 import { AiState, ownerLabel } from './classify';
-import { AiRow, AiViewModel, aiName } from './model';
+import { AiRow, AiViewModel, aiName, definedInLines } from './model';
 import { SessionId } from '../../probes/ai/sessions';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../../probes/format';
 import { AiSource, AiState as AiSourceState } from './source';
@@ -60,6 +60,7 @@ export class AiItem extends vscode.TreeItem {
     const owner = `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid}`;
     md.appendMarkdown(`${owner} · ${t.memberPids.length} process(es) · ${rss} · CPU ${t.totalCpuTicks} ticks\n\n`);
     md.appendMarkdown(`session: ${sessionText(row.session)}\n\n`);
+    for (const line of definedInLines(t, home)) md.appendText(`${line}\n\n`);
     md.appendCodeblock(fullCommand(t.root.argv).slice(0, 2000), 'sh');
     this.tooltip = md;
   }

@@ -2,3 +2,4 @@
 export * from './table';
 export * from './argv';
 export * from './match';
+export * from './configured';
