@@ -19,7 +19,7 @@ export function activate(context: vscode.ExtensionContext) {
   const shells = terminals.register(core, context);
   const folders = extensions.register(core, context);
   const assistants = ai.register(core, context);
-  memoryFeature = memory.register(core, context, assistants);
+  memoryFeature = memory.register(core, context, assistants, { terminals: shells, extensions: folders });
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
   core.log.info(

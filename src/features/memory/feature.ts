@@ -19,6 +19,8 @@ export interface MemoryFeatureDeps {
   latestScan: () => Scan | undefined;
   /** One line about AI processes for the status-bar tooltip, when known. */
   aiSummary: () => string | undefined;
+  /** One line per view with its badge count (views not refreshed yet are left out). */
+  viewCounts?: () => string[];
   audit: AuditLog;
   log: vscode.LogOutputChannel;
 }
@@ -47,6 +49,7 @@ export class MemoryFeature implements vscode.Disposable {
       slopeMbPerMin: m.trend().slopeMbPerMin,
       recentOom: m.recentOom(3_600_000)?.text,
       ai: d.aiSummary(),
+      views: d.viewCounts?.(),
     }));
     this.view = new MemoryViewProvider({
       extensionUri: d.context.extensionUri,
