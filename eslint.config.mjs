@@ -73,6 +73,7 @@ export const PURE_MODULES = [
   'src/features/*/server.ts',
   'src/features/*/collect.ts',
   'src/features/*/profiler.ts',
+  'src/features/*/counts.ts',
   'src/core/safety.ts',
   'src/core/audit.ts',
   'src/core/snapshotService.ts',

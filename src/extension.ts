@@ -22,7 +22,7 @@ export function activate(context: vscode.ExtensionContext) {
   const folders = extensions.register(core, context);
   disk.register(core, context, folders);
   const assistants = ai.register(core, context);
-  memoryFeature = memory.register(core, context, assistants);
+  memoryFeature = memory.register(core, context, assistants, { terminals: shells, extensions: folders });
   profile.register(core, context, memoryFeature);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });

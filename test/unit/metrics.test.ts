@@ -11,6 +11,7 @@ import { aiModelOfSnapshot } from '../../src/features/ai/model';
 import { ScanService } from '../../src/core/scan';
 import { writeEntry } from '../../src/probes/windowRegistry';
 import { CS, fixtureRoot, scanFixture } from './procFixtures';
+import { AI, AI_ROOT, scanAi } from './aiFixtures';
 
 const DATA: MetricsData = {
   extHostRssBytes: 200 * 1024 * 1024,
@@ -79,6 +80,53 @@ describe('metrics', () => {
     assert.match(text, /^csops_window_ext_host_rss_bytes\{pid="20000",self="false"\} 90000000$/m);
     assert.match(text, /^csops_scan_duration_seconds_count 2$/m);
     assert.match(text, /^csops_event_loop_delay_max_seconds 0.0035$/m);
+  });
+
+  it('renders leaked / duplicate AI trees, the latest OOM time and the build info for fleet alerts', async () => {
+    const text = await renderMetrics(
+      { ...DATA, aiLeaked: 2, aiDuplicate: 1, lastOomAtMs: 1_700_000_000_500, version: '1.2.3' },
+      new ScanCost(),
+    );
+    assert.match(text, /^# TYPE csops_ai_leaked gauge$/m);
+    assert.match(text, /^csops_ai_leaked 2$/m);
+    assert.match(text, /^csops_ai_duplicate 1$/m);
+    assert.match(text, /^csops_oom_last_event_timestamp_seconds 1700000000.5$/m);
+    assert.match(text, /^csops_build_info\{version="1.2.3"\} 1$/m);
+    const unknown = await renderMetrics(DATA, new ScanCost());
+    for (const name of ['csops_ai_leaked', 'csops_ai_duplicate', 'csops_oom_last_event_timestamp_seconds', 'csops_build_info'])
+      assert.doesNotMatch(unknown, new RegExp(name), `${name} is omitted when unknown`);
+  });
+
+  it("collects the AI view's leaked and duplicate counts, the newest OOM marker and the version", async () => {
+    const service = new ScanService(
+      () => AI_ROOT,
+      () => undefined,
+      () => scanAi(),
+    );
+    let built: ReturnType<typeof aiModelOfSnapshot> | undefined;
+    const collect = metricsCollector({
+      scans: service,
+      settings: () => ({ procRoot: AI_ROOT, metricsMinScanSeconds: 0 }),
+      windowsDir: path.join(os.tmpdir(), 'csops-no-registry-here'),
+      ownTerminalPids: async () => new Set<number>(),
+      aiOf: (s) => (built = aiModelOfSnapshot(s.snapshot, AI.extHost, undefined, s.topology)),
+      extensions: () => undefined,
+      monitor: {
+        history: { latest: () => undefined } as unknown as MemoryMonitor['history'],
+        sample: () => ({ t: 0, rss: 1 }) as unknown as ReturnType<MemoryMonitor['sample']>,
+        oomMarkers: [
+          { atMs: 5000, source: 'kernel', text: 'a' },
+          { atMs: 9000, source: 'cgroup', text: 'b' },
+          { atMs: 7000, source: 'kernel', text: 'c' },
+        ],
+      },
+      version: '0.9.0',
+    });
+    const data = await collect();
+    const model = built!;
+    assert.ok(model.totals.leaked > 0, 'the ai fixture has leaked trees');
+    assert.deepStrictEqual([data.aiLeaked, data.aiDuplicate], [model.totals.leaked, model.totals.duplicate]);
+    assert.deepStrictEqual([data.oomEvents, data.lastOomAtMs, data.version], [3, 9000, '0.9.0']);
   });
 
   it('omits what is unknown instead of reporting zero', async () => {

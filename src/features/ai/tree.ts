@@ -10,6 +10,8 @@ import { AiRow, AiViewModel, aiName, definedInLines } from './model';
 import { SessionId } from '../../probes/ai/sessions';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../../probes/format';
 import { AiSource, AiState as AiSourceState } from './source';
+import { aiBadge } from '../badges/badge';
+import { aiCount } from '../badges/counts';
 
 const STATE_ICON: Record<AiState, [string, string]> = {
   active: ['pulse', 'charts.green'],
@@ -142,10 +144,12 @@ export class AiView implements vscode.Disposable {
   private render(state: AiSourceState): void {
     if (!state.ok) {
       this.treeView.message = vscode.l10n.t('code-server Ops cannot read the process table (/proc) here.');
+      this.treeView.badge = undefined;
       this.provider.set(undefined);
       return;
     }
     const { model } = state;
+    this.treeView.badge = aiBadge(aiCount(model));
     const t = model.totals;
     const processes = t.trees === 1 ? vscode.l10n.t('{0} AI process', t.trees) : vscode.l10n.t('{0} AI processes', t.trees);
     const bytes = formatBytes(t.rssBytes);

@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { CLASS_TEXT, notIncludedReason } from './plan';
 import { ExtensionsModel } from './model';
 import { ExtensionsSource } from './source';
+import { extensionsBadge } from '../badges/badge';
+import { extensionsCount } from '../badges/counts';
 import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
 import { ExtensionFolder, FolderClass, ProfileInfo, isReclaimable } from '../../probes/extensionsDir';
@@ -177,6 +179,7 @@ export class ExtensionsView implements vscode.Disposable {
       ? vscode.l10n.t('{0}: no clean-up is offered.', report.error)
       : report.warnings.join(' ') || undefined;
     this.treeView.description = report.dir;
+    this.treeView.badge = extensionsBadge(extensionsCount(model));
     this.provider.set(model);
   }
 

@@ -25,6 +25,8 @@ export interface MemoryFeatureDeps {
   latestScan: () => Scan | undefined;
   /** One line about AI processes for the status-bar tooltip, when known. */
   aiSummary: () => string | undefined;
+  /** One line per view with its badge count (views not refreshed yet are left out). */
+  viewCounts?: () => string[];
   audit: AuditLog;
   log: vscode.LogOutputChannel;
   /** Every scan, kept in a small ring to name the victims of OOM kills. */
@@ -64,6 +66,7 @@ export class MemoryFeature implements vscode.Disposable {
       slopeMbPerMin: m.trend().slopeMbPerMin,
       recentOom: m.recentOom(3_600_000)?.text,
       ai: d.aiSummary(),
+      views: d.viewCounts?.(),
     }));
     this.view = new MemoryViewProvider({
       extensionUri: d.context.extensionUri,

@@ -6,8 +6,29 @@ import { formatBytes } from '../../probes/format';
 import { AiSource } from '../ai/source';
 import { aiName } from '../ai/model';
 import { MemoryFeature } from './feature';
+import { ExtensionsSource } from '../extensions/source';
+import { TerminalsSource } from '../terminals/source';
+import { aiLine, extensionsLine, terminalsLine } from '../badges/badge';
+import { aiCount, extensionsCount, terminalsCount } from '../badges/counts';
 
-export function register(core: Core, context: vscode.ExtensionContext, ai: AiSource): MemoryFeature {
+/** The status-bar tooltip's lines with the views' badge counts. */
+function viewCounts(ai: AiSource, views: { terminals?: TerminalsSource; extensions?: ExtensionsSource }): string[] {
+  const lines: string[] = [];
+  const t = views.terminals?.latest;
+  if (t?.ok) lines.push(terminalsLine(terminalsCount(t.model)));
+  const a = ai.latest;
+  if (a?.ok) lines.push(aiLine(aiCount(a.model)));
+  const e = views.extensions?.latest;
+  if (e && !e.report.error) lines.push(extensionsLine(extensionsCount(e)));
+  return lines;
+}
+
+export function register(
+  core: Core,
+  context: vscode.ExtensionContext,
+  ai: AiSource,
+  views: { terminals?: TerminalsSource; extensions?: ExtensionsSource } = {},
+): MemoryFeature {
   const memory = new MemoryFeature({
     context,
     settings: () => core.settings(),
@@ -16,6 +37,7 @@ export function register(core: Core, context: vscode.ExtensionContext, ai: AiSou
       const state = ai.latest;
       return state?.ok ? `${state.model.totals.trees} AI process tree(s), ${formatBytes(state.model.totals.rssBytes)}` : undefined;
     },
+    viewCounts: () => viewCounts(ai, views),
     audit: core.audit,
     log: core.log,
     onDidScan: (listener) => core.scans.onDidScan(listener),
@@ -26,9 +48,12 @@ export function register(core: Core, context: vscode.ExtensionContext, ai: AiSou
       return row && aiName(row);
     },
   });
+  const refresh = (): void => memory.statusBar.refreshTooltip();
   context.subscriptions.push(
     memory,
-    core.scans.onDidScan(() => memory.statusBar.refreshTooltip()),
+    core.scans.onDidScan(refresh),
+    ai.onDidChange(refresh),
+    ...[views.terminals?.onDidChange(refresh), views.extensions?.onDidChange(refresh)].filter((d): d is vscode.Disposable => !!d),
     core.onDidChangeSettings((s) => memory.setSettings(s)),
   );
   return memory;

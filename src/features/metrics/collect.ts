@@ -21,6 +21,8 @@ export interface CollectDeps {
   /** The Extensions view's latest model (sizes are only known once it has been shown). */
   extensions(): { report: ExtensionsDirReport; sizes: Map<string, number> } | undefined;
   monitor: Pick<MemoryMonitor, 'history' | 'sample' | 'oomMarkers'>;
+  /** This extension's version, for csops_build_info. */
+  version?: string;
 }
 
 export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
@@ -40,6 +42,8 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
         if (isReclaimable(ext.report, f)) reclaimable[f.cls] = (reclaimable[f.cls] ?? 0) + (ext.sizes.get(f.path) ?? 0);
       }
     }
+    const ai = snapshot.unavailable ? undefined : d.aiOf(scan);
+    const oomTimes = d.monitor.oomMarkers.map((m) => m.atMs);
     return {
       extHostRssBytes: sampler.sample().rssBytes, // fresh: history samples may be 15 s old
       heapUsedBytes: process.memoryUsage().heapUsed,
@@ -48,8 +52,12 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
       detachedTerminals: model?.detachedCount,
       shells: model?.shellCount,
       reclaimableBytesByClass: reclaimable,
-      aiProcessesByExtension: snapshot.unavailable ? undefined : aiByOwner(d.aiOf(scan)),
+      aiProcessesByExtension: ai ? aiByOwner(ai) : undefined,
+      aiLeaked: ai?.totals.leaked,
+      aiDuplicate: ai?.totals.duplicate,
       oomEvents: d.monitor.oomMarkers.length,
+      lastOomAtMs: oomTimes.length ? Math.max(...oomTimes) : undefined,
+      version: d.version,
       cgroupCurrentBytes: sample.cgroupCurrent,
       cgroupLimitBytes: sample.cgroupLimit,
     };

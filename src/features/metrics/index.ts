@@ -13,6 +13,12 @@ export interface MetricsInputs {
   memory: MemoryFeature;
 }
 
+/** The version field of package.json, when it is a string. */
+function versionOf(packageJson: unknown): string | undefined {
+  const v = (packageJson as { version?: unknown } | undefined)?.version;
+  return typeof v === 'string' ? v : undefined;
+}
+
 export function register(core: Core, context: vscode.ExtensionContext, i: MetricsInputs): void {
   const collect = metricsCollector({
     scans: core.scans,
@@ -22,6 +28,7 @@ export function register(core: Core, context: vscode.ExtensionContext, i: Metric
     aiOf: (scan) => i.ai.modelOf(scan),
     extensions: () => i.extensions.latest,
     monitor: i.memory.monitor,
+    version: versionOf(context.extension.packageJSON),
   });
   const metrics = new MetricsController(collect, core.cost, core.log);
   void metrics.apply(core.settings());

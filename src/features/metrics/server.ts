@@ -15,7 +15,14 @@ export interface MetricsData {
   shells?: number;
   reclaimableBytesByClass?: Record<string, number>;
   aiProcessesByExtension?: Record<string, number>;
+  /** Leaked and duplicate AI process trees (the AI view's badge). */
+  aiLeaked?: number;
+  aiDuplicate?: number;
   oomEvents: number;
+  /** When the latest OOM event seen happened (ms since the epoch), if any. */
+  lastOomAtMs?: number;
+  /** This extension's version (csops_build_info). */
+  version?: string;
   cgroupCurrentBytes?: number;
   cgroupLimitBytes?: number;
 }
@@ -66,6 +73,14 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
     'extension',
   ]);
   for (const [ext, n] of Object.entries(data.aiProcessesByExtension ?? {})) ai.set({ extension: ext }, n);
+  if (data.aiLeaked !== undefined)
+    gauge('csops_ai_leaked', 'Leaked AI process trees: their launcher (terminal, window) is gone.').set(data.aiLeaked);
+  if (data.aiDuplicate !== undefined)
+    gauge('csops_ai_duplicate', 'Duplicate AI process trees: the same session run by more than one process.').set(data.aiDuplicate);
+  if (data.lastOomAtMs !== undefined)
+    gauge('csops_oom_last_event_timestamp_seconds', 'When the latest OOM event seen happened (Unix time).').set(data.lastOomAtMs / 1000);
+  if (data.version !== undefined)
+    gauge('csops_build_info', 'Always 1; the version of code-server Ops in its label.', ['version']).set({ version: data.version }, 1);
   gauge('csops_oom_events_total', 'OOM events seen (cgroup counters and kernel log) since this extension host started.').set(
     data.oomEvents,
   );

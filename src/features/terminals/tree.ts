@@ -7,6 +7,8 @@ import { VisiblePoller } from '../../core/ui/visiblePoller';
 import { formatBytes, formatDuration, fullCommand, shortenHome } from '../../probes/format';
 import { PtyHostGroup, ShellRow, ShellStatus, TerminalsModel } from './model';
 import { TerminalsState, TerminalsSource } from './source';
+import { terminalsBadge } from '../badges/badge';
+import { terminalsCount } from '../badges/counts';
 
 export class PtyHostItem extends vscode.TreeItem {
   constructor(readonly group: PtyHostGroup) {
@@ -131,10 +133,12 @@ export class TerminalsView implements vscode.Disposable {
         state.reason,
       );
       this.treeView.description = undefined;
+      this.treeView.badge = undefined;
       this.provider.set(undefined);
       return;
     }
     const { model } = state;
+    this.treeView.badge = terminalsBadge(terminalsCount(model));
     this.treeView.description =
       model.shellCount === 1
         ? vscode.l10n.t('{0} shell · {1} detached', model.shellCount, model.detachedCount)
