@@ -52,8 +52,9 @@ export interface ScanOptions {
   /** Processes read between two yields to the event loop. */
   sliceSize?: number;
   /**
-   * Also yield once a slice has run this long (checked every 16 processes), so a slow machine or a cold cache never
-   * blocks the extension host for more than a few milliseconds. Default 4 ms; 0 turns the time check off.
+   * Also yield once a slice has run this long (checked every 8 processes), so a slow machine or a cold cache never
+   * blocks the extension host for more than a few milliseconds. Default 2 ms (event-loop delay target: 5 ms); 0 turns
+   * the time check off.
    */
   sliceBudgetMs?: number;
   pageSize?: number;
@@ -91,8 +92,8 @@ export interface ScanCacheStats {
 /**
  * The per-(pid, start time) cache of an incremental scan. argv can change without a new start time (exec keeping the
  * comm, setproctitle), so besides re-reading on a comm change, each scan re-reads the cmdline of 1 in `rotation`
- * known processes (by pid modulo rotation), so every cached argv is at most `rotation` scans old. Zombies and
- * processes with an empty argv are always read (their argv is about to change or cheap to read).
+ * known processes (by pid modulo rotation), so every cached argv is at most `rotation` scans old. Zombies and user
+ * processes with an empty argv are always read again (their argv is about to change); kernel threads' empty one is kept.
  * Not for concurrent scans: a scan that finds the cache in use by another one runs uncached.
  */
 export class ScanCache {
@@ -126,10 +127,13 @@ export class ScanCache {
   }
 
   /** @internal the cached identity of pid if it is still the same process and need not be re-read this scan. */
-  reuse(pid: number, starttime: number, rawComm: string, state: string, generation: number): CachedIdentity | undefined {
+  reuse(pid: number, ppid: number, starttime: number, rawComm: string, state: string, generation: number): CachedIdentity | undefined {
     const e = this.entries.get(pid);
     if (!e || e.starttime !== starttime || e.rawComm !== rawComm) return undefined;
-    if (state === 'Z' || e.argv.length === 0 || (pid + generation) % this.rotation === 0) return undefined;
+    if (state === 'Z' || (pid + generation) % this.rotation === 0) return undefined;
+    // An empty argv of a user process is transient (exiting, or read mid-exec): read it again. Kernel threads (kthreadd,
+    // pid 2, and its children) never have one, and are most of the pids on a bare host: theirs is kept.
+    if (e.argv.length === 0 && pid !== 2 && ppid !== 2) return undefined;
     e.seen = generation;
     return e;
   }
@@ -207,7 +211,7 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
   const procRoot = options.procRoot ?? '/proc';
   const procFs = options.fs ?? new NodeProcFs();
   const sliceSize = options.sliceSize ?? 200;
-  const budgetMs = options.sliceBudgetMs ?? 4;
+  const budgetMs = options.sliceBudgetMs ?? 2;
   const clockTicks = options.clockTicks ?? 100;
   const pageSize = options.pageSize ?? (procRoot === '/proc' ? detectPageSize(procRoot, procFs) : 4096);
   const yieldToLoop = options.yieldToLoop ?? defaultYield;
@@ -273,10 +277,10 @@ function readOne(
   try {
     if (incremental) {
       // stat first: its start time and comm decide whether uid and argv may come from the cache.
-      statText = procFs.readText(`${dir}/stat`);
+      statText = procFs.readText(`${dir}/stat`, true);
     } else {
       const uid = procFs.uidOf(dir);
-      statText = procFs.readText(`${dir}/stat`);
+      statText = procFs.readText(`${dir}/stat`, true);
       fresh = { uid, cmdline: procFs.readText(`${dir}/cmdline`) };
     }
   } catch (e) {
@@ -319,13 +323,13 @@ function readOne(
 function cachedIdentity(
   procFs: ProcFs,
   dir: string,
-  s: { pid: number; starttime: number; comm: string; state: string },
+  s: { pid: number; ppid: number; starttime: number; comm: string; state: string },
   snapshot: Snapshot,
   incremental: { cache: ScanCache; generation: number } | undefined,
 ): { uid: number; argv: string[] } | undefined {
   if (!incremental) return undefined;
   const { cache, generation } = incremental;
-  const hit = cache.reuse(s.pid, s.starttime, s.comm, s.state, generation);
+  const hit = cache.reuse(s.pid, s.ppid, s.starttime, s.comm, s.state, generation);
   if (hit) {
     cache.stats.hits++;
     return hit;

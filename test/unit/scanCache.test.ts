@@ -5,6 +5,7 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { ScanService } from '../../src/core/scan';
 import { ProcFs } from '../../src/probes/procFs';
+import { parseStat, parseStatReference } from '../../src/probes/procParsers';
 import { ScanCache, ScanOptions, Snapshot, readProcess, scanProcesses } from '../../src/probes/scanner';
 import { fsError } from './procFixtures';
 import { prop } from './properties/harness';
@@ -105,17 +106,17 @@ describe('ScanCache: incremental scans', () => {
     fs.calls = [];
     fs.procs.get(20)!.cpu = 77; // stat changes between refreshes; the record must follow
     const warm = await scan(fs, cache);
-    assert.deepStrictEqual(callsOf(fs, 'uidOf'), [`uidOf:${ROOT}/23`]);
-    // the kernel thread's empty argv is always read again (an argv of a process about to exec is empty too)
+    // no uid, no cmdline: not even the kernel thread's (pid 23, child of kthreadd) empty argv
+    assert.deepStrictEqual(callsOf(fs, 'uidOf'), []);
     assert.deepStrictEqual(
       callsOf(fs, 'readText').filter((c) => c.endsWith('/cmdline')),
-      [`readText:${ROOT}/23/cmdline`],
+      [],
     );
     assert.deepStrictEqual(callsOf(fs, 'readText').filter((c) => c.endsWith('/stat')).length, 6); // 5 pids + /proc/stat
     assert.deepStrictEqual(content(warm), content(await scan(fs)));
     assert.strictEqual(warm.processes.get(20)!.cpuTicks, 77);
     assert.strictEqual(warm.processes.get(22)!.uid, 0);
-    assert.deepStrictEqual(cache.stats, { hits: 4, misses: 6, dropped: 0 });
+    assert.deepStrictEqual(cache.stats, { hits: 5, misses: 5, dropped: 0 });
   });
 
   it('an exec that changes comm is caught on the next refresh', async () => {
@@ -151,6 +152,20 @@ describe('ScanCache: incremental scans', () => {
     assert.deepStrictEqual(after.processes.get(22)!.argv, ['sleep', '5']);
     assert.strictEqual(after.processes.get(22)!.uid, 1000);
     assert.strictEqual(after.processes.get(22)!.starttime, 999);
+  });
+
+  it('a user process with an empty argv (exiting, read mid-exec) is read again; a kernel thread is not', async () => {
+    const fs = fleet();
+    fs.procs.set(24, proc('node', 240, []));
+    const cache = new ScanCache(1_000_000);
+    await scan(fs, cache);
+    fs.procs.get(24)!.argv = ['node', 'late.js'];
+    fs.calls = [];
+    assert.deepStrictEqual((await scan(fs, cache)).processes.get(24)!.argv, ['node', 'late.js']);
+    assert.deepStrictEqual(
+      callsOf(fs, 'readText').filter((c) => c.endsWith('/cmdline')),
+      [`readText:${ROOT}/24/cmdline`],
+    );
   });
 
   it('a process turned zombie gets its (empty) argv read again', async () => {
@@ -285,4 +300,40 @@ describe('ScanService: refreshes are incremental, re-validation scans are full',
     );
     assert.strictEqual(service.cache.size, 5);
   });
+});
+
+describe('parseStat: the charCode fast path equals the regex reference', () => {
+  const LINE = '4242 (node server) S 1 4242 4242 0 -1 4194560 10 0 0 0 12 3 0 0 20 0 11 0 498200 1234567 19823 18446744073709551615 1 1\n';
+
+  it('on a real-shaped line, kernel threads, negative tpgid, comm with parentheses and spaces', () => {
+    for (const line of [
+      LINE,
+      '2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 3 0 0 18446744073709551615 0 0',
+      '77 (a) b (c)) R 1 77 77 34816 77 4194304 1 2 3 4 5 6 7 8 20 0 1 0 99 1 2 3',
+      '9 (x) Z 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0',
+    ]) {
+      assert.deepStrictEqual(parseStat(line), parseStatReference(line), line);
+      assert.ok(parseStat(line).ok, line);
+    }
+  });
+
+  prop('on any cut, character edit or whitespace change of a stat line', 3000, () =>
+    fc.property(
+      fc.nat({ max: LINE.length }),
+      fc.nat({ max: LINE.length }),
+      fc.constantFrom('', ' ', '  ', '\t', '\n', '-', '0', '9', 'x', '(', ')', '-1', '99999999999999999'),
+      fc.boolean(),
+      (at, cut, insert, truncate) => {
+        const edited = LINE.slice(0, at) + insert + LINE.slice(at + (insert === '' ? 1 : 0));
+        const line = truncate ? edited.slice(0, cut) : edited;
+        assert.deepStrictEqual(parseStat(line), parseStatReference(line));
+      },
+    ),
+  );
+
+  prop('on arbitrary text', 2000, () =>
+    fc.property(fc.string({ unit: fc.constantFrom(...'0123456789 -()\tSZabc\n'.split('')), maxLength: 120 }), (text) => {
+      assert.deepStrictEqual(parseStat(text), parseStatReference(text));
+    }),
+  );
 });
