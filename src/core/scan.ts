@@ -1,6 +1,6 @@
 // The scan service: one coalesced /proc scan at a time, and its topology (which process is the server, the pty host,
 // each extension host…) classified once per scan, so no feature classifies a snapshot again.
-import { Snapshot, scanProcesses } from '../probes/scanner';
+import { ScanCache, Snapshot, scanProcesses } from '../probes/scanner';
 import { measuredScan } from '../probes/scanCost';
 import { Topology, classifyTopology } from '../probes/topology';
 import { SnapshotService } from './snapshotService';
@@ -18,10 +18,15 @@ export class ScanService {
   private readonly service: SnapshotService;
   private readonly topologies = new WeakMap<Snapshot, Topology>();
   private holds = 0;
+  /** Incremental refreshes: uid and argv per (pid, start time) survive between scans (actions re-read afresh). */
+  readonly cache = new ScanCache();
 
   constructor(procRoot: () => string, observe: ScanObserver, scan = scanProcesses) {
-    this.service = new SnapshotService(async () => {
-      const { snapshot, loopDelayMaxMs } = await measuredScan(() => scan({ procRoot: procRoot() }));
+    this.service = new SnapshotService(async (full) => {
+      const root = procRoot();
+      const { snapshot, loopDelayMaxMs } = await measuredScan(() =>
+        scan(full ? { procRoot: root } : { procRoot: root, cache: this.cache }),
+      );
       observe(snapshot, loopDelayMaxMs);
       return snapshot;
     });
@@ -33,16 +38,16 @@ export class ScanService {
     return s && this.scanOf(s);
   }
 
-  /** The latest scan if younger than maxAgeMs (another view's poll just made one), else a new scan. */
+  /** The latest scan if younger than maxAgeMs (another view's poll just made one), else a new (incremental) scan. */
   async fresh(maxAgeMs: number): Promise<Scan> {
     const last = this.service.latest;
     if (this.holds > 0 && last) return this.scanOf(last);
     return this.scanOf(await this.service.fresh(maxAgeMs));
   }
 
-  /** A scan taken after this call started (actions re-validate against this). */
+  /** A full scan taken after this call started, every file read afresh, never the cache (actions re-validate against this). */
   async request(): Promise<Scan> {
-    return this.scanOf(await this.service.request());
+    return this.scanOf(await this.service.request(true));
   }
 
   /**

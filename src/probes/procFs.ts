@@ -6,8 +6,12 @@ import * as fs from 'fs';
 export interface ProcFs {
   /** Names in a directory. */
   readdir(path: string): string[];
-  /** Reads a whole (small) file as latin1 text, reusing an internal buffer. */
-  readText(path: string): string;
+  /**
+   * Reads a whole (small) file as latin1 text, reusing an internal buffer. `shortReadIsEnd`: a read that does not fill
+   * the buffer is the end of the file (true of /proc/PID/stat, which the kernel renders whole into one read, as procps
+   * relies on), saving the second read that would return 0 bytes; never for cmdline, which comes in page-sized reads.
+   */
+  readText(path: string, shortReadIsEnd?: boolean): string;
   /** Owner uid of a path (for /proc/PID: the process's effective uid). */
   uidOf(path: string): number;
   /** Target of a symlink (cwd, exe). */
@@ -34,7 +38,7 @@ export class NodeProcFs implements ProcFs {
     return fs.readdirSync(path);
   }
 
-  readText(path: string): string {
+  readText(path: string, shortReadIsEnd = false): string {
     const fd = fs.openSync(path, 'r');
     try {
       let len = 0;
@@ -47,6 +51,7 @@ export class NodeProcFs implements ProcFs {
         const n = fs.readSync(fd, this.buf, len, this.buf.length - len, null);
         if (n === 0) break;
         len += n;
+        if (shortReadIsEnd && len < this.buf.length) break;
       }
       return this.buf.toString('latin1', 0, len);
     } finally {

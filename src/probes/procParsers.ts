@@ -35,6 +35,71 @@ function int(text: string | undefined, min: number): number | undefined {
  * the first '(' and the LAST ')'.
  */
 export function parseStat(text: string): Parsed<StatRecord> {
+  return parseStatFast(text) ?? parseStatReference(text);
+}
+
+const SPACE = 32;
+const MINUS = 45;
+const ZERO = 48;
+const NINE = 57;
+
+/**
+ * The scanner's hot path: the same result as parseStatReference for the stat lines the kernel writes (fields 3–24
+ * separated by single spaces, digits and a leading '-' only, numbers of ≤ 15 digits), found with one charCode walk
+ * instead of a regex split. undefined for anything else, which then goes through parseStatReference.
+ */
+function parseStatFast(text: string): Parsed<StatRecord> | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 2 || close < open || text.charCodeAt(open - 1) !== SPACE || text.charCodeAt(close + 1) !== SPACE) return undefined;
+  const pid = digitsAt(text, 0, open - 1);
+  if (pid === undefined || pid < 1) return undefined;
+  const stateCode = text.charCodeAt(close + 2);
+  const isLetter = (stateCode >= 65 && stateCode <= 90) || (stateCode >= 97 && stateCode <= 122);
+  if (!isLetter || text.charCodeAt(close + 3) !== SPACE) return undefined;
+  const values: number[] = [];
+  let i = close + 4;
+  for (let field = 4; field <= 24; field++) {
+    let j = i;
+    while (j < text.length && text.charCodeAt(j) !== SPACE) j++;
+    // a field must be followed by one space, except the last one we take (then: a space, a newline or the end)
+    if (field < 24 && j >= text.length) return undefined;
+    const value = digitsAt(text, i, j);
+    if (value === undefined) return undefined;
+    values.push(value);
+    i = j + 1;
+  }
+  const v = (field: number): number => values[field - 4];
+  const ppid = v(FIELD.ppid);
+  const pgrp = v(FIELD.pgrp);
+  const session = v(FIELD.session);
+  const tpgid = v(FIELD.tpgid);
+  const utime = v(FIELD.utime);
+  const stime = v(FIELD.stime);
+  const starttime = v(FIELD.starttime);
+  const rssPages = v(FIELD.rss);
+  if (ppid < 0 || pgrp < 0 || session < 0 || tpgid < -1 || utime < 0 || stime < 0 || starttime < 0 || rssPages < 0) return undefined;
+  const comm = text.slice(open + 1, close);
+  return ok({ pid, comm, state: text[close + 2], ppid, pgrp, session, tpgid, utime, stime, starttime, rssPages });
+}
+
+/** The integer text[from, to) if it is an optional '-' and 1–15 digits (no other character), else undefined. */
+function digitsAt(text: string, from: number, to: number): number | undefined {
+  let k = from;
+  const negative = text.charCodeAt(k) === MINUS;
+  if (negative) k++;
+  if (to - k < 1 || to - k > 15) return undefined;
+  let n = 0;
+  for (; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c < ZERO || c > NINE) return undefined;
+    n = n * 10 + (c - ZERO);
+  }
+  return negative ? -n : n;
+}
+
+/** parseStat with a regex split: every stat line the fast path does not take, and the reference that one is tested against. */
+export function parseStatReference(text: string): Parsed<StatRecord> {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 1 || close < open) return fail('stat: no "(comm)"');

@@ -300,6 +300,7 @@ describe('faults: random faults on an in-memory /proc', () => {
           procRoot: root,
           fs: new MemoryProcFs(files, dirs, faults),
           sliceSize,
+          sliceBudgetMs: 0, // slicing by count only: a 2 ms time budget could add a yield on a loaded machine
           pageSize: 4096,
           yieldToLoop: async () => void yields++,
         });

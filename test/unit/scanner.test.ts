@@ -128,7 +128,7 @@ describe('scanProcesses on the codeserver fixture', () => {
 
   it('yields to the event loop every sliceSize processes and reads the same', async () => {
     let yields = 0;
-    const sliced = await scanFixture('codeserver', { sliceSize: 5, yieldToLoop: async () => void yields++ });
+    const sliced = await scanFixture('codeserver', { sliceSize: 5, sliceBudgetMs: 0, yieldToLoop: async () => void yields++ });
     assert.strictEqual(yields, 3); // 16 pids: before the 6th, 11th and 16th
     assert.deepStrictEqual(sliced.processes, snap.processes);
     assert.deepStrictEqual(sliced.children, snap.children);

@@ -135,3 +135,37 @@ describe('SnapshotService.fresh', () => {
     assert.strictEqual(scans, 3, 'too old: scans');
   });
 });
+
+describe('SnapshotService: full (re-validation) and incremental (refresh) scans', () => {
+  it('fresh() asks for incremental scans, request(true) for full ones; a full request makes a queued follow-up full', async () => {
+    const kinds: boolean[] = [];
+    const pending: (() => void)[] = [];
+    const svc = new SnapshotService(
+      (full) =>
+        new Promise<Snapshot>((resolve) => {
+          kinds.push(full);
+          pending.push(() => resolve({ ...snapshotOf([]), takenAtMs: Date.now() }));
+        }),
+    );
+    const a = svc.fresh(0); // incremental, running
+    const b = svc.request(); // incremental follow-up, queued
+    const c = svc.request(true); // joins the follow-up: which must now be full
+    assert.strictEqual(b, c);
+    pending.shift()!();
+    await a;
+    await settle();
+    assert.deepStrictEqual(kinds, [false, true]);
+    pending.shift()!();
+    await c;
+    const d = svc.request(true);
+    const e = svc.fresh(0); // queued behind a full scan: an incremental follow-up
+    pending.shift()!();
+    await d;
+    await settle();
+    pending.shift()!();
+    await e;
+    assert.deepStrictEqual(kinds, [false, true, true, false]);
+    assert.strictEqual(svc.fullScans, 2);
+    assert.strictEqual(svc.scans, 4);
+  });
+});
