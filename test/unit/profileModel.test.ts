@@ -296,10 +296,17 @@ describe('Profile attribution: a live in-process profile', () => {
     assert.deepStrictEqual(w.problems, []);
     assert.strictEqual(w.cancelled, false);
     const r = attributeProfiles(w, { extensions: [] });
+    // Among extensions the spinner comes first, and it is among the three busiest buckets overall (under c8 or on a
+    // loaded machine Node's own share can exceed it; the e2e checks the real extension host ranking).
     const busy = busyRows(r);
-    assert.strictEqual(busy[0].key, 'ext:test.spinner', JSON.stringify(busy.slice(0, 3)));
+    const extensions = busy.filter((b) => b.key.startsWith('ext:'));
+    assert.strictEqual(extensions[0]?.key, 'ext:test.spinner', JSON.stringify(busy.slice(0, 3)));
+    assert.ok(
+      busy.slice(0, 3).some((b) => b.key === 'ext:test.spinner'),
+      JSON.stringify(busy.slice(0, 3)),
+    );
     assert.strictEqual([...r.rows].sort((a, b) => b.liveBytes - a.liveBytes)[0].key, 'ext:test.spinner');
-    assert.strictEqual(busy[0].top[0].name, 'spin');
+    assert.strictEqual(extensions[0].top[0].name, 'spin');
   });
 
   it('stops early when cancelled and leaves no session behind (a second profile works)', async () => {
