@@ -84,3 +84,14 @@ export function classifyTopology(snapshot: Snapshot, selfPid: number): Topology 
 export function serverOf(snapshot: Snapshot, topology: Topology, pid: number): ProcessRecord | undefined {
   return ancestorsOf(snapshot, pid).find((a) => topology.roles.get(a.pid) === 'server');
 }
+
+/** The outermost server ancestor of a process: the root of the server tree it belongs to (code-server's launcher). */
+export function rootServerOf(snapshot: Snapshot, topology: Topology, pid: number): ProcessRecord | undefined {
+  let root = serverOf(snapshot, topology, pid);
+  const seen = new Set<number>([pid]); // a ppid cycle (a torn read) must not loop forever
+  for (let up = root; up && !seen.has(up.pid); up = serverOf(snapshot, topology, up.pid)) {
+    seen.add(up.pid);
+    root = up;
+  }
+  return root;
+}

@@ -214,3 +214,50 @@ describe('processIdsOf (vscode.Terminal.processId, bounded)', () => {
     assert.ok(Date.now() - started < 1000);
   });
 });
+
+describe('buildTerminalsModel with a second code-server on the machine', () => {
+  // Two server trees of the same user: another instance's shells cannot be claimed through this window's registry, so
+  // they must not look detached here (a bulk kill would take them).
+  const SERVER = ['/opt/node', '/opt/cs/out/node/entry'];
+  const EXT = ['/opt/node', '/opt/cs/lib/vscode/out/bootstrap-fork', '--type=extensionHost'];
+  const PTY = ['/opt/node', '/opt/cs/lib/vscode/out/bootstrap-fork', '--type=ptyHost'];
+  const snap = snapshotOf([
+    record(100, 1, { argv: SERVER }),
+    record(110, 100, { argv: EXT }),
+    record(120, 100, { argv: PTY }),
+    record(121, 120, { argv: ['/usr/bin/bash'], comm: 'bash', tpgid: 121 }),
+    record(200, 1, { argv: SERVER }),
+    record(210, 200, { argv: EXT }),
+    record(220, 200, { argv: PTY }),
+    record(221, 220, { argv: ['/usr/bin/bash'], comm: 'bash', tpgid: 221 }),
+  ]);
+  const m = buildTerminalsModel({
+    snapshot: snap,
+    topology: classifyTopology(snap, 110),
+    selfPid: 110,
+    ownTerminalPids: new Set(),
+    liveWindows: [],
+    readCwd: () => ({ ok: false, reason: 'n/a' }),
+    nowMs: 0,
+  });
+
+  it("lists only this server's pty host; the other one is named, its shells are neither shown nor counted", () => {
+    assert.deepStrictEqual(
+      m.groups.map((g) => g.ptyHost.pid),
+      [120],
+    );
+    assert.deepStrictEqual(
+      m.groups.flatMap((g) => g.shells.map((r) => r.shell.pid)),
+      [121],
+    );
+    assert.strictEqual(m.detachedCount, 1);
+    assert.deepStrictEqual(
+      m.otherServerPtyHosts.map((p) => p.pid),
+      [220],
+    );
+  });
+
+  it("does not count the other server's extension host as a window of this server without code-server Ops", () => {
+    assert.deepStrictEqual(m.unregisteredExtensionHosts, []);
+  });
+});

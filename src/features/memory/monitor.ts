@@ -22,7 +22,7 @@ import {
 import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../probes/memoryHistory';
 import { Snapshot, descendantsOf } from '../../probes/scanner';
 import { SelfSampler } from '../../probes/selfMemory';
-import { Topology, serverOf } from '../../probes/topology';
+import { Topology, rootServerOf } from '../../probes/topology';
 import { KmsgStatus } from '../../probes/kmsg';
 import { OomKillEntry } from './victim';
 
@@ -56,8 +56,7 @@ export function treeTotals(snapshot: Snapshot, topology: Topology, selfPid: numb
   if (!topology.self) return {};
   const allExtHostsRss = topology.extensionHosts.reduce((s, p) => s + p.rssBytes, 0);
   // The outermost server ancestor (code-server's launcher) holds the whole tree.
-  let root = serverOf(snapshot, topology, selfPid);
-  for (let up = root; up; up = serverOf(snapshot, topology, up.pid)) root = up;
+  const root = rootServerOf(snapshot, topology, selfPid);
   const serverTreeRss = root ? descendantsOf(snapshot, root.pid).reduce((s, p) => s + p.rssBytes, root.rssBytes) : undefined;
   return { allExtHostsRss, serverTreeRss };
 }

@@ -3,7 +3,7 @@
 // and the memory of its whole subtree. Pure apart from the injected cwd reader.
 import { commandLabel } from '../../probes/format';
 import { LinkResult, ProcessRecord, Snapshot, descendantsOf, readCwd } from '../../probes/scanner';
-import { Topology, serverOf } from '../../probes/topology';
+import { Topology, rootServerOf, serverOf } from '../../probes/topology';
 import { WindowEntry, liveEntries, readEntries } from '../../probes/windowRegistry';
 
 export type ShellStatus = 'attachedHere' | 'attachedOther' | 'detached';
@@ -42,6 +42,11 @@ export interface TerminalsModel {
   unregisteredExtensionHosts: ProcessRecord[];
   /** Registry entries that are alive (this window included). */
   liveWindows: WindowEntry[];
+  /**
+   * pty hosts of another server tree on this machine (another code-server instance with its own window registry):
+   * their shells cannot be told attached from detached here, so they are not listed and never targeted.
+   */
+  otherServerPtyHosts: ProcessRecord[];
   /** What the model was built from (actions plan and re-validate against it). */
   snapshot: Snapshot;
   topology: Topology;
@@ -110,7 +115,10 @@ export function buildTerminalsModel(input: TerminalsInput): TerminalsModel {
   const groups: PtyHostGroup[] = [];
   let shellCount = 0;
   let detachedCount = 0;
-  for (const ptyHost of topology.ptyHosts) {
+  const ownServer = rootServerOf(snapshot, topology, selfPid);
+  const ours = (p: ProcessRecord): boolean => !ownServer || rootServerOf(snapshot, topology, p.pid)?.pid === ownServer.pid;
+  const otherServerPtyHosts = topology.ptyHosts.filter((p) => !ours(p));
+  for (const ptyHost of topology.ptyHosts.filter(ours)) {
     const shells: ShellRow[] = [];
     for (const childPid of snapshot.children.get(ptyHost.pid) ?? []) {
       const shell = snapshot.processes.get(childPid);
@@ -144,8 +152,17 @@ export function buildTerminalsModel(input: TerminalsInput): TerminalsModel {
     groups.push({ ptyHost, server: serverOf(snapshot, topology, ptyHost.pid), shells });
   }
   const registered = new Set(liveWindows.map((w) => w.pid));
-  const unregisteredExtensionHosts = topology.extensionHosts.filter((e) => e.pid !== selfPid && !registered.has(e.pid));
-  return { groups, shellCount, detachedCount, unregisteredExtensionHosts, liveWindows: [...liveWindows], snapshot, topology };
+  const unregisteredExtensionHosts = topology.extensionHosts.filter((e) => e.pid !== selfPid && !registered.has(e.pid) && ours(e));
+  return {
+    groups,
+    shellCount,
+    detachedCount,
+    unregisteredExtensionHosts,
+    liveWindows: [...liveWindows],
+    otherServerPtyHosts,
+    snapshot,
+    topology,
+  };
 }
 
 /** Where the Terminals model of a scan gets the windows and this window's terminals from. */

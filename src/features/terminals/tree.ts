@@ -151,6 +151,16 @@ export class TerminalsView implements vscode.Disposable {
           : vscode.l10n.t('No pty host found: this extension host does not run under code-server or a VS Code server.'),
       );
     }
+    const others = model.otherServerPtyHosts.length;
+    if (others > 0) {
+      messages.push(
+        vscode.l10n.t(
+          '{0} pty host(s) of another server on this machine (pid {1}) are not listed: their windows are not known here.',
+          others,
+          model.otherServerPtyHosts.map((p) => p.pid).join(', '),
+        ),
+      );
+    }
     if (state.deniedCount > 0)
       messages.push(vscode.l10n.t('{0} processes could not be read (permission denied; /proc mounted with hidepid?).', state.deniedCount));
     this.treeView.message = messages.join(' ') || undefined;

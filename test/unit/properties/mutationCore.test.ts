@@ -177,10 +177,24 @@ function mustProtect(s: Snapshot, selfPid: number): Map<number, string> {
 }
 
 /** The shell row a pid is in a Terminals model (a child of a pty host, not a helper, not an unexeced fork), with its status. */
+/** The outermost launcher or server ancestor of a pid (its server tree), or undefined. */
+function serverTreeOf(s: Snapshot, pid: number): number | undefined {
+  let root: number | undefined;
+  const seen = new Set<number>([pid]);
+  for (let cur = s.processes.get(s.processes.get(pid)?.ppid ?? -1); cur && !seen.has(cur.pid); cur = s.processes.get(cur.ppid)) {
+    seen.add(cur.pid);
+    if ((sameArgv(cur.argv, ROLE_ARGV.server) || sameArgv(cur.argv, ROLE_ARGV.launcher)) && hasRole(s, cur)) root = cur.pid;
+  }
+  return root;
+}
+
 function shellStatus(s: Snapshot, w: World, pid: number): ShellStatus | undefined {
   const rec = s.processes.get(pid);
   const parent = rec && s.processes.get(rec.ppid);
   if (!rec || !parent || !sameArgv(parent.argv, ROLE_ARGV.ptyHost) || !hasRole(s, parent)) return undefined;
+  // only the pty hosts of this window's server tree (another server's shells cannot be told attached from detached)
+  const own = serverTreeOf(s, w.selfPid);
+  if (own !== undefined && serverTreeOf(s, parent.pid) !== own) return undefined;
   if (sameArgv(rec.argv, HELPER_ARGV) || sameArgv(rec.argv, parent.argv)) return undefined;
   return w.own.has(pid) ? 'attachedHere' : w.claims.has(pid) ? 'attachedOther' : 'detached';
 }
