@@ -31,7 +31,15 @@ const BASE: MetricsData = { extHostRssBytes: 1, heapUsedBytes: 1, heapLimitBytes
 describe('disk metric: csops_disk_reclaimable_bytes', () => {
   it('sums the offered entries by kind, 0 for kinds with nothing offered, never the kept ones or transcripts', () => {
     const m = reclaimableMetric({ entries: ENTRIES, sizes: SIZES, sizing: false });
-    assert.deepStrictEqual(m, { serverBuild: 1000, vsixCache: 0, logs: 3000 + 4000, workspaceStorage: 0, globalStorage: 0, npxCache: 0 });
+    assert.deepStrictEqual(m, {
+      serverBuild: 1000,
+      vsixCache: 0,
+      logs: 3000 + 4000,
+      coderLogs: 0,
+      workspaceStorage: 0,
+      globalStorage: 0,
+      npxCache: 0,
+    });
   });
 
   it('is absent while unknown: no model, sizing in progress, or an offered entry not sized', () => {

@@ -10,20 +10,13 @@ import { Plan, TargetKind, TargetResult, newPlan } from '../../core/safety';
 import { instanceOf, selectedItems } from '../../core/source';
 import { QUARANTINE_DIR } from '../../probes/extensionsDir';
 import { formatBytes } from '../../probes/format';
-import { DiskLayout } from '../../probes/serverDirs';
+import { quarantineParents } from '../../probes/serverDirs';
 import { Batch, ManifestItem, listBatches } from '../extensions/quarantine';
 import { DiskTarget, diskTargetKind, planReclaim, planReclaimAll, reclaimChoices, revalidateTarget } from './plan';
 import { DiskSource } from './source';
-import { DiskEntryItem } from './tree';
 
-/** The folders whose entries go into a quarantine (<folder>/.csops-quarantine): logs, workspaceStorage, globalStorage. */
-export function quarantineParents(layout: DiskLayout): string[] {
-  return layout.userDataDirs.flatMap((u) => [
-    path.join(u, 'logs'),
-    path.join(u, 'User', 'workspaceStorage'),
-    path.join(u, 'User', 'globalStorage'),
-  ]);
-}
+export { quarantineParents };
+import { DiskEntryItem } from './tree';
 
 export async function reclaim(core: Core, source: DiskSource, item?: unknown, selected?: unknown): Promise<void> {
   const paths = selectedItems(instanceOf(DiskEntryItem), item, selected).map((i) => i.entry.path);

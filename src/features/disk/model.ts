@@ -25,6 +25,7 @@ export const KIND_TITLE: Record<DiskKind, string> = {
   serverBuild: 'Server builds',
   vsixCache: 'Downloaded VSIXs (CachedExtensionVSIXs)',
   logs: 'Session logs',
+  coderLogs: "code-server's own logs (coder-logs)",
   workspaceStorage: 'Workspace storage',
   globalStorage: 'Extension global storage',
   npxCache: 'npx caches (MCP servers)',
