@@ -20,11 +20,11 @@ export function activate(context: vscode.ExtensionContext) {
   registerCoreCommands(core, context);
   const shells = terminals.register(core, context);
   const folders = extensions.register(core, context);
-  disk.register(core, context, folders);
+  const storage = disk.register(core, context, folders);
   const assistants = ai.register(core, context);
   memoryFeature = memory.register(core, context, assistants, { terminals: shells, extensions: folders });
   profile.register(core, context, memoryFeature);
-  metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature });
+  metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature, disk: storage });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
   const monitor = memoryFeature.monitor;
   return {

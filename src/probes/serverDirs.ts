@@ -7,11 +7,13 @@ import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { QUARANTINE_DIR } from './extensionsDir';
 
-export type DiskKind = 'serverBuild' | 'vsixCache' | 'logs' | 'workspaceStorage' | 'globalStorage' | 'npxCache' | 'transcripts';
+export type DiskKind =
+  'serverBuild' | 'vsixCache' | 'logs' | 'coderLogs' | 'workspaceStorage' | 'globalStorage' | 'npxCache' | 'transcripts';
 export const DISK_KINDS: readonly DiskKind[] = [
   'serverBuild',
   'vsixCache',
   'logs',
+  'coderLogs',
   'workspaceStorage',
   'globalStorage',
   'npxCache',
@@ -24,6 +26,7 @@ export const KIND_ACTION: Record<DiskKind, 'quarantine' | 'delete' | 'never'> = 
   vsixCache: 'delete',
   npxCache: 'delete',
   logs: 'quarantine',
+  coderLogs: 'quarantine',
   workspaceStorage: 'quarantine',
   globalStorage: 'quarantine',
   transcripts: 'never',
@@ -38,6 +41,13 @@ export interface DiskLayout {
   /** VS Code Server roots (~/.vscode-server): their cli/servers/* and bin/* are server builds. */
   serverRoots: readonly string[];
   home: string;
+  /** code-server's data dirs (<XDG_DATA_HOME>/code-server): its wrapper's rotated logs are in <dir>/coder-logs. */
+  coderDataDirs?: readonly string[];
+}
+
+/** The folders holding code-server's wrapper logs (rotated by size: 10 files of 10 MB each, per stream). */
+export function coderLogDirs(layout: DiskLayout): string[] {
+  return [...layout.userDataDirs, ...(layout.coderDataDirs ?? [])].map((d) => path.join(d, 'coder-logs'));
 }
 
 export interface DiskEntry {
@@ -78,6 +88,17 @@ async function entriesIn(parent: string, kind: DiskKind, dirsOnly: boolean, prob
   return out;
 }
 
+/** The folders whose entries go into a quarantine (<folder>/.csops-quarantine): logs, coder-logs, workspace and global storage. */
+export function quarantineParents(layout: DiskLayout): string[] {
+  const parents = layout.userDataDirs.flatMap((u) => [
+    path.join(u, 'logs'),
+    path.join(u, 'User', 'workspaceStorage'),
+    path.join(u, 'User', 'globalStorage'),
+  ]);
+  for (const d of coderLogDirs(layout)) if (!parents.includes(d)) parents.push(d);
+  return parents;
+}
+
 /** Every entry of every kind in the layout (each folder read once, symlinks skipped, the quarantine folders skipped). */
 export async function listDiskEntries(layout: DiskLayout): Promise<{ entries: DiskEntry[]; problems: string[] }> {
   const problems: string[] = [];
@@ -99,6 +120,7 @@ export async function listDiskEntries(layout: DiskLayout): Promise<{ entries: Di
     await add(path.join(u, 'User', 'workspaceStorage'), 'workspaceStorage', true);
     await add(path.join(u, 'User', 'globalStorage'), 'globalStorage', true);
   }
+  for (const d of coderLogDirs(layout)) await add(d, 'coderLogs', false);
   await add(path.join(layout.home, '.npm', '_npx'), 'npxCache', true);
   for (const rel of [
     ['.claude', 'projects'],
@@ -193,6 +215,9 @@ const DAY_MS = 86_400_000;
 const days = (ms: number): string => `${Math.floor(ms / DAY_MS)} day${Math.floor(ms / DAY_MS) === 1 ? '' : 's'}`;
 const inside = (p: string, folder: string): boolean => p === folder || p.startsWith(folder.endsWith('/') ? folder : `${folder}/`);
 const LOG_NAME = /^\d{8}T\d{6}$/;
+/** code-server's wrapper logs: the files being written, and the rotated ones (rotating-file-stream's default names). */
+const CODER_LOG_LIVE = /^code-server-(stdout|stderr)\.log$/;
+const CODER_LOG_ROTATED = /^\d{8}-\d{4}-\d{2}-code-server-(stdout|stderr)\.log(\.gz)?$/;
 const EXTENSION_ID = /^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-._]*$/;
 
 /** Why an entry is in use by a process (or that this is unknown), undefined when no process uses it. */
@@ -228,6 +253,12 @@ export function classifyEntry(e: DiskEntry, ev: DiskEvidence): Verdict {
       if (ev.currentLogDirs.some((d) => inside(d, e.path))) return keep("the current session's logs");
       if (age < ev.logDays * DAY_MS) return keep(`younger than ${ev.logDays} days (csops.disk.logRetentionDays)`);
       return { reclaim: action, reason: `logs of a past session, last written ${days(age)} ago` };
+    }
+    case 'coderLogs': {
+      if (CODER_LOG_LIVE.test(e.name)) return keep('the log code-server is writing now');
+      if (!CODER_LOG_ROTATED.test(e.name)) return keep('not a rotated code-server log (unknown name)');
+      if (age < ev.logDays * DAY_MS) return keep(`younger than ${ev.logDays} days (csops.disk.logRetentionDays)`);
+      return { reclaim: action, reason: `a rotated code-server log, last written ${days(age)} ago` };
     }
     case 'workspaceStorage': {
       const ref = ev.workspaces.get(e.path);

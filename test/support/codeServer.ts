@@ -89,6 +89,8 @@ export interface CodeServerOptions {
   port?: number;
   /** Inherit stdout/stderr (npm start) instead of collecting them. */
   inheritOutput?: boolean;
+  /** Extra environment for the server (e.g. HOME, so the test never reads the real home's folders). */
+  serverEnv?: NodeJS.ProcessEnv;
 }
 
 export class CodeServer {
@@ -184,7 +186,7 @@ export class CodeServer {
       options.folder,
     ];
     const child = spawn(options.env.node, args, {
-      env: CodeServer.childEnv(options.home),
+      env: { ...CodeServer.childEnv(options.home), ...options.serverEnv },
       detached: true, // own process group: stop() signals the group, never anything else
       stdio: ['ignore', options.inheritOutput ? 'inherit' : 'pipe', options.inheritOutput ? 'inherit' : 'pipe'],
     });

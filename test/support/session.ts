@@ -19,6 +19,8 @@ export interface SessionOptions {
   args?: string[];
   /** Runs after our VSIX is installed and before the server starts (e.g. install more extensions). */
   beforeStart?(home: string, env: ReturnType<typeof provision>): void;
+  /** Extra environment for the server; `home` is replaced by the session's temp home (e.g. { HOME: 'home' }). */
+  serverEnv?: Record<string, string>;
 }
 
 export async function startSession(name: string, options: SessionOptions = {}): Promise<Session> {
@@ -33,6 +35,7 @@ export async function startSession(name: string, options: SessionOptions = {}): 
     home,
     folder,
     args: ['--disable-workspace-trust', ...(options.args ?? [])],
+    serverEnv: Object.fromEntries(Object.entries(options.serverEnv ?? {}).map(([k, v]) => [k, v === 'home' ? home : v])),
     userSettings: {
       'chat.disableAIFeatures': true,
       'git.openRepositoryInParentFolders': 'never',

@@ -10,25 +10,36 @@ import { Plan, TargetKind, TargetResult, newPlan } from '../../core/safety';
 import { instanceOf, selectedItems } from '../../core/source';
 import { QUARANTINE_DIR } from '../../probes/extensionsDir';
 import { formatBytes } from '../../probes/format';
-import { DiskLayout } from '../../probes/serverDirs';
+import { quarantineParents } from '../../probes/serverDirs';
 import { Batch, ManifestItem, listBatches } from '../extensions/quarantine';
-import { DiskTarget, diskTargetKind, planReclaim, planReclaimAll, revalidateTarget } from './plan';
+import { DiskTarget, diskTargetKind, planReclaim, planReclaimAll, reclaimChoices, revalidateTarget } from './plan';
 import { DiskSource } from './source';
-import { DiskEntryItem } from './tree';
 
-/** The folders whose entries go into a quarantine (<folder>/.csops-quarantine): logs, workspaceStorage, globalStorage. */
-export function quarantineParents(layout: DiskLayout): string[] {
-  return layout.userDataDirs.flatMap((u) => [
-    path.join(u, 'logs'),
-    path.join(u, 'User', 'workspaceStorage'),
-    path.join(u, 'User', 'globalStorage'),
-  ]);
-}
+export { quarantineParents };
+import { DiskEntryItem } from './tree';
 
 export async function reclaim(core: Core, source: DiskSource, item?: unknown, selected?: unknown): Promise<void> {
   const paths = selectedItems(instanceOf(DiskEntryItem), item, selected).map((i) => i.entry.path);
-  if (paths.length === 0) return reclaimAll(core, source);
   const model = source.latest ?? (await source.get());
+  if (paths.length === 0) {
+    // From the palette, nothing selected: pick among the reclaimable entries (a preview follows).
+    const groups = reclaimChoices(model);
+    if (!groups.length) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Nothing is reclaimable on disk right now.'));
+      return;
+    }
+    const items = groups.flatMap((g) => [
+      { label: g.title, kind: vscode.QuickPickItemKind.Separator, path: '' },
+      ...g.choices.map((c) => ({ label: c.label, description: c.description, detail: c.detail, path: c.path })),
+    ]);
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      title: vscode.l10n.t('Reclaim Disk Space'),
+      placeHolder: vscode.l10n.t('Select what to reclaim (a preview follows)'),
+    });
+    if (!picked?.length) return;
+    paths.push(...picked.map((p) => p.path).filter((p) => p !== ''));
+  }
   await run(core, source, core.plans.issue(planReclaim(model, paths, Date.now())));
 }
 

@@ -1,5 +1,5 @@
 // The Disk model: every entry the server left behind, its verdict, the sizes known so far and the free space. Pure.
-import { DiskEntry, DiskKind, Verdict } from '../../probes/serverDirs';
+import { DISK_KINDS, DiskEntry, DiskKind, Verdict } from '../../probes/serverDirs';
 
 export interface ClassifiedEntry extends DiskEntry {
   verdict: Verdict;
@@ -25,6 +25,7 @@ export const KIND_TITLE: Record<DiskKind, string> = {
   serverBuild: 'Server builds',
   vsixCache: 'Downloaded VSIXs (CachedExtensionVSIXs)',
   logs: 'Session logs',
+  coderLogs: "code-server's own logs (coder-logs)",
   workspaceStorage: 'Workspace storage',
   globalStorage: 'Extension global storage',
   npxCache: 'npx caches (MCP servers)',
@@ -42,4 +43,18 @@ export function reclaimableBytes(model: Pick<DiskModel, 'entries' | 'sizes'>): {
     byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + b);
   }
   return { total, byKind };
+}
+
+/**
+ * csops_disk_reclaimable_bytes by kind, from a finished sizing only: undefined while there is no model or sizing is
+ * incomplete (unknown is not 0). Every reclaimable kind is reported (0 when nothing of it is offered); transcripts
+ * are never reclaimable and never reported.
+ */
+export function reclaimableMetric(model: Pick<DiskModel, 'entries' | 'sizes' | 'sizing'> | undefined): Record<string, number> | undefined {
+  if (!model || model.sizing) return undefined;
+  if (model.entries.some((e) => e.verdict.reclaim !== 'keep' && !model.sizes.has(e.path))) return undefined;
+  const { byKind } = reclaimableBytes(model);
+  const out: Record<string, number> = {};
+  for (const k of DISK_KINDS) if (k !== 'transcripts') out[k] = byKind.get(k) ?? 0;
+  return out;
 }

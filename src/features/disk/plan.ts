@@ -1,7 +1,7 @@
 // Disk reclaim — the pure part: which entries a selection (or "all reclaimable") targets, what happens to each
 // (quarantine or delete), what is left out and why, and the re-check of each target against a fresh listing.
 import { formatBytes } from '../../probes/format';
-import { DiskKind } from '../../probes/serverDirs';
+import { DISK_KINDS, DiskKind } from '../../probes/serverDirs';
 import { NotIncluded, Plan, SkippedTarget, TargetKind, newPlan } from '../../core/safety';
 import { ClassifiedEntry, DiskModel, KIND_TITLE } from './model';
 
@@ -88,4 +88,35 @@ export function revalidateTarget(t: DiskTarget, fresh: ClassifiedEntry | undefin
   if (fresh.verdict.reclaim === 'keep') return `now kept: ${fresh.verdict.reason}`;
   if (fresh.verdict.reclaim !== t.how) return 'what reclaiming does to it changed';
   return undefined;
+}
+
+export interface ReclaimChoice {
+  path: string;
+  label: string;
+  description: string;
+  detail: string;
+}
+
+/**
+ * The palette's "Reclaim…" with nothing selected: every reclaimable entry, grouped by kind in the view's order, each
+ * saying its size (or that it is not sized yet) and what reclaiming does to it. Kept entries are not offered.
+ */
+export function reclaimChoices(model: Pick<DiskModel, 'entries' | 'sizes'>): { title: string; choices: ReclaimChoice[] }[] {
+  const groups = new Map<DiskKind, ReclaimChoice[]>();
+  for (const e of model.entries) {
+    if (e.verdict.reclaim === 'keep') continue;
+    const size = model.sizes.get(e.path);
+    const list = groups.get(e.kind) ?? [];
+    list.push({
+      path: e.path,
+      label: e.name,
+      description: `${size === undefined ? 'not sized yet' : formatBytes(size)} · ${HOW_TEXT[e.verdict.reclaim]}`,
+      detail: e.verdict.reason,
+    });
+    groups.set(e.kind, list);
+  }
+  return DISK_KINDS.flatMap((k) => {
+    const choices = groups.get(k);
+    return choices ? [{ title: KIND_TITLE[k], choices }] : [];
+  });
 }

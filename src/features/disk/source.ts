@@ -46,7 +46,8 @@ export class DiskSource extends ModelSource<DiskModel> {
     const serverRoots = [path.join(home, '.vscode-server'), path.join(home, '.vscode-server-insiders')];
     for (const d of userDataDirs)
       if (path.basename(d) === 'data' && !serverRoots.includes(path.dirname(d))) serverRoots.push(path.dirname(d));
-    return { userDataDirs, serverRoots, home };
+    const coderDataDirs = [path.join(process.env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'code-server')];
+    return { userDataDirs, serverRoots, home, coderDataDirs };
   }
 
   /** A fresh listing and classification (no sizing): what the view shows and what a commit re-checks against. */

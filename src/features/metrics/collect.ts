@@ -20,6 +20,8 @@ export interface CollectDeps {
   aiOf(scan: Scan): AiViewModel;
   /** The Extensions view's latest model (sizes are only known once it has been shown). */
   extensions(): { report: ExtensionsDirReport; sizes: Map<string, number> } | undefined;
+  /** The Disk view's csops_disk_reclaimable_bytes by kind (undefined while unknown). */
+  diskReclaimable?(): Record<string, number> | undefined;
   monitor: Pick<MemoryMonitor, 'history' | 'sample' | 'oomMarkers'>;
   /** This extension's version, for csops_build_info. */
   version?: string;
@@ -52,6 +54,7 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
       detachedTerminals: model?.detachedCount,
       shells: model?.shellCount,
       reclaimableBytesByClass: reclaimable,
+      diskReclaimableBytesByKind: d.diskReclaimable?.(),
       aiProcessesByExtension: ai ? aiByOwner(ai) : undefined,
       aiLeaked: ai?.totals.leaked,
       aiDuplicate: ai?.totals.duplicate,

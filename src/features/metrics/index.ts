@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { AiSource } from '../ai/source';
+import { reclaimableMetric } from '../disk/model';
+import { DiskSource } from '../disk/source';
 import { ExtensionsSource } from '../extensions/source';
 import { MemoryFeature } from '../memory/feature';
 import { metricsCollector } from './collect';
@@ -11,6 +13,7 @@ export interface MetricsInputs {
   ai: AiSource;
   extensions: ExtensionsSource;
   memory: MemoryFeature;
+  disk?: DiskSource;
 }
 
 /** The version field of package.json, when it is a string. */
@@ -27,6 +30,7 @@ export function register(core: Core, context: vscode.ExtensionContext, i: Metric
     ownTerminalPids: () => core.presence.ownTerminalPids(),
     aiOf: (scan) => i.ai.modelOf(scan),
     extensions: () => i.extensions.latest,
+    diskReclaimable: () => reclaimableMetric(i.disk?.latest),
     monitor: i.memory.monitor,
     version: versionOf(context.extension.packageJSON),
   });

@@ -14,6 +14,8 @@ export interface MetricsData {
   detachedTerminals?: number;
   shells?: number;
   reclaimableBytesByClass?: Record<string, number>;
+  /** The Disk view's reclaimable bytes by kind, once fully sized (absent when unknown). */
+  diskReclaimableBytesByKind?: Record<string, number>;
   aiProcessesByExtension?: Record<string, number>;
   /** Leaked and duplicate AI process trees (the AI view's badge). */
   aiLeaked?: number;
@@ -68,6 +70,10 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
     gauge('csops_extensions_orphan_bytes', 'Reclaimable bytes in the extensions folder (all classes). Seed-agent name.').set(total);
     const byClass = gauge('csops_extensions_reclaimable_bytes', 'Reclaimable bytes in the extensions folder by class.', ['class']);
     for (const [cls, bytes] of Object.entries(data.reclaimableBytesByClass)) byClass.set({ class: cls }, bytes);
+  }
+  if (data.diskReclaimableBytesByKind) {
+    const disk = gauge('csops_disk_reclaimable_bytes', 'Bytes the Disk view offers to reclaim, by kind (du -s).', ['kind']);
+    for (const [kind, bytes] of Object.entries(data.diskReclaimableBytesByKind)) disk.set({ kind }, bytes);
   }
   const ai = gauge('csops_ai_processes_total', 'AI assistant processes by the extension (or tool) that owns them. Seed-agent name.', [
     'extension',
