@@ -5,6 +5,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { CgroupOomWatcher, OomCounterReading, diffOomCounters, listCgroupTree, readOomCounters } from '../../src/probes/cgroupOom';
 import { NodeProcFs } from '../../src/probes/procFs';
+import { CgroupOomChange } from '../../src/probes/cgroupOom';
+import { MemoryMonitor } from '../../src/features/memory/monitor';
 import { FIXTURES, FaultyProcFs } from './procFixtures';
 
 const CGROUP_FIXTURES = path.join(path.dirname(FIXTURES), 'cgroup');
@@ -208,5 +210,41 @@ describe('cgroup OOM counters (cgroupOom)', () => {
         t.cleanup();
       }
     });
+  });
+
+  it('MemoryMonitor: a child cgroup kill becomes a cgroup marker with its path and reaches the listeners', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-cgoom-mon-'));
+    try {
+      const procRoot = path.join(base, 'proc');
+      fs.mkdirSync(path.join(procRoot, 'self'), { recursive: true });
+      fs.writeFileSync(path.join(procRoot, 'self', 'cgroup'), '4:memory:/process_api/box\n0::/\n');
+      fs.copyFileSync(path.join(CGROUP_FIXTURES, 'v1', 'proc', 'meminfo'), path.join(procRoot, 'meminfo'));
+      const own = path.join(base, 'cgroup', 'memory', 'process_api', 'box');
+      fs.cpSync(V1, own, { recursive: true });
+      const monitor = new MemoryMonitor({
+        procRoot,
+        cgroupRoot: path.join(base, 'cgroup'),
+        storageDir: path.join(base, 'storage'),
+        windowKey: 'cgroup-oom-test',
+        self: { pid: process.pid, starttime: 1, startedAtMs: Date.now() },
+        historyMinutes: 60,
+        latestScan: () => undefined,
+        log: () => undefined,
+      });
+      const seen: CgroupOomChange[][] = [];
+      monitor.onCgroupOom((c) => seen.push(c));
+      monitor.sample();
+      monitor.sample();
+      assert.deepStrictEqual([seen, monitor.oomMarkers], [[], []], 'no change, no marker');
+      setV1(path.join(own, 'build'), 5);
+      monitor.sample();
+      assert.deepStrictEqual(seen, [[{ dir: path.join(own, 'build'), oomKill: 3, oom: 0 }]]);
+      assert.strictEqual(monitor.oomMarkers.length, 1);
+      assert.strictEqual(monitor.oomMarkers[0].source, 'cgroup');
+      assert.strictEqual(monitor.oomMarkers[0].text, `cgroup OOM: 3 kill(s) in ${path.join(own, 'build')}`);
+      assert.strictEqual(monitor.cgroupOom?.status().kills, 3);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });
