@@ -141,6 +141,16 @@ describe('OOM kills in a real code-server', function () {
       'Open Memory View button',
     );
     assert.match((await frame.locator('#sources').textContent()) ?? '', /\/dev\/kmsg: following/); // inside a closed <details>
+    // The cgroup counters of the subtree: the child cgroup (made before the session started) is watched, and its kill counted.
+    const files = cg!.version === 1 ? 'memory.oom_control' : 'memory.events \\+ memory.events.local';
+    const counted = new RegExp(`cgroup OOM counters \\(${files}\\): \\d+ cgroup\\(s\\) at and below \\S+, 1 kill\\(s\\) counted`);
+    await waitFor(
+      'the cgroup counter change in Sources',
+      async () => counted.test((await frame.locator('#sources').textContent()) ?? '') || undefined,
+      10_000,
+    ).catch(async (e) => {
+      throw new Error(`${String(e)}; Sources: ${(await frame.locator('#sources').textContent()) ?? ''}`);
+    });
     await page.screenshot({ path: `${RESULTS}/oom-kill.png` });
     await page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/memory-oom-kills.png` });
   });

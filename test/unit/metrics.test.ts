@@ -5,7 +5,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { MemoryMonitor } from '../../src/features/memory/monitor';
-import { metricsCollector } from '../../src/features/metrics/collect';
+import { metricsCollector, oomKillCounts } from '../../src/features/metrics/collect';
+import { OomKillEntry } from '../../src/features/memory/victim';
 import { MetricsData, MetricsServer, MetricsServerOptions, ScanCost, renderMetrics } from '../../src/features/metrics/server';
 import { aiModelOfSnapshot } from '../../src/features/ai/model';
 import { ScanService } from '../../src/core/scan';
@@ -25,7 +26,10 @@ const DATA: MetricsData = {
   shells: 5,
   reclaimableBytesByClass: { olderVersion: 1000, leftoverTemp: 24 },
   aiProcessesByExtension: { 'anthropic.claude-code': 3 },
-  oomEvents: 1,
+  oomKills: [
+    { source: 'kmsg', victimKind: 'terminal', count: 1 },
+    { source: 'cgroup', victimKind: 'unknown', count: 0 },
+  ],
   cgroupCurrentBytes: 2e9,
   cgroupLimitBytes: 4e9,
 };
@@ -126,7 +130,29 @@ describe('metrics', () => {
     const model = built!;
     assert.ok(model.totals.leaked > 0, 'the ai fixture has leaked trees');
     assert.deepStrictEqual([data.aiLeaked, data.aiDuplicate], [model.totals.leaked, model.totals.duplicate]);
-    assert.deepStrictEqual([data.oomEvents, data.lastOomAtMs, data.version], [3, 9000, '0.9.0']);
+    assert.deepStrictEqual([data.oomKills.reduce((n, k) => n + k.count, 0), data.lastOomAtMs, data.version], [0, 9000, '0.9.0']);
+  });
+
+  it('csops_oom_events_total: one series per source and victim kind, zeros included; each kill counted once', async () => {
+    const kill = (sources: string[], kind: OomKillEntry['victim']['kind']): OomKillEntry => ({
+      pid: 1,
+      comm: 'node',
+      atMs: 0,
+      sources,
+      victim: { kind, label: kind },
+    });
+    const counts = oomKillCounts([kill(['kmsg', 'cgroup'], 'terminal'), kill(['dmesg'], 'ai'), kill(['kmsg'], 'terminal')], 4);
+    const of = (source: string, victimKind: string) => counts.find((c) => c.source === source && c.victimKind === victimKind)?.count;
+    assert.deepStrictEqual(
+      [of('kmsg', 'terminal'), of('dmesg', 'ai'), of('cgroup', 'unknown'), of('journal', 'extensionHost')],
+      [2, 1, 4, 0],
+    );
+    assert.strictEqual(counts.length, 3 * 8 + 1);
+    const text = await renderMetrics({ ...DATA, oomKills: counts }, new ScanCost());
+    assert.match(text, /^csops_oom_events_total\{source="kmsg",victim_kind="terminal"\} 2$/m);
+    assert.match(text, /^csops_oom_events_total\{source="cgroup",victim_kind="unknown"\} 4$/m);
+    assert.match(text, /^csops_oom_events_total\{source="journal",victim_kind="notCodeServer"\} 0$/m);
+    assert.strictEqual(text.match(/^csops_oom_events_total\{/gm)?.length, 25);
   });
 
   it('omits what is unknown instead of reporting zero', async () => {

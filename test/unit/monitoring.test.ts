@@ -22,7 +22,7 @@ const FULL: MetricsData = {
   aiProcessesByExtension: { x: 1 },
   aiLeaked: 1,
   aiDuplicate: 0,
-  oomEvents: 1,
+  oomKills: [{ source: 'kmsg', victimKind: 'terminal', count: 1 }],
   lastOomAtMs: 1,
   version: '0',
   cgroupCurrentBytes: 1,

@@ -16,6 +16,9 @@ import { MemoryViewProvider } from './view';
 import { MemoryMonitor } from './monitor';
 import { KmsgFollower } from '../../probes/kmsg';
 import { KernelOomEvent } from '../../probes/kernelLog';
+import { KernelLogPoller } from '../../probes/kernelLogPoll';
+import { CgroupOomChange } from '../../probes/cgroupOom';
+import { cgroupOomText } from './monitor';
 import { processIdsOf } from '../terminals/model';
 import { RateLimiter, RingScan, ScanRing, addKill, identifyVictim } from './victim';
 
@@ -45,6 +48,9 @@ export class MemoryFeature implements vscode.Disposable {
   private readonly ring = new ScanRing();
   private readonly notifications = new RateLimiter(3, 60_000);
   private follower?: KmsgFollower;
+  /** dmesg / journalctl -k, only when /dev/kmsg is not followed: while the view is visible or after a counter went up. */
+  private readonly poller: KernelLogPoller;
+  private pollTimer?: NodeJS.Timeout;
   /** Kernel events are handled one after the other (both lines of a kill must merge into one entry). */
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
@@ -88,10 +94,15 @@ export class MemoryFeature implements vscode.Disposable {
         this.view.refresh();
       }),
     );
+    this.poller = new KernelLogPoller({
+      read: (since) => readKernelOomEvents({ since, timeoutMs: 3000, maxBytes: 1024 * 1024, procRoot: d.settings().procRoot }),
+    });
+    this.disposables.push(m.onCgroupOom((changes) => this.onCgroupOom(changes)));
     const latest = d.latestScan();
     if (latest) this.ring.add(latest);
     this.disposables.push(d.onDidScan((scan) => this.ring.add(scan)));
     this.startKmsg(s.procRoot);
+    if (!this.monitor.kmsg?.following) this.scheduleFallback();
     m.start().then(
       () => {
         m.sample();
@@ -118,11 +129,42 @@ export class MemoryFeature implements vscode.Disposable {
       },
       onStatus: (status) => {
         this.monitor.kmsg = status;
+        if (!status.following) this.scheduleFallback();
         if (!status.following && status.reason) this.d.log.warn(`kernel log feed (/dev/kmsg): ${status.reason}`);
       },
     });
     const status = (this.monitor.kmsg = this.follower.start());
     this.d.log.info(`kernel log feed (/dev/kmsg): ${status.following ? 'following' : `not available: ${status.reason ?? 'unknown'}`}`);
+  }
+
+  /** A cgroup OOM counter went up: log it and, without /dev/kmsg, read the kernel log now to name the victim. */
+  private onCgroupOom(changes: CgroupOomChange[]): void {
+    for (const c of changes) this.d.log.warn(cgroupOomText(c));
+    this.view.refresh();
+    this.statusBar.refreshTooltip();
+    if (!this.monitor.kmsg?.following) void this.pollKernelLog();
+  }
+
+  /** The bounded kernel-log read of the fallback; its new events go the same way as /dev/kmsg's. */
+  private async pollKernelLog(): Promise<void> {
+    try {
+      const r = await this.poller.poll(Date.now());
+      this.monitor.kernel = r.read;
+      for (const e of r.events) this.queue = this.queue.then(() => this.onKernelEvent(e));
+      await this.queue;
+      if (r.events.length === 0) this.view.refresh();
+    } catch (e) {
+      this.d.log.error(`kernel log poll: ${String(e)}`);
+    }
+  }
+
+  /** While /dev/kmsg is not followed, polls the kernel log every 10 s, but only while the Memory view is visible. */
+  private scheduleFallback(): void {
+    if (this.pollTimer) return;
+    this.pollTimer = setInterval(() => {
+      if (!this.paused && !this.monitor.kmsg?.following && this.view.visible) void this.pollKernelLog();
+    }, 10_000);
+    this.pollTimer.unref?.();
   }
 
   /** "terminal 2" for each of this window's terminals, by shell pid (waits at most 500 ms for their process ids). */
@@ -150,7 +192,8 @@ export class MemoryFeature implements vscode.Disposable {
       return;
     }
     m.oomMarkers.push({ atMs: entry.atMs, source: 'kernel', text: `OOM kill: ${entry.victim.label} (pid ${entry.pid})` });
-    this.d.log.warn(`OOM kill seen in /dev/kmsg: pid ${entry.pid} (${entry.comm}) — ${entry.victim.label}; cgroup ${entry.cgroup ?? '?'}`);
+    const from = event.source === 'kmsg' ? '/dev/kmsg' : event.source;
+    this.d.log.warn(`OOM kill seen in ${from}: pid ${entry.pid} (${entry.comm}) — ${entry.victim.label}; cgroup ${entry.cgroup ?? '?'}`);
     this.view.refresh();
     this.statusBar.refreshTooltip();
     if (!this.d.settings().memoryOomNotifications || !this.notifications.take(now)) return;
@@ -196,6 +239,7 @@ export class MemoryFeature implements vscode.Disposable {
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
     this.follower?.stop();
+    if (this.pollTimer) clearInterval(this.pollTimer);
     for (const x of this.disposables) x.dispose();
   }
 }

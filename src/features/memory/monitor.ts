@@ -3,7 +3,8 @@
 // extension host's lifecycle and classifies how the previous one of this window ended. Plain Node (no `vscode`).
 import * as path from 'path';
 import * as v8 from 'v8';
-import { CgroupMemoryRead, OomEventCounts, diffOomEvents, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
+import { CgroupMemoryRead, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
+import { CgroupOomChange, CgroupOomWatcher } from '../../probes/cgroupOom';
 import { KernelOomRead, readKernelOomEvents } from '../../probes/kernelLog';
 import {
   EndExplanation,
@@ -61,6 +62,12 @@ export function treeTotals(snapshot: Snapshot, topology: Topology, selfPid: numb
   return { allExtHostsRss, serverTreeRss };
 }
 
+/** "cgroup OOM: 1 kill(s) in /sys/fs/cgroup/…/job" for a chart marker. */
+export function cgroupOomText(c: CgroupOomChange): string {
+  const where = c.belowListed ? `below ${c.dir} (a cgroup not watched)` : c.dir;
+  return `cgroup OOM: ${c.oomKill} kill(s)${c.oom ? `, ${c.oom} OOM event(s)` : ''} in ${where}`;
+}
+
 export class MemoryMonitor {
   history: MemoryHistory;
   cgroup?: CgroupMemoryRead;
@@ -72,7 +79,9 @@ export class MemoryMonitor {
   kmsg?: KmsgStatus;
   lifecycle: LifecycleRecord[] = [];
   previousEnds: EndRecord[] = [];
-  private oomCounts?: OomEventCounts;
+  /** The OOM counters of the own cgroup and the child cgroups below it (created at the first cgroup reading). */
+  cgroupOom?: CgroupOomWatcher;
+  private readonly oomListeners = new Set<(changes: CgroupOomChange[]) => void>();
   private readonly sampler: SelfSampler;
   private samplesSinceSave = 0;
   private readonly listeners = new Set<(s: MemorySample) => void>();
@@ -88,6 +97,12 @@ export class MemoryMonitor {
 
   private get lifecycleDir(): string {
     return path.join(this.o.storageDir, 'lifecycle');
+  }
+
+  /** Called when an OOM counter of the cgroup subtree went up (at most once per sample). */
+  onCgroupOom(l: (changes: CgroupOomChange[]) => void): { dispose(): void } {
+    this.oomListeners.add(l);
+    return { dispose: () => this.oomListeners.delete(l) };
   }
 
   onSample(l: (s: MemorySample) => void): { dispose(): void } {
@@ -143,11 +158,10 @@ export class MemoryMonitor {
       const cg = this.cgroup.value;
       if (cg.currentBytes !== undefined) s.cgroupCurrent = cg.currentBytes;
       if (cg.limitBytes !== undefined) s.cgroupLimit = cg.limitBytes;
-      const diff = diffOomEvents(this.oomCounts, cg.oomEvents);
-      if (diff.oomKill > 0 || diff.oom > 0) {
-        this.oomMarkers.push({ atMs: now, source: 'cgroup', text: `cgroup OOM: ${diff.oomKill} kill(s), ${diff.oom} event(s)` });
-      }
-      this.oomCounts = cg.oomEvents;
+      if (this.cgroupOom?.ownDir !== cg.dir) this.cgroupOom = new CgroupOomWatcher({ version: cg.version, ownDir: cg.dir });
+      const changes = this.cgroupOom.poll(now);
+      for (const c of changes) this.oomMarkers.push({ atMs: now, source: 'cgroup', text: cgroupOomText(c) });
+      if (changes.length) for (const l of this.oomListeners) l(changes);
     }
     const host = readHostMemory(this.o.procRoot);
     if (host.ok && host.value.availableBytes !== undefined) s.hostAvailable = host.value.availableBytes;

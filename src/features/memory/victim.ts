@@ -43,7 +43,8 @@ export class ScanRing {
 
 const sameComm = (a: string, b: string): boolean => a.slice(0, 15) === b.slice(0, 15);
 
-export type VictimKind = 'ai' | 'terminal' | 'extensionHost' | 'ptyHost' | 'extension' | 'codeServer' | 'notCodeServer' | 'unknown';
+export const VICTIM_KINDS = ['ai', 'terminal', 'extensionHost', 'ptyHost', 'extension', 'codeServer', 'notCodeServer', 'unknown'] as const;
+export type VictimKind = (typeof VICTIM_KINDS)[number];
 
 export interface Victim {
   kind: VictimKind;

@@ -9,6 +9,7 @@ import { formatBytes, formatDuration } from '../../probes/format';
 import { Settings } from '../../core/settings';
 import { parseWebviewMessage } from './messages';
 import { CgroupMemoryRead } from '../../probes/cgroup';
+import { CgroupOomStatus } from '../../probes/cgroupOom';
 import { LifecycleRecord } from '../../probes/lifecycle';
 import { ProfileResult, ProfileView, profileView } from '../profile/model';
 
@@ -46,6 +47,16 @@ function cgroupSourcesText(cg: CgroupMemoryRead | undefined): string {
   const { version, sources, problems } = cg.value;
   const problemText = problems.length ? `, ${problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}` : '';
   return `cgroup v${version}: ${sources.length} files read${problemText}`;
+}
+
+/** The sources list's line for the OOM counters of the cgroup subtree: how many are watched, what is left out. */
+export function cgroupOomSourcesText(st: CgroupOomStatus | undefined): string {
+  if (!st) return 'cgroup OOM counters: not watched (no cgroup found)';
+  const files = st.version === 2 ? 'memory.events + memory.events.local' : 'memory.oom_control';
+  const parts = [`cgroup OOM counters (${files}): ${st.watched} cgroup(s) at and below ${st.ownDir}, ${st.kills} kill(s) counted`];
+  if (st.notIncluded.length) parts.push(`not included: ${st.notIncluded.join('; ')}`);
+  if (st.problems.length) parts.push(st.problems.map((p) => `${p.file}: ${p.reason}`).join('; '));
+  return parts.join(' · ');
 }
 
 /** When an extension host of the history ended: its time, 'ended' without one, or 'running'. */
@@ -124,6 +135,7 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings, profil
       ? `/dev/kmsg: ${kmsg.following ? `following, ${kmsg.events} OOM line(s) seen` : `not followed (${kmsg.reason ?? 'unknown'})`}`
       : '/dev/kmsg: not started',
     cgroupSourcesText(cg),
+    cgroupOomSourcesText(monitor.cgroupOom?.status()),
     ...(monitor.kernel?.sources ?? []).map(
       (s) => `${s.name}: ${s.available ? `read, ${s.events} OOM event(s)` : `not available (${s.reason ?? 'unknown'})`}`,
     ),
@@ -286,6 +298,11 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
     panel.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
     panel.onDidChangeViewState(() => panel.visible && web.post(), undefined, this.disposables);
     panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
+  }
+
+  /** Whether the sidebar view or the panel is visible now. */
+  get visible(): boolean {
+    return !!this.view?.visible || !!this.panel?.panel.visible;
   }
 
   /** Posts fresh data to whichever views are visible (none: no work). */

@@ -7,7 +7,31 @@ import { SelfSampler } from '../../probes/selfMemory';
 import { Scan } from '../../core/scan';
 import { registryReader, terminalsModelOf } from '../terminals/model';
 import { Settings } from '../../core/settings';
-import { MetricsData } from './server';
+import { MetricsData, OomKillCount } from './server';
+import { OomKillEntry, VICTIM_KINDS } from '../memory/victim';
+
+/** Kernel sources a kill can be first seen in; cgroup counters are a source of their own, with no victim. */
+const KERNEL_SOURCES = ['kmsg', 'dmesg', 'journal'] as const;
+
+/**
+ * csops_oom_events_total's series: each kill of the list once, under the source it was first seen in and its victim's
+ * kind, plus the kills the cgroup counters counted (source cgroup, victim_kind unknown). Every combination is present,
+ * at 0 until a kill, so that increase() sees the first one.
+ */
+export function oomKillCounts(kills: readonly OomKillEntry[], cgroupKills: number): OomKillCount[] {
+  const counts = new Map<string, OomKillCount>();
+  for (const source of KERNEL_SOURCES)
+    for (const victimKind of VICTIM_KINDS) counts.set(`${source}/${victimKind}`, { source, victimKind, count: 0 });
+  counts.set('cgroup/unknown', { source: 'cgroup', victimKind: 'unknown', count: cgroupKills });
+  for (const k of kills) {
+    const source = k.sources[0] ?? 'kmsg';
+    const key = `${source}/${k.victim.kind}`;
+    const c = counts.get(key) ?? { source, victimKind: k.victim.kind, count: 0 };
+    c.count++;
+    counts.set(key, c);
+  }
+  return [...counts.values()];
+}
 
 export interface CollectDeps {
   /** The scan service (or anything that hands out a scan no older than maxAgeMs). */
@@ -22,7 +46,7 @@ export interface CollectDeps {
   extensions(): { report: ExtensionsDirReport; sizes: Map<string, number> } | undefined;
   /** The Disk view's csops_disk_reclaimable_bytes by kind (undefined while unknown). */
   diskReclaimable?(): Record<string, number> | undefined;
-  monitor: Pick<MemoryMonitor, 'history' | 'sample' | 'oomMarkers'>;
+  monitor: Pick<MemoryMonitor, 'history' | 'sample' | 'oomMarkers'> & Partial<Pick<MemoryMonitor, 'oomKills' | 'cgroupOom'>>;
   /** This extension's version, for csops_build_info. */
   version?: string;
 }
@@ -58,7 +82,7 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
       aiProcessesByExtension: ai ? aiByOwner(ai) : undefined,
       aiLeaked: ai?.totals.leaked,
       aiDuplicate: ai?.totals.duplicate,
-      oomEvents: d.monitor.oomMarkers.length,
+      oomKills: oomKillCounts(d.monitor.oomKills ?? [], d.monitor.cgroupOom?.status().kills ?? 0),
       lastOomAtMs: oomTimes.length ? Math.max(...oomTimes) : undefined,
       version: d.version,
       cgroupCurrentBytes: sample.cgroupCurrent,

@@ -20,13 +20,21 @@ export interface MetricsData {
   /** Leaked and duplicate AI process trees (the AI view's badge). */
   aiLeaked?: number;
   aiDuplicate?: number;
-  oomEvents: number;
+  /** OOM kills seen, by where they were seen and who the victim was (every combination, zeros included). */
+  oomKills: OomKillCount[];
   /** When the latest OOM event seen happened (ms since the epoch), if any. */
   lastOomAtMs?: number;
   /** This extension's version (csops_build_info). */
   version?: string;
   cgroupCurrentBytes?: number;
   cgroupLimitBytes?: number;
+}
+
+export interface OomKillCount {
+  /** 'kmsg', 'dmesg', 'journal' (kernel lines, victim named), or 'cgroup' (cgroup counters: victim_kind 'unknown'). */
+  source: string;
+  victimKind: string;
+  count: number;
 }
 
 /** Scan cost: every scan's duration and the worst event-loop delay seen during it. */
@@ -87,9 +95,13 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
     gauge('csops_oom_last_event_timestamp_seconds', 'When the latest OOM event seen happened (Unix time).').set(data.lastOomAtMs / 1000);
   if (data.version !== undefined)
     gauge('csops_build_info', 'Always 1; the version of code-server Ops in its label.', ['version']).set({ version: data.version }, 1);
-  gauge('csops_oom_events_total', 'OOM events seen (cgroup counters and kernel log) since this extension host started.').set(
-    data.oomEvents,
+  const oom = gauge(
+    'csops_oom_events_total',
+    'OOM kills seen since this extension host started, by source (kmsg, dmesg, journal, cgroup) and victim kind. ' +
+      'A kill can be counted by a kernel source and by cgroup: sum over one source.',
+    ['source', 'victim_kind'],
   );
+  for (const k of data.oomKills) oom.set({ source: k.source, victim_kind: k.victimKind }, k.count);
   if (data.cgroupCurrentBytes !== undefined)
     gauge('csops_cgroup_memory_current_bytes', 'Memory used by the container cgroup.').set(data.cgroupCurrentBytes);
   if (data.cgroupLimitBytes !== undefined)
