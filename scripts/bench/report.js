@@ -21,6 +21,7 @@ const { f1, f2, kb, max } = require('./util');
  * @property {FleetResult[]} scanner
  * @property {Awaited<ReturnType<typeof import('./sizing').benchSizing>>} sizing
  * @property {Record<string, any>} idle what idle-child.js printed
+ * @property {Awaited<ReturnType<typeof import('./profile').benchProfile>>} [profile] overhead of a 10 s profile
  * @property {ReturnType<typeof import('./machine').benchBundle>} bundle
  * @property {Target[]} targets
  * @property {number} durationS
@@ -74,6 +75,13 @@ function evaluate(results) {
     measured: `×${f2(z.wallRatio)} (${f1(z.ours.wallMs)} vs ${f1(z.du.wallMs)} ms)`,
     pass: z.wallRatio <= 1.5,
   });
+  const prof = results.profile;
+  if (prof)
+    t.push({
+      target: 'a 10 s Profile Extension Host adds < 5 % CPU per unit of work to the profiled host',
+      measured: `×${f2(prof.ratio)} (${f2(prof.profiledCpuUsPerUnit)} vs ${f2(prof.plainCpuUsPerUnit)} µs CPU/unit, median of ${prof.rounds})`,
+      pass: prof.ratio < 1.05,
+    });
   const idle = results.idle;
   t.push({
     target: 'idle samplers < 5 ms CPU per minute',
