@@ -3,13 +3,16 @@
 // done and the CPU this whole process used (all threads: V8's sampling thread too). With `profiled`, the extension's own
 // profileSelf (CPU profile + sampling heap profile, out/src/features/profile/profiler.js) runs over the same window, and
 // attributing the result (attributeProfiles) is billed to the window as well — what "Profile Extension Host…" costs.
-// Usage: node profile-child.js plain|profiled SECONDS. Prints one JSON line.
+// Workloads: alloc (every unit allocates 200 small objects and keeps the newest 400 000 live: a worst case for the heap
+// sampler) and compute (the same calls and arithmetic, no allocation).
+// Usage: node profile-child.js plain|profiled SECONDS alloc|compute. Prints one JSON line.
 'use strict';
 const path = require('path');
 
 const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
 const mode = process.argv[2];
 const seconds = Number(process.argv[3] || 10);
+const workload = process.argv[4] === 'compute' ? 'compute' : 'alloc';
 const cpuUs = () => {
   const c = process.cpuUsage();
   return c.user + c.system;
@@ -20,6 +23,11 @@ const kept = [];
 /** @param {number} depth @param {number} seed */
 function work(depth, seed) {
   if (depth > 0) return work(depth - 1, seed + depth);
+  if (workload === 'compute') {
+    let y = 0;
+    for (let i = 0; i < 200; i++) y += Math.sqrt(seed + i) * ((seed + i) % 97);
+    return y;
+  }
   const objs = [];
   let x = 0;
   for (let i = 0; i < 200; i++) {
@@ -47,6 +55,7 @@ async function main() {
     }
     await new Promise((r) => setImmediate(r));
   }
+  const windowCpuMs = (cpuUs() - cpu0) / 1000;
   let samples = 0;
   if (profiling) {
     const window = await profiling;
@@ -56,7 +65,20 @@ async function main() {
   }
   const cpuMs = (cpuUs() - cpu0) / 1000;
   const wallMs = performance.now() - t0;
-  console.log(JSON.stringify({ mode, seconds, units, cpuMs, wallMs, samples, cpuUsPerUnit: (cpuMs * 1000) / units }));
+  console.log(
+    JSON.stringify({
+      mode,
+      workload,
+      seconds,
+      units,
+      cpuMs,
+      windowCpuMs,
+      wallMs,
+      samples,
+      cpuUsPerUnit: (cpuMs * 1000) / units,
+      windowCpuUsPerUnit: (windowCpuMs * 1000) / units,
+    }),
+  );
 }
 
 main().catch((e) => {
