@@ -181,6 +181,13 @@ describe('Profile Extension Host in a real code-server', function () {
     const file = entry.targets[0].path;
     assert.strictEqual(path.dirname(file), path.join(storage, 'heap-snapshots'));
     const st = fs.statSync(file);
+    // the preview's estimate against what was written: the free-space check relies on it not understating much
+    const estMb = Number(/\(≈ (\d+) MB, from (\d+) MB of used heap\)/.exec(text)![1]);
+    const [, bytes, ms] = /^written \((\d+) bytes, (\d+) ms\)$/.exec(entry.targets[0].result)!.map(Number);
+    console.log(
+      `      heap snapshot: estimated ${estMb} MB, ${/pauses for ([^w]+) while/.exec(text)?.[1]}; wrote ${bytes} bytes in ${ms} ms`,
+    );
+    assert.ok(bytes <= 2 * estMb * 1024 * 1024 + 16 * 1024 * 1024, `wrote ${bytes} bytes, estimated ${estMb} MB`);
     assert.strictEqual(st.mode & 0o777, 0o600);
     assert.strictEqual(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
     const fd = fs.openSync(file, 'r');
