@@ -21,6 +21,7 @@ const { f1, f2, kb, max } = require('./util');
  * @property {FleetResult[]} scanner
  * @property {Awaited<ReturnType<typeof import('./sizing').benchSizing>>} sizing
  * @property {Record<string, any>} idle what idle-child.js printed
+ * @property {Awaited<ReturnType<typeof import('./profile').benchProfile>>} [profile] overhead of a 10 s profile
  * @property {ReturnType<typeof import('./machine').benchBundle>} bundle
  * @property {Target[]} targets
  * @property {number} durationS
@@ -74,6 +75,14 @@ function evaluate(results) {
     measured: `×${f2(z.wallRatio)} (${f1(z.ours.wallMs)} vs ${f1(z.du.wallMs)} ms)`,
     pass: z.wallRatio <= 1.5,
   });
+  for (const w of results.profile?.workloads ?? [])
+    t.push({
+      target: `a 10 s Profile Extension Host adds < 5 % CPU per unit of work to the profiled host (${w.workload} workload)`,
+      measured:
+        `×${f2(w.ratio)} for the command, ×${f2(w.windowRatio)} during the window ` +
+        `(${f2(w.profiledCpuUsPerUnit)} vs ${f2(w.plainCpuUsPerUnit)} µs CPU/unit, median of ${results.profile?.rounds})`,
+      pass: w.ratio < 1.05,
+    });
   const idle = results.idle;
   t.push({
     target: 'idle samplers < 5 ms CPU per minute',

@@ -16,7 +16,8 @@
 //
 // Modules: options.js (command line), fleet.js (spawn, kill by verified pid, cleanup handlers), native.js (the C
 // helpers, child CPU), ours.js (the extension's compiled modules), scan.js (/proc scan per fleet), sizing.js (folder
-// sizing), idle.js (idle samplers), machine.js (machine, bundle and VSIX sizes), report.js (targets, Markdown).
+// sizing), idle.js (idle samplers), profile.js (overhead of a 10 s profile on the profiled host), machine.js (machine,
+// bundle and VSIX sizes), report.js (targets, Markdown).
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -30,6 +31,7 @@ const { loadOurs } = require('./ours');
 const { benchFleet } = require('./scan');
 const { benchSizing } = require('./sizing');
 const { benchIdle } = require('./idle');
+const { benchProfile } = require('./profile');
 const { machine, benchBundle } = require('./machine');
 const { evaluate, markdown } = require('./report');
 
@@ -65,6 +67,7 @@ async function main() {
     for (const n of o.sizes) scanner.push(await benchFleet(n, o, ours, cref, work));
     const sizing = await benchSizing(o, ours, work);
     const idle = await benchIdle(o, work);
+    const profile = await benchProfile({ rounds: o.quick ? 2 : 3, seconds: 10 });
     const bundle = benchBundle();
     m.loadavgAtEnd = os.loadavg().map(r2);
     /** @type {import('./report').Results} */
@@ -78,6 +81,7 @@ async function main() {
       scanner,
       sizing,
       idle,
+      profile,
       bundle,
       targets: [],
       durationS: 0,

@@ -21,6 +21,7 @@ export const Commands = {
   stopAi: 'csops.ai.stop',
   stopLeakedAi: 'csops.ai.stopLeakedAndDuplicates',
   profileExtensionHost: 'csops.profileExtensionHost',
+  writeHeapSnapshot: 'csops.writeHeapSnapshot',
   refreshDisk: 'csops.disk.refresh',
   stopSizingDisk: 'csops.disk.stopSizing',
   reclaimDisk: 'csops.disk.reclaim',

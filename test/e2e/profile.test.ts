@@ -9,6 +9,7 @@ import { Frame, Page } from 'playwright-core';
 import { CodeServer } from '../support/codeServer';
 import { Session, startSession, stopSession } from '../support/session';
 import { RESULTS, runCommand, waitFor } from '../support/workbench';
+import { looksLikeHeapSnapshot } from '../../src/features/profile/snapshotPlan';
 
 const BURNER = `
 const kept = [];
@@ -149,5 +150,56 @@ describe('Profile Extension Host in a real code-server', function () {
     const frame = await memoryFrame(page);
     await waitFor('two kept profiles', async () => (await frame.locator('#profile-pick option').count()) === 2, 60_000);
     assert.ok(await frame.locator('#profile-pick').isVisible());
+  });
+  it('Write Heap Snapshot… previews the pause, size and free space, then writes a private file that parses as a heap snapshot', async function () {
+    const storage = path.join(s!.home, 'user-data/User/globalStorage/csops.code-server-ops');
+    await runCommand(page, 'code-server Ops: Write Heap Snapshot…');
+    const box = page.locator('.monaco-dialog-box');
+    await box.waitFor({ state: 'visible', timeout: 20_000 });
+    const text = await box.innerText();
+    assert.match(text, /Write 1 Heap Snapshot\?/);
+    assert.match(text, /heap-snapshots\/Heap-\d{8}T\d{6}Z-pid\d+\.heapsnapshot \(≈ \d+ MB, from \d+ MB of used heap\)/, text);
+    assert.match(text, /pauses for (about \d+ s|under 1 s)/, text);
+    assert.match(text, /are free there, which suffices/, text);
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Write 1 Heap Snapshot' }).click();
+    const entry = await waitFor(
+      'the audit line of the heap snapshot',
+      async () => {
+        const file = path.join(storage, 'audit.jsonl');
+        if (!fs.existsSync(file)) return undefined;
+        return fs
+          .readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { action: string; outcome: string; targets: { path: string; result: string }[] })
+          .find((e) => e.action === 'write-heap-snapshot');
+      },
+      120_000,
+    );
+    assert.strictEqual(entry.outcome, 'done');
+    assert.match(entry.targets[0].result, /^written \(\d+ bytes, \d+ ms\)$/, JSON.stringify(entry));
+    const file = entry.targets[0].path;
+    assert.strictEqual(path.dirname(file), path.join(storage, 'heap-snapshots'));
+    const st = fs.statSync(file);
+    // the preview's estimate against what was written: the free-space check relies on it not understating much
+    const estMb = Number(/\(≈ (\d+) MB, from (\d+) MB of used heap\)/.exec(text)![1]);
+    const [, bytes, ms] = /^written \((\d+) bytes, (\d+) ms\)$/.exec(entry.targets[0].result)!.map(Number);
+    console.log(
+      `      heap snapshot: estimated ${estMb} MB, ${/pauses for ([^w]+) while/.exec(text)?.[1]}; wrote ${bytes} bytes in ${ms} ms`,
+    );
+    assert.ok(bytes <= 2 * estMb * 1024 * 1024 + 16 * 1024 * 1024, `wrote ${bytes} bytes, estimated ${estMb} MB`);
+    assert.strictEqual(st.mode & 0o777, 0o600);
+    assert.strictEqual(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+    const fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4096);
+    fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    assert.ok(looksLikeHeapSnapshot(head.toString('utf8')), head.toString('utf8', 0, 200));
+    if (st.size < 256 * 1024 * 1024) {
+      const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[] }; node_count: number } };
+      assert.ok(snap.snapshot.meta.node_fields.includes('self_size'));
+      assert.ok(snap.snapshot.node_count > 1000, String(snap.snapshot.node_count));
+    }
+    await page.locator('.notifications-toasts', { hasText: 'Chrome DevTools' }).waitFor({ state: 'visible', timeout: 20_000 });
   });
 });

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands, Views } from '../../core/ids';
 import { MemoryFeature } from '../memory/feature';
+import { writeHeapSnapshot } from './snapshot';
 import { AttributionContext, ProfileResult, attributeProfiles, busyRows, keepResults } from './model';
 
 const STATE_KEY = 'csops.profile.results';
@@ -60,6 +61,7 @@ export function register(core: Core, context: vscode.ExtensionContext, memory: M
   context.subscriptions.push(
     store,
     vscode.commands.registerCommand(Commands.profileExtensionHost, () => runProfile(core, context, memory, store)),
+    vscode.commands.registerCommand(Commands.writeHeapSnapshot, () => writeHeapSnapshot(core, context)),
   );
   return store;
 }
