@@ -26,6 +26,10 @@ export interface Settings {
   metricsMinScanSeconds: number;
   /** Bearer token required by the metrics server; empty: none (only loopback Host headers are answered). A secret. */
   metricsToken: string;
+  /** Address the metrics server binds; any non-loopback address requires metricsTokenFile. */
+  metricsHost: string;
+  /** Absolute path of a file (chmod 600) holding the bearer token; required off loopback. '' = none. */
+  metricsTokenFile: string;
   aiStopGraceSeconds: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
@@ -52,6 +56,8 @@ export const DEFAULTS: Settings = {
   metricsPort: 9464,
   metricsMinScanSeconds: 10,
   metricsToken: '',
+  metricsHost: '127.0.0.1',
+  metricsTokenFile: '',
   aiStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
@@ -68,6 +74,8 @@ export const USER_ONLY_SETTINGS = [
   'metrics.port',
   'metrics.minScanSeconds',
   'metrics.token',
+  'metrics.host',
+  'metrics.tokenFile',
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
   'disk.logRetentionDays',
@@ -99,6 +107,8 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
   const procRoot = value('procRoot');
   const extensionsDir = value('extensions.dir');
   const metricsToken = value('metrics.token');
+  const metricsHost = value('metrics.host');
+  const metricsTokenFile = value('metrics.tokenFile');
   return {
     procRoot: typeof procRoot === 'string' && procRoot.startsWith('/') ? procRoot.replace(/\/+$/, '') || '/proc' : DEFAULTS.procRoot,
     terminalsRefreshSeconds: num('terminals.refreshSeconds', DEFAULTS.terminalsRefreshSeconds, 0),
@@ -116,6 +126,8 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     metricsPort: Math.min(65535, Math.floor(num('metrics.port', DEFAULTS.metricsPort, 1))),
     metricsMinScanSeconds: num('metrics.minScanSeconds', DEFAULTS.metricsMinScanSeconds, 1),
     metricsToken: typeof metricsToken === 'string' ? metricsToken.trim() : '',
+    metricsHost: typeof metricsHost === 'string' && metricsHost.trim() ? metricsHost.trim() : DEFAULTS.metricsHost,
+    metricsTokenFile: typeof metricsTokenFile === 'string' ? metricsTokenFile.trim() : '',
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
