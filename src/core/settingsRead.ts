@@ -37,6 +37,10 @@ export interface Settings {
   profileSeconds: number;
   /** Session log folders younger than this are never offered by the Disk view. */
   diskLogRetentionDays: number;
+  /** csops.policies.detachedTerminals.olderThanHours; null = off (the default). */
+  policyDetachedTerminalsHours: number | null;
+  /** Minimum interval between two policy runs (minutes). */
+  policyIntervalMinutes: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -62,6 +66,8 @@ export const DEFAULTS: Settings = {
   aiExtraPatterns: [],
   profileSeconds: 10,
   diskLogRetentionDays: 7,
+  policyDetachedTerminalsHours: null,
+  policyIntervalMinutes: 15,
 };
 
 /** Keys (under `csops.`) a workspace must never set: package.json gives them `machine` scope and restricts them. */
@@ -79,6 +85,8 @@ export const USER_ONLY_SETTINGS = [
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
   'disk.logRetentionDays',
+  'policies.detachedTerminals.olderThanHours',
+  'policies.intervalMinutes',
 ] as const;
 
 /** Clean-ups younger than this many days are never purged, whatever the setting says. */
@@ -132,6 +140,8 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
+    policyDetachedTerminalsHours: optionalNumber(value('policies.detachedTerminals.olderThanHours')),
+    policyIntervalMinutes: num('policies.intervalMinutes', DEFAULTS.policyIntervalMinutes, 1),
   };
 }
 
@@ -143,4 +153,9 @@ function quarantineDays(v: unknown, warn: (message: string) => void): number {
     return MIN_QUARANTINE_DAYS;
   }
   return v;
+}
+
+/** A policy threshold: a finite number ≥ 0, else null (off). */
+function optionalNumber(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
 }

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { decideDetachedPolicy, incompleteScan, POLICY_CAP } from '../../src/features/terminals/policyPlan';
 import { Snapshot } from '../../src/probes/scanner';
+import { settingsFrom } from '../../src/core/settingsRead';
 import { CS, CS_NOW, proc, scanFixture, terminalsModelOf } from './procFixtures';
 
 describe('policies: detached terminals (what one run would do)', () => {
@@ -41,5 +42,18 @@ describe('policies: detached terminals (what one run would do)', () => {
     assert.ok(d.kind === 'propose' && d.overCap);
     const e = decide({ cap: 3 });
     assert.ok(e.kind === 'propose' && !e.overCap);
+  });
+
+  it('settings: off (null) by default, a number ≥ 0 turns it on, a workspace value is ignored', () => {
+    const from = (globalValue: unknown, workspaceValue?: unknown) =>
+      settingsFrom({ get: () => undefined, inspect: (k) => (k.startsWith('policies.') ? { globalValue, workspaceValue } : undefined) });
+    assert.strictEqual(from(undefined).policyDetachedTerminalsHours, null);
+    assert.strictEqual(from(null).policyDetachedTerminalsHours, null);
+    assert.strictEqual(from(-1).policyDetachedTerminalsHours, null);
+    assert.strictEqual(from('3').policyDetachedTerminalsHours, null);
+    assert.strictEqual(from(0).policyDetachedTerminalsHours, 0);
+    assert.strictEqual(from(undefined, 0).policyDetachedTerminalsHours, null);
+    assert.strictEqual(from(undefined).policyIntervalMinutes, 15);
+    assert.strictEqual(from(0.5).policyIntervalMinutes, 15, 'below the 1-minute floor');
   });
 });
