@@ -26,6 +26,10 @@ export interface Settings {
   metricsMinScanSeconds: number;
   /** Bearer token required by the metrics server; empty: none (only loopback Host headers are answered). A secret. */
   metricsToken: string;
+  /** Address the metrics server binds; any non-loopback address requires metricsTokenFile. */
+  metricsHost: string;
+  /** Absolute path of a file (chmod 600) holding the bearer token; required off loopback. '' = none. */
+  metricsTokenFile: string;
   aiStopGraceSeconds: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
@@ -33,6 +37,10 @@ export interface Settings {
   profileSeconds: number;
   /** Session log folders younger than this are never offered by the Disk view. */
   diskLogRetentionDays: number;
+  /** csops.policies.detachedTerminals.olderThanHours; null = off (the default). */
+  policyDetachedTerminalsHours: number | null;
+  /** Minimum interval between two policy runs (minutes). */
+  policyIntervalMinutes: number;
 }
 
 export const DEFAULTS: Settings = {
@@ -52,10 +60,14 @@ export const DEFAULTS: Settings = {
   metricsPort: 9464,
   metricsMinScanSeconds: 10,
   metricsToken: '',
+  metricsHost: '127.0.0.1',
+  metricsTokenFile: '',
   aiStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
   diskLogRetentionDays: 7,
+  policyDetachedTerminalsHours: null,
+  policyIntervalMinutes: 15,
 };
 
 /** Keys (under `csops.`) a workspace must never set: package.json gives them `machine` scope and restricts them. */
@@ -68,9 +80,13 @@ export const USER_ONLY_SETTINGS = [
   'metrics.port',
   'metrics.minScanSeconds',
   'metrics.token',
+  'metrics.host',
+  'metrics.tokenFile',
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
   'disk.logRetentionDays',
+  'policies.detachedTerminals.olderThanHours',
+  'policies.intervalMinutes',
 ] as const;
 
 /** Clean-ups younger than this many days are never purged, whatever the setting says. */
@@ -99,6 +115,8 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
   const procRoot = value('procRoot');
   const extensionsDir = value('extensions.dir');
   const metricsToken = value('metrics.token');
+  const metricsHost = value('metrics.host');
+  const metricsTokenFile = value('metrics.tokenFile');
   return {
     procRoot: typeof procRoot === 'string' && procRoot.startsWith('/') ? procRoot.replace(/\/+$/, '') || '/proc' : DEFAULTS.procRoot,
     terminalsRefreshSeconds: num('terminals.refreshSeconds', DEFAULTS.terminalsRefreshSeconds, 0),
@@ -116,10 +134,14 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     metricsPort: Math.min(65535, Math.floor(num('metrics.port', DEFAULTS.metricsPort, 1))),
     metricsMinScanSeconds: num('metrics.minScanSeconds', DEFAULTS.metricsMinScanSeconds, 1),
     metricsToken: typeof metricsToken === 'string' ? metricsToken.trim() : '',
+    metricsHost: typeof metricsHost === 'string' && metricsHost.trim() ? metricsHost.trim() : DEFAULTS.metricsHost,
+    metricsTokenFile: typeof metricsTokenFile === 'string' ? metricsTokenFile.trim() : '',
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
+    policyDetachedTerminalsHours: optionalNumber(value('policies.detachedTerminals.olderThanHours')),
+    policyIntervalMinutes: num('policies.intervalMinutes', DEFAULTS.policyIntervalMinutes, 1),
   };
 }
 
@@ -131,4 +153,9 @@ function quarantineDays(v: unknown, warn: (message: string) => void): number {
     return MIN_QUARANTINE_DAYS;
   }
   return v;
+}
+
+/** A policy threshold: a finite number ≥ 0, else null (off). */
+function optionalNumber(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
 }

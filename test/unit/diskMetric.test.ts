@@ -26,7 +26,7 @@ const ENTRIES = [
 ];
 const SIZES = new Map(ENTRIES.map((e, i) => [e.path, (i + 1) * 1000]));
 
-const BASE: MetricsData = { extHostRssBytes: 1, heapUsedBytes: 1, heapLimitBytes: 1, extHosts: [], oomEvents: 0 };
+const BASE: MetricsData = { extHostRssBytes: 1, heapUsedBytes: 1, heapLimitBytes: 1, extHosts: [], oomKills: [] };
 
 describe('disk metric: csops_disk_reclaimable_bytes', () => {
   it('sums the offered entries by kind, 0 for kinds with nothing offered, never the kept ones or transcripts', () => {

@@ -4,6 +4,7 @@ import * as crypto from 'crypto';
 import * as http from 'http';
 import * as net from 'net';
 import { Gauge, Histogram, Registry } from 'prom-client';
+import { isLoopbackAddress } from './access';
 
 export interface MetricsData {
   extHostRssBytes: number;
@@ -115,6 +116,8 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
 
 export interface MetricsServerOptions {
   port: number;
+  /** The address to bind (csops.metrics.host); default 127.0.0.1. Any non-loopback address needs a non-empty token. */
+  host?: string;
   collect(): Promise<MetricsData>;
   cost: ScanCost;
   /**
@@ -147,7 +150,8 @@ export function bearerMatches(authorization: string | undefined, token: string):
 const TEXT = { 'content-type': 'text/plain', 'cache-control': 'no-store' };
 
 /**
- * An HTTP server on 127.0.0.1 only, serving GET /metrics to loopback Host headers (or to holders of the token).
+ * An HTTP server on 127.0.0.1 (or csops.metrics.host; never without a token off loopback), serving GET /metrics
+ * to loopback Host headers (or to holders of the token).
  * The rendered body is reused for cacheMs, so a burst of scrapes costs one collection. start() rejects with a clear
  * message on EADDRINUSE.
  */
@@ -198,7 +202,15 @@ export class MetricsServer {
     return false;
   }
 
+  private get host(): string {
+    return this.o.host ?? '127.0.0.1';
+  }
+
   start(): Promise<void> {
+    const host = this.host;
+    if (!isLoopbackAddress(host) && !(this.o.token?.() ?? '')) {
+      return Promise.reject(new Error(`refusing to listen on ${host}, which is not a loopback address, without a bearer token`));
+    }
     const server = http.createServer((req, res) => {
       if (!this.allowed(req, res)) return;
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
@@ -215,12 +227,12 @@ export class MetricsServer {
         reject(
           new Error(
             e.code === 'EADDRINUSE'
-              ? `port ${this.o.port} on 127.0.0.1 is already in use`
-              : `cannot listen on 127.0.0.1:${this.o.port}: ${e.message}`,
+              ? `port ${this.o.port} on ${host} is already in use`
+              : `cannot listen on ${host}:${this.o.port}: ${e.message}`,
           ),
         ),
       );
-      server.listen(this.o.port, '127.0.0.1', () => {
+      server.listen(this.o.port, host, () => {
         this.server = server;
         resolve();
       });

@@ -91,6 +91,11 @@ export async function killDetachedOlderThan(deps: Core, source: TerminalsSource)
     if (text === undefined) return;
     hours = Number(text);
   }
+  await previewDetachedOlderThan(deps, source, hours);
+}
+
+/** A fresh scan, the plan for detached shells at least `hours` old, and the normal preview (or "none"). */
+export async function previewDetachedOlderThan(deps: Core, source: TerminalsSource, hours: number): Promise<void> {
   const model = await freshModel(source);
   if (!model) return;
   const plan = planKillDetachedOlderThan(model, hours * 3_600_000, planContext(deps));
