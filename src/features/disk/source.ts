@@ -9,7 +9,7 @@ import { Core } from '../../core';
 import { Views } from '../../core/ids';
 import { ModelSource } from '../../core/source';
 import { readExtensionsDir, realpathOf } from '../../probes/extensionsDir';
-import { SizeCache, folderSize } from '../../probes/folderSize';
+import { BackgroundSizer } from '../../core/ui/sizer';
 import { usersOfFolders } from '../../probes/openFiles';
 import {
   DiskEntry,
@@ -28,8 +28,12 @@ import { ClassifiedEntry, DiskModel, FreeSpace } from './model';
 const LOG_NAME = /^\d{8}T\d{6}$/;
 
 export class DiskSource extends ModelSource<DiskModel> {
-  private readonly cache = new SizeCache();
-  private sizingToken = 0;
+  private readonly sizer = new BackgroundSizer({
+    viewId: Views.disk,
+    contextKey: 'csops.disk.sizing',
+    title: () => vscode.l10n.t('Sizing'),
+    publishEvery: 10,
+  });
 
   constructor(
     private readonly core: Core,
@@ -106,56 +110,20 @@ export class DiskSource extends ModelSource<DiskModel> {
   async get(): Promise<DiskModel> {
     const { entries, problems, layout } = await this.classifyNow();
     const sizes = new Map<string, number>();
-    for (const e of entries) {
-      const cached = this.cache.get(e.path, e.mtimeMs, e.ino);
-      if (cached) sizes.set(e.path, cached.bytes);
-    }
+    const missing = this.sizer.fromCache(entries, sizes);
     const model: DiskModel = { entries, sizes, sizing: false, problems, free: await freeSpace(layout) };
-    const missing = entries.filter((e) => !sizes.has(e.path));
     model.sizing = missing.length > 0;
     this.publish(model);
-    if (missing.length) await this.size(model, missing);
+    if (missing.length) await this.sizer.size(model, missing, (m) => this.publish(m));
     return model;
   }
 
-  private async size(model: DiskModel, entries: ClassifiedEntry[]): Promise<void> {
-    const token = ++this.sizingToken;
-    const stale = (): boolean => token !== this.sizingToken;
-    const seen = new Set<string>();
-    void vscode.commands.executeCommand('setContext', 'csops.disk.sizing', true);
-    try {
-      await vscode.window.withProgress({ location: { viewId: Views.disk }, title: vscode.l10n.t('Sizing') }, async () => {
-        let done = 0;
-        for (const e of entries) {
-          if (stale()) break;
-          const size = await folderSize(e.path, { seen, isCancelled: stale });
-          if (size.cancelled) break;
-          this.cache.set(e.path, e.mtimeMs, e.ino, size);
-          model.sizes.set(e.path, size.bytes);
-          if (++done % 10 === 0) this.publish(model);
-        }
-      });
-    } finally {
-      if (!stale()) {
-        model.sizing = false;
-        this.publish(model);
-        void vscode.commands.executeCommand('setContext', 'csops.disk.sizing', false);
-      }
-    }
-  }
-
   stopSizing(): void {
-    this.sizingToken++;
-    const model = this.latest;
-    if (model) {
-      model.sizing = false;
-      this.publish(model);
-    }
-    void vscode.commands.executeCommand('setContext', 'csops.disk.sizing', false);
+    this.sizer.stop(this.latest, (m) => this.publish(m));
   }
 
   dispose(): void {
-    this.sizingToken++;
+    this.sizer.cancel();
     super.dispose();
   }
 }

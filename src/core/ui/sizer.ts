@@ -1,0 +1,83 @@
+// Sizing a view's folders in the background, shared by the Extensions and Disk views: du-like sizes (the yielding,
+// cancellable folderSize), cached by mtime + inode, progress in the view, a context key for "Stop Sizing", and the
+// model published again as sizes fill in. A newer run or "Stop Sizing" cancels the running one.
+import * as vscode from 'vscode';
+import { SizeCache, folderSize } from '../../probes/folderSize';
+
+export interface SizedEntry {
+  path: string;
+  mtimeMs: number;
+  ino: number;
+}
+
+export interface SizedModel {
+  sizes: Map<string, number>;
+  sizing: boolean;
+}
+
+export interface SizerOptions {
+  viewId: string;
+  /** The `when` context key that shows "Stop Sizing" while a run is going. */
+  contextKey: string;
+  title(): string;
+  /** Publish after this many folders (and at the end). */
+  publishEvery: number;
+}
+
+export class BackgroundSizer {
+  private readonly cache = new SizeCache();
+  private token = 0;
+
+  constructor(private readonly o: SizerOptions) {}
+
+  /** Fills `sizes` with what the cache still knows; returns the entries that need sizing. */
+  fromCache<E extends SizedEntry>(entries: readonly E[], sizes: Map<string, number>): E[] {
+    for (const e of entries) {
+      const cached = this.cache.get(e.path, e.mtimeMs, e.ino);
+      if (cached) sizes.set(e.path, cached.bytes);
+    }
+    return entries.filter((e) => !sizes.has(e.path));
+  }
+
+  /** Sizes `entries` into model.sizes, publishing as they fill in; ends with model.sizing false unless cancelled. */
+  async size<M extends SizedModel>(model: M, entries: readonly SizedEntry[], publish: (m: M) => void): Promise<void> {
+    const token = ++this.token;
+    const stale = (): boolean => token !== this.token;
+    const seen = new Set<string>();
+    void vscode.commands.executeCommand('setContext', this.o.contextKey, true);
+    try {
+      await vscode.window.withProgress({ location: { viewId: this.o.viewId }, title: this.o.title() }, async () => {
+        let done = 0;
+        for (const e of entries) {
+          if (stale()) break;
+          const size = await folderSize(e.path, { seen, isCancelled: stale });
+          if (size.cancelled) break;
+          this.cache.set(e.path, e.mtimeMs, e.ino, size);
+          model.sizes.set(e.path, size.bytes);
+          if (++done % this.o.publishEvery === 0) publish(model);
+        }
+      });
+    } finally {
+      if (!stale()) {
+        model.sizing = false;
+        publish(model);
+        void vscode.commands.executeCommand('setContext', this.o.contextKey, false);
+      }
+    }
+  }
+
+  /** "Stop Sizing": sizes computed so far stay; the rest show "…" until the next refresh. */
+  stop<M extends SizedModel>(model: M | undefined, publish: (m: M) => void): void {
+    this.token++;
+    if (model) {
+      model.sizing = false;
+      publish(model);
+    }
+    void vscode.commands.executeCommand('setContext', this.o.contextKey, false);
+  }
+
+  /** Cancels a running sizing without publishing (dispose, a hidden view). */
+  cancel(): void {
+    this.token++;
+  }
+}
