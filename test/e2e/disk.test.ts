@@ -5,14 +5,14 @@
 // reclaimable ones plus a "Not included" section; deletes the caches and quarantines the user data (verified on
 // disk); Undo restores the quarantined ones byte for byte; the live build, current logs and live storage are untouched.
 import * as assert from 'assert';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { createHash } from 'crypto';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Page } from 'playwright-core';
 import { CodeServer, startTimeOf } from '../support/codeServer';
 import { Session, startSession, stopSession } from '../support/session';
 import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
+import { duBytes, treeHash } from '../support/files';
 
 const BUILD_OLD = '0123456789abcdef0123456789abcdef01234567';
 const BUILD_BUSY = 'fedcba9876543210fedcba9876543210fedcba98';
@@ -24,21 +24,6 @@ const WS_LIVE = 'e2e00000000000000000000000000live';
 const GS_GONE = 'zzz.uninstalled-ext';
 const VSIX_FILE = 'acc.gone-1.0.0';
 
-/** Relative path → sha256 of every file under dir (to prove a restore is byte-identical). */
-function treeHash(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-const duBytes = (p: string): number => Number(execFileSync('du', ['-s', '-B1', p], { encoding: 'utf8' }).split('\t')[0]);
 const age = (p: string): void => fs.utimesSync(p, new Date(Date.now() - 30 * 86_400_000), new Date(Date.now() - 30 * 86_400_000));
 
 function shownBytes(label: string): number {

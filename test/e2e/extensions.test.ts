@@ -2,8 +2,6 @@
 // folder; the view classifies and sizes them; "Clean Up All Reclaimable…" moves exactly those into the quarantine
 // (verified on disk); Undo restores them byte for byte; the editor keeps working.
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Page } from 'playwright-core';
@@ -11,27 +9,13 @@ import { CodeServer } from '../support/codeServer';
 import { makeSampleVsix } from '../support/sampleVsix';
 import { Session, startSession, stopSession, waitActivated } from '../support/session';
 import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
+import { duBytes, treeHash } from '../support/files';
 
 const OLD = 'acc.sample-1.0.0';
 const NEW = 'acc.sample-1.1.0';
 const UNREF = 'zzz.unref-2.0.0';
 const TEMP = '.0c0ffee0-1234-4abc-8def-0123456789ab';
 
-/** Relative path → sha256 of every file under dir (to prove a restore is byte-identical). */
-function treeHash(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(dir, p)] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-const duBytes = (p: string): number => Number(execFileSync('du', ['-s', '-B1', p], { encoding: 'utf8' }).split('\t')[0]);
 const twoHoursAgo = (p: string): void => fs.utimesSync(p, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
 
 async function dialogText(page: Page): Promise<string> {
