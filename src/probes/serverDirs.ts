@@ -8,7 +8,7 @@ import { fileURLToPath } from 'url';
 import { QUARANTINE_DIR } from './extensionsDir';
 
 export type DiskKind =
-  'serverBuild' | 'vsixCache' | 'logs' | 'coderLogs' | 'workspaceStorage' | 'globalStorage' | 'npxCache' | 'transcripts';
+  'serverBuild' | 'vsixCache' | 'logs' | 'coderLogs' | 'workspaceStorage' | 'globalStorage' | 'npxCache' | 'uvCache' | 'transcripts';
 export const DISK_KINDS: readonly DiskKind[] = [
   'serverBuild',
   'vsixCache',
@@ -17,6 +17,7 @@ export const DISK_KINDS: readonly DiskKind[] = [
   'workspaceStorage',
   'globalStorage',
   'npxCache',
+  'uvCache',
   'transcripts',
 ];
 
@@ -29,8 +30,12 @@ export const KIND_ACTION: Record<DiskKind, 'quarantine' | 'delete' | 'never'> = 
   coderLogs: 'quarantine',
   workspaceStorage: 'quarantine',
   globalStorage: 'quarantine',
+  uvCache: 'never',
   transcripts: 'never',
 };
+
+/** Kinds shown for information only: sized, never offered (see classifyEntry for why). */
+export const isInformational = (kind: DiskKind): boolean => KIND_ACTION[kind] === 'never';
 
 /** Entries modified this recently may be being written (a download, an install): kept. */
 export const BUSY_MS = 10 * 60 * 1000;
@@ -122,17 +127,19 @@ export async function listDiskEntries(layout: DiskLayout): Promise<{ entries: Di
   }
   for (const d of coderLogDirs(layout)) await add(d, 'coderLogs', false);
   await add(path.join(layout.home, '.npm', '_npx'), 'npxCache', true);
-  for (const rel of [
-    ['.claude', 'projects'],
-    ['.codex', 'sessions'],
-    ['.gemini', 'tmp'],
-  ]) {
+  const informational: [DiskKind, string[]][] = [
+    ['uvCache', ['.cache', 'uv']],
+    ['transcripts', ['.claude', 'projects']],
+    ['transcripts', ['.codex', 'sessions']],
+    ['transcripts', ['.gemini', 'tmp']],
+  ];
+  for (const [kind, rel] of informational) {
     const p = path.join(layout.home, ...rel);
     try {
       const st = await fs.promises.lstat(p);
       if (st.isDirectory())
         entries.push({
-          kind: 'transcripts',
+          kind,
           name: rel.join('/'),
           path: p,
           parent: path.dirname(p),
@@ -231,6 +238,13 @@ function useProblem(e: DiskEntry, ev: DiskEvidence): string | undefined {
 /** The evidence-based verdict for one entry: reclaimable (and how) or kept, always with the reason. Pure. */
 export function classifyEntry(e: DiskEntry, ev: DiskEvidence): Verdict {
   if (e.kind === 'transcripts') return { reclaim: 'keep', reason: "an assistant's transcripts: your data, shown for information only" };
+  if (e.kind === 'uvCache') {
+    // uv links installed environments to its cache: removing an entry can break a venv that uses it.
+    return {
+      reclaim: 'keep',
+      reason: "uv's cache, shared by the environments it installed: shown for information; `uv cache prune` frees it safely",
+    };
+  }
   const action = KIND_ACTION[e.kind] as 'quarantine' | 'delete';
   const keep = (reason: string): Verdict => ({ reclaim: 'keep', reason });
   const age = ev.nowMs - e.mtimeMs;

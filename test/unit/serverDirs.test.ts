@@ -58,6 +58,7 @@ function buildHome(home: string, liveFolder: string): { server: string; data: st
   write(path.join(gs, 'vscode.git', 'x'));
   write(path.join(gs, 'storage.json'));
   write(path.join(home, '.npm', '_npx', 'deadbeef', 'package.json'));
+  write(path.join(home, '.cache', 'uv', 'archive-v0', 'abc', 'pkg.py'), 4000);
   write(path.join(home, '.claude', 'projects', 'p', 'a.jsonl'), 7000);
   // A symlink is never listed (never followed, never removed through).
   fs.symlinkSync(path.join(home, 'gone-project'), path.join(gs, 'sym.link'));
@@ -142,6 +143,15 @@ describe('Disk: server folders probe and classification', function () {
     assert.strictEqual(kinds.get('.vscode-server/data/CachedExtensionVSIXs/acc.sample-1.0.0'), 'vsixCache');
     assert.strictEqual(kinds.get('.npm/_npx/deadbeef'), 'npxCache');
     assert.strictEqual(kinds.get('.claude/projects'), 'transcripts');
+    assert.strictEqual(kinds.get('.cache/uv'), 'uvCache');
+  });
+
+  it("shows uv's cache for information only: never offered, whatever its age, with the reason", async function () {
+    const m = await classified();
+    const uv = m.get('.cache/uv');
+    assert.ok(uv, 'the uv cache is listed');
+    assert.strictEqual(uv.verdict.reclaim, 'keep');
+    assert.match(uv.verdict.reason, /uv cache prune/);
   });
 
   it('classifies on evidence: old build/logs/orphans reclaimable, the running build, current logs, live/remote storage kept', async function () {

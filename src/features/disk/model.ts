@@ -1,5 +1,5 @@
 // The Disk model: every entry the server left behind, its verdict, the sizes known so far and the free space. Pure.
-import { DISK_KINDS, DiskEntry, DiskKind, Verdict } from '../../probes/serverDirs';
+import { DISK_KINDS, DiskEntry, DiskKind, Verdict, isInformational } from '../../probes/serverDirs';
 
 export interface ClassifiedEntry extends DiskEntry {
   verdict: Verdict;
@@ -29,6 +29,7 @@ export const KIND_TITLE: Record<DiskKind, string> = {
   workspaceStorage: 'Workspace storage',
   globalStorage: 'Extension global storage',
   npxCache: 'npx caches (MCP servers)',
+  uvCache: "uv's cache (MCP servers run with uvx; information only)",
   transcripts: "Assistants' transcripts (information only)",
 };
 
@@ -55,6 +56,6 @@ export function reclaimableMetric(model: Pick<DiskModel, 'entries' | 'sizes' | '
   if (model.entries.some((e) => e.verdict.reclaim !== 'keep' && !model.sizes.has(e.path))) return undefined;
   const { byKind } = reclaimableBytes(model);
   const out: Record<string, number> = {};
-  for (const k of DISK_KINDS) if (k !== 'transcripts') out[k] = byKind.get(k) ?? 0;
+  for (const k of DISK_KINDS) if (!isInformational(k)) out[k] = byKind.get(k) ?? 0;
   return out;
 }

@@ -1,7 +1,7 @@
 // Disk reclaim — the pure part: which entries a selection (or "all reclaimable") targets, what happens to each
 // (quarantine or delete), what is left out and why, and the re-check of each target against a fresh listing.
 import { formatBytes } from '../../probes/format';
-import { DISK_KINDS, DiskKind } from '../../probes/serverDirs';
+import { DISK_KINDS, DiskKind, isInformational } from '../../probes/serverDirs';
 import { NotIncluded, Plan, SkippedTarget, TargetKind, newPlan } from '../../core/safety';
 import { ClassifiedEntry, DiskModel, KIND_TITLE } from './model';
 
@@ -67,7 +67,7 @@ export function planReclaimAll(model: Pick<DiskModel, 'entries' | 'sizes'>, nowM
   const targets = model.entries.flatMap((e) => toTarget(e, model.sizes) ?? []);
   const groups = new Map<string, { kind: DiskKind; reason: string; names: string[] }>();
   for (const e of model.entries) {
-    if (e.verdict.reclaim !== 'keep' || e.kind === 'transcripts') continue;
+    if (e.verdict.reclaim !== 'keep' || isInformational(e.kind)) continue;
     const key = `${e.kind}\0${e.verdict.reason}`;
     const g = groups.get(key) ?? { kind: e.kind, reason: e.verdict.reason, names: [] };
     g.names.push(e.name);

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
 import { formatBytes } from '../../probes/format';
-import { DISK_KINDS, DiskKind } from '../../probes/serverDirs';
+import { DISK_KINDS, DiskKind, isInformational } from '../../probes/serverDirs';
 import { ClassifiedEntry, DiskModel, KIND_TITLE, reclaimableBytes } from './model';
 import { HOW_TEXT } from './plan';
 import { DiskSource } from './source';
@@ -28,15 +28,14 @@ export class DiskKindItem extends vscode.TreeItem {
     readonly entries: ClassifiedEntry[],
     model: DiskModel,
   ) {
-    super(KIND_TITLE[kind], kind === 'transcripts' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    super(KIND_TITLE[kind], isInformational(kind) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
     this.id = `disk-kind-${kind}`;
     const bytes = entries.reduce((s, e) => s + (model.sizes.get(e.path) ?? 0), 0);
     const offered = entries.filter((e) => e.verdict.reclaim !== 'keep');
     const offeredBytes = offered.reduce((s, e) => s + (model.sizes.get(e.path) ?? 0), 0);
-    this.description =
-      kind === 'transcripts'
-        ? `${entries.length} · ${formatBytes(bytes)}`
-        : vscode.l10n.t('{0} · {1} · {2} reclaimable', entries.length, formatBytes(bytes), formatBytes(offeredBytes));
+    this.description = isInformational(kind)
+      ? `${entries.length} · ${formatBytes(bytes)}`
+      : vscode.l10n.t('{0} · {1} · {2} reclaimable', entries.length, formatBytes(bytes), formatBytes(offeredBytes));
     this.contextValue = `diskKind.${kind}`;
   }
 }
