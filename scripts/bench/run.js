@@ -29,7 +29,7 @@ const { fleets, tempDirs, readStat, spawnFleet, killFleet, fleetAlive, installCl
 const { compile, initChildMeasurement, childCpuMethod } = require('./native');
 const { loadOurs } = require('./ours');
 const { benchFleet } = require('./scan');
-const { benchSizing } = require('./sizing');
+const { benchDataDir, benchSizing } = require('./sizing');
 const { benchIdle } = require('./idle');
 const { benchProfile } = require('./profile');
 const { machine, benchBundle } = require('./machine');
@@ -66,6 +66,7 @@ async function main() {
     const scanner = [];
     for (const n of o.sizes) scanner.push(await benchFleet(n, o, ours, cref, work));
     const sizing = await benchSizing(o, ours, work);
+    const dataDir = await benchDataDir(ours, path.join(ROOT, '.cache', 'code-server', 'node_modules', 'code-server'));
     const idle = await benchIdle(o, work);
     const profile = await benchProfile({ rounds: o.quick ? 2 : 3, seconds: 10 });
     const bundle = benchBundle();
@@ -80,6 +81,7 @@ async function main() {
       childCpuMethod: childCpuMethod(),
       scanner,
       sizing,
+      dataDir,
       idle,
       profile,
       bundle,
