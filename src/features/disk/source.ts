@@ -22,7 +22,8 @@ import {
   readWorkspaceRef,
   workspaceFolders,
 } from '../../probes/serverDirs';
-import { ExtensionsSource } from '../extensions/source';
+import { CleanContext } from '../extensions/plan';
+import { ExtensionsSource, VIEW_SCAN_MAX_AGE_MS } from '../extensions/source';
 import { ClassifiedEntry, DiskModel, FreeSpace } from './model';
 
 const LOG_NAME = /^\d{8}T\d{6}$/;
@@ -43,8 +44,8 @@ export class DiskSource extends ModelSource<DiskModel> {
   }
 
   /** Where to look: the user-data dirs the Extensions view reads profiles from, and the VS Code Server roots. */
-  async layout(): Promise<DiskLayout> {
-    const ctx = await this.extensions.cleanContext();
+  async layout(context?: CleanContext): Promise<DiskLayout> {
+    const ctx = context ?? (await this.extensions.cleanContext(VIEW_SCAN_MAX_AGE_MS));
     const home = os.homedir();
     const userDataDirs = [...(ctx.readOptions.userDataDirs ?? [])];
     const serverRoots = [path.join(home, '.vscode-server'), path.join(home, '.vscode-server-insiders')];
@@ -54,15 +55,20 @@ export class DiskSource extends ModelSource<DiskModel> {
     return { userDataDirs, serverRoots, home, coderDataDirs };
   }
 
-  /** A fresh listing and classification (no sizing): what the view shows and what a commit re-checks against. */
-  async classifyNow(): Promise<{ entries: ClassifiedEntry[]; problems: string[]; layout: DiskLayout }> {
-    const layout = await this.layout();
+  /**
+   * A fresh listing and classification (no sizing): what the view shows and what a commit re-checks against. One
+   * clean-up context (one scan) serves the layout and the installed ids; a view refresh (maxAgeMs > 0) may reuse a
+   * recent scan, a commit's re-check (0) scans afresh.
+   */
+  async classifyNow(maxAgeMs = 0): Promise<{ entries: ClassifiedEntry[]; problems: string[]; layout: DiskLayout }> {
+    const ctx = await this.extensions.cleanContext(maxAgeMs);
+    const layout = await this.layout(ctx);
     const { entries, problems } = await listDiskEntries(layout);
-    const ev = await this.evidence(entries, problems);
+    const ev = await this.evidence(entries, problems, ctx);
     return { entries: entries.map((e) => ({ ...e, verdict: classifyEntry(e, ev) })), problems, layout };
   }
 
-  private async evidence(entries: DiskEntry[], problems: string[]): Promise<DiskEvidence> {
+  private async evidence(entries: DiskEntry[], problems: string[], ctx: CleanContext): Promise<DiskEvidence> {
     const s = this.core.settings();
     const used = await usersOfFolders(
       entries.map((e) => e.path),
@@ -78,7 +84,6 @@ export class DiskSource extends ModelSource<DiskModel> {
     for (const e of entries) if (e.kind === 'workspaceStorage') workspaces.set(e.path, await readWorkspaceRef(e.path));
     const exists = new Map<string, boolean | undefined>();
     for (const f of workspaceFolders(workspaces)) exists.set(f, await existsOrUnknown(f));
-    const ctx = await this.extensions.cleanContext();
     const report = await readExtensionsDir(this.core.extensionsDir(), ctx.nowMs, ctx.readOptions);
     const all = vscode.extensions.all;
     let installedIds: Set<string> | undefined;
@@ -108,7 +113,7 @@ export class DiskSource extends ModelSource<DiskModel> {
   }
 
   async get(): Promise<DiskModel> {
-    const { entries, problems, layout } = await this.classifyNow();
+    const { entries, problems, layout } = await this.classifyNow(VIEW_SCAN_MAX_AGE_MS);
     const sizes = new Map<string, number>();
     const missing = this.sizer.fromCache(entries, sizes);
     const model: DiskModel = { entries, sizes, sizing: false, problems, free: await freeSpace(layout) };

@@ -15,9 +15,10 @@ export function cleanContextFactory(
   selfPath: string,
   globalStoragePath: string,
   extensionsDir: () => string,
-): () => Promise<CleanContext> {
-  return async () => {
-    const { snapshot, topology } = await scans.request();
+): (maxAgeMs?: number) => Promise<CleanContext> {
+  // A view refresh may reuse a recent (incremental) scan; a commit's re-check (maxAgeMs 0) scans afresh.
+  return async (maxAgeMs = 0) => {
+    const { snapshot, topology } = maxAgeMs > 0 ? await scans.fresh(maxAgeMs) : await scans.request();
     const others = snapshot.unavailable ? [] : await windows.liveWindows(snapshot);
     const paths = [...vscode.extensions.all.map((e) => e.extensionPath), ...others.flatMap((w) => w.extensionPaths ?? [])];
     const selfUid = process.getuid?.() ?? -1;

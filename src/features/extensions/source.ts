@@ -10,6 +10,9 @@ import { cleanContextFactory } from './context';
 import { ExtensionsModel } from './model';
 import { CleanContext } from './plan';
 
+/** A view refresh reuses a scan younger than this (another view's poll); plans re-check against a fresh one. */
+export const VIEW_SCAN_MAX_AGE_MS = 5_000;
+
 export class ExtensionsSource extends ModelSource<ExtensionsModel> {
   private readonly sizer = new BackgroundSizer({
     viewId: Views.extensions,
@@ -17,7 +20,8 @@ export class ExtensionsSource extends ModelSource<ExtensionsModel> {
     title: () => vscode.l10n.t('Sizing extension folders'),
     publishEvery: 5,
   });
-  readonly cleanContext: () => Promise<CleanContext>;
+  /** The clean-up context; maxAgeMs > 0 lets a view refresh reuse a scan that recent (0: a fresh full scan). */
+  readonly cleanContext: (maxAgeMs?: number) => Promise<CleanContext>;
 
   constructor(private readonly core: Core) {
     super();
@@ -33,7 +37,7 @@ export class ExtensionsSource extends ModelSource<ExtensionsModel> {
   /** Re-reads the folder and the clean-up context; publishes at once, then again as sizes are computed. */
   async get(): Promise<ExtensionsModel> {
     const dir = this.core.extensionsDir();
-    const ctx = await this.cleanContext(); // first: it says where the profiles' lists are
+    const ctx = await this.cleanContext(VIEW_SCAN_MAX_AGE_MS); // first: it says where the profiles' lists are
     const report = await readExtensionsDir(dir, ctx.nowMs, ctx.readOptions);
     const sizes = new Map<string, number>();
     const missing = this.sizer.fromCache(report.folders, sizes);

@@ -2,7 +2,7 @@
 // lists). Same rules as terminals: identity by pid + start time + uid, the protected set, skipped with reasons.
 import { formatDuration, shortenHome } from '../../probes/format';
 import { commandLineText } from '../../probes/redact';
-import { Snapshot, readCwd } from '../../probes/scanner';
+import { Snapshot, descendantsOf, readCwd } from '../../probes/scanner';
 import { Topology } from '../../probes/topology';
 import {
   Plan,
@@ -15,7 +15,6 @@ import {
   protectionOf,
   sameIdentity,
 } from '../../core/safety';
-import { descendantsOf } from '../../probes/scanner';
 
 export interface ProcessPlanContext extends SafetyContext {
   nowMs: number;
