@@ -65,7 +65,9 @@ const ISO_RE = new RegExp(String.raw`^(${ISO})\s+(?:\S+\s+kernel:\s?)?`);
 const SYSLOG_RE = new RegExp(String.raw`^((?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d)\s+\S+\s+kernel:\s?`);
 /** A syslog or ISO-prefixed line of another program (`Nov 22 17:54:29 host systemd[1]: …`): not a kernel message. */
 const OTHER_PROGRAM_RE = new RegExp(
-  String.raw`^(?:(?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d|${ISO})\s+\S+\s+(?!kernel:)[^\s:\[]+(?:\[\d+\])?:\s`,
+  // the host is a host name (letters, digits, '.', '-', '_'): an oom-kill line's first word ("oom-kill:constraint=…,task=a")
+  // is not one, so a comm "a b: c" after a bare ISO prefix (dmesg --time-format iso) is not taken for program "b"
+  String.raw`^(?:(?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d|${ISO})\s+[\w.-]+\s+(?!kernel:)[^\s:\[]+(?:\[\d+\])?:\s`,
 );
 /** `[Sat Nov 22 17:54:28 2025] ` (dmesg -T). */
 const CTIME_RE = new RegExp(String.raw`^\[((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:${MONTHS}) [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?`);

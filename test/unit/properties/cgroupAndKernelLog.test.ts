@@ -14,7 +14,7 @@ import {
   parseProcCgroup,
 } from '../../../src/probes/cgroup';
 import { KernelOomEvent, parseJournalJson, parseKernelLog, parseKernelOomLine } from '../../../src/probes/kernelLog';
-import { assertTyped, isSafeNat, nastyIntText, nastyString, noThrow, prop, propSrcBug } from './harness';
+import { assertTyped, isSafeNat, nastyIntText, nastyString, noThrow, prop } from './harness';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const nat = fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 1 << 30 }) }, { weight: 1, arbitrary: fc.maxSafeNat() });
@@ -472,17 +472,9 @@ describe('properties: kernel log lines (dmesg, dmesg -T, syslog, ISO)', () => {
     ),
   );
 
-  // src/probes/kernelLog.ts OTHER_PROGRAM_RE (line 67, applied at line 188) is tested on the whole line before the prefix is split off. With
-  // the ISO prefix of `dmesg --time-format iso` (no host, no "kernel:"), the first two words of the message are taken as
-  // "host program:"; an oom-kill line is one word up to the first blank of the comm, so a comm like "a b: c" makes the
-  // line look like program "b" logging, and parseKernelOomLine returns undefined (the kill's "Killed process" line is
-  // still found). Minimal counterexample (fast-check): comm "a b: c", i.e. the line
-  // "2025-11-22T17:54:28,123456+00:00 oom-kill:constraint=CONSTRAINT_NONE,…,task=a b: c,pid=5,uid=0".
-  // Expected: the oom-kill event (pid 5, comm "a b: c"). Only the dmesg --time-format iso form is affected; the plain
-  // dmesg output readKernelOomEvents reads, and syslog/journal lines (which carry "host kernel:"), are not.
-  propSrcBug(
+  // Regression: OTHER_PROGRAM_RE once took the first two words of a bare-ISO oom-kill line for "host program:" (comm "a b: c").
+  prop(
     'an oom-kill line with a dmesg --time-format iso prefix parses whatever the comm',
-    'minor: an ISO-prefixed oom-kill line whose comm contains "<word> <word>: " is taken for another program\'s line and dropped',
     1000,
     () =>
       fc.property(
