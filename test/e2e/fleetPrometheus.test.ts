@@ -151,4 +151,32 @@ describe('Fleet monitoring with a real Prometheus', function () {
     const rss = await query(dashboard.panels[1].targets![0].expr.replace(/\$instance/g, '.*'));
     assert.strictEqual(rss.data?.result.length, 1);
   });
+
+  it("renders the dashboard's panels from the scraped data in Prometheus's own graph UI (README screenshot)", async function () {
+    const dashboard = JSON.parse(fs.readFileSync(path.join(ROOT, 'monitoring/grafana/code-server-ops.json'), 'utf8')) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
+    // one graph per panel that has queries, its first query, over the last 5 minutes of real scrapes
+    const exprs = dashboard.panels.flatMap((p) => (p.targets?.length ? [p.targets[0].expr.replace(/\$instance/g, '.*')] : []));
+    const params = exprs.map((e, i) => `g${i}.expr=${encodeURIComponent(e)}&g${i}.tab=0&g${i}.range_input=1m`).join('&');
+    // a line rather than a dot: wait for about 20 s of scrapes (2 s interval)
+    const points = async () => Number((await query('count_over_time(csops_ext_host_rss_bytes[1m])')).data?.result[0]?.value[1] ?? 0);
+    await waitFor('ten scrapes', async () => (await points()) >= 10, 60_000);
+    const context = await s!.browser.newContext({ viewport: { width: 1280, height: 3700 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${promUrl}/classic/graph?${params}`); // Debian's package ships the classic UI
+      // rickshaw draws each graph as an SVG path, with a legend line per series once the range query came back
+      const drawn = async () => (await page.locator('.graph.rickshaw_graph svg path').count()) >= exprs.length;
+      await waitFor('every panel drawn', drawn, 30_000);
+      await page.screenshot({ path: `${RESULTS}/fleet-prometheus.png` });
+      // an empty series (no OOM kill in this run) shows "No datapoints found."; anything else there is a query error
+      const errors = (await page.locator('.alert-danger:visible').allInnerTexts()).filter(
+        (t) => !/^No datapoints found\.?$/.test(t.trim()),
+      );
+      assert.deepStrictEqual(errors, [], 'no query error shown');
+    } finally {
+      await context.close();
+    }
+  });
 });
