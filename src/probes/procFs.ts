@@ -9,6 +9,8 @@ export type ReadEnd = 'eof' | 'short' | 'offPage';
 export interface ProcFs {
   /** Names in a directory. */
   readdir(path: string): string[];
+  /** Optional: the same, listed off the event loop (the thread pool), for folders with thousands of entries (/proc). */
+  readdirAsync?(path: string): Promise<string[]>;
   /**
    * Reads a whole (small) file as latin1 text, reusing an internal buffer, until a read returns 0 bytes — unless `end`
    * says a shorter read is the end: `short`, any read that does not fill the buffer (true of /proc/PID/stat, which the
@@ -52,6 +54,10 @@ export class NodeProcFs implements ProcFs {
 
   readdir(path: string): string[] {
     return fs.readdirSync(path);
+  }
+
+  readdirAsync(path: string): Promise<string[]> {
+    return fs.promises.readdir(path);
   }
 
   readText(path: string, end: ReadEnd = 'eof'): string {

@@ -80,6 +80,9 @@ interface CachedIdentity {
   seen: number;
   /** `stat` of this process kept open (ProcFs.keepOpen), re-read with one pread per refresh. */
   fd?: number;
+  /** The stat text and the record the last scan built from it: an identical text gives the same record again. */
+  text?: string;
+  record?: ProcessRecord;
 }
 
 export interface ScanCacheStats {
@@ -91,6 +94,8 @@ export interface ScanCacheStats {
   dropped: number;
   /** stat files read through a kept file descriptor (one pread instead of open, read, close). */
   keptReads: number;
+  /** Hits whose stat text was the same as in the previous scan: the previous record was used again (not parsed). */
+  unchanged: number;
 }
 
 /**
@@ -116,7 +121,7 @@ export class ScanCache {
   private bound?: number;
   /** @internal set while a scan uses the cache */
   busy = false;
-  readonly stats: ScanCacheStats = { hits: 0, misses: 0, dropped: 0, keptReads: 0 };
+  readonly stats: ScanCacheStats = { hits: 0, misses: 0, dropped: 0, keptReads: 0, unchanged: 0 };
 
   constructor(
     readonly rotation = 16,
@@ -153,14 +158,24 @@ export class ScanCache {
     this.entries.clear();
   }
 
-  /** @internal starts a scan of procRoot: a new generation (a different root or file system empties the cache). */
-  begin(procRoot: string, procFs?: ProcFs): number {
+  /**
+   * @internal starts a scan of procRoot: a new generation (a different root or file system empties the cache).
+   * `base`: what a record depends on besides its stat text (boot time, clock ticks, page size); when it changed, no
+   * previous record is used again.
+   */
+  begin(procRoot: string, procFs?: ProcFs, base = ''): number {
     if (this.root !== procRoot || (this.kept > 0 && procFs !== this.keptBy)) {
       this.clear();
       this.root = procRoot;
     }
+    this.sameBase = base === this.base;
+    this.base = base;
     return ++this.generation;
   }
+
+  private base?: string;
+  /** @internal the current scan may use previous records again (same base). */
+  sameBase = false;
 
   /** @internal the cached entry of pid, whatever its state (to read its kept stat file). */
   peek(pid: number): CachedIdentity | undefined {
@@ -289,31 +304,29 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
   const clockTicks = options.clockTicks ?? 100;
   const pageSize = options.pageSize ?? (procRoot === '/proc' ? detectPageSize(procRoot, procFs) : 4096);
   const yieldToLoop = options.yieldToLoop ?? defaultYield;
-  const listedFrom = performance.now();
   const started = Date.now();
   const snapshot = newSnapshot(procRoot, procFs, clockTicks, pageSize);
   let names: string[];
   try {
-    names = procFs.readdir(procRoot);
+    // Listing thousands of pids takes milliseconds: off the event loop when the ProcFs can (unless a caller's own
+    // yieldToLoop decides every turn the loop gets).
+    names = procFs.readdirAsync && !options.yieldToLoop ? await procFs.readdirAsync(procRoot) : procFs.readdir(procRoot);
   } catch (e) {
     snapshot.unavailable = `${procRoot} cannot be read (${errCode(e)})`;
     return snapshot;
   }
-  const pids = names
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .sort((a, b) => a - b);
+  const pids = pidsOf(names);
   if (pids.length === 0) {
     snapshot.unavailable = `${procRoot} lists no processes (not a proc filesystem?)`;
     return snapshot;
   }
 
   const cache = options.cache && !options.cache.busy ? options.cache : undefined;
-  const incremental = cache ? { cache, generation: cache.begin(procRoot, procFs) } : undefined;
+  const base = `${snapshot.bootTimeMs}:${clockTicks}:${pageSize}`;
+  const incremental = cache ? { cache, generation: cache.begin(procRoot, procFs, base) } : undefined;
   if (cache) cache.busy = true;
   try {
-    // The first slice's clock started before /proc was listed and sorted (a few ms at thousands of pids).
-    let sliceStart = listedFrom;
+    let sliceStart = performance.now();
     let sliceStartIdx = 0;
     for (let i = 0; i < pids.length; i++) {
       if (i > 0 && (i - sliceStartIdx >= sliceSize || (budgetMs > 0 && (i & 7) === 0 && performance.now() - sliceStart >= budgetMs))) {
@@ -335,6 +348,20 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
   snapshot.takenAtMs = Date.now();
   snapshot.durationMs = snapshot.takenAtMs - started;
   return snapshot;
+}
+
+/** The numeric names, as numbers in ascending order (/proc lists them so already: then no sort). */
+function pidsOf(names: string[]): number[] {
+  const pids: number[] = [];
+  let sorted = true;
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c < 48 || c > 57 || !/^\d+$/.test(n)) continue;
+    const pid = Number(n);
+    if (pids.length > 0 && pid < pids[pids.length - 1]) sorted = false;
+    pids.push(pid);
+  }
+  return sorted ? pids : pids.sort((a, b) => a - b);
 }
 
 function readOne(
@@ -370,9 +397,42 @@ function readOne(
     snapshot.skipped.push({ pid, reason: skipReason(code), detail: code });
     return;
   }
+  if (incremental && unchangedRecord(pid, statText, snapshot, incremental, opened)) return;
   const record = recordOf(procFs, dir, pid, statText, fresh, snapshot, incremental, opened);
-  if (record) snapshot.processes.set(pid, record);
-  else if (opened !== undefined) incremental?.cache.release(opened);
+  if (record) {
+    snapshot.processes.set(pid, record);
+    if (incremental) {
+      const e = incremental.cache.peek(pid);
+      if (e?.seen === incremental.generation) {
+        e.text = statText;
+        e.record = record;
+      }
+    }
+  } else if (opened !== undefined) incremental?.cache.release(opened);
+}
+
+/**
+ * A known process whose stat text is exactly what the previous scan read (a sleeping process: no CPU tick, same
+ * rss): its previous record is used again, unless the cache must re-read its argv (rotation, zombie, …). Records are
+ * therefore shared between consecutive snapshots (no feature mutates one).
+ */
+function unchangedRecord(
+  pid: number,
+  statText: string,
+  snapshot: Snapshot,
+  incremental: { cache: ScanCache; generation: number },
+  opened: number | undefined,
+): boolean {
+  const { cache, generation } = incremental;
+  const e = cache.peek(pid);
+  const r = e?.record;
+  if (!e || !r || !cache.sameBase || e.text !== statText) return false;
+  if (!cache.reuse(pid, r.ppid, e.starttime, e.rawComm, r.state, generation)) return false;
+  if (opened !== undefined) e.fd = opened; // opened only for an entry without a kept file
+  cache.stats.hits++;
+  cache.stats.unchanged++;
+  snapshot.processes.set(pid, r);
+  return true;
 }
 
 /**

@@ -136,7 +136,7 @@ describe('ScanCache: incremental scans', () => {
     const cold = await scan(fs, cache);
     assert.deepStrictEqual(content(cold), content(await scan(fs)));
     assert.strictEqual(cache.size, 5);
-    assert.deepStrictEqual(cache.stats, { hits: 0, misses: 5, dropped: 0, keptReads: 0 });
+    assert.deepStrictEqual(cache.stats, { hits: 0, misses: 5, dropped: 0, keptReads: 0, unchanged: 0 });
     fs.calls = [];
     fs.procs.get(20)!.cpu = 77; // stat changes between refreshes; the record must follow
     const warm = await scan(fs, cache);
@@ -150,7 +150,7 @@ describe('ScanCache: incremental scans', () => {
     assert.deepStrictEqual(content(warm), content(await scan(fs)));
     assert.strictEqual(warm.processes.get(20)!.cpuTicks, 77);
     assert.strictEqual(warm.processes.get(22)!.uid, 0);
-    assert.deepStrictEqual(cache.stats, { hits: 5, misses: 5, dropped: 0, keptReads: 0 });
+    assert.deepStrictEqual(cache.stats, { hits: 5, misses: 5, dropped: 0, keptReads: 0, unchanged: 4 });
   });
 
   it('an exec that changes comm is caught on the next refresh', async () => {
@@ -360,41 +360,45 @@ describe('ScanCache: incremental scans', () => {
     fc.record({ kind: fc.constant('zombie' as const), pid: pidArb }),
   );
 
-  prop('after any sequence of spawn / exit / exec (comm changes) / pid reuse / zombie, a refresh equals a full scan', 300, () =>
-    fc.asyncProperty(
-      fc.array(fc.array(opArb, { maxLength: 4 }), { minLength: 1, maxLength: 8 }),
-      fc.option(fc.nat(8), { nil: undefined }),
-      async (rounds, bound) => {
-        // bound: undefined = no kept files; else stat kept open for at most `bound` processes
-        const fs = bound === undefined ? fleet() : fleet(new KeepingProcFs());
-        const cache = new ScanCache(1_000_000, bound ?? 0);
-        let clock = 1000;
-        await scan(fs, cache);
-        for (const ops of rounds) {
-          for (const op of ops) {
-            const p = fs.procs.get(op.pid);
-            if (op.kind === 'spawn' && !p) fs.procs.set(op.pid, proc(op.comm, ++clock, op.argv));
-            else if (op.kind === 'exit') fs.procs.delete(op.pid);
-            // an exec in the property always changes comm (an exec keeping it is the rotation's job, tested above)
-            else if (op.kind === 'exec' && p) Object.assign(p, { comm: `${p.comm}x${op.comm}`, argv: op.argv });
-            else if (op.kind === 'reuse' && p) fs.procs.set(op.pid, proc(p.comm, ++clock, op.argv, { uid: op.uid }));
-            else if (op.kind === 'tick' && p) p.cpu++;
-            else if (op.kind === 'zombie' && p) Object.assign(p, { state: 'Z', argv: [] });
+  prop(
+    'after any sequence of spawn / exit / exec (comm changes) / pid reuse / zombie, a refresh equals a full scan (any rotation, kept files or not)',
+    400,
+    () =>
+      fc.asyncProperty(
+        fc.array(fc.array(opArb, { maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+        fc.option(fc.nat(8), { nil: undefined }),
+        fc.constantFrom(1_000_000, 1, 2, 3),
+        async (rounds, bound, rotation) => {
+          // bound: undefined = no kept files; else stat kept open for at most `bound` processes
+          const fs = bound === undefined ? fleet() : fleet(new KeepingProcFs());
+          const cache = new ScanCache(rotation, bound ?? 0);
+          let clock = 1000;
+          await scan(fs, cache);
+          for (const ops of rounds) {
+            for (const op of ops) {
+              const p = fs.procs.get(op.pid);
+              if (op.kind === 'spawn' && !p) fs.procs.set(op.pid, proc(op.comm, ++clock, op.argv));
+              else if (op.kind === 'exit') fs.procs.delete(op.pid);
+              // an exec in the property always changes comm (an exec keeping it is the rotation's job, tested above)
+              else if (op.kind === 'exec' && p) Object.assign(p, { comm: `${p.comm}x${op.comm}`, argv: op.argv });
+              else if (op.kind === 'reuse' && p) fs.procs.set(op.pid, proc(p.comm, ++clock, op.argv, { uid: op.uid }));
+              else if (op.kind === 'tick' && p) p.cpu++;
+              else if (op.kind === 'zombie' && p) Object.assign(p, { state: 'Z', argv: [] });
+            }
+            const incremental = await scan(fs, cache);
+            assert.deepStrictEqual(content(incremental), content(await scan(fs)));
+            assert.strictEqual(cache.size, incremental.processes.size);
+            if (fs instanceof KeepingProcFs) {
+              // no leak: every open file is counted, within the bound, and belongs to a live process
+              assert.strictEqual(fs.open.size, cache.keptFiles);
+              assert.ok(cache.keptFiles <= bound!);
+              assert.ok([...fs.open.values()].every((f) => fs.procs.get(f.pid)?.starttime === f.starttime));
+            }
           }
-          const incremental = await scan(fs, cache);
-          assert.deepStrictEqual(content(incremental), content(await scan(fs)));
-          assert.strictEqual(cache.size, incremental.processes.size);
-          if (fs instanceof KeepingProcFs) {
-            // no leak: every open file is counted, within the bound, and belongs to a live process
-            assert.strictEqual(fs.open.size, cache.keptFiles);
-            assert.ok(cache.keptFiles <= bound!);
-            assert.ok([...fs.open.values()].every((f) => fs.procs.get(f.pid)?.starttime === f.starttime));
-          }
-        }
-        cache.clear();
-        if (fs instanceof KeepingProcFs) assert.strictEqual(fs.open.size, 0);
-      },
-    ),
+          cache.clear();
+          if (fs instanceof KeepingProcFs) assert.strictEqual(fs.open.size, 0);
+        },
+      ),
   );
 });
 
