@@ -1,7 +1,8 @@
 // Child of scripts/bench/idle.js: the idle cost of the samplers as the extension host runs them with every view hidden
 // and metrics off, or (mode `empty`) of an empty Node process, for comparison. Both children run at the same time, so
 // the machine's load hits them alike. Usage:
-//   node --expose-gc idle-child.js samplers|empty WINDOWS SECONDS SETTLE_SECONDS STORAGE_DIR
+//   node --expose-gc idle-child.js samplers|timers|empty WINDOWS SECONDS SETTLE_SECONDS STORAGE_DIR
+// (`timers`: the same Ticker and periods with empty jobs — what waking up alone costs.)
 // Prints one JSON line: CPU ms per minute in each window.
 //
 // `samplers` wires what MemoryFeature wires (src/features/memory/feature.ts): one shared Ticker with the status-bar
@@ -74,8 +75,17 @@ function startSamplers() {
   };
 }
 
+/** The same Ticker and periods as startSamplers(), with empty jobs. */
+function startTimers() {
+  const { Ticker } = require(path.resolve(__dirname, '..', '..', 'out', 'src', 'core', 'ticker.js'));
+  const ticker = new Ticker();
+  for (const ms of [5000, 15000, 10000]) ticker.every(ms, () => {});
+  return ticker;
+}
+
 async function main() {
   const s = mode === 'samplers' ? startSamplers() : undefined;
+  const timers = mode === 'timers' ? startTimers() : undefined;
   global.gc?.();
   await sleep(settleSeconds * 1000); // V8's memory reducer runs a few GCs some seconds after start-up allocation stops
   /** @type {number[]} */
@@ -90,6 +100,7 @@ async function main() {
   }
   const kmsgAtEnd = s ? { ...s.kmsg() } : undefined; // before stop(), which ends the reader
   s?.stop();
+  timers?.dispose();
   console.log(
     JSON.stringify({
       mode,

@@ -26,9 +26,17 @@ async function child(args) {
 async function benchIdle(o, work) {
   const settle = 15;
   const windows = 3;
-  log(`idle: samplers vs an empty Node process, side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`);
+  log(
+    `idle: samplers, the same timers with empty jobs, and an empty Node process, side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`,
+  );
   const common = [String(windows), String(o.idleSeconds), String(settle), path.join(work, 'storage')];
-  const [samplers, empty] = await Promise.all([child(['samplers', ...common]), child(['empty', ...common])]);
+  const [samplers, timers, empty] = await Promise.all([
+    child(['samplers', ...common]),
+    child(['timers', ...common]),
+    child(['empty', ...common]),
+  ]);
+  /** @type {number[]} */
+  const wakeUps = timers.cpuMsPerMin.map((/** @type {number} */ x, /** @type {number} */ i) => x - empty.cpuMsPerMin[i]);
   /** @type {number[]} */
   const above = samplers.cpuMsPerMin.map((/** @type {number} */ x, /** @type {number} */ i) => x - empty.cpuMsPerMin[i]);
   const res = {
@@ -36,14 +44,17 @@ async function benchIdle(o, work) {
     seconds: o.idleSeconds,
     settleSeconds: settle,
     samplers,
+    timers,
     empty,
+    wakeUpsOnlyMsPerMin: median(wakeUps),
     aboveEmptyMsPerMin: above,
     samplerCpuMsPerMin: median(above),
     spreadMsPerMin: [min(above), max(above)],
   };
   log(
     `idle: ${f2(res.samplerCpuMsPerMin)} ms CPU/min above an empty Node process (median of ${windows} windows; ` +
-      `spread ${f2(res.spreadMsPerMin[0])}…${f2(res.spreadMsPerMin[1])}; ${f2(samplers.wakeUpsPerMin)} wake-ups/min)`,
+      `spread ${f2(res.spreadMsPerMin[0])}…${f2(res.spreadMsPerMin[1])}; ${f2(samplers.wakeUpsPerMin)} wake-ups/min, which ` +
+      `alone cost ${f2(res.wakeUpsOnlyMsPerMin)})`,
   );
   return res;
 }

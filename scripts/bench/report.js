@@ -374,12 +374,15 @@ function markdown(results) {
       `${i.windows} windows of ${i.seconds} s after ${i.settleSeconds} s of settling`,
   );
   L.push('');
-  L.push('| window | samplers CPU ms/min | empty Node ms/min | above empty |');
-  L.push('|---:|---:|---:|---:|');
+  L.push('| window | samplers CPU ms/min | timers only (empty jobs) | empty Node ms/min | samplers above empty |');
+  L.push('|---:|---:|---:|---:|---:|');
   i.aboveEmptyMsPerMin.forEach((/** @type {number} */ x, /** @type {number} */ k) =>
-    L.push(`| ${k + 1} | ${f2(i.samplers.cpuMsPerMin[k])} | ${f2(i.empty.cpuMsPerMin[k])} | ${f2(x)} |`),
+    L.push(`| ${k + 1} | ${f2(i.samplers.cpuMsPerMin[k])} | ${f2(i.timers?.cpuMsPerMin[k])} | ${f2(i.empty.cpuMsPerMin[k])} | ${f2(x)} |`),
   );
-  L.push(`| **median** (spread) | | | **${f2(i.samplerCpuMsPerMin)}** (${f2(i.spreadMsPerMin[0])}…${f2(i.spreadMsPerMin[1])}) |`);
+  L.push(
+    `| **median** (spread) | | wake-ups alone: ${f2(i.wakeUpsOnlyMsPerMin)} above empty | | ` +
+      `**${f2(i.samplerCpuMsPerMin)}** (${f2(i.spreadMsPerMin[0])}…${f2(i.spreadMsPerMin[1])}) |`,
+  );
   L.push('');
   const k = i.samplers.kmsg;
   L.push(

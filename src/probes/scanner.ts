@@ -109,7 +109,7 @@ export interface ScanCacheStats {
  * processes open, so a refresh reads it with one pread instead of open + read + close. A kept file of a process that
  * exited fails (ESRCH) even when its pid is reused, so it can never read another process; it is closed when its pid is
  * dropped, and `clear()` (ScanService.dispose) closes them all. Each costs one file descriptor and a little kernel
- * memory (measured by `npm run bench`); the default bound is a quarter of the open-file limit, at most 8192.
+ * memory (measured by `npm run bench`); the default bound is a quarter of the open-file limit, at most 4096.
  */
 export class ScanCache {
   private readonly entries = new Map<number, CachedIdentity>();
@@ -143,11 +143,11 @@ export class ScanCache {
     return this.kept;
   }
 
-  /** At most this many stat files are kept open (a quarter of the open-file limit, at most 8192, unless given). */
+  /** At most this many stat files are kept open (a quarter of the open-file limit, at most 4096, unless given). */
   get maxKeptFiles(): number {
     if (this.bound === undefined) {
       const limit = openFileLimit();
-      this.bound = limit === undefined ? 256 : Math.min(8192, Math.floor(limit / 4));
+      this.bound = limit === undefined ? 256 : Math.min(4096, Math.floor(limit / 4));
     }
     return this.bound;
   }
