@@ -80,6 +80,7 @@ export const PURE_MODULES = [
   'src/core/snapshotService.ts',
   'src/core/scan.ts',
   'src/core/scrubbedLog.ts',
+  'src/core/ticker.ts',
 ];
 
 export default defineConfig(

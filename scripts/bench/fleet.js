@@ -65,6 +65,40 @@ const liveProcess = (pid, starttime) => {
   return s !== undefined && s.starttime === starttime && s.state !== 'Z';
 };
 
+/**
+ * Why a fleet of n more processes cannot be spawned here (undefined: it can): pid_max against the tasks (threads
+ * included) already running, the process limit of this user (not enforced for root), and memory (~400 KB private per
+ * `sleep`, kept under half of MemAvailable).
+ * @param {number} n @returns {string | undefined}
+ */
+function fleetRoom(n) {
+  const read = (/** @type {string} */ f) => {
+    try {
+      return fs.readFileSync(f, 'latin1');
+    } catch {
+      return '';
+    }
+  };
+  const pidMax = Number(read('/proc/sys/kernel/pid_max').trim()) || 32768;
+  let tasks = 0;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      tasks += fs.readdirSync(`/proc/${d}/task`).length;
+    } catch {
+      // exited
+    }
+  }
+  if (tasks + n + 1000 > pidMax) return `pid_max is ${pidMax} and ${tasks} tasks run already: no room for ${n} more (raise kernel.pid_max)`;
+  const nproc = /^Max processes\s+(\d+|unlimited)/m.exec(read('/proc/self/limits'))?.[1];
+  if (process.getuid?.() !== 0 && nproc && nproc !== 'unlimited' && Number(nproc) < tasks + n + 100)
+    return `the process limit (ulimit -u) is ${nproc}: too low for ${n} more (raise it)`;
+  const availKb = Number(/^MemAvailable:\s+(\d+)/m.exec(read('/proc/meminfo'))?.[1] ?? 0);
+  if (availKb && n * 400 > availKb / 2)
+    return `${Math.round(availKb / 1024)} MB available: ${n} processes (~400 KB each) would take over half`;
+  return undefined;
+}
+
 /** @param {number} n @returns {Promise<Fleet>} */
 async function spawnFleet(n) {
   const script = `i=0; while [ "$i" -lt ${n} ]; do sleep 600 & echo "$!"; i=$((i+1)); done; echo ready; wait`;
@@ -288,4 +322,13 @@ function installCleanupHandlers() {
   process.on('exit', () => cleanupSync());
 }
 
-module.exports = { fleets, tempDirs, readStat, spawnFleet, killFleet, fleetAlive, installCleanupHandlers };
+module.exports = {
+  fleetRoom,
+  fleets,
+  tempDirs,
+  readStat,
+  spawnFleet,
+  killFleet,
+  fleetAlive,
+  installCleanupHandlers,
+};

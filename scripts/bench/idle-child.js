@@ -1,20 +1,22 @@
-// Child of scripts/bench/run.js: the idle cost of the status-bar sampler and the memory monitor, measured in a
-// fresh Node process (so nothing left over from the other benchmarks — background GC, V8's memory reducer — is
-// billed to either window). Usage: node --expose-gc idle-child.js SECONDS SETTLE_SECONDS STORAGE_DIR
-// Prints one JSON line.
+// Child of scripts/bench/idle.js: the idle cost of the samplers as the extension host runs them with every view hidden
+// and metrics off, or (mode `empty`) of an empty Node process, for comparison. Both children run at the same time, so
+// the machine's load hits them alike. Usage:
+//   node --expose-gc idle-child.js samplers|timers|empty WINDOWS SECONDS SETTLE_SECONDS STORAGE_DIR
+// (`timers`: the same Ticker and periods with empty jobs — what waking up alone costs.)
+// Prints one JSON line: CPU ms per minute in each window.
+//
+// `samplers` wires what MemoryFeature wires (src/features/memory/feature.ts): one shared Ticker with the status-bar
+// sample (SelfSampler, every 5 s), MemoryMonitor.sample() (every 15 s; it persists once a minute) and the kernel-log
+// fallback tick (10 s; it does nothing while the Memory view is hidden), and the /dev/kmsg follower (a reader child
+// blocked in read(): no polling here) when /dev/kmsg can be read.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
-const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
-const { SelfSampler } = require(path.join(OUT, 'probes/selfMemory.js'));
-const { MemoryMonitor } = require(path.join(OUT, 'features/memory/monitor.js'));
-const { readCgroupMemory, readHostMemory } = require(path.join(OUT, 'probes/cgroup.js'));
-const v8 = require('v8');
-
-const seconds = Number(process.argv[2] || 60);
-const settleSeconds = Number(process.argv[3] || 15);
-const storageDir = process.argv[4];
+const [mode, windowsArg, secondsArg, settleArg, storageDir] = process.argv.slice(2);
+const windows = Number(windowsArg || 3);
+const seconds = Number(secondsArg || 60);
+const settleSeconds = Number(settleArg || 15);
 /** @param {number} ms @returns {Promise<void>} */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const cpuUs = () => {
@@ -22,7 +24,13 @@ const cpuUs = () => {
   return c.user + c.system;
 };
 
-async function main() {
+/** Starts what the host runs while idle; returns counters and a stop function. */
+function startSamplers() {
+  const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
+  const { SelfSampler } = require(path.join(OUT, 'probes/selfMemory.js'));
+  const { MemoryMonitor } = require(path.join(OUT, 'features/memory/monitor.js'));
+  const { Ticker } = require(path.join(OUT, 'core/ticker.js'));
+  const { KmsgFollower } = require(path.join(OUT, 'probes/kmsg.js'));
   fs.mkdirSync(storageDir, { recursive: true });
   const stat = fs.readFileSync('/proc/self/stat', 'latin1');
   const starttime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
@@ -32,126 +40,85 @@ async function main() {
     windowKey: 'bench',
     self: { pid: process.pid, starttime, startedAtMs: Date.now() - process.uptime() * 1000 },
     historyMinutes: 60,
-    latestScan: () => undefined, // no view visible: no process scan, as when nobody looks at the sidebar
+    latestScan: () => undefined, // no view visible: no process scan
     log: () => {},
   });
   const sampler = new SelfSampler('/proc');
-
-  // JIT-warm cost per call, for a cross-check of the real-interval measurement.
-  /** @param {() => unknown} fn @param {number} n */
-  const perCall = (fn, n) => {
-    for (let i = 0; i < 50; i++) fn();
-    const c0 = cpuUs();
-    for (let i = 0; i < n; i++) fn();
-    return (cpuUs() - c0) / n;
-  };
-  const selfSampleUs = perCall(() => sampler.sample(), 500);
-  const monitorReadsUs = perCall(() => {
-    readCgroupMemory({ procRoot: '/proc' });
-    readHostMemory('/proc');
-  }, 500);
-
-  // An extension host that has been running a while: every function the window calls has run (and been compiled)
-  // before, persist() included (its first call loads fs/promises). Seven samples — the 4th persists — so the
-  // window's first monitor sample is the 8th, which persists again: once per minute, as in the extension.
+  const ticker = new Ticker();
+  const counts = { self: 0, monitor: 0, fallback: 0 };
+  /** @type {{ following: boolean, reason?: string } | undefined} */
+  let kmsg;
+  const follower = new KmsgFollower({
+    procRoot: '/proc',
+    onEvent: () => {},
+    onStatus: (/** @type {{ following: boolean, reason?: string }} */ s) => (kmsg = s),
+  });
+  kmsg = follower.start();
+  const viewVisible = false;
+  ticker.every(5000, () => (counts.self++, sampler.sample()));
+  ticker.every(15000, () => (counts.monitor++, monitor.sample()));
+  ticker.every(10000, () => {
+    if (viewVisible) counts.fallback++; // the kernel-log fallback polls only while the Memory view is visible
+  });
+  // An extension host that has run a while: every function the window calls has run (and been compiled) before.
   for (let i = 0; i < 4; i++) monitor.sample();
-  await sleep(500);
-  for (let i = 0; i < 3; i++) monitor.sample();
-  // Settle: V8's memory reducer runs a few GCs some seconds after start-up allocation stops.
+  for (let i = 0; i < 50; i++) sampler.sample();
+  return {
+    counts,
+    ticker,
+    kmsg: () => kmsg ?? follower.status,
+    cgroupLocations: () => monitor.cgroupLocator.reads,
+    stop: () => {
+      ticker.dispose();
+      follower.stop();
+    },
+  };
+}
+
+/** The same Ticker and periods as startSamplers(), with empty jobs. */
+function startTimers() {
+  const { Ticker } = require(path.resolve(__dirname, '..', '..', 'out', 'src', 'core', 'ticker.js'));
+  const ticker = new Ticker();
+  for (const ms of [5000, 15000, 10000]) ticker.every(ms, () => {});
+  return ticker;
+}
+
+async function main() {
+  const s = mode === 'samplers' ? startSamplers() : undefined;
+  const timers = mode === 'timers' ? startTimers() : undefined;
   global.gc?.();
-  await sleep(settleSeconds * 1000);
-
-  // Windows: baseline A (half), timers alone (the same two intervals with empty callbacks), the samplers, baseline B
-  // (half). Baseline halves before and after cancel slow drift.
-  /** CPU µs over `ms` milliseconds → ms per minute. @param {number} us @param {number} ms */
-  const perMinute = (us, ms) => (us / 1000) * (60000 / ms);
-  /** @param {number} ms */
-  const idleFor = async (ms) => {
-    const c = cpuUs();
-    await sleep(ms);
-    return cpuUs() - c;
-  };
-  const windowMs = seconds * 1000 + 50;
-  const baseA = await idleFor((seconds * 1000) / 2);
-
-  let c0 = cpuUs();
-  let t0 = Date.now();
-  const na = setInterval(() => {}, 5000);
-  const nb = setInterval(() => {}, 15000);
-  await sleep(windowMs);
-  clearInterval(na);
-  clearInterval(nb);
-  const timersUs = cpuUs() - c0;
-  const timersMs = Date.now() - t0;
-
+  await sleep(settleSeconds * 1000); // V8's memory reducer runs a few GCs some seconds after start-up allocation stops
   /** @type {number[]} */
-  const selfUs = [];
-  /** @type {number[]} */
-  const monitorUs = [];
-  c0 = cpuUs();
-  t0 = Date.now();
-  const a = setInterval(() => {
-    const c = cpuUs();
-    sampler.sample();
-    selfUs.push(cpuUs() - c);
-  }, 5000);
-  const b = setInterval(() => {
-    const c = cpuUs();
-    monitor.sample();
-    monitorUs.push(cpuUs() - c);
-  }, 15000);
-  await sleep(windowMs);
-  clearInterval(a);
-  clearInterval(b);
-  await sleep(1000); // the 4th monitor sample starts an async persist(): its I/O belongs to this window
-  const samplerUs = cpuUs() - c0;
-  const samplerMs = Date.now() - t0;
-  const baseB = await idleFor((seconds * 1000) / 2);
-
-  // What the pieces cost when called after an idle pause (not back-to-back): 8 rounds, 300 ms apart.
-  const pieces = {
-    'SelfSampler.sample()': () => sampler.sample(),
-    'readCgroupMemory()': () => readCgroupMemory({ procRoot: '/proc' }),
-    'readHostMemory() (/proc/meminfo)': () => readHostMemory('/proc'),
-    'process.memoryUsage()': () => process.memoryUsage(),
-    'v8.getHeapStatistics()': () => v8.getHeapStatistics(),
-    "readFileSync('/proc/self/statm')": () => fs.readFileSync('/proc/self/statm', 'latin1'),
-    'process.memoryUsage.rss()': () => process.memoryUsage.rss(),
-    'empty function': () => 0,
-  };
-  /** @type {Record<string, number[]>} */
-  const pieceUs = Object.fromEntries(Object.keys(pieces).map((k) => [k, []]));
-  for (let r = 0; r < 8; r++) {
-    for (const [k, fn] of Object.entries(pieces)) {
-      await sleep(300);
-      const c = cpuUs();
-      fn();
-      pieceUs[k].push(cpuUs() - c);
-    }
+  const perMin = [];
+  const wake0 = s?.ticker.wakeUps ?? 0;
+  const calls0 = s ? { ...s.counts } : undefined;
+  for (let w = 0; w < windows; w++) {
+    const c0 = cpuUs();
+    const t0 = Date.now();
+    await sleep(seconds * 1000);
+    perMin.push(((cpuUs() - c0) / 1000) * (60000 / (Date.now() - t0)));
   }
-
-  const baseline = perMinute(baseA + baseB, seconds * 1000);
-  /** @param {number[]} xs */
-  const sum = (xs) => xs.reduce((x, y) => x + y, 0);
-  /** @param {number[]} xs */
-  const med = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const kmsgAtEnd = s ? { ...s.kmsg() } : undefined; // before stop(), which ends the reader
+  s?.stop();
+  timers?.dispose();
   console.log(
     JSON.stringify({
+      mode,
+      windows,
       seconds,
       settleSeconds,
-      selfCalls: selfUs.length,
-      monitorCalls: monitorUs.length,
-      baselineCpuMsPerMin: baseline,
-      baselineHalvesMs: [baseA / 1000, baseB / 1000],
-      timersOnlyCpuMsPerMin: perMinute(timersUs, timersMs) - baseline,
-      withSamplersCpuMsPerMin: perMinute(samplerUs, samplerMs),
-      samplerCpuMsPerMin: perMinute(samplerUs, samplerMs) - baseline,
-      inCallCpuMsPerMin: perMinute(sum(selfUs) + sum(monitorUs), samplerMs),
-      selfSampleInWindowUs: { median: med(selfUs), all: selfUs },
-      monitorSampleInWindowUs: { median: med(monitorUs), all: monitorUs },
-      afterPauseUs: Object.fromEntries(Object.entries(pieceUs).map(([k, v]) => [k, med(v)])),
-      hotPath: { selfSampleUs, monitorReadsUs, estimateMsPerMin: (12 * selfSampleUs + 4 * (monitorReadsUs + selfSampleUs)) / 1000 },
-      historyPersisted: fs.existsSync(path.join(storageDir, 'memory-history.json')),
+      cpuMsPerMin: perMin,
+      ...(s && calls0
+        ? {
+            wakeUpsPerMin: ((s.ticker.wakeUps - wake0) * 60) / (windows * seconds),
+            selfCalls: s.counts.self - calls0.self,
+            monitorCalls: s.counts.monitor - calls0.monitor,
+            fallbackPolls: s.counts.fallback - calls0.fallback,
+            cgroupLocations: s.cgroupLocations(),
+            kmsg: kmsgAtEnd,
+            historyPersisted: fs.existsSync(path.join(storageDir, 'memory-history.json')),
+          }
+        : {}),
     }),
   );
 }

@@ -1,30 +1,60 @@
-// Idle cost of the status-bar sampler and the memory monitor, measured in a fresh Node child (idle-child.js).
+// Idle cost of the samplers (status bar, memory monitor, kernel-log fallback, /dev/kmsg follower) with every view
+// hidden, against an empty Node process: two fresh children (idle-child.js) run the same windows side by side.
 'use strict';
 const path = require('path');
 const { spawn } = require('child_process');
-const { ROOT, f2, log } = require('./util');
+const { ROOT, median, min, max, f2, log } = require('./util');
 
 /** @typedef {import('./options').Options} Options */
 
-/** @param {Options} o @param {string} work @returns {Promise<Record<string, any>>} what idle-child.js printed */
-async function benchIdle(o, work) {
-  const settle = 15;
-  const half = o.idleSeconds / 2;
-  log(
-    `idle: fresh Node child — settle ${settle} s, baseline ${half} s, empty timers ${o.idleSeconds} s, samplers ${o.idleSeconds} s ` +
-      `(SelfSampler.sample() every 5 s, MemoryMonitor.sample() every 15 s), baseline ${half} s…`,
-  );
-  const args = ['--expose-gc', path.join(__dirname, 'idle-child.js'), String(o.idleSeconds), String(settle), path.join(work, 'storage')];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** @param {string[]} args @returns {Promise<Record<string, any>>} */
+async function child(args) {
+  const c = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'idle-child.js'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (/** @type {string} */ d) => (out += d));
-  await new Promise((resolve) => child.on('close', resolve));
+  c.stdout.setEncoding('utf8');
+  c.stdout.on('data', (/** @type {string} */ d) => (out += d));
+  await new Promise((resolve) => c.on('close', resolve));
   const res = JSON.parse(out.trim().split('\n').pop() || '{"error":"no output"}');
   if (res.error) throw new Error(`idle child: ${res.error}`);
+  return res;
+}
+
+/** @param {Options} o @param {string} work */
+async function benchIdle(o, work) {
+  const settle = 15;
+  const windows = 3;
   log(
-    `idle: ${f2(res.samplerCpuMsPerMin)} ms CPU/min (baseline ${f2(res.baselineCpuMsPerMin)}, ` +
-      `with samplers ${f2(res.withSamplersCpuMsPerMin)}, inside the calls ${f2(res.inCallCpuMsPerMin)})`,
+    `idle: samplers, the same timers with empty jobs, and an empty Node process, side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`,
+  );
+  const common = [String(windows), String(o.idleSeconds), String(settle), path.join(work, 'storage')];
+  const [samplers, timers, empty] = await Promise.all([
+    child(['samplers', ...common]),
+    child(['timers', ...common]),
+    child(['empty', ...common]),
+  ]);
+  /** @type {number[]} */
+  const wakeUps = timers.cpuMsPerMin.map((/** @type {number} */ x, /** @type {number} */ i) => x - empty.cpuMsPerMin[i]);
+  /** @type {number[]} */
+  const above = samplers.cpuMsPerMin.map((/** @type {number} */ x, /** @type {number} */ i) => x - empty.cpuMsPerMin[i]);
+  const res = {
+    windows,
+    seconds: o.idleSeconds,
+    settleSeconds: settle,
+    samplers,
+    timers,
+    empty,
+    wakeUpsOnlyMsPerMin: median(wakeUps),
+    aboveEmptyMsPerMin: above,
+    samplerCpuMsPerMin: median(above),
+    spreadMsPerMin: [min(above), max(above)],
+  };
+  log(
+    `idle: ${f2(res.samplerCpuMsPerMin)} ms CPU/min above an empty Node process (median of ${windows} windows; ` +
+      `spread ${f2(res.spreadMsPerMin[0])}…${f2(res.spreadMsPerMin[1])}; ${f2(samplers.wakeUpsPerMin)} wake-ups/min, which ` +
+      `alone cost ${f2(res.wakeUpsOnlyMsPerMin)})`,
   );
   return res;
 }

@@ -1,7 +1,7 @@
 // Command line of `node scripts/bench/run.js`.
 'use strict';
 
-const USAGE = 'usage: node scripts/bench/run.js [--quick] [--sizes 200,1000,3000] [--reps N] [--idle-seconds N]';
+const USAGE = 'usage: node scripts/bench/run.js [--quick] [--sizes 200,1000,3000,10000] [--reps N] [--idle-seconds N]';
 
 /**
  * @typedef {object} Options
@@ -44,7 +44,7 @@ function parseArgs(argv) {
   const reps = o.reps ?? (o.quick ? 5 : 10);
   return {
     quick: o.quick,
-    sizes: o.sizes ?? (o.quick ? [200, 1000] : [200, 1000, 3000]),
+    sizes: o.sizes ?? (o.quick ? [200, 1000] : [200, 1000, 3000, 10000]),
     reps,
     idleSeconds: o.idleSeconds ?? (o.quick ? 20 : 60),
     psReps: Math.max(3, Math.ceil(reps / 2)),

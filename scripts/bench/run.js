@@ -64,7 +64,13 @@ async function main() {
     log(`machine: ${m.cores} cores, ${m.model}, load ${m.loadavgAtStart.join(' ')}`);
 
     const scanner = [];
-    for (const n of o.sizes) scanner.push(await benchFleet(n, o, ours, cref, work));
+    /** @type {{ fleetSize: number, skipped: string }[]} */
+    const scannerSkipped = [];
+    for (const n of o.sizes) {
+      const r = await benchFleet(n, o, ours, cref, work);
+      if (r.skipped) scannerSkipped.push({ fleetSize: n, skipped: r.skipped });
+      else scanner.push(r);
+    }
     const sizing = await benchSizing(o, ours, work);
     const dataDir = await benchDataDir(ours, path.join(ROOT, '.cache', 'code-server', 'node_modules', 'code-server'));
     const idle = await benchIdle(o, work);
@@ -80,6 +86,7 @@ async function main() {
       cReference,
       childCpuMethod: childCpuMethod(),
       scanner,
+      scannerSkipped,
       sizing,
       dataDir,
       idle,

@@ -8,7 +8,7 @@ const vm = require('vm');
 const { spawnSync } = require('child_process');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { ROOT, sleep, cpuUs, median, max, min, f1, f2, log } = require('./util');
-const { spawnFleet, killFleet } = require('./fleet');
+const { spawnFleet, killFleet, fleetRoom } = require('./fleet');
 const { measureChild } = require('./native');
 
 v8.setFlagsFromString('--expose-gc');
@@ -345,6 +345,22 @@ async function breakdown(ours, reps, cref) {
   };
 }
 
+/** Kernel memory charged to this process's cgroup (v2 memory.stat `kernel`, v1 memory.kmem.usage_in_bytes), if readable.
+ *  @param {Ours} ours @returns {number | undefined} */
+function kernelMemoryBytes(ours) {
+  const cg = ours.cgroup.readCgroupMemory({ procRoot: '/proc' });
+  if (!cg.ok) return undefined;
+  try {
+    if (cg.value.version === 2) {
+      const m = /^kernel (\d+)$/m.exec(fs.readFileSync(`${cg.value.dir}/memory.stat`, 'latin1'));
+      return m ? Number(m[1]) : undefined;
+    }
+    return Number(fs.readFileSync(`${cg.value.dir}/memory.kmem.usage_in_bytes`, 'latin1').trim());
+  } catch {
+    return undefined;
+  }
+}
+
 /** A yieldToLoop emulating a time budget: asked every `sliceSize` pids, it yields only once 4 ms have passed. */
 const budgetYield = () => {
   let last = performance.now();
@@ -387,6 +403,11 @@ function benchPidusage(work) {
 /** Everything measured at one fleet size. The fleet is killed (by verified pid) before this returns or throws.
  *  @param {number} n @param {Options} o @param {Ours} ours @param {Compiled} cref @param {string} work */
 async function benchFleet(n, o, ours, cref, work) {
+  const noRoom = fleetRoom(n);
+  if (noRoom) {
+    log(`fleet of ${n}: SKIPPED — ${noRoom}`);
+    return { fleetSize: n, skipped: noRoom };
+  }
   log(`fleet of ${n}: spawning…`);
   const t0 = performance.now();
   const fleet = await spawnFleet(n);
@@ -411,8 +432,16 @@ async function benchFleet(n, o, ours, cref, work) {
     let latest; // the extension keeps the latest snapshot, so do we
     // The incremental refresh as ScanService.fresh() runs it: one ScanCache, filled by a cold scan before the rounds.
     const cache = new ours.scanner.ScanCache();
+    // What the cache costs: the heap it retains, and the kernel memory of its kept stat files (the cgroup's count).
+    gc();
+    const kmem0 = kernelMemoryBytes(ours);
+    const cacheHeap0 = process.memoryUsage().heapUsed;
     await ours.scanner.scanProcesses({ procRoot: '/proc', cache });
     await ours.scanner.scanProcesses({ procRoot: '/proc', cache });
+    gc();
+    const kmem1 = kernelMemoryBytes(ours);
+    const cacheHeapBytes = process.memoryUsage().heapUsed - cacheHeap0; // cache + the last snapshot, kept below
+    const keptFiles = cache.keptFiles;
     const hits0 = { ...cache.stats };
     /** @type {TimedScanRun[]} */
     const steady = [];
@@ -433,8 +462,16 @@ async function benchFleet(n, o, ours, cref, work) {
       steady.push((await timedScan(ours, { cache })).run);
     }
     const hitRate = (cache.stats.hits - hits0.hits) / (cache.stats.hits - hits0.hits + cache.stats.misses - hits0.misses);
+    const unchangedRate = (cache.stats.unchanged - hits0.unchanged) / (cache.stats.hits - hits0.hits);
     gc();
     const mem1 = process.memoryUsage();
+    // Memory retained by one scan's result: the heap after a GC with one more snapshot held, minus without it.
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const held = await ours.scanner.scanProcesses({ procRoot: '/proc' });
+    gc();
+    const retainedBytes = process.memoryUsage().heapUsed - heapBefore;
+    res.retained = { bytes: retainedBytes, processes: held.processes.size, bytesPerProcess: retainedBytes / held.processes.size };
     res.processesScanned = median(scans.map((s) => s.count));
     res.ours = {
       reps: scans,
@@ -484,8 +521,14 @@ async function benchFleet(n, o, ours, cref, work) {
       cpuPerProcUs: median(steady.map((x) => x.cpuPerProcUs)),
       maxDelayMs: max(steady.map((x) => x.maxDelayMs)),
       cacheHitRate: hitRate,
+      unchangedRate,
       rotation: cache.rotation,
+      keptFiles,
+      maxKeptFiles: cache.maxKeptFiles,
+      cacheHeapBytes,
+      keptFilesKernelBytes: kmem0 !== undefined && kmem1 !== undefined ? kmem1 - kmem0 : undefined,
     };
+    cache.clear();
     if (cref.bin) {
       res.c = {
         reps: cRuns,

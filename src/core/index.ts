@@ -77,6 +77,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
       settingsSub.dispose();
       changed.dispose();
       presence.dispose();
+      scans.dispose();
       log.dispose();
     },
   };

@@ -73,6 +73,11 @@ export class ScanService {
     return this.service.onDidScan((s) => listener(this.scanOf(s)));
   }
 
+  /** Closes the stat files the incremental cache keeps open (deactivation). A later refresh starts cold. */
+  dispose(): void {
+    this.cache.clear();
+  }
+
   /** How many scans ran (tests and the bench count them). */
   get count(): number {
     return this.service.scans;

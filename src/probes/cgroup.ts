@@ -208,6 +208,54 @@ export interface CgroupReadOptions {
   /** Whose cgroup: a pid or 'self' (default). */
   pid?: number | 'self';
   fs?: ProcFs;
+  /**
+   * Remembers where the cgroup is (its membership line and directory) between reads, so a periodic sample reads only
+   * the memory files; see CgroupLocator.
+   */
+  locator?: CgroupLocator;
+}
+
+/** Where a process's memory cgroup is: what /proc/PID/cgroup said and the directory found for it. */
+interface CgroupLocation {
+  key: string;
+  atMs: number;
+  version: 1 | 2;
+  path: string;
+  mount: string;
+  dir: string | undefined;
+  /** What locating it read, and its problems (repeated in every read that uses the location). */
+  sources: string[];
+  problems: CgroupProblem[];
+}
+
+/**
+ * Caches the location of a cgroup for `maxAgeMs` (default 10 minutes): /proc/PID/cgroup and the directory check are
+ * read again after that, and at once when a memory file cannot be read from the cached directory (the process moved
+ * to another cgroup, the cgroup was removed). A process moved between cgroups is therefore seen within that time, or
+ * at the next sample when its old cgroup is gone.
+ */
+export class CgroupLocator {
+  private cached?: CgroupLocation;
+  /** How many times the location was read (tests and the idle bench count them). */
+  reads = 0;
+
+  constructor(readonly maxAgeMs = 10 * 60_000) {}
+
+  /** @internal the cached location for key, if young enough. */
+  get(key: string, nowMs: number): CgroupLocation | undefined {
+    const c = this.cached;
+    return c && c.key === key && nowMs - c.atMs < this.maxAgeMs ? c : undefined;
+  }
+
+  /** @internal */
+  set(location: CgroupLocation): void {
+    this.reads++;
+    this.cached = location;
+  }
+
+  invalidate(): void {
+    this.cached = undefined;
+  }
 }
 
 function describeError(e: unknown): string {
@@ -281,24 +329,58 @@ function missingFileHint(version: 1 | 2, path: string, name: string): string {
   return '';
 }
 
-/** Reads the memory of a process's cgroup. Never throws. */
-export function readCgroupMemory(options: CgroupReadOptions = {}): CgroupMemoryRead {
-  const procRoot = options.procRoot ?? '/proc';
-  const root = options.cgroupRoot ?? '/sys/fs/cgroup';
-  const procFs = options.fs ?? new NodeProcFs();
+/** Reads /proc/PID/cgroup and finds the memory cgroup's directory. */
+function locate(
+  procFs: ProcFs,
+  procRoot: string,
+  root: string,
+  key: string,
+  pid: number | 'self',
+): CgroupLocation | { error: string; sources: string[]; problems: CgroupProblem[] } {
   const sources: string[] = [];
   const problems: CgroupProblem[] = [];
-  const cgroupFile = `${procRoot}/${options.pid ?? 'self'}/cgroup`;
+  const cgroupFile = `${procRoot}/${pid}/cgroup`;
   const membership = use(cgroupFile, readInto(procFs, cgroupFile, sources, problems), parseProcCgroup, sources, problems);
-  if (!membership) return { ok: false, error: `no memory cgroup found in ${cgroupFile}`, sources, problems };
-
+  if (!membership) return { error: `no memory cgroup found in ${cgroupFile}`, sources, problems };
   const { version, path } = membership;
   const mount = version === 1 ? `${root}/memory` : root;
   const dir = cgroupDir(procFs, mount, path, problems);
+  return { key, atMs: Date.now(), version, path, mount, dir, sources, problems };
+}
+
+/** Reads the memory of a process's cgroup. Never throws. */
+export function readCgroupMemory(options: CgroupReadOptions = {}): CgroupMemoryRead {
+  const first = readCgroupMemoryOnce(options, true);
+  // A memory file missing from a cached directory: the cgroup may have moved. Locate it afresh, once.
+  if (first.ok && first.fromCache && first.value.currentBytes === undefined && options.locator) {
+    options.locator.invalidate();
+    return strip(readCgroupMemoryOnce(options, false));
+  }
+  return strip(first);
+}
+
+function strip(r: CgroupMemoryRead & { fromCache?: boolean }): CgroupMemoryRead {
+  delete r.fromCache;
+  return r;
+}
+
+function readCgroupMemoryOnce(options: CgroupReadOptions, useCache: boolean): CgroupMemoryRead & { fromCache?: boolean } {
+  const procRoot = options.procRoot ?? '/proc';
+  const root = options.cgroupRoot ?? '/sys/fs/cgroup';
+  const procFs = options.fs ?? new NodeProcFs();
+  const pid = options.pid ?? 'self';
+  const key = `${procRoot}\0${root}\0${pid}`;
+  const cached = useCache ? options.locator?.get(key, Date.now()) : undefined;
+  const loc = cached ?? locate(procFs, procRoot, root, key, pid);
+  if ('error' in loc) return { ok: false, error: loc.error, sources: loc.sources, problems: loc.problems };
+  if (!cached) options.locator?.set(loc);
+  const sources = [...loc.sources];
+  const problems = [...loc.problems];
+  const { version, path, mount, dir } = loc;
   const names = version === 1 ? CGROUP_V1_FILES : CGROUP_V2_FILES;
   if (dir === undefined) {
     for (const name of names) problems.push({ file: `${join(mount, path)}/${name}`, reason: 'not read: cgroup directory missing' });
-    return { ok: true, value: { version, path, dir: join(mount, path), sources, problems } };
+    return { ok: true, value: { version, path, dir: join(mount, path), sources, problems }, fromCache: !!cached };
   }
   const value: CgroupMemory = { version, path, dir, sources, problems };
   const read = <T>(name: string, parsed: (t: string) => Parsed<T>): T | undefined => {
@@ -328,7 +410,7 @@ export function readCgroupMemory(options: CgroupReadOptions = {}): CgroupMemoryR
       value.oomEvents = defined({ oomKill: control.oomKill });
     }
   }
-  return { ok: true, value };
+  return { ok: true, value, fromCache: !!cached };
 }
 
 /** Reads MemTotal/MemAvailable of `<procRoot>/meminfo`. Never throws. */

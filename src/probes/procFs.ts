@@ -3,19 +3,34 @@
 // kernel memory, and the scanner bounds each slice of work so the event loop is never blocked for long.
 import * as fs from 'fs';
 
+/** When a read shorter than asked ends a file (see ProcFs.readText). */
+export type ReadEnd = 'eof' | 'short' | 'offPage';
+
 export interface ProcFs {
   /** Names in a directory. */
   readdir(path: string): string[];
+  /** Optional: the same, listed off the event loop (the thread pool), for folders with thousands of entries (/proc). */
+  readdirAsync?(path: string): Promise<string[]>;
   /**
-   * Reads a whole (small) file as latin1 text, reusing an internal buffer. `shortReadIsEnd`: a read that does not fill
-   * the buffer is the end of the file (true of /proc/PID/stat, which the kernel renders whole into one read, as procps
-   * relies on), saving the second read that would return 0 bytes; never for cmdline, which comes in page-sized reads.
+   * Reads a whole (small) file as latin1 text, reusing an internal buffer, until a read returns 0 bytes — unless `end`
+   * says a shorter read is the end: `short`, any read that does not fill the buffer (true of /proc/PID/stat, which the
+   * kernel renders whole into one read, as procps relies on); `offPage`, a short read that does not end on a 4 KB page
+   * boundary (true of /proc/PID/cmdline, which the kernel copies page by page; never of seq_files such as meminfo,
+   * which stop at a record boundary). Either saves the second read that would return 0 bytes.
    */
-  readText(path: string, shortReadIsEnd?: boolean): string;
+  readText(path: string, end?: ReadEnd): string;
   /** Owner uid of a path (for /proc/PID: the process's effective uid). */
   uidOf(path: string): number;
   /** Target of a symlink (cwd, exe). */
   readlink(path: string): string;
+  /**
+   * Optional kept files of an incremental scan: open a file once (keepOpen), read it again from offset 0 with one read
+   * on every refresh (readKept; /proc/PID/stat is re-rendered on each read, and a kept file of an exited process fails
+   * with ESRCH rather than reading another one that reuses the pid), close it when the process is gone (closeKept).
+   */
+  keepOpen?(path: string): number;
+  readKept?(fd: number): string;
+  closeKept?(fd: number): void;
 }
 
 /** Error code of a thrown fs error, or 'EUNKNOWN'. */
@@ -31,6 +46,9 @@ export function unreadableReason(code: string): string {
   return code;
 }
 
+/** The smallest page size /proc hands text out in (a multiple of it on 16 KB / 64 KB page kernels). */
+const PROC_PAGE = 4096;
+
 export class NodeProcFs implements ProcFs {
   private buf = Buffer.allocUnsafe(16 * 1024);
 
@@ -38,25 +56,61 @@ export class NodeProcFs implements ProcFs {
     return fs.readdirSync(path);
   }
 
-  readText(path: string, shortReadIsEnd = false): string {
+  readdirAsync(path: string): Promise<string[]> {
+    return fs.promises.readdir(path);
+  }
+
+  readText(path: string, end: ReadEnd = 'eof'): string {
     const fd = fs.openSync(path, 'r');
     try {
-      let len = 0;
-      for (;;) {
-        if (len === this.buf.length) {
-          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-          this.buf.copy(bigger, 0, 0, len);
-          this.buf = bigger;
-        }
-        const n = fs.readSync(fd, this.buf, len, this.buf.length - len, null);
-        if (n === 0) break;
-        len += n;
-        if (shortReadIsEnd && len < this.buf.length) break;
-      }
-      return this.buf.toString('latin1', 0, len);
+      return this.readFd(fd, end);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  keepOpen(path: string): number {
+    return fs.openSync(path, 'r');
+  }
+
+  readKept(fd: number): string {
+    const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
+    if (n < this.buf.length) return this.buf.toString('latin1', 0, n);
+    // Longer than the buffer (never for a stat line): read it whole from the start.
+    let len = n;
+    for (;;) {
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, len);
+      this.buf = bigger;
+      const more = fs.readSync(fd, this.buf, len, this.buf.length - len, len);
+      len += more;
+      if (more === 0 || len < this.buf.length) return this.buf.toString('latin1', 0, len);
+    }
+  }
+
+  closeKept(fd: number): void {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed: nothing to release
+    }
+  }
+
+  /** Reads an open file to its end (see ReadEnd). */
+  private readFd(fd: number, end: ReadEnd): string {
+    let len = 0;
+    for (;;) {
+      if (len === this.buf.length) {
+        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+        this.buf.copy(bigger, 0, 0, len);
+        this.buf = bigger;
+      }
+      const n = fs.readSync(fd, this.buf, len, this.buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (end !== 'eof' && len < this.buf.length && (end === 'short' || len % PROC_PAGE !== 0)) break;
+    }
+    return this.buf.toString('latin1', 0, len);
   }
 
   uidOf(path: string): number {
@@ -71,4 +125,14 @@ export class NodeProcFs implements ProcFs {
 /** latin1 keeps every byte; argv and comm are usually UTF-8, so decode them for display. */
 export function utf8(latin1: string): string {
   return /[\x80-\xff]/.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1;
+}
+
+/** The soft limit on open files of this process (from /proc/self/limits), or undefined if unknown / unlimited. */
+export function openFileLimit(limitsFile = '/proc/self/limits'): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)\s/m.exec(fs.readFileSync(limitsFile, 'latin1'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

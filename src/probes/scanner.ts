@@ -1,7 +1,7 @@
 // The /proc scanner: one pass over every pid, reading stat and cmdline (and the owner uid) into typed records.
 // Pure Node, never imports `vscode`. The proc root and the file-system surface are parameters so tests use fake trees.
 import { performance } from 'perf_hooks';
-import { NodeProcFs, ProcFs, errCode, unreadableReason, utf8 } from './procFs';
+import { NodeProcFs, ProcFs, errCode, openFileLimit, unreadableReason, utf8 } from './procFs';
 import { parseBootTime, parseCmdline, parseStat, parseStatmResident, parseStatusKb } from './procParsers';
 
 export interface ProcessRecord {
@@ -78,6 +78,11 @@ interface CachedIdentity {
   argv: string[];
   /** Generation of the scan that last saw this pid: entries not seen by a scan are dropped at its end. */
   seen: number;
+  /** `stat` of this process kept open (ProcFs.keepOpen), re-read with one pread per refresh. */
+  fd?: number;
+  /** The stat text and the record the last scan built from it: an identical text gives the same record again. */
+  text?: string;
+  record?: ProcessRecord;
 }
 
 export interface ScanCacheStats {
@@ -87,6 +92,10 @@ export interface ScanCacheStats {
   misses: number;
   /** Entries dropped because their pid was gone or unreadable. */
   dropped: number;
+  /** stat files read through a kept file descriptor (one pread instead of open, read, close). */
+  keptReads: number;
+  /** Hits whose stat text was the same as in the previous scan: the previous record was used again (not parsed). */
+  unchanged: number;
 }
 
 /**
@@ -95,17 +104,33 @@ export interface ScanCacheStats {
  * known processes (by pid modulo rotation), so every cached argv is at most `rotation` scans old. Zombies and user
  * processes with an empty argv are always read again (their argv is about to change); kernel threads' empty one is kept.
  * Not for concurrent scans: a scan that finds the cache in use by another one runs uncached.
+ *
+ * With a ProcFs that can keep files open (NodeProcFs), the cache also keeps `/proc/PID/stat` of up to `maxKeptFiles`
+ * processes open, so a refresh reads it with one pread instead of open + read + close. A kept file of a process that
+ * exited fails (ESRCH) even when its pid is reused, so it can never read another process; it is closed when its pid is
+ * dropped, and `clear()` (ScanService.dispose) closes them all. Each costs one file descriptor and a little kernel
+ * memory (measured by `npm run bench`); the default bound is a quarter of the open-file limit, at most 4096.
  */
 export class ScanCache {
   private readonly entries = new Map<number, CachedIdentity>();
   private generation = 0;
   private root?: string;
+  /** The ProcFs whose keepOpen opened the kept files (they are closed through it). */
+  private keptBy?: ProcFs;
+  private kept = 0;
+  private bound?: number;
   /** @internal set while a scan uses the cache */
   busy = false;
-  readonly stats: ScanCacheStats = { hits: 0, misses: 0, dropped: 0 };
+  readonly stats: ScanCacheStats = { hits: 0, misses: 0, dropped: 0, keptReads: 0, unchanged: 0 };
 
-  constructor(readonly rotation = 16) {
+  constructor(
+    readonly rotation = 16,
+    maxKeptFiles?: number,
+  ) {
     if (!Number.isInteger(rotation) || rotation < 1) throw new Error(`ScanCache rotation must be an integer ≥ 1, got ${rotation}`);
+    if (maxKeptFiles !== undefined && (!Number.isInteger(maxKeptFiles) || maxKeptFiles < 0))
+      throw new Error(`ScanCache maxKeptFiles must be an integer ≥ 0, got ${maxKeptFiles}`);
+    this.bound = maxKeptFiles;
   }
 
   /** Number of processes cached. */
@@ -113,17 +138,75 @@ export class ScanCache {
     return this.entries.size;
   }
 
+  /** Number of stat files kept open. */
+  get keptFiles(): number {
+    return this.kept;
+  }
+
+  /** At most this many stat files are kept open (a quarter of the open-file limit, at most 4096, unless given). */
+  get maxKeptFiles(): number {
+    if (this.bound === undefined) {
+      const limit = openFileLimit();
+      this.bound = limit === undefined ? 256 : Math.min(4096, Math.floor(limit / 4));
+    }
+    return this.bound;
+  }
+
+  /** Forgets every process and closes every kept file. */
   clear(): void {
+    for (const e of this.entries.values()) this.closeKept(e);
     this.entries.clear();
   }
 
-  /** @internal starts a scan of procRoot: a new generation (a different root empties the cache). */
-  begin(procRoot: string): number {
-    if (this.root !== procRoot) {
-      this.entries.clear();
+  /**
+   * @internal starts a scan of procRoot: a new generation (a different root or file system empties the cache).
+   * `base`: what a record depends on besides its stat text (boot time, clock ticks, page size); when it changed, no
+   * previous record is used again.
+   */
+  begin(procRoot: string, procFs?: ProcFs, base = ''): number {
+    if (this.root !== procRoot || (this.kept > 0 && procFs !== this.keptBy)) {
+      this.clear();
       this.root = procRoot;
     }
+    this.sameBase = base === this.base;
+    this.base = base;
     return ++this.generation;
+  }
+
+  private base?: string;
+  /** @internal the current scan may use previous records again (same base). */
+  sameBase = false;
+
+  /** @internal the cached entry of pid, whatever its state (to read its kept stat file). */
+  peek(pid: number): CachedIdentity | undefined {
+    return this.entries.get(pid);
+  }
+
+  /** @internal opens stat of an entry to keep, within the bound; undefined when it may not or cannot. */
+  keep(procFs: ProcFs, path: string): number | undefined {
+    if (!procFs.keepOpen || !procFs.readKept || this.kept >= this.maxKeptFiles) return undefined;
+    if (this.kept > 0 && procFs !== this.keptBy) return undefined;
+    let fd: number;
+    try {
+      fd = procFs.keepOpen(path);
+    } catch {
+      return undefined; // EMFILE, vanished…: read it the ordinary way
+    }
+    this.keptBy = procFs;
+    this.kept++;
+    return fd;
+  }
+
+  /** @internal closes a kept file (given back by keep(), or of an entry). */
+  release(fd: number): void {
+    this.keptBy?.closeKept?.(fd);
+    this.kept--;
+  }
+
+  private closeKept(e: CachedIdentity): void {
+    if (e.fd === undefined) return;
+    this.release(e.fd);
+    e.fd = undefined;
   }
 
   /** @internal the cached identity of pid if it is still the same process and need not be re-read this scan. */
@@ -138,8 +221,10 @@ export class ScanCache {
     return e;
   }
 
-  /** @internal remembers what was just read of pid. */
+  /** @internal remembers what was just read of pid (keeping the kept file of a previous entry, if any). */
   store(pid: number, entry: CachedIdentity): void {
+    const old = this.entries.get(pid);
+    if (old && old.fd !== undefined && old.fd !== entry.fd) this.closeKept(old);
     this.entries.set(pid, entry);
   }
 
@@ -147,6 +232,7 @@ export class ScanCache {
   end(generation: number): void {
     for (const [pid, e] of this.entries) {
       if (e.seen !== generation) {
+        this.closeKept(e);
         this.entries.delete(pid);
         this.stats.dropped++;
       }
@@ -155,6 +241,9 @@ export class ScanCache {
 }
 
 const defaultYield = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The ProcFs of scans that do not pass one: one instance, so a ScanCache's kept files stay readable across scans. */
+const defaultProcFs = new NodeProcFs();
 
 let detectedPageSize: number | undefined;
 
@@ -209,37 +298,35 @@ function skipReason(code: string): SkipReason {
  */
 export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot> {
   const procRoot = options.procRoot ?? '/proc';
-  const procFs = options.fs ?? new NodeProcFs();
+  const procFs = options.fs ?? defaultProcFs;
   const sliceSize = options.sliceSize ?? 200;
   const budgetMs = options.sliceBudgetMs ?? 2;
   const clockTicks = options.clockTicks ?? 100;
   const pageSize = options.pageSize ?? (procRoot === '/proc' ? detectPageSize(procRoot, procFs) : 4096);
   const yieldToLoop = options.yieldToLoop ?? defaultYield;
-  const listedFrom = performance.now();
   const started = Date.now();
   const snapshot = newSnapshot(procRoot, procFs, clockTicks, pageSize);
   let names: string[];
   try {
-    names = procFs.readdir(procRoot);
+    // Listing thousands of pids takes milliseconds: off the event loop when the ProcFs can (unless a caller's own
+    // yieldToLoop decides every turn the loop gets).
+    names = procFs.readdirAsync && !options.yieldToLoop ? await procFs.readdirAsync(procRoot) : procFs.readdir(procRoot);
   } catch (e) {
     snapshot.unavailable = `${procRoot} cannot be read (${errCode(e)})`;
     return snapshot;
   }
-  const pids = names
-    .filter((n) => /^\d+$/.test(n))
-    .map(Number)
-    .sort((a, b) => a - b);
+  const pids = pidsOf(names);
   if (pids.length === 0) {
     snapshot.unavailable = `${procRoot} lists no processes (not a proc filesystem?)`;
     return snapshot;
   }
 
   const cache = options.cache && !options.cache.busy ? options.cache : undefined;
-  const incremental = cache ? { cache, generation: cache.begin(procRoot) } : undefined;
+  const base = `${snapshot.bootTimeMs}:${clockTicks}:${pageSize}`;
+  const incremental = cache ? { cache, generation: cache.begin(procRoot, procFs, base) } : undefined;
   if (cache) cache.busy = true;
   try {
-    // The first slice's clock started before /proc was listed and sorted (a few ms at thousands of pids).
-    let sliceStart = listedFrom;
+    let sliceStart = performance.now();
     let sliceStartIdx = 0;
     for (let i = 0; i < pids.length; i++) {
       if (i > 0 && (i - sliceStartIdx >= sliceSize || (budgetMs > 0 && (i & 7) === 0 && performance.now() - sliceStart >= budgetMs))) {
@@ -263,6 +350,20 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
   return snapshot;
 }
 
+/** The numeric names, as numbers in ascending order (/proc lists them so already: then no sort). */
+function pidsOf(names: string[]): number[] {
+  const pids: number[] = [];
+  let sorted = true;
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c < 48 || c > 57 || !/^\d+$/.test(n)) continue;
+    const pid = Number(n);
+    if (pids.length > 0 && pid < pids[pids.length - 1]) sorted = false;
+    pids.push(pid);
+  }
+  return sorted ? pids : pids.sort((a, b) => a - b);
+}
+
 function readOne(
   procRoot: string,
   procFs: ProcFs,
@@ -274,35 +375,112 @@ function readOne(
   let statText: string;
   /** uid and cmdline, read around stat on a full read; after stat (and only if the cache cannot answer) when incremental. */
   let fresh: { uid: number; cmdline: string } | undefined;
+  /** A stat file opened to keep (incremental): stored with the entry, or closed if no entry is stored. */
+  let opened: number | undefined;
   try {
     if (incremental) {
       // stat first: its start time and comm decide whether uid and argv may come from the cache.
-      statText = procFs.readText(`${dir}/stat`, true);
+      const kept = readKeptStat(procFs, dir, pid, incremental.cache);
+      if (kept.text !== undefined) statText = kept.text;
+      else {
+        opened = kept.opened;
+        statText = opened !== undefined ? procFs.readKept!(opened) : procFs.readText(`${dir}/stat`, 'short');
+      }
     } else {
       const uid = procFs.uidOf(dir);
-      statText = procFs.readText(`${dir}/stat`, true);
-      fresh = { uid, cmdline: procFs.readText(`${dir}/cmdline`) };
+      statText = procFs.readText(`${dir}/stat`, 'short');
+      fresh = { uid, cmdline: procFs.readText(`${dir}/cmdline`, 'offPage') };
     }
   } catch (e) {
+    if (opened !== undefined) incremental?.cache.release(opened);
     const code = errCode(e);
     snapshot.skipped.push({ pid, reason: skipReason(code), detail: code });
     return;
   }
+  if (incremental && unchangedRecord(pid, statText, snapshot, incremental, opened)) return;
+  const record = recordOf(procFs, dir, pid, statText, fresh, snapshot, incremental, opened);
+  if (record) {
+    snapshot.processes.set(pid, record);
+    if (incremental) {
+      const e = incremental.cache.peek(pid);
+      if (e?.seen === incremental.generation) {
+        e.text = statText;
+        e.record = record;
+      }
+    }
+  } else if (opened !== undefined) incremental?.cache.release(opened);
+}
+
+/**
+ * A known process whose stat text is exactly what the previous scan read (a sleeping process: no CPU tick, same
+ * rss): its previous record is used again, unless the cache must re-read its argv (rotation, zombie, …). Records are
+ * therefore shared between consecutive snapshots (no feature mutates one).
+ */
+function unchangedRecord(
+  pid: number,
+  statText: string,
+  snapshot: Snapshot,
+  incremental: { cache: ScanCache; generation: number },
+  opened: number | undefined,
+): boolean {
+  const { cache, generation } = incremental;
+  const e = cache.peek(pid);
+  const r = e?.record;
+  if (!e || !r || !cache.sameBase || e.text !== statText) return false;
+  if (!cache.reuse(pid, r.ppid, e.starttime, e.rawComm, r.state, generation)) return false;
+  if (opened !== undefined) e.fd = opened; // opened only for an entry without a kept file
+  cache.stats.hits++;
+  cache.stats.unchanged++;
+  snapshot.processes.set(pid, r);
+  return true;
+}
+
+/**
+ * stat of a cached pid through its kept file: `text` when that read worked. Otherwise (not cached, no kept file, or
+ * the kept file failed — the process exited, perhaps with its pid reused — and was closed) `opened`: a newly kept file
+ * to read, if the cache may keep one more.
+ */
+function readKeptStat(procFs: ProcFs, dir: string, pid: number, cache: ScanCache): { text?: string; opened?: number } {
+  const e = cache.peek(pid);
+  if (e?.fd !== undefined && procFs.readKept) {
+    try {
+      const text = procFs.readKept(e.fd);
+      cache.stats.keptReads++;
+      return { text };
+    } catch {
+      cache.release(e.fd);
+      e.fd = undefined;
+    }
+  }
+  return { opened: e?.fd === undefined ? cache.keep(procFs, `${dir}/stat`) : undefined };
+}
+
+/** The record of one stat text (and, on a full read, its uid and cmdline); undefined when skipped (listed in snapshot). */
+function recordOf(
+  procFs: ProcFs,
+  dir: string,
+  pid: number,
+  statText: string,
+  fresh: { uid: number; cmdline: string } | undefined,
+  snapshot: Snapshot,
+  incremental: { cache: ScanCache; generation: number } | undefined,
+  opened: number | undefined,
+): ProcessRecord | undefined {
   const stat = parseStat(statText);
   if (!stat.ok) {
     snapshot.skipped.push({ pid, reason: 'unparsable', detail: stat.error });
-    return;
+    return undefined;
   }
   const s = stat.value;
   if (s.pid !== pid) {
     snapshot.skipped.push({ pid, reason: 'unparsable', detail: `stat names pid ${s.pid}` });
-    return;
+    return undefined;
   }
   const identity = fresh
     ? { uid: fresh.uid, argv: parseCmdline(fresh.cmdline).map(utf8) }
-    : cachedIdentity(procFs, dir, s, snapshot, incremental);
-  if (!identity) return;
-  snapshot.processes.set(pid, {
+    : cachedIdentity(procFs, dir, s, snapshot, incremental, opened);
+  if (!identity) return undefined;
+  return {
     pid,
     ppid: s.ppid,
     comm: utf8(s.comm),
@@ -316,7 +494,7 @@ function readOne(
     rssBytes: s.rssPages * snapshot.pageSize,
     uid: identity.uid,
     argv: identity.argv,
-  });
+  };
 }
 
 /** uid and argv of an incremental scan: from the cache when it may answer, else read (and cached). undefined: skipped. */
@@ -326,26 +504,32 @@ function cachedIdentity(
   s: { pid: number; ppid: number; starttime: number; comm: string; state: string },
   snapshot: Snapshot,
   incremental: { cache: ScanCache; generation: number } | undefined,
+  opened: number | undefined,
 ): { uid: number; argv: string[] } | undefined {
   if (!incremental) return undefined;
   const { cache, generation } = incremental;
   const hit = cache.reuse(s.pid, s.ppid, s.starttime, s.comm, s.state, generation);
   if (hit) {
     cache.stats.hits++;
+    // an entry without a kept file (its read failed, or the bound was reached when it was stored) takes this one
+    if (opened !== undefined && hit.fd === undefined) hit.fd = opened;
+    else if (opened !== undefined) cache.release(opened);
     return hit;
   }
   let uid: number;
   let argv: string[];
   try {
     uid = procFs.uidOf(dir);
-    argv = parseCmdline(procFs.readText(`${dir}/cmdline`)).map(utf8);
+    argv = parseCmdline(procFs.readText(`${dir}/cmdline`, 'offPage')).map(utf8);
   } catch (e) {
     const code = errCode(e);
     snapshot.skipped.push({ pid: s.pid, reason: skipReason(code), detail: code });
-    return undefined;
+    return undefined; // the caller closes `opened`
   }
   cache.stats.misses++;
-  cache.store(s.pid, { starttime: s.starttime, rawComm: s.comm, uid, argv, seen: generation });
+  // A kept file of the previous entry (same pid, still readable: same process, comm changed or rotation) stays.
+  const fd = opened ?? cache.peek(s.pid)?.fd;
+  cache.store(s.pid, { starttime: s.starttime, rawComm: s.comm, uid, argv, seen: generation, fd });
   return { uid, argv };
 }
 

@@ -7,6 +7,7 @@ import {
   CGROUP_V2_FILES,
   CgroupMemory,
   CgroupMemoryRead,
+  CgroupLocator,
   diffOomEvents,
   parseCgroupBytes,
   parseCgroupLimit,
@@ -283,6 +284,60 @@ describe('readCgroupMemory on generated trees', () => {
     );
     assert.match(m.problems[0].reason, /^unparsable: not a byte count/);
     assert.match(m.problems[1].reason, /^unparsable: malformed line/);
+  });
+});
+
+describe('CgroupLocator: the cgroup location cached between samples', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-cgloc-'));
+  });
+  afterEach(() => {
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  const write = (rel: string, content: string): void => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content);
+  };
+  const v2 = (dir: string, current: number): void => {
+    write(`cg/${dir}/memory.current`, `${current}\n`);
+    write(`cg/${dir}/memory.max`, 'max\n');
+    write(`cg/${dir}/memory.peak`, '1\n');
+    write(`cg/${dir}/memory.events`, 'oom 0\noom_kill 0\n');
+  };
+
+  it('reads /proc/self/cgroup once, then only the memory files, with the same result as an uncached read', () => {
+    write('proc/self/cgroup', '0::/a\n');
+    v2('a', 5);
+    const locator = new CgroupLocator();
+    const faulty = new FaultyProcFs({});
+    const opts = { procRoot: path.join(root, 'proc'), cgroupRoot: path.join(root, 'cg'), locator, fs: faulty };
+    const first = found(readCgroupMemory(opts));
+    const second = found(readCgroupMemory(opts));
+    assert.deepStrictEqual(second, first);
+    assert.deepStrictEqual(second, found(readCgroupMemory({ procRoot: opts.procRoot, cgroupRoot: opts.cgroupRoot })));
+    assert.strictEqual(faulty.calls.filter((c) => c.endsWith('/self/cgroup')).length, 1);
+    assert.strictEqual(faulty.calls.filter((c) => c.startsWith('readdir:')).length, 1, 'the directory is checked once');
+    assert.strictEqual(locator.reads, 1);
+  });
+
+  it('a process moved to another cgroup: seen at once when the old one is gone, else after maxAgeMs', async () => {
+    write('proc/self/cgroup', '0::/a\n');
+    v2('a', 5);
+    v2('b', 9);
+    const locator = new CgroupLocator(50);
+    const opts = { procRoot: path.join(root, 'proc'), cgroupRoot: path.join(root, 'cg'), locator };
+    assert.strictEqual(found(readCgroupMemory(opts)).currentBytes, 5);
+    write('proc/self/cgroup', '0::/b\n');
+    assert.strictEqual(found(readCgroupMemory(opts)).currentBytes, 5, 'within maxAgeMs, the old (still existing) cgroup');
+    await new Promise((r) => setTimeout(r, 60));
+    assert.strictEqual(found(readCgroupMemory(opts)).currentBytes, 9);
+    write('proc/self/cgroup', '0::/a\n');
+    fs.rmSync(path.join(root, 'cg', 'b'), { recursive: true });
+    const moved = found(readCgroupMemory(opts));
+    assert.strictEqual(moved.currentBytes, 5, 'its cgroup removed: located afresh in the same read');
+    assert.strictEqual(moved.dir, path.join(root, 'cg', 'a'));
+    assert.strictEqual(locator.reads, 3);
   });
 });
 

@@ -65,6 +65,41 @@ class MemProcFs implements ProcFs {
   }
 }
 
+/**
+ * MemProcFs that can keep stat files open, as the kernel does it: a kept file belongs to one process (pid + start
+ * time) and fails with ESRCH once that process is gone, even when its pid is reused; reading a closed one throws EBADF.
+ */
+class KeepingProcFs extends MemProcFs {
+  private nextFd = 100;
+  /** fd → the process it was opened on */
+  readonly open = new Map<number, { pid: number; starttime: number }>();
+  opens = 0;
+
+  keepOpen(p: string): number {
+    this.calls.push(`keepOpen:${p}`);
+    const m = /^\/fakeproc\/(\d+)\/stat$/.exec(p);
+    const proc = m && this.procs.get(Number(m[1]));
+    if (!m || !proc) throw fsError('ENOENT', p);
+    const fd = this.nextFd++;
+    this.open.set(fd, { pid: Number(m[1]), starttime: proc.starttime });
+    this.opens++;
+    return fd;
+  }
+
+  readKept(fd: number): string {
+    this.calls.push(`readKept:${fd}`);
+    const f = this.open.get(fd);
+    if (!f) throw fsError('EBADF', String(fd));
+    if (this.procs.get(f.pid)?.starttime !== f.starttime) throw fsError('ESRCH', String(fd));
+    return this.readText(`${ROOT}/${f.pid}/stat`);
+  }
+
+  closeKept(fd: number): void {
+    this.calls.push(`closeKept:${fd}`);
+    if (!this.open.delete(fd)) throw fsError('EBADF', String(fd));
+  }
+}
+
 const proc = (comm: string, starttime: number, argv: string[], fields: Partial<FakeProc> = {}): FakeProc => ({
   comm,
   state: 'S',
@@ -77,8 +112,7 @@ const proc = (comm: string, starttime: number, argv: string[], fields: Partial<F
   ...fields,
 });
 
-function fleet(): MemProcFs {
-  const fs = new MemProcFs();
+function fleet<T extends MemProcFs = MemProcFs>(fs: T = new MemProcFs() as T): T {
   fs.procs.set(1, proc('init', 10, ['/sbin/init']));
   fs.procs.set(20, proc('node', 200, ['node', 'server.js', '--port', '8080']));
   fs.procs.set(21, proc('bash', 210, ['bash', '-l']));
@@ -102,7 +136,7 @@ describe('ScanCache: incremental scans', () => {
     const cold = await scan(fs, cache);
     assert.deepStrictEqual(content(cold), content(await scan(fs)));
     assert.strictEqual(cache.size, 5);
-    assert.deepStrictEqual(cache.stats, { hits: 0, misses: 5, dropped: 0 });
+    assert.deepStrictEqual(cache.stats, { hits: 0, misses: 5, dropped: 0, keptReads: 0, unchanged: 0 });
     fs.calls = [];
     fs.procs.get(20)!.cpu = 77; // stat changes between refreshes; the record must follow
     const warm = await scan(fs, cache);
@@ -116,7 +150,7 @@ describe('ScanCache: incremental scans', () => {
     assert.deepStrictEqual(content(warm), content(await scan(fs)));
     assert.strictEqual(warm.processes.get(20)!.cpuTicks, 77);
     assert.strictEqual(warm.processes.get(22)!.uid, 0);
-    assert.deepStrictEqual(cache.stats, { hits: 5, misses: 5, dropped: 0 });
+    assert.deepStrictEqual(cache.stats, { hits: 5, misses: 5, dropped: 0, keptReads: 0, unchanged: 4 });
   });
 
   it('an exec that changes comm is caught on the next refresh', async () => {
@@ -238,6 +272,76 @@ describe('ScanCache: incremental scans', () => {
     for (const bad of [0, -1, 1.5, NaN]) assert.throws(() => new ScanCache(bad), /rotation/);
   });
 
+  it('a refresh reads stat of known processes through kept files: one read each, no open, within the bound', async () => {
+    const fs = fleet(new KeepingProcFs());
+    const cache = new ScanCache(1_000_000, 3);
+    const cold = await scan(fs, cache);
+    assert.deepStrictEqual(content(cold), content(await scan(fs)));
+    assert.strictEqual(cache.keptFiles, 3);
+    assert.strictEqual(fs.open.size, 3);
+    fs.calls = [];
+    fs.procs.get(1)!.cpu = 5;
+    const warm = await scan(fs, cache);
+    assert.deepStrictEqual(content(warm), content(await scan(fs)));
+    assert.strictEqual(warm.processes.get(1)!.cpuTicks, 5, 'a kept file reads the current stat');
+    // pids 1, 20, 21 through their kept files; 22 and 23 (over the bound) opened and closed as before
+    assert.deepStrictEqual(callsOf(fs, 'readKept').length, 3);
+    assert.deepStrictEqual(callsOf(fs, 'keepOpen'), []);
+    assert.strictEqual(cache.stats.keptReads, 3);
+    assert.strictEqual(fs.open.size, 3);
+  });
+
+  it('a kept file of an exited process is closed; its reused pid is read through a new file as the new process', async () => {
+    const fs = fleet(new KeepingProcFs());
+    const cache = new ScanCache(1_000_000, 100);
+    await scan(fs, cache);
+    assert.strictEqual(fs.open.size, 5);
+    fs.procs.delete(21);
+    fs.procs.set(22, proc('sleep', 999, ['sleep', '5'], { uid: 1000 })); // same comm, another process
+    const after = await scan(fs, cache);
+    assert.deepStrictEqual(content(after), content(await scan(fs)));
+    assert.deepStrictEqual(after.processes.get(22)!.argv, ['sleep', '5']);
+    assert.strictEqual(after.processes.get(22)!.uid, 1000);
+    assert.ok(!after.processes.has(21));
+    assert.strictEqual(fs.open.size, 4);
+    assert.strictEqual(cache.keptFiles, 4);
+    assert.ok(
+      [...fs.open.values()].every((f) => fs.procs.get(f.pid)?.starttime === f.starttime),
+      'only files of live processes',
+    );
+  });
+
+  it('clear() and ScanService.dispose() close every kept file; a scan with another file system closes them too', async () => {
+    const fs = fleet(new KeepingProcFs());
+    const cache = new ScanCache(1_000_000, 100);
+    await scan(fs, cache);
+    assert.strictEqual(fs.open.size, 5);
+    cache.clear();
+    assert.strictEqual(fs.open.size, 0);
+    assert.strictEqual(cache.keptFiles, 0);
+    await scan(fs, cache);
+    await scan(fleet(), cache); // another ProcFs: the kept files of the first are closed through it
+    assert.strictEqual(fs.open.size, 0);
+    const service = new ScanService(
+      () => ROOT,
+      () => undefined,
+      (o) => scanProcesses({ ...o, fs }),
+    );
+    await service.fresh(0);
+    assert.strictEqual(fs.open.size, 5);
+    service.dispose();
+    assert.strictEqual(fs.open.size, 0);
+  });
+
+  it('rejects a kept-file bound that is not a non-negative integer; 0 keeps none', async () => {
+    for (const bad of [-1, 1.5, NaN]) assert.throws(() => new ScanCache(16, bad), /maxKeptFiles/);
+    const fs = fleet(new KeepingProcFs());
+    const cache = new ScanCache(16, 0);
+    await scan(fs, cache);
+    await scan(fs, cache);
+    assert.strictEqual(fs.opens, 0);
+  });
+
   type Op =
     | { kind: 'spawn'; pid: number; comm: string; argv: string[] }
     | { kind: 'exit'; pid: number }
@@ -256,28 +360,45 @@ describe('ScanCache: incremental scans', () => {
     fc.record({ kind: fc.constant('zombie' as const), pid: pidArb }),
   );
 
-  prop('after any sequence of spawn / exit / exec (comm changes) / pid reuse / zombie, a refresh equals a full scan', 300, () =>
-    fc.asyncProperty(fc.array(fc.array(opArb, { maxLength: 4 }), { minLength: 1, maxLength: 8 }), async (rounds) => {
-      const fs = fleet();
-      const cache = new ScanCache(1_000_000);
-      let clock = 1000;
-      await scan(fs, cache);
-      for (const ops of rounds) {
-        for (const op of ops) {
-          const p = fs.procs.get(op.pid);
-          if (op.kind === 'spawn' && !p) fs.procs.set(op.pid, proc(op.comm, ++clock, op.argv));
-          else if (op.kind === 'exit') fs.procs.delete(op.pid);
-          // an exec in the property always changes comm (an exec keeping it is the rotation's job, tested above)
-          else if (op.kind === 'exec' && p) Object.assign(p, { comm: `${p.comm}x${op.comm}`, argv: op.argv });
-          else if (op.kind === 'reuse' && p) fs.procs.set(op.pid, proc(p.comm, ++clock, op.argv, { uid: op.uid }));
-          else if (op.kind === 'tick' && p) p.cpu++;
-          else if (op.kind === 'zombie' && p) Object.assign(p, { state: 'Z', argv: [] });
-        }
-        const incremental = await scan(fs, cache);
-        assert.deepStrictEqual(content(incremental), content(await scan(fs)));
-        assert.strictEqual(cache.size, incremental.processes.size);
-      }
-    }),
+  prop(
+    'after any sequence of spawn / exit / exec (comm changes) / pid reuse / zombie, a refresh equals a full scan (any rotation, kept files or not)',
+    400,
+    () =>
+      fc.asyncProperty(
+        fc.array(fc.array(opArb, { maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+        fc.option(fc.nat(8), { nil: undefined }),
+        fc.constantFrom(1_000_000, 1, 2, 3),
+        async (rounds, bound, rotation) => {
+          // bound: undefined = no kept files; else stat kept open for at most `bound` processes
+          const fs = bound === undefined ? fleet() : fleet(new KeepingProcFs());
+          const cache = new ScanCache(rotation, bound ?? 0);
+          let clock = 1000;
+          await scan(fs, cache);
+          for (const ops of rounds) {
+            for (const op of ops) {
+              const p = fs.procs.get(op.pid);
+              if (op.kind === 'spawn' && !p) fs.procs.set(op.pid, proc(op.comm, ++clock, op.argv));
+              else if (op.kind === 'exit') fs.procs.delete(op.pid);
+              // an exec in the property always changes comm (an exec keeping it is the rotation's job, tested above)
+              else if (op.kind === 'exec' && p) Object.assign(p, { comm: `${p.comm}x${op.comm}`, argv: op.argv });
+              else if (op.kind === 'reuse' && p) fs.procs.set(op.pid, proc(p.comm, ++clock, op.argv, { uid: op.uid }));
+              else if (op.kind === 'tick' && p) p.cpu++;
+              else if (op.kind === 'zombie' && p) Object.assign(p, { state: 'Z', argv: [] });
+            }
+            const incremental = await scan(fs, cache);
+            assert.deepStrictEqual(content(incremental), content(await scan(fs)));
+            assert.strictEqual(cache.size, incremental.processes.size);
+            if (fs instanceof KeepingProcFs) {
+              // no leak: every open file is counted, within the bound, and belongs to a live process
+              assert.strictEqual(fs.open.size, cache.keptFiles);
+              assert.ok(cache.keptFiles <= bound!);
+              assert.ok([...fs.open.values()].every((f) => fs.procs.get(f.pid)?.starttime === f.starttime));
+            }
+          }
+          cache.clear();
+          if (fs instanceof KeepingProcFs) assert.strictEqual(fs.open.size, 0);
+        },
+      ),
   );
 });
 

@@ -1,7 +1,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Snapshot, ancestorsOf, descendantsOf, readCwd, readProcess, scanProcesses } from '../../src/probes/scanner';
+import { ChildProcess, spawn } from 'child_process';
+import { ScanCache, Snapshot, ancestorsOf, descendantsOf, readCwd, readProcess, scanProcesses } from '../../src/probes/scanner';
 import { BTIME, FaultyProcFs, fixtureRoot, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';
 
 const CS = fixtureRoot('codeserver');
@@ -307,5 +308,65 @@ describe('scanProcesses on the real /proc', () => {
     assert.ok(Math.abs(me.startedAtMs - startedAt) < 3000, `started ${me.startedAtMs} vs ${startedAt}`);
     assert.ok(snap.children.get(process.ppid)?.includes(process.pid));
     assert.strictEqual(ancestorsOf(snap, process.pid)[0].pid, process.ppid);
+  });
+});
+
+describe('NodeProcFs and kept stat files on the real /proc', () => {
+  const children: ChildProcess[] = [];
+  const fdCount = (): number => fs.readdirSync('/proc/self/fd').length;
+  /** A shell of our own that waits, with argv padded so its cmdline is `bytes` long (NUL-terminated arguments). */
+  const shellWithCmdline = (bytes: number): ChildProcess => {
+    const fixed = ['sh', '-c', 'sleep 30; :', 'pad'];
+    const used = fixed.reduce((n, a) => n + a.length + 1, 0) + 1; // + the padding's own NUL
+    const child = spawn('sh', ['-c', 'sleep 30; :', 'pad', 'x'.repeat(bytes - used)], { stdio: 'ignore' });
+    children.push(child);
+    return child;
+  };
+  after(() => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); // our own children, by handle
+  });
+
+  it('reads a cmdline of exactly one page, and longer ones, whole (a short read ends it only off a page boundary)', async function () {
+    if (!fs.existsSync('/proc/self/stat')) this.skip();
+    const sizes = [4095, 4096, 4097, 8192, 12000];
+    const shells = sizes.map(shellWithCmdline);
+    await new Promise((r) => setTimeout(r, 300));
+    const snap = await scanProcesses();
+    shells.forEach((c, i) => {
+      const p = proc(snap, c.pid!);
+      assert.strictEqual(
+        p.argv.reduce((n, a) => n + a.length + 1, 0),
+        sizes[i],
+        `cmdline of ${sizes[i]} bytes`,
+      );
+      const padding = c.spawnargs[4]?.length ?? 0;
+      assert.ok(p.argv[4] === 'x'.repeat(padding), `the padding of ${sizes[i]}: ${p.argv[4]?.length} of ${padding} bytes`);
+    });
+  });
+
+  it('a cache keeps stat files open within its bound, follows exits, and clear() closes every one', async function () {
+    if (!fs.existsSync('/proc/self/stat')) this.skip();
+    const mine = [shellWithCmdline(100), shellWithCmdline(200)];
+    await new Promise((r) => setTimeout(r, 300));
+    const before = fdCount();
+    const cache = new ScanCache(16, 40);
+    await scanProcesses({ cache });
+    const kept = cache.keptFiles;
+    assert.ok(kept > 0 && kept <= 40, `kept ${kept}`);
+    assert.strictEqual(fdCount() - before, kept);
+    const warm = await scanProcesses({ cache });
+    const full = await scanProcesses();
+    for (const c of mine) assert.deepStrictEqual(proc(warm, c.pid!).argv, proc(full, c.pid!).argv);
+    assert.ok(cache.stats.keptReads >= Math.min(kept, warm.processes.size) - 5, `kept reads ${cache.stats.keptReads}`);
+    // one of ours exits (killed through its handle, then reaped): its kept file, if it had one, is closed
+    const gone = mine[0];
+    gone.kill('SIGKILL');
+    await new Promise((r) => gone.once('exit', r));
+    await new Promise((r) => setTimeout(r, 50));
+    const after = await scanProcesses({ cache });
+    assert.ok(!after.processes.has(gone.pid!));
+    assert.strictEqual(fdCount() - before, cache.keptFiles);
+    cache.clear();
+    assert.strictEqual(fdCount(), before);
   });
 });

@@ -12,6 +12,7 @@ import { Scan } from '../../core/scan';
 import { SelfSampler } from '../../probes/selfMemory';
 import { Settings } from '../../core/settings';
 import { MemoryStatusBar } from './statusBar';
+import { Ticker } from '../../core/ticker';
 import { MemoryViewProvider } from './view';
 import { MemoryMonitor } from './monitor';
 import { KmsgFollower } from '../../probes/kmsg';
@@ -42,7 +43,9 @@ export class MemoryFeature implements vscode.Disposable {
   readonly monitor: MemoryMonitor;
   readonly statusBar: MemoryStatusBar;
   readonly view: MemoryViewProvider;
-  private timer?: NodeJS.Timeout;
+  /** The one timer of the status bar, the memory sampler and the kernel-log fallback (an idle host wakes up once per tick). */
+  private readonly ticker: Ticker;
+  private timer?: { dispose(): void };
   /** Set while Profile Extension Host runs: the sampling timers skip their work. */
   paused = false;
   private readonly ring = new ScanRing();
@@ -50,13 +53,14 @@ export class MemoryFeature implements vscode.Disposable {
   private follower?: KmsgFollower;
   /** dmesg / journalctl -k, only when /dev/kmsg is not followed: while the view is visible or after a counter went up. */
   private readonly poller: KernelLogPoller;
-  private pollTimer?: NodeJS.Timeout;
+  private pollTimer?: { dispose(): void };
   /** Kernel events are handled one after the other (both lines of a kill must merge into one entry). */
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly d: MemoryFeatureDeps) {
     const s = d.settings();
+    this.ticker = new Ticker(0.25, (e) => d.log.error(`sampler failed: ${e instanceof Error ? e.stack : String(e)}`));
     const self = readProcess(process.pid, s.procRoot);
     this.monitor = new MemoryMonitor({
       procRoot: s.procRoot,
@@ -68,7 +72,7 @@ export class MemoryFeature implements vscode.Disposable {
       log: (m) => d.log.info(m),
     });
     const m = this.monitor;
-    this.statusBar = new MemoryStatusBar(s, new SelfSampler(s.procRoot), d.latestScan, () => ({
+    this.statusBar = new MemoryStatusBar(s, new SelfSampler(s.procRoot), this.ticker, d.latestScan, () => ({
       slopeMbPerMin: m.trend().slopeMbPerMin,
       recentOom: m.recentOom(3_600_000)?.text,
       ai: d.aiSummary(),
@@ -161,10 +165,9 @@ export class MemoryFeature implements vscode.Disposable {
   /** While /dev/kmsg is not followed, polls the kernel log every 10 s, but only while the Memory view is visible. */
   private scheduleFallback(): void {
     if (this.pollTimer) return;
-    this.pollTimer = setInterval(() => {
+    this.pollTimer = this.ticker.every(10_000, () => {
       if (!this.paused && !this.monitor.kmsg?.following && this.view.visible) void this.pollKernelLog();
-    }, 10_000);
-    this.pollTimer.unref?.();
+    });
   }
 
   /** "terminal 2" for each of this window's terminals, by shell pid (waits at most 500 ms for their process ids). */
@@ -219,8 +222,8 @@ export class MemoryFeature implements vscode.Disposable {
   }
 
   private schedule(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.paused || this.monitor.sample(), this.d.settings().memorySampleSeconds * 1000);
+    this.timer?.dispose();
+    this.timer = this.ticker.every(this.d.settings().memorySampleSeconds * 1000, () => this.paused || this.monitor.sample());
   }
 
   /** Pauses the memory and status-bar sampling until the returned function is called. */
@@ -237,9 +240,8 @@ export class MemoryFeature implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
     this.follower?.stop();
-    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.ticker.dispose();
     for (const x of this.disposables) x.dispose();
   }
 }

@@ -3,7 +3,7 @@
 // extension host's lifecycle and classifies how the previous one of this window ended. Plain Node (no `vscode`).
 import * as path from 'path';
 import * as v8 from 'v8';
-import { CgroupMemoryRead, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
+import { CgroupLocator, CgroupMemoryRead, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
 import { CgroupOomChange, CgroupOomWatcher } from '../../probes/cgroupOom';
 import { KernelOomRead, readKernelOomEvents } from '../../probes/kernelLog';
 import {
@@ -83,6 +83,8 @@ export class MemoryMonitor {
   cgroupOom?: CgroupOomWatcher;
   private readonly oomListeners = new Set<(changes: CgroupOomChange[]) => void>();
   private readonly sampler: SelfSampler;
+  /** Where the own cgroup is: /proc/self/cgroup is read again every 10 minutes or when the cgroup vanished. */
+  readonly cgroupLocator = new CgroupLocator();
   private samplesSinceSave = 0;
   private readonly listeners = new Set<(s: MemorySample) => void>();
 
@@ -153,7 +155,7 @@ export class MemoryMonitor {
       heapUsed: heap.heapUsed,
       heapLimit: v8.getHeapStatistics().heap_size_limit,
     };
-    this.cgroup = readCgroupMemory({ procRoot: this.o.procRoot, cgroupRoot: this.o.cgroupRoot });
+    this.cgroup = readCgroupMemory({ procRoot: this.o.procRoot, cgroupRoot: this.o.cgroupRoot, locator: this.cgroupLocator });
     if (this.cgroup.ok) {
       const cg = this.cgroup.value;
       if (cg.currentBytes !== undefined) s.cgroupCurrent = cg.currentBytes;

@@ -6,6 +6,7 @@ import { MemoryLevel, SelfSample, SelfSampler, memoryLevel } from '../../probes/
 import { Scan } from '../../core/scan';
 import { Settings } from '../../core/settings';
 import { Commands } from '../../core/ids';
+import { Ticker } from '../../core/ticker';
 
 /** The status bar theme colour of each level (none when normal). */
 const LEVEL_BACKGROUND: Record<MemoryLevel, string | undefined> = {
@@ -21,7 +22,7 @@ function levelBackground(level: MemoryLevel): vscode.ThemeColor | undefined {
 
 export class MemoryStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  private timer?: NodeJS.Timeout;
+  private timer?: { dispose(): void };
   private readonly notified = new Set<MemoryLevel>();
   private lastSample?: SelfSample;
   /** Set while Profile Extension Host runs (the timer skips its sample). */
@@ -30,6 +31,8 @@ export class MemoryStatusBar implements vscode.Disposable {
   constructor(
     private settings: Settings,
     private readonly sampler: SelfSampler,
+    /** The shared timer (one wake-up for every sampler). */
+    private readonly ticker: Ticker,
     private readonly latestScan: () => Scan | undefined,
     /** Trend and OOM awareness from the memory monitor. */
     private readonly memory: () => { slopeMbPerMin?: number; recentOom?: string; ai?: string; views?: string[] } = () => ({}),
@@ -54,8 +57,8 @@ export class MemoryStatusBar implements vscode.Disposable {
   }
 
   private schedule(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.paused || this.update(), this.settings.statusBarSampleSeconds * 1000);
+    this.timer?.dispose();
+    this.timer = this.ticker.every(this.settings.statusBarSampleSeconds * 1000, () => this.paused || this.update());
   }
 
   private update(): void {
@@ -120,7 +123,7 @@ export class MemoryStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.dispose();
     this.item.dispose();
   }
 }
