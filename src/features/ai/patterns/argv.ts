@@ -10,6 +10,13 @@ export type Interpreter = 'node' | 'python' | 'shell';
 export interface ArgvView {
   /** argv after splitting an npm title (see the header); otherwise argv itself. */
   tokens: readonly string[];
+  /** A setproctitle / `process.title` title: argv[0] holding spaces (not a path), every other element empty. */
+  title?: string;
+  /**
+   * The first positional argument of the program: after the script an interpreter runs, else after argv[0]
+   * (`server mcp`, `make mcp-serve`, `kilo serve`); undefined for package runners and `-m`.
+   */
+  subcommand?: string;
   /** Basenames of argv[0] (without a login shell's `-`) and of the executable path. */
   exeNames: string[];
   exePaths: string[];
@@ -213,6 +220,9 @@ function packagesOf(tokens: readonly string[]): string[] {
     return runnerPackages(NPX, after);
   }
   if (name === 'uv' && sub === 'tool' && (after[0] === 'run' || after[0] === 'uvx')) return runnerPackages(UVX, after.slice(1));
+  // `pnpm exec <bin>`, `yarn exec <bin>`, `uv run <command>`: the command a project installed (its name is what counts)
+  if ((name === 'pnpm' || name === 'yarn') && sub === 'exec') return runnerPackages(NPX, after);
+  if (name === 'uv' && sub === 'run') return runnerPackages(UVX, after);
   if (name === 'pipx' && sub === 'run') return runnerPackages(PIPX, after);
   return [];
 }
@@ -300,8 +310,35 @@ export function untitle(argv: readonly string[]): readonly string[] {
   return argv;
 }
 
+/** make's options that take a value (`make -C dir target`). */
+const MAKE_VALUE_OPTS = new Set(['-C', '-f', '--file', '--makefile', '--directory', '-I', '--include-dir', '-o', '-W', '--what-if']);
+
+/** The first positional argument in args (skipping options and, for make, its value options and VAR=value). */
+function firstPositional(args: readonly string[], make: boolean): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args[i + 1];
+    if (make && MAKE_VALUE_OPTS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    if (make && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/** argv[0] with spaces (not a path) and nothing else: a title set over argv by setproctitle / process.title. */
+function titleOf(tokens: readonly string[]): string | undefined {
+  const first = tokens[0] ?? '';
+  if (!first.includes(' ') || first.startsWith('/') || first.startsWith('.')) return undefined;
+  return tokens.slice(1).every((t) => t === '') ? first.trim() : undefined;
+}
+
 export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
   const tokens = untitle(argv);
+  const title = titleOf(tokens);
   const argv0 = tokens[0] ?? '';
   const exeNames: string[] = [];
   const exePaths: string[] = [];
@@ -321,7 +358,17 @@ export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
     const ext = extensionFolderOf(p);
     if (ext) extensions.push(ext);
   }
-  return { tokens, exeNames, exePaths, interpreter, script, module, packages: packagesOf(tokens), images: imagesOf(tokens), extensions };
+  const packages = packagesOf(tokens);
+  let subcommand: string | undefined;
+  if (title === undefined && packages.length === 0 && module === undefined) {
+    if (interpreter && script !== undefined) {
+      const i = tokens.indexOf(script, 1);
+      subcommand = i > 0 ? firstPositional(tokens.slice(i + 1), false) : undefined;
+    } else if (!interpreter) {
+      subcommand = firstPositional(tokens.slice(1), /^g?make$/.test(exeNames[0] ?? ''));
+    }
+  }
+  return { tokens, title, subcommand, exeNames, exePaths, interpreter, script, module, packages, images: imagesOf(tokens), extensions };
 }
 
 /**
