@@ -66,8 +66,8 @@ describe('buildAiModel on the ai fixture', () => {
     );
     assert.deepStrictEqual(model.totals, {
       trees: 11, // 13 rows less the two MCP servers of claudeNew
-      sessions: 12,
-      helpers: 1, // codex app-server, started by the openai.chatgpt extension
+      sessions: 10,
+      helpers: 3, // codex app-server (openai.chatgpt), Copilot's language server and the agent host's copilot-runtime
       processes: members.length,
       leaked: 2, // codexLeaked, devtoolsMcpLeaked
       duplicate: 0, // claudeOld holds its own session (claudeA), not claudeNew's

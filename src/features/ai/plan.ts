@@ -63,6 +63,7 @@ export function foregroundJobs(model: AiViewModel, shellPids: ReadonlySet<number
 function bulkRefusal(row: AiRow, bulk: Bulk, foreground: ForegroundJobs | undefined): string | undefined {
   const t = row.tree;
   if (bulk === false) return undefined;
+  if (bulk === true && !BULK_STATES.has(t.state)) return `${t.state}: bulk stops touch only leaked and duplicate trees`;
   if (t.role === 'helper') return `a helper of ${t.tool} (${t.label ?? 'helper'}), not a session: bulk stops leave helpers alone`;
   if (bulk === 'idle') {
     if (!canBeIdle(row)) return `${t.kind === 'mcp' ? 'an MCP server' : 'not a session'}: only assistant sessions can be idle`;
@@ -164,7 +165,12 @@ export function planStopLeakedAndDuplicates(model: AiViewModel, ctx: AiPlanConte
   const roots = chosen
     .filter((r) => r.tree.parentRootPid === undefined || !chosenRoots.has(r.tree.parentRootPid))
     .map((r) => r.tree.root.pid);
-  return { ...planStopAi(model, roots, ctx, true), notIncluded: notIncludedInBulk(model, chosenRoots, (r) => leftOutBecause(r)) };
+  return {
+    ...planStopAi(model, roots, ctx, true),
+    notIncluded: notIncludedInBulk(model, chosenRoots, (r) =>
+      r.tree.role === 'helper' ? bulkRefusal(r, true, undefined)! : leftOutBecause(r),
+    ),
+  };
 }
 
 /**

@@ -198,7 +198,7 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'GitHub Copilot',
     kind: 'assistant',
     match: [
-      { exe: ['copilot-language-server', 'copilot-language-server.exe'], label: 'language server' },
+      { exe: ['copilot-language-server', 'copilot-language-server.exe'], label: 'language server', helper: true },
       {
         scriptPath: [
           '**/@github/copilot-language-server/dist/language-server.js',
@@ -210,15 +210,16 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
           '**/copilot-node-server/copilot/dist/language-server.js',
         ],
         label: 'language server',
+        helper: true,
       },
-      { script: ['copilot-language-server'], label: 'language server' },
-      { exe: ['copilot-runtime'], label: 'agent runtime' },
+      { script: ['copilot-language-server'], label: 'language server', helper: true },
+      { exe: ['copilot-runtime'], label: 'agent runtime', helper: true },
       { extension: ['github.copilot', 'github.copilot-chat'], label: 'VS Code extension' },
       { path: ['**/@github/copilot/**', '**/@github/copilot-*/copilot', '**/copilot-cli/*/copilot'], label: 'CLI' },
       { scriptPath: ['**/@github/copilot/**', '**/copilotCli/copilotCLIShim.js'], label: 'CLI' },
       { script: ['copilot'], label: 'CLI' },
       { package: ['@github/copilot'], label: 'CLI' },
-      { package: ['@github/copilot-language-server'], label: 'language server' },
+      { package: ['@github/copilot-language-server'], label: 'language server', helper: true },
     ],
   },
   {
