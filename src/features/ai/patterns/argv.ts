@@ -209,7 +209,18 @@ function packagesOf(tokens: readonly string[]): string[] {
   const rest = tokens.slice(1);
   if (name === 'npx' || name === 'pnpx' || name === 'bunx') return runnerPackages(NPX, rest);
   if (name === 'uvx') return runnerPackages(UVX, rest);
-  const firstPositional = rest.findIndex((a) => !a.startsWith('-'));
+  // uv's global options may come before the subcommand: `uv --directory <dir> run <command>` (vidhupv/x-mcp#4)
+  let firstPositional = rest.findIndex((a) => !a.startsWith('-'));
+  if (name === 'uv') {
+    firstPositional = -1;
+    for (let i = 0; i < rest.length; i++) {
+      if (UVX.valueOpts.has(rest[i])) i++;
+      else if (!rest[i].startsWith('-')) {
+        firstPositional = i;
+        break;
+      }
+    }
+  }
   const sub = rest[firstPositional];
   const after = rest.slice(firstPositional + 1);
   if (

@@ -335,6 +335,8 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
       {
         package: [
           '@modelcontextprotocol/server-*',
+          // the MCP Python SDK's CLI: `uv run --with mcp mcp run server.py` (modelcontextprotocol/python-sdk#148)
+          'mcp',
           ...MCP_NAMES,
           '@*/mcp',
           '@*/mcp-server',
@@ -352,6 +354,7 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
       { subcommand: ['mcp', 'mcp-server', 'mcp-serve', 'serve-mcp', 'start-mcp-server', 'mcp-stdio'] },
       // `make mcp`, `make -C dir run-mcp`: a make target named for MCP
       { exe: ['make', 'gmake'], subcommand: ['*mcp*'] },
+      { exe: ['mcp'], subcommand: ['run', 'dev'] },
     ],
   },
 ];
