@@ -54,7 +54,7 @@ export class AiItem extends vscode.TreeItem {
     this.id = `ai-${t.root.pid}-${t.root.starttime}`;
     const home = os.homedir();
     const session = row.session.id === 'unknown' ? undefined : row.session.id.slice(0, 8);
-    const idleText = row.idle?.idle ? vscode.l10n.t('idle {0} min', Math.floor(row.idle.quietForMs / 60_000)) : undefined;
+    const idleText = row.idle?.idle ? vscode.l10n.t('idle {0}', formatDuration(row.idle.quietForMs)) : undefined;
     const parts = [
       t.role === 'helper' ? vscode.l10n.t('helper') : undefined,
       session ? `session ${session}` : undefined,
