@@ -71,7 +71,8 @@ export class AiItem extends vscode.TreeItem {
     const rss = formatBytes(t.totalRssBytes);
     const role = t.role === 'helper' ? `helper of ${t.tool}, ` : '';
     const idleFact = idleText ? `, ${idleText}` : '';
-    const facts = `${role}root pid ${t.root.pid}, ${t.state}${idleFact}, session ${row.session.id}, ${rss}, ${t.memberPids.length} procs`;
+    const procs = `${t.memberPids.length} processes`;
+    const facts = `${role}root pid ${t.root.pid}, ${t.state}${idleFact}, session ${row.session.id}, ${rss}, ${procs}`;
     this.accessibilityInformation = { label: `${this.label as string}, ${facts}` };
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${t.state}** — ${t.reason}\n\n`);
