@@ -65,6 +65,22 @@
 //   `npm exec chrome-devtools-mcp@latest` and `node …/lark-mcp mcp` (anthropics/claude-code#35673),
 //   `uvx mcp-proxy-for-aws@latest <url>` (awslabs/agent-plugins#255), `docker run -i --rm mcp/fetch` (Docker's `mcp/`
 //   namespace), `npx mcp-remote <url>`, `ghcr.io/github/github-mcp-server`.
+// - Helpers (matchers with `helper: true`: shown under their tool, never a duplicate, never counted as a session):
+//   · Claude Code's self-respawned workers `~/.local/share/claude/versions/<v> --bg-spare <sock>` / `--bg-pty-host
+//     <sock>` (anthropics/claude-code#74641), setproctitle titles over argv (`claude daemon`; labelled session titles
+//     like `claude [libfoo]` are sessions: anthropics/claude-code#26988), `claude mcp serve` (Claude Code MCP docs).
+//   · Codex's app-server (above), `codex mcp-server` (openai/codex docs), `codex-linux-sandbox`.
+//   · Cursor's `…/cursor-agent/versions/<v>/node …/index.js worker-server`, orphaned in cursor/cursor#3588.
+//   · Kilo's shared backend `kilo serve --hostname 127.0.0.1 --port 4097` (dylanneve1/talon#161; the VS Code
+//     extension uses it: Kilo-Org/kilocode#10786); OpenCode's `opencode serve` (opencode.ai docs, server).
+//   · Copilot language servers (the extension's, copilot.vim's `dist/language-server.js`, copilot.lua's
+//     `copilot/js/language-server.js` — renamed from agent.js in zbirenbaum/copilot.lua#319 — an npx cache's
+//     `@github/copilot-language-server`, copilot-node-server's: copilot-emacs/copilot.el#346) and the agent host's
+//     copilot-runtime: editor-side servers, not sessions.
+// - MCP shapes a name glob cannot see: `uv --directory <dir> run x-mcp` (vidhupv/x-mcp#4), `uv run --with mcp mcp
+//   run server.py` (modelcontextprotocol/python-sdk#148), `serena start-mcp-server` (oraios/serena README), a first
+//   argument `mcp`, a make target with `mcp` in its name; anything else only when a configuration names it.
+// - The corpus of real command lines with their sources: test/fixtures/ai-corpus.json (test/unit/aiCorpus.test.ts).
 import * as z from 'zod/mini';
 import { Glob as CompiledGlob, MAX_GLOB_LENGTH, compileGlob } from '../../../probes/glob';
 
