@@ -27,6 +27,11 @@ export interface ArgvView {
   module?: string;
   /** Packages run through a package runner (normalised: no version). */
   packages: string[];
+  /**
+   * The command a project runs through `pnpm exec` / `yarn exec` / `uv run` (`uv run x-mcp`): matched by the table's
+   * `package` globs, but not a package for configured servers (a project's `server.py` is not a published name).
+   */
+  projectCommand?: string;
   /** Images run through a container runtime (normalised: no tag or digest). */
   images: string[];
   /** Extension install folders holding argv[0], the executable or the script (computed once per process). */
@@ -231,9 +236,6 @@ function packagesOf(tokens: readonly string[]): string[] {
     return runnerPackages(NPX, after);
   }
   if (name === 'uv' && sub === 'tool' && (after[0] === 'run' || after[0] === 'uvx')) return runnerPackages(UVX, after.slice(1));
-  // `pnpm exec <bin>`, `yarn exec <bin>`, `uv run <command>`: the command a project installed (its name is what counts)
-  if ((name === 'pnpm' || name === 'yarn') && sub === 'exec') return runnerPackages(NPX, after);
-  if (name === 'uv' && sub === 'run') return runnerPackages(UVX, after);
   if (name === 'pipx' && sub === 'run') return runnerPackages(PIPX, after);
   return [];
 }
@@ -315,6 +317,21 @@ function imagesOf(tokens: readonly string[]): string[] {
   return [];
 }
 
+/** `pnpm exec <bin>`, `yarn exec <bin>`, `uv [--directory d] run <command>`: the command a project installed. */
+function projectCommandOf(tokens: readonly string[]): string | undefined {
+  const name = base(tokens[0] ?? '').replace(/\.(cmd|exe)$/, '');
+  if (name !== 'pnpm' && name !== 'yarn' && name !== 'uv') return undefined;
+  const rest = tokens.slice(1);
+  let i = 0;
+  for (; i < rest.length; i++) {
+    if (name === 'uv' && UVX.valueOpts.has(rest[i])) i++;
+    else if (!rest[i].startsWith('-')) break;
+  }
+  const sub = rest[i];
+  if (!(name === 'uv' ? sub === 'run' : sub === 'exec')) return undefined;
+  return runnerPackages(name === 'uv' ? UVX : NPX, rest.slice(i + 1))[0];
+}
+
 /** npm's process title in place of argv: the one element `npm exec …`, split back into words. */
 export function untitle(argv: readonly string[]): readonly string[] {
   if (argv.length >= 1 && /^npm (exec|x) \S/.test(argv[0])) return [...argv[0].split(/ +/).filter(Boolean), ...argv.slice(1)];
@@ -371,7 +388,8 @@ export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
   }
   const packages = packagesOf(tokens);
   let subcommand: string | undefined;
-  if (title === undefined && packages.length === 0 && module === undefined) {
+  const projectCommand = projectCommandOf(tokens);
+  if (title === undefined && packages.length === 0 && module === undefined && projectCommand === undefined) {
     if (interpreter && script !== undefined) {
       const i = tokens.indexOf(script, 1);
       subcommand = i > 0 ? firstPositional(tokens.slice(i + 1), false) : undefined;
@@ -379,7 +397,20 @@ export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
       subcommand = firstPositional(tokens.slice(1), /^g?make$/.test(exeNames[0] ?? ''));
     }
   }
-  return { tokens, title, subcommand, exeNames, exePaths, interpreter, script, module, packages, images: imagesOf(tokens), extensions };
+  return {
+    tokens,
+    title,
+    subcommand,
+    projectCommand,
+    exeNames,
+    exePaths,
+    interpreter,
+    script,
+    module,
+    packages,
+    images: imagesOf(tokens),
+    extensions,
+  };
 }
 
 /**

@@ -32,7 +32,7 @@ interface Hit {
 function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
   const hits: Hit[] = [];
   if (m.package) {
-    const x = anyMatch(m.package, v.packages);
+    const x = anyMatch(m.package, v.projectCommand !== undefined ? [...v.packages, v.projectCommand] : v.packages);
     if (x === undefined) return undefined;
     hits.push({ name: x, evidence: `package '${x}' run by ${base(v.tokens[0] ?? '')}` });
   }
