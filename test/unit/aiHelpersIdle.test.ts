@@ -96,6 +96,8 @@ describe('AI helpers (daemons, workers, backend servers) told from sessions', ()
     const DAEMON = 20250;
     const SPARE1 = 20760;
     const SPARE2 = 20770;
+    const WORKER = 20780;
+    const cursor = '/home/coder/.local/share/cursor-agent/versions/2025.09.12-4852336';
     const bin = '/home/coder/.local/share/claude/versions/2.1.201';
     before(async () => {
       const base = await scanAi();
@@ -104,6 +106,8 @@ describe('AI helpers (daemons, workers, backend servers) told from sessions', ()
         // two self-respawned workers reparented to init: helpers, not leaked duplicates of each other
         aiProcess(base, SPARE1, AI.init, [bin, '--bg-spare', '/tmp/cc-daemon-1000/a.claim.sock'], 600),
         aiProcess(base, SPARE2, AI.init, [bin, '--bg-spare', '/tmp/cc-daemon-1000/b.claim.sock'], 300),
+        // cursor/cursor#3588: a worker-server left behind by a cursor-agent that exited
+        aiProcess(base, WORKER, AI.init, [`${cursor}/node`, `${cursor}/index.js`, 'worker-server'], 900),
       ]);
       model = aiViewOf(snap);
     });
@@ -124,19 +128,32 @@ describe('AI helpers (daemons, workers, backend servers) told from sessions', ()
     });
 
     it('helpers are not counted as sessions, nor in the leaked count or the badge', () => {
-      const before = aiViewOf(snap.processes.size ? editSnapshot(snap, { [DAEMON]: null, [SPARE1]: null, [SPARE2]: null }) : snap);
+      const before = aiViewOf(editSnapshot(snap, { [DAEMON]: null, [SPARE1]: null, [SPARE2]: null, [WORKER]: null }));
       assert.strictEqual(model.totals.sessions, before.totals.sessions);
-      assert.strictEqual(model.totals.helpers, before.totals.helpers + 3);
+      assert.strictEqual(model.totals.helpers, before.totals.helpers + 4);
       assert.strictEqual(model.totals.leaked, before.totals.leaked);
       assert.strictEqual(aiCount(model).total, aiCount(before).total);
     });
 
-    it('the leaked bulk stop leaves helpers of their own out, and says why', () => {
+    it('the leaked bulk stop takes a leaked worker but leaves daemons (detached by design) out, and says why', () => {
       const plan = planStopLeakedAndDuplicates(model, ctx);
       assert.ok(!plan.targets.some((t) => t.pid === SPARE1 || t.pid === SPARE2));
+      assert.ok(
+        plan.targets.some((t) => t.pid === WORKER),
+        'the orphaned worker-server is stopped',
+      );
       const left = plan.notIncluded?.filter((n) => n.name.includes(`pid ${SPARE1}`) || n.name.includes(`pid ${SPARE2}`)) ?? [];
       assert.strictEqual(left.length, 2);
-      for (const n of left) assert.match(n.reason, /helper of Claude Code/);
+      for (const n of left) assert.match(n.reason, /pre-warmed worker of Claude Code: it outlives its session by design/);
+      assert.strictEqual(rowAt(model, WORKER).tree.state, 'leaked');
+    });
+
+    it('Stop Idle AI Sessions… never takes helpers', () => {
+      const plan = planStopIdle(model, ctx, new Map());
+      for (const pid of [SPARE1, SPARE2, WORKER]) {
+        assert.ok(!plan.targets.some((t) => t.pid === pid));
+        assert.match(plan.notIncluded?.find((n) => n.name.includes(`pid ${pid}`))?.reason ?? '', /not a session/);
+      }
     });
   });
 });

@@ -53,6 +53,8 @@ export interface AiTree {
    * never a duplicate, never counted as a session, never in a bulk stop of its own. `session` otherwise.
    */
   role: 'session' | 'helper';
+  /** A helper that outlives its session by design (Claude Code's background workers): never in the leaked bulk stop. */
+  daemon?: true;
   /** What was recognised (for MCP servers: the server package, script or image). */
   name: string;
   /** Which argv element matched. */
@@ -255,6 +257,7 @@ export function classifyAiProcesses(input: AiInput): AiModel {
       patternId: b.match.patternId,
       label: b.match.label,
       role: b.match.helper ? 'helper' : 'session',
+      ...(b.match.daemon ? { daemon: true as const } : {}),
       name: b.match.name,
       evidence: b.match.evidence,
       configured: b.configured,

@@ -1,7 +1,7 @@
 // Stop AI processes — the pure part: a selected tree means every process in it (and the trees it spawned, e.g. its
 // MCP servers), leaves first; bulk means only leaked and duplicate sessions, or only idle sessions (never the
-// foreground job of an attached terminal of this window); identity and state re-checked at commit. Helpers (daemons,
-// workers, backend servers) are never a bulk target of their own.
+// foreground job of an attached terminal of this window); identity and state re-checked at commit. Helpers (workers,
+// language servers, backend servers) are stopped in bulk only when leaked, daemons never, and never as idle.
 import { commandLabel, formatDuration, shortenHome } from '../../probes/format';
 import { AiRow, AiViewModel, aiName, canBeIdle } from './model';
 import { AiState } from './classify';
@@ -64,6 +64,9 @@ function bulkRefusal(row: AiRow, bulk: Bulk, foreground: ForegroundJobs | undefi
   const t = row.tree;
   if (bulk === false) return undefined;
   if (bulk === true && !BULK_STATES.has(t.state)) return `${t.state}: bulk stops touch only leaked and duplicate trees`;
+  // a leaked helper (a language server of a closed editor, an orphaned worker-server) is stopped; a daemon is not
+  if (bulk === true && t.daemon) return `a ${t.label ?? 'daemon'} of ${t.tool}: it outlives its session by design`;
+  if (bulk === true) return undefined;
   if (t.role === 'helper') return `a helper of ${t.tool} (${t.label ?? 'helper'}), not a session: bulk stops leave helpers alone`;
   if (bulk === 'idle') {
     if (!canBeIdle(row)) return `${t.kind === 'mcp' ? 'an MCP server' : 'not a session'}: only assistant sessions can be idle`;
@@ -168,7 +171,7 @@ export function planStopLeakedAndDuplicates(model: AiViewModel, ctx: AiPlanConte
   return {
     ...planStopAi(model, roots, ctx, true),
     notIncluded: notIncludedInBulk(model, chosenRoots, (r) =>
-      r.tree.role === 'helper' ? bulkRefusal(r, true, undefined)! : leftOutBecause(r),
+      r.tree.role === 'helper' ? (bulkRefusal(r, true, undefined) ?? leftOutBecause(r)) : leftOutBecause(r),
     ),
   };
 }

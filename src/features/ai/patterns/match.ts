@@ -14,6 +14,8 @@ export interface PatternMatch {
   label?: string;
   /** A helper of the tool (daemon, pty host, worker, backend server), not a session. */
   helper?: boolean;
+  /** A helper that outlives its session by design. */
+  daemon?: boolean;
   /** What was recognised: the package, script, image, module or executable name (for MCP servers: the server). */
   name: string;
   /** Which element matched, for tooltips: `npx package '@modelcontextprotocol/server-filesystem'`. */
@@ -105,6 +107,7 @@ export function matchArgv(
           origin: cp.origin,
           label: m.source.label,
           ...(m.source.helper ? { helper: true } : {}),
+          ...(m.source.helper && m.source.daemon ? { daemon: true } : {}),
           name: hit.name,
           evidence: hit.evidence,
         };

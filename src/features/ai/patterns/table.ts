@@ -126,6 +126,8 @@ export const MatcherRecord = z.strictObject({
    * the tool with a "helper" label, never a duplicate, never counted as a session.
    */
   helper: z.optional(z.boolean()),
+  /** A helper that outlives its session by design (a daemon): never stopped by the leaked bulk stop. */
+  daemon: z.optional(z.boolean()),
 });
 export type Matcher = z.infer<typeof MatcherRecord>;
 
@@ -155,13 +157,14 @@ const CLAUDE_HELPERS: Matcher[] = [
       ['--bg-daemon', 'daemon'],
     ] as const
   ).flatMap(([flag, label]) => [
-    { ...CLAUDE_BINARIES, withArg: flag, label, helper: true },
-    { exe: ['claude', 'claude.exe'], withArg: flag, label, helper: true },
+    { ...CLAUDE_BINARIES, withArg: flag, label, helper: true, daemon: true },
+    { exe: ['claude', 'claude.exe'], withArg: flag, label, helper: true, daemon: true },
   ]),
   {
     title: ['claude daemon*', 'claude *daemon*', 'claude bg-*', 'claude *spare*', 'claude *pty-host*', 'claude *worker*'],
     label: 'daemon',
     helper: true,
+    daemon: true,
   },
   // `claude mcp serve`: Claude Code as an MCP server of another client
   { exe: ['claude', 'claude.exe'], subcommand: ['mcp'], label: 'MCP server', helper: true },
