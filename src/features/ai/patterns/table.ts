@@ -154,7 +154,6 @@ const CLAUDE_HELPERS: Matcher[] = [
     [
       ['--bg-spare', 'pre-warmed worker'],
       ['--bg-pty-host', 'pty host'],
-      ['--bg-daemon', 'daemon'],
     ] as const
   ).flatMap(([flag, label]) => [
     { ...CLAUDE_BINARIES, withArg: flag, label, helper: true, daemon: true },
