@@ -74,6 +74,7 @@ export const PURE_MODULES = [
   'src/features/*/collect.ts',
   'src/features/*/profiler.ts',
   'src/features/*/counts.ts',
+  'src/features/*/idle.ts',
   'src/features/metrics/access.ts',
   'src/core/safety.ts',
   'src/core/audit.ts',

@@ -20,6 +20,7 @@ export const Commands = {
   refreshAi: 'csops.ai.refresh',
   stopAi: 'csops.ai.stop',
   stopLeakedAi: 'csops.ai.stopLeakedAndDuplicates',
+  stopIdleAi: 'csops.ai.stopIdle',
   profileExtensionHost: 'csops.profileExtensionHost',
   writeHeapSnapshot: 'csops.writeHeapSnapshot',
   refreshDisk: 'csops.disk.refresh',

@@ -31,6 +31,8 @@ export interface Settings {
   /** Absolute path of a file (chmod 600) holding the bearer token; required off loopback. '' = none. */
   metricsTokenFile: string;
   aiStopGraceSeconds: number;
+  /** csops.ai.idleMinutes: a session quiet (CPU, transcript) this long is idle; fractional minutes allowed (≥ 0.05). */
+  aiIdleMinutes: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
   /** How long Profile Extension Host samples (s). */
@@ -63,6 +65,7 @@ export const DEFAULTS: Settings = {
   metricsHost: '127.0.0.1',
   metricsTokenFile: '',
   aiStopGraceSeconds: 5,
+  aiIdleMinutes: 30,
   aiExtraPatterns: [],
   profileSeconds: 10,
   diskLogRetentionDays: 7,
@@ -84,10 +87,14 @@ export const USER_ONLY_SETTINGS = [
   'metrics.tokenFile',
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
+  'ai.idleMinutes',
   'disk.logRetentionDays',
   'policies.detachedTerminals.olderThanHours',
   'policies.intervalMinutes',
 ] as const;
+
+/** The smallest csops.ai.idleMinutes taken (3 s: tests use fractional minutes; smaller values fall back to the default). */
+export const MIN_AI_IDLE_MINUTES = 0.05;
 
 /** Clean-ups younger than this many days are never purged, whatever the setting says. */
 export const MIN_QUARANTINE_DAYS = 1;
@@ -137,6 +144,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     metricsHost: typeof metricsHost === 'string' && metricsHost.trim() ? metricsHost.trim() : DEFAULTS.metricsHost,
     metricsTokenFile: typeof metricsTokenFile === 'string' ? metricsTokenFile.trim() : '',
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
+    aiIdleMinutes: num('ai.idleMinutes', DEFAULTS.aiIdleMinutes, MIN_AI_IDLE_MINUTES),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),

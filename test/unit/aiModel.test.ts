@@ -66,9 +66,12 @@ describe('buildAiModel on the ai fixture', () => {
     );
     assert.deepStrictEqual(model.totals, {
       trees: 11, // 13 rows less the two MCP servers of claudeNew
+      sessions: 10,
+      helpers: 3, // codex app-server (openai.chatgpt), Copilot's language server and the agent host's copilot-runtime
       processes: members.length,
       leaked: 2, // codexLeaked, devtoolsMcpLeaked
       duplicate: 0, // claudeOld holds its own session (claudeA), not claudeNew's
+      idle: 0, // applyIdle not run
       rssBytes: top.reduce((s, r) => s + r.tree.totalRssBytes, 0),
     });
     assert.strictEqual(members.length, 20);

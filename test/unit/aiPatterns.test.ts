@@ -185,7 +185,7 @@ describe('AI pattern table', () => {
       ],
       // OpenCode — anomalyco/opencode#20116
       ['npm wrapper', ['node', '/usr/local/lib/node_modules/opencode-ai/bin/opencode'], 'OpenCode'],
-      ['native binary', ['/usr/local/lib/node_modules/opencode-ai/bin/.opencode', 'serve', '--port', '4096'], 'OpenCode'],
+      ['native binary', ['/usr/local/lib/node_modules/opencode-ai/bin/.opencode', 'serve', '--port', '4096'], 'OpenCode / server'],
       ['curl install', [`${H}/.opencode/bin/opencode`], 'OpenCode'],
       // Amp
       ['npm bin', ['node', '/usr/local/bin/amp'], 'Amp'],

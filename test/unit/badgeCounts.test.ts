@@ -40,7 +40,7 @@ describe('badge counts', () => {
   it('AI: leaked and duplicate trees (nested MCP trees included), active and external ones not', async () => {
     const snap = await scanAi();
     const base = aiCount(aiViewOf(snap));
-    assert.deepStrictEqual(base, { leaked: 2, duplicate: 0, total: 2, asOfMs: snap.takenAtMs });
+    assert.deepStrictEqual(base, { leaked: 2, duplicate: 0, idle: 0, total: 2, asOfMs: snap.takenAtMs });
     // a second claude resuming claudeNew's session makes claudeNew a duplicate
     const dup = aiViewOf(editSnapshot(snap, {}, [aiProcess(snap, 20530, AI.webShell, ['claude', '--resume', AI_SESSION.claudeB], 60)]));
     assert.deepStrictEqual([aiCount(dup).leaked, aiCount(dup).duplicate, aiCount(dup).total], [2, 1, 3]);

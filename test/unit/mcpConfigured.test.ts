@@ -159,10 +159,11 @@ describe('MCP servers recognised by their configuration', () => {
       assert.deepStrictEqual(m.trees.find((x) => x.root.pid === 601)?.childRootPids, [602]);
     });
 
-    it('recognises none of them without the configuration (what the name globs alone miss)', () => {
+    it('without the configuration: the orphan is not recognised; the make target named `mcp` is, by its shape', () => {
       const m = classifyAiProcesses({ ...input, configured: undefined });
       assert.ok(!m.treeOfPid.has(500), 'the orphan is not recognised');
-      assert.ok(!m.trees.some((t) => t.root.pid === 602), 'the make server is only a member of the Claude tree');
+      const t = m.trees.find((x) => x.root.pid === 602);
+      assert.deepStrictEqual([t?.tool, t?.name, t?.configured], ['MCP server', 'make mcp', undefined]);
     });
   });
 });

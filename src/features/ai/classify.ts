@@ -48,6 +48,13 @@ export interface AiTree {
   patternId: string;
   /** Variant (`app-server`, `language server`, `VS Code extension`, …). */
   label?: string;
+  /**
+   * `helper`: a daemon, pty host, pre-warmed worker or backend server of the tool (the table's `helper` matchers):
+   * never a duplicate, never counted as a session, never in a bulk stop of its own. `session` otherwise.
+   */
+  role: 'session' | 'helper';
+  /** A helper that outlives its session by design (Claude Code's background workers): never in the leaked bulk stop. */
+  daemon?: true;
   /** What was recognised (for MCP servers: the server package, script or image). */
   name: string;
   /** Which argv element matched. */
@@ -225,7 +232,8 @@ export function classifyAiProcesses(input: AiInput): AiModel {
     // A command line an assistant's configuration names as an MCP server is that server, whatever its name says.
     const configured = matchConfigured(p.argv, input.configured);
     const match = configured ? configuredPattern(configured) : matchArgv(p.argv, table, input.readExe?.(p.pid));
-    if (match && (!parentTree || parentTree.match.tool !== match.tool)) {
+    // A helper starts its own (child) tree even under its tool's session, so that it is shown and counted apart.
+    if (match && (!parentTree || parentTree.match.tool !== match.tool || (match.helper && !parentTree.match.helper))) {
       building.set(p.pid, { match, configured, root: p, members: [p], parentRootPid: parentTree?.root.pid, childRootPids: [] });
       treeOfPid.set(p.pid, p.pid);
       parentTree?.childRootPids.push(p.pid);
@@ -248,6 +256,8 @@ export function classifyAiProcesses(input: AiInput): AiModel {
       kind: b.match.kind,
       patternId: b.match.patternId,
       label: b.match.label,
+      role: b.match.helper ? 'helper' : 'session',
+      ...(b.match.daemon ? { daemon: true as const } : {}),
       name: b.match.name,
       evidence: b.match.evidence,
       configured: b.configured,
@@ -407,7 +417,7 @@ function stateOf(
 function markDuplicates(trees: AiTree[], sessions: ReadonlyMap<number, SessionId>): void {
   const groups = new Map<string, AiTree[]>();
   for (const t of trees) {
-    if (t.state !== 'active' || t.launcher?.kind !== 'terminal' || !t.cwd.ok) continue;
+    if (t.state !== 'active' || t.role === 'helper' || t.launcher?.kind !== 'terminal' || !t.cwd.ok) continue;
     if (sessions.get(t.root.pid)?.id !== 'unknown') continue;
     const key = [t.tool, t.kind === 'mcp' ? t.name : '', t.cwd.path, t.launcher.kind, t.launcher.pid, t.parentRootPid ?? ''].join('\0');
     const list = groups.get(key);

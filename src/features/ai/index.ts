@@ -1,9 +1,10 @@
-// AI Processes: assistants and MCP servers as process trees (active, leaked, duplicate, external), stopped safely.
+// AI Processes: assistants, their helpers and MCP servers as process trees (active, leaked, duplicate, external; idle
+// sessions), stopped safely.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands } from '../../core/ids';
-import { stopAi, stopLeakedAndDuplicates } from './commands';
+import { stopAi, stopIdle, stopLeakedAndDuplicates } from './commands';
 import { AiSource } from './source';
 import { AiView } from './tree';
 
@@ -23,6 +24,7 @@ export function register(core: Core, context: vscode.ExtensionContext): AiSource
     command(Commands.refreshAi, () => source.state()),
     command(Commands.stopAi, (item?: unknown, selected?: unknown) => stopAi(core, source, item, selected)),
     command(Commands.stopLeakedAi, () => stopLeakedAndDuplicates(core, source)),
+    command(Commands.stopIdleAi, () => stopIdle(core, source)),
   );
   return source;
 }

@@ -8,18 +8,21 @@ import { AiTree, classifyAiProcesses } from './classify';
 import { ConfiguredIndex, PatternTable } from './patterns';
 import { ListeningPort, PortsResult, readListeningPorts } from '../../probes/ai/ports';
 import { FdReader, SessionId, procFdReader } from '../../probes/ai/sessions';
+import { IdleHistory, IdleSample, claudeTranscriptPath, idleKey, updateIdle } from './idle';
 
 export interface AiRow {
   tree: AiTree;
   session: SessionId;
   /** Listening ports of the tree's members. */
   ports: ListeningPort[];
+  /** For a session: how long its CPU and transcript have been quiet, and whether that makes it idle (./idle). */
+  idle?: { quietForMs: number; idle: boolean; transcript?: string };
 }
 
 /** "Claude Code", "MCP @modelcontextprotocol/server-filesystem". */
 export function aiName(row: AiRow): string {
   const t = row.tree;
-  if (t.kind !== 'mcp') return t.label ? `${t.tool} (${t.label})` : t.tool;
+  if (t.kind !== 'mcp' || t.role === 'helper') return t.label ? `${t.tool} (${t.label})` : t.tool;
   if (t.configured) return `MCP ${t.configured.keys.join(' / ')}`;
   // node_modules/<pkg>/… or node_modules/@scope/pkg/… — but not npm's node_modules/.bin/<command> shims.
   const pkg = t.root.argv.map((a) => /node_modules\/((?:@[^/]+\/)?(?!\.bin\/)[^/]+)\//.exec(a)?.[1]).find(Boolean);
@@ -38,7 +41,19 @@ export interface AiViewModel {
   rows: AiRow[];
   /** Root pid → row. */
   byRoot: Map<number, AiRow>;
-  totals: { trees: number; processes: number; leaked: number; duplicate: number; rssBytes: number };
+  /** trees: top-level trees; sessions / helpers: rows by role; leaked, duplicate, idle: sessions only. */
+  totals: {
+    trees: number;
+    sessions: number;
+    helpers: number;
+    processes: number;
+    leaked: number;
+    duplicate: number;
+    idle: number;
+    rssBytes: number;
+  };
+  /** Idle session trees (filled by applyIdle; empty before). */
+  idle: AiTree[];
   problems: string[];
   snapshot: Snapshot;
   /** The topology of that snapshot (classified once per scan). */
@@ -69,7 +84,14 @@ export function markSessionDuplicates(rows: readonly AiRow[]): void {
   const groups = new Map<string, AiRow[]>();
   for (const r of rows) {
     // External trees (tmux, ssh) are never touched by bulk actions: they are not made duplicates either.
-    if (r.session.id === 'unknown' || r.tree.kind === 'mcp' || r.tree.state === 'duplicate' || r.tree.state === 'external') continue;
+    if (
+      r.session.id === 'unknown' ||
+      r.tree.kind === 'mcp' ||
+      r.tree.role === 'helper' ||
+      r.tree.state === 'duplicate' ||
+      r.tree.state === 'external'
+    )
+      continue;
     const key = `${r.tree.tool}\0${r.session.id}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -106,16 +128,21 @@ export function buildAiModel(input: AiModelInput): AiViewModel {
   }));
   markSessionDuplicates(rows);
   const top = rows.filter((r) => r.tree.parentRootPid === undefined);
+  const sessionRows = rows.filter((r) => r.tree.role === 'session');
   return {
     rows,
     byRoot: new Map(rows.map((r) => [r.tree.root.pid, r])),
     totals: {
       trees: top.length,
+      sessions: sessionRows.length,
+      helpers: rows.length - sessionRows.length,
       processes: members.length,
-      leaked: rows.filter((r) => r.tree.state === 'leaked').length,
-      duplicate: rows.filter((r) => r.tree.state === 'duplicate').length,
+      leaked: sessionRows.filter((r) => r.tree.state === 'leaked').length,
+      duplicate: sessionRows.filter((r) => r.tree.state === 'duplicate').length,
+      idle: 0,
       rssBytes: top.reduce((s, r) => s + r.tree.totalRssBytes, 0),
     },
+    idle: [],
     problems: [
       ...ports.problems.map((p) => `${p.file ?? (p.pid !== undefined ? `pid ${p.pid}` : 'ports')}: ${p.reason}`),
       ...(input.configProblems ?? []),
@@ -123,6 +150,49 @@ export function buildAiModel(input: AiModelInput): AiViewModel {
     snapshot: input.snapshot,
     topology: input.topology,
   };
+}
+
+export interface IdleInput {
+  /** Kept by the caller between scans (the AI source). */
+  history: IdleHistory;
+  idleMs: number;
+  home: string;
+  /** mtime of a file in ms, undefined when it cannot be read. */
+  mtimeOf(file: string): number | undefined;
+}
+
+/** The transcript a session writes, when known: the session file it holds open, else Claude Code's transcript path. */
+function transcriptOf(row: AiRow, home: string): string | undefined {
+  const s = row.session;
+  if ('source' in s && s.source === 'open-file') return s.file;
+  if ('source' in s && row.tree.patternId === 'claude-code' && row.tree.cwd.ok) return claudeTranscriptPath(home, row.tree.cwd.path, s.id);
+  return undefined;
+}
+
+/** Assistant sessions (not helpers, not MCP servers) are the trees that can be idle. */
+export const canBeIdle = (row: AiRow): boolean => row.tree.kind === 'assistant' && row.tree.role === 'session';
+
+/** Folds this model's scan into the idle history and marks idle sessions (row.idle, model.idle, totals.idle). */
+export function applyIdle(model: AiViewModel, input: IdleInput): void {
+  const nowMs = model.snapshot.takenAtMs;
+  const rows = model.rows.filter(canBeIdle);
+  const samples: IdleSample[] = [];
+  const files = new Map<AiRow, string | undefined>();
+  for (const r of rows) {
+    const file = transcriptOf(r, input.home);
+    files.set(r, file);
+    const mtime = file !== undefined ? input.mtimeOf(file) : undefined;
+    samples.push({ key: idleKey(r.tree.root.pid, r.tree.root.starttime), ticks: r.tree.totalCpuTicks, transcriptMtimeMs: mtime });
+  }
+  const verdicts = updateIdle(input.history, samples, nowMs, { idleMs: input.idleMs, clockTicks: model.snapshot.clockTicks || 100 });
+  for (const r of rows) {
+    const v = verdicts.get(idleKey(r.tree.root.pid, r.tree.root.starttime));
+    if (!v) continue;
+    const file = files.get(r);
+    r.idle = file !== undefined && input.mtimeOf(file) !== undefined ? { ...v, transcript: file } : v;
+  }
+  model.idle = rows.filter((r) => r.idle?.idle).map((r) => r.tree);
+  model.totals.idle = model.idle.length;
 }
 
 /** The model of a snapshot with the real readers of its proc root (cwd, fd links, /proc/net/tcp{,6}). */

@@ -1,7 +1,9 @@
 // Stop AI processes — the pure part: a selected tree means every process in it (and the trees it spawned, e.g. its
-// MCP servers), leaves first; bulk means only leaked and duplicate trees; identity and state re-checked at commit.
+// MCP servers), leaves first; bulk means only leaked and duplicate sessions, or only idle sessions (never the
+// foreground job of an attached terminal of this window); identity and state re-checked at commit. Helpers (workers,
+// language servers, backend servers) are stopped in bulk only when leaked, daemons never, and never as idle.
 import { commandLabel, formatDuration, shortenHome } from '../../probes/format';
-import { AiRow, AiViewModel, aiName } from './model';
+import { AiRow, AiViewModel, aiName, canBeIdle } from './model';
 import { AiState } from './classify';
 import {
   NotIncluded,
@@ -32,6 +34,52 @@ export interface AiPlanContext extends SafetyContext {
 
 const BULK_STATES: ReadonlySet<AiState> = new Set(['leaked', 'duplicate']);
 
+const ACTIONS: Record<string, string> = { idle: 'stop-idle-ai', true: 'stop-leaked-ai', false: 'stop-ai' };
+
+/** Which bulk stop: `true` leaked and duplicate sessions, `'idle'` idle sessions; `false` a chosen selection. */
+export type Bulk = boolean | 'idle';
+
+/** Root pid → why the tree is the foreground job of an attached terminal of this window (never stopped as idle). */
+export type ForegroundJobs = ReadonlyMap<number, string>;
+
+/**
+ * The trees that are the foreground job of a terminal of this window: launched from one of `shellPids` (the
+ * window's terminals) and with a member in the terminal's foreground process group (the shell's tpgid).
+ */
+export function foregroundJobs(model: AiViewModel, shellPids: ReadonlySet<number>): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const r of model.rows) {
+    const l = r.tree.launcher;
+    if (l?.kind !== 'terminal' || !shellPids.has(l.pid)) continue;
+    const fg = model.snapshot.processes.get(l.pid)?.tpgid ?? 0;
+    if (fg <= 0) continue;
+    const inFg = r.tree.memberPids.some((pid) => model.snapshot.processes.get(pid)?.pgrp === fg);
+    if (inFg) out.set(r.tree.root.pid, `the foreground job of terminal shell ${l.pid} of this window: never stopped as idle`);
+  }
+  return out;
+}
+
+/** Why a row is not a target of this bulk stop; undefined when it is one. */
+function bulkRefusal(row: AiRow, bulk: Bulk, foreground: ForegroundJobs | undefined): string | undefined {
+  const t = row.tree;
+  if (bulk === false) return undefined;
+  if (bulk === true && !BULK_STATES.has(t.state)) return `${t.state}: bulk stops touch only leaked and duplicate trees`;
+  // a leaked helper (a language server of a closed editor, an orphaned worker-server) is stopped; a daemon is not
+  if (bulk === true && t.daemon) return `a ${t.label ?? 'daemon'} of ${t.tool}: it outlives its session by design`;
+  if (bulk === true) return undefined;
+  if (t.role === 'helper') return `a helper of ${t.tool} (${t.label ?? 'helper'}), not a session: bulk stops leave helpers alone`;
+  if (bulk === 'idle') {
+    if (!canBeIdle(row)) return `${t.kind === 'mcp' ? 'an MCP server' : 'not a session'}: only assistant sessions can be idle`;
+    if (t.state === 'external') return 'external: started outside code-server, not touched by bulk stops';
+    const fg = foreground?.get(t.root.pid);
+    if (fg) return fg;
+    if (!row.idle?.idle) return `not idle: quiet for ${formatDuration(row.idle?.quietForMs ?? 0)}`;
+    return undefined;
+  }
+  if (!BULK_STATES.has(t.state)) return `${t.state}: bulk stops touch only leaked and duplicate trees`;
+  return undefined;
+}
+
 /** The row and every row it spawned (its MCP servers, a Codex run from its shell, …). */
 function withChildren(model: AiViewModel, row: AiRow): AiRow[] {
   const out = [row];
@@ -42,7 +90,13 @@ function withChildren(model: AiViewModel, row: AiRow): AiRow[] {
   return out;
 }
 
-export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx: AiPlanContext, bulk = false): Plan<AiTarget> {
+export function planStopAi(
+  model: AiViewModel,
+  rootPids: readonly number[],
+  ctx: AiPlanContext,
+  bulk: Bulk = false,
+  foreground?: ForegroundJobs,
+): Plan<AiTarget> {
   const { snapshot, topology } = model;
   const targets: AiTarget[] = [];
   const skipped: SkippedTarget[] = [];
@@ -53,8 +107,9 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
       skipped.push({ pid: rootPid, name: `pid ${rootPid}`, because: 'no longer an AI process' });
       continue;
     }
-    if (bulk && !BULK_STATES.has(row.tree.state)) {
-      skipped.push({ pid: rootPid, name: row.tree.name, because: `${row.tree.state}: bulk stops touch only leaked and duplicate trees` });
+    const refusal = bulkRefusal(row, bulk, foreground);
+    if (refusal) {
+      skipped.push({ pid: rootPid, name: row.tree.name, because: refusal });
       continue;
     }
     for (const r of withChildren(model, row)) {
@@ -65,7 +120,8 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
         const name = memberName(r, i, rec, pid);
         const because = protectionOf(snapshot, topology, pid, ctx);
         // the root of a duplicate says why it is one (same session id, started T apart)
-        const why = r === row && i === 0 && row.tree.state === 'duplicate' ? `: ${row.tree.reason}` : '';
+        const idle = bulk === 'idle' && r === row && i === 0 && row.idle ? `, idle ${formatDuration(row.idle.quietForMs)}` : '';
+        const why = r === row && i === 0 && row.tree.state === 'duplicate' ? `: ${row.tree.reason}` : idle;
         if (because || !rec) {
           skipped.push({ pid, name, because: because ?? 'exited' });
           return;
@@ -91,7 +147,13 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
   }
   targets.sort((a, b) => b.depth - a.depth); // leaves first
   return newPlan(
-    { action: bulk ? 'stop-leaked-ai' : 'stop-ai', verb: 'Stop', noun: ['AI Process', 'AI Processes'], targets, skipped },
+    {
+      action: ACTIONS[String(bulk)],
+      verb: 'Stop',
+      noun: ['AI Process', 'AI Processes'],
+      targets,
+      skipped,
+    },
     ctx.nowMs,
   );
 }
@@ -101,12 +163,31 @@ export function planStopAi(model: AiViewModel, rootPids: readonly number[], ctx:
  * the view it leaves out (notIncluded).
  */
 export function planStopLeakedAndDuplicates(model: AiViewModel, ctx: AiPlanContext): Plan<AiTarget> {
-  const chosen = model.rows.filter((r) => BULK_STATES.has(r.tree.state));
+  const chosen = model.rows.filter((r) => bulkRefusal(r, true, undefined) === undefined);
   const chosenRoots = new Set(chosen.map((r) => r.tree.root.pid));
   const roots = chosen
     .filter((r) => r.tree.parentRootPid === undefined || !chosenRoots.has(r.tree.parentRootPid))
     .map((r) => r.tree.root.pid);
-  return { ...planStopAi(model, roots, ctx, true), notIncluded: notIncludedInBulk(model, chosenRoots) };
+  return {
+    ...planStopAi(model, roots, ctx, true),
+    notIncluded: notIncludedInBulk(model, chosenRoots, (r) =>
+      r.tree.role === 'helper' ? (bulkRefusal(r, true, undefined) ?? leftOutBecause(r)) : leftOutBecause(r),
+    ),
+  };
+}
+
+/**
+ * Every idle session (not a helper, not external, not the foreground job of an attached terminal of this window)
+ * whose parent tree is not already chosen; the plan says what it leaves out and why.
+ */
+export function planStopIdle(model: AiViewModel, ctx: AiPlanContext, foreground: ForegroundJobs): Plan<AiTarget> {
+  const chosen = model.rows.filter((r) => bulkRefusal(r, 'idle', foreground) === undefined);
+  const chosenRoots = new Set(chosen.map((r) => r.tree.root.pid));
+  const roots = chosen
+    .filter((r) => r.tree.parentRootPid === undefined || !chosenRoots.has(r.tree.parentRootPid))
+    .map((r) => r.tree.root.pid);
+  const why = (r: AiRow): string => bulkRefusal(r, 'idle', foreground) ?? leftOutBecause(r);
+  return { ...planStopAi(model, roots, ctx, 'idle', foreground), notIncluded: notIncludedInBulk(model, chosenRoots, why) };
 }
 
 /** Why a tree is left out of a bulk stop, briefly. */
@@ -120,7 +201,7 @@ function leftOutBecause(row: AiRow): string {
  * The trees a bulk stop leaves out: each tree that is not stopped and is not below a tree that is not stopped either
  * (an active assistant's line stands for the trees it started, e.g. its MCP servers).
  */
-function notIncludedInBulk(model: AiViewModel, chosenRoots: ReadonlySet<number>): NotIncluded[] {
+function notIncludedInBulk(model: AiViewModel, chosenRoots: ReadonlySet<number>, because: (r: AiRow) => string): NotIncluded[] {
   const stopped = (r: AiRow): boolean => {
     for (let cur: AiRow | undefined = r, hops = 0; cur && hops <= model.rows.length; cur = parentOf(model, cur), hops++) {
       if (chosenRoots.has(cur.tree.root.pid)) return true;
@@ -134,7 +215,7 @@ function notIncludedInBulk(model: AiViewModel, chosenRoots: ReadonlySet<number>)
     if (parent && !stopped(parent)) continue; // covered by its parent's line
     const nested = withChildren(model, r).filter((c) => c !== r && !stopped(c)).length;
     const started = nested > 0 ? `; with the ${nested} tree${nested === 1 ? '' : 's'} it started` : '';
-    out.push({ name: `${aiName(r)} (pid ${r.tree.root.pid})`, reason: `${leftOutBecause(r)}${started}` });
+    out.push({ name: `${aiName(r)} (pid ${r.tree.root.pid})`, reason: `${because(r)}${started}` });
   }
   return out;
 }
@@ -143,7 +224,13 @@ const parentOf = (model: AiViewModel, r: AiRow): AiRow | undefined =>
   r.tree.parentRootPid === undefined ? undefined : model.byRoot.get(r.tree.parentRootPid);
 
 /** At commit: same identity, not protected, still in an AI tree, and (bulk) that tree still leaked or duplicate. */
-export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, ctx: SafetyContext, bulk: boolean) {
+export function revalidateAi(
+  targets: readonly AiTarget[],
+  fresh: AiViewModel,
+  ctx: SafetyContext,
+  bulk: Bulk,
+  foreground?: ForegroundJobs,
+) {
   const { topology } = fresh;
   const treeOf = new Map<number, AiRow>();
   for (const r of fresh.rows) for (const pid of r.tree.memberPids) treeOf.set(pid, r);
@@ -154,7 +241,7 @@ export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, c
     const because =
       sameIdentity(fresh.snapshot.processes.get(t.pid), t) ??
       protectionOf(fresh.snapshot, topology, t.pid, ctx) ??
-      treeChange(fresh, row, bulk);
+      treeChange(fresh, row, bulk, foreground);
     if (because) skipped.push({ target: t, because });
     else valid.push(t);
   }
@@ -162,8 +249,15 @@ export function revalidateAi(targets: readonly AiTarget[], fresh: AiViewModel, c
 }
 
 /** Why a target's tree no longer qualifies at commit, if it does not. */
-function treeChange(fresh: AiViewModel, row: AiRow | undefined, bulk: boolean): string | undefined {
+function treeChange(fresh: AiViewModel, row: AiRow | undefined, bulk: Bulk, foreground: ForegroundJobs | undefined): string | undefined {
   if (!row) return 'no longer part of an AI process tree';
+  if (bulk === 'idle') {
+    // the tree the target belongs to, or the nearest tree above it that was chosen, must still be an idle target
+    for (let cur: AiRow | undefined = row, hops = 0; cur && hops <= fresh.rows.length; cur = parentOf(fresh, cur), hops++) {
+      if (bulkRefusal(cur, 'idle', foreground) === undefined) return undefined;
+    }
+    return `${row.tree.tool} ${bulkRefusal(row, 'idle', foreground) ?? 'is no longer idle'}`;
+  }
   if (bulk && !BULK_STATES.has(row.tree.state) && !isBelowBulkRoot(fresh, row)) return `now ${row.tree.state}`;
   return undefined;
 }

@@ -1,11 +1,13 @@
 // The AI Processes model, cached per scan: the tree renders it; the stop commands, metrics and the status bar read it.
+import * as fs from 'fs';
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { McpConfigLocations, McpConfigReader } from '../../probes/ai/mcpConfig';
 import { Scan } from '../../core/scan';
 import { ModelSource } from '../../core/source';
-import { AiViewModel, aiModelOfSnapshot } from './model';
+import { AiViewModel, aiModelOfSnapshot, applyIdle } from './model';
+import { IdleHistory } from './idle';
 import { PatternTable, buildConfiguredIndex, buildPatternTable } from './patterns';
 
 export type AiState = { ok: true; model: AiViewModel } | { ok: false; reason: string };
@@ -15,6 +17,8 @@ export class AiSource extends ModelSource<AiState> {
   private cached?: { scan: Scan; model: AiViewModel };
 
   private readonly mcpConfig = new McpConfigReader();
+  /** CPU history per (root pid, start time) for idle sessions (./idle): bounded, pruned every scan. */
+  private readonly idleHistory: IdleHistory = new Map();
 
   /** @param userDir the user-data `User/` folder (VS Code's mcp.json, the extensions' globalStorage). */
   constructor(
@@ -49,7 +53,17 @@ export class AiSource extends ModelSource<AiState> {
       // The assistants' MCP configuration: files are stat'ed per scan and parsed again only when they changed.
       const config = this.mcpConfig.read(this.configLocations());
       const configured = { index: buildConfiguredIndex(config.servers), problems: config.problems.map((p) => `${p.file}: ${p.reason}`) };
-      this.cached = { scan, model: aiModelOfSnapshot(scan.snapshot, process.pid, this.patterns, scan.topology, configured) };
+      const model = aiModelOfSnapshot(scan.snapshot, process.pid, this.patterns, scan.topology, configured);
+      // Scans are folded into the idle history in the order they were taken (an older scan arriving late is not).
+      if (!this.cached || scan.snapshot.takenAtMs >= this.cached.scan.snapshot.takenAtMs) {
+        applyIdle(model, {
+          history: this.idleHistory,
+          idleMs: this.core.settings().aiIdleMinutes * 60_000,
+          home: os.homedir(),
+          mtimeOf: mtimeOf,
+        });
+      }
+      this.cached = { scan, model };
     }
     return this.cached.model;
   }
@@ -63,5 +77,13 @@ export class AiSource extends ModelSource<AiState> {
     const { table, problems } = buildPatternTable(this.core.settings().aiExtraPatterns);
     for (const p of problems) this.core.log.warn(`csops.ai.extraPatterns: ${JSON.stringify(p)}`);
     return table;
+  }
+}
+
+function mtimeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
   }
 }

@@ -28,8 +28,19 @@ export class ToolItem extends vscode.TreeItem {
     super(tool, vscode.TreeItemCollapsibleState.Expanded);
     this.id = `ai-tool-${tool}`;
     const bytes = rows.reduce((s, r) => s + r.tree.totalRssBytes, 0);
-    const odd = rows.filter((r) => r.tree.state === 'leaked' || r.tree.state === 'duplicate').length;
-    this.description = `${rows.length} · ${formatBytes(bytes)}${odd ? vscode.l10n.t(' · {0} leaked/duplicate', odd) : ''}`;
+    const sessions = rows.filter((r) => r.tree.role === 'session');
+    const odd = sessions.filter((r) => r.tree.state === 'leaked' || r.tree.state === 'duplicate').length;
+    const helpers = rows.length - sessions.length;
+    const idle = sessions.filter((r) => r.idle?.idle).length;
+    this.description = [
+      `${sessions.length}`,
+      helpers ? vscode.l10n.t('{0} helper(s)', helpers) : undefined,
+      formatBytes(bytes),
+      odd ? vscode.l10n.t('{0} leaked/duplicate', odd) : undefined,
+      idle ? vscode.l10n.t('{0} idle', idle) : undefined,
+    ]
+      .filter(Boolean)
+      .join(' · ');
     this.iconPath = new vscode.ThemeIcon('hubot');
     this.contextValue = 'aiTool';
   }
@@ -43,25 +54,37 @@ export class AiItem extends vscode.TreeItem {
     this.id = `ai-${t.root.pid}-${t.root.starttime}`;
     const home = os.homedir();
     const session = row.session.id === 'unknown' ? undefined : row.session.id.slice(0, 8);
+    const idleText = row.idle?.idle ? vscode.l10n.t('idle {0}', formatDuration(row.idle.quietForMs)) : undefined;
     const parts = [
+      t.role === 'helper' ? vscode.l10n.t('helper') : undefined,
       session ? `session ${session}` : undefined,
       t.cwd.ok ? shortenHome(t.cwd.path, home) : undefined,
       formatDuration(t.ageMs),
       formatBytes(t.totalRssBytes),
       t.state !== 'active' ? t.state : undefined,
+      idleText,
     ].filter(Boolean);
     this.description = parts.join(' · ');
     const [icon, color] = STATE_ICON[t.state];
     this.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
     this.contextValue = `ai.${t.state}`;
     const rss = formatBytes(t.totalRssBytes);
-    const facts = `root pid ${t.root.pid}, ${t.state}, session ${row.session.id}, ${rss}, ${t.memberPids.length} processes`;
+    const role = t.role === 'helper' ? `helper of ${t.tool}, ` : '';
+    const idleFact = idleText ? `, ${idleText}` : '';
+    const procs = `${t.memberPids.length} processes`;
+    const facts = `${role}root pid ${t.root.pid}, ${t.state}${idleFact}, session ${row.session.id}, ${rss}, ${procs}`;
     this.accessibilityInformation = { label: `${this.label as string}, ${facts}` };
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${t.state}** — ${t.reason}\n\n`);
     const owner = `owner: ${ownerLabel(t.owner)} · root pid ${t.root.pid}`;
     md.appendMarkdown(`${owner} · ${t.memberPids.length} process(es) · ${rss} · CPU ${t.totalCpuTicks} ticks\n\n`);
     md.appendMarkdown(`session: ${sessionText(row.session)}\n\n`);
+    if (t.role === 'helper') md.appendText(`helper of ${t.tool} (${t.evidence}): not a session, never a duplicate\n\n`);
+    if (row.idle) {
+      const written = row.idle.transcript ? ', transcript not written' : '';
+      const quiet = `quiet for ${formatDuration(row.idle.quietForMs)} (CPU below 2 % of one core${written})`;
+      md.appendText(`${row.idle.idle ? 'idle' : 'not idle'}: ${quiet}\n\n`);
+    }
     for (const line of definedInLines(t, home)) md.appendText(`${line}\n\n`);
     md.appendCodeblock(fullCommand(t.root.argv).slice(0, 2000), 'sh');
     this.tooltip = md;
@@ -153,7 +176,9 @@ export class AiView implements vscode.Disposable {
     const t = model.totals;
     const processes = t.trees === 1 ? vscode.l10n.t('{0} AI process', t.trees) : vscode.l10n.t('{0} AI processes', t.trees);
     const bytes = formatBytes(t.rssBytes);
-    this.treeView.description = vscode.l10n.t('{0} · {1} leaked · {2} duplicate · {3}', processes, t.leaked, t.duplicate, bytes);
+    const idle = t.idle ? vscode.l10n.t(' · {0} idle', t.idle) : '';
+    const counts = vscode.l10n.t('{0} · {1} leaked · {2} duplicate · {3}', processes, t.leaked, t.duplicate, bytes);
+    this.treeView.description = `${counts}${idle}`;
     this.treeView.message = t.trees === 0 ? vscode.l10n.t('No AI assistant or MCP server is running.') : undefined;
     for (const p of model.problems) this.log.debug(`ai: ${p}`);
     this.provider.set(model);

@@ -13,7 +13,8 @@ export function terminalsLine(c: TerminalsCount): string {
 }
 
 export function aiLine(c: AiCount): string {
-  return vscode.l10n.t('AI: {0} leaked and {1} duplicate process trees', c.leaked, c.duplicate);
+  const line = vscode.l10n.t('AI: {0} leaked and {1} duplicate process trees', c.leaked, c.duplicate);
+  return c.idle ? `${line}${vscode.l10n.t(', {0} idle sessions', c.idle)}` : line;
 }
 
 export function extensionsLine(c: ExtensionsCount): string {

@@ -1,5 +1,5 @@
 // What each view's badge counts, from the models the views already render: detached shells, leaked + duplicate AI
-// trees, extension folders that Clean Up offers. Pure: the views and the status bar turn these into text.
+// sessions (and idle ones), extension folders that Clean Up offers. Pure: the views and the status bar turn these into text.
 import { isReclaimable } from '../../probes/extensionsDir';
 import { AiViewModel } from '../ai/model';
 import { ExtensionsModel } from '../extensions/model';
@@ -14,6 +14,8 @@ export interface TerminalsCount {
 export interface AiCount {
   leaked: number;
   duplicate: number;
+  /** Idle sessions (ai/idle; not in the badge number: an idle session is not wrong, only forgotten). */
+  idle: number;
   /** leaked + duplicate: the badge number. */
   total: number;
   asOfMs: number;
@@ -34,9 +36,10 @@ export function terminalsCount(m: TerminalsModel): TerminalsCount {
 }
 
 export function aiCount(m: AiViewModel): AiCount {
-  const leaked = m.rows.filter((r) => r.tree.state === 'leaked').length;
-  const duplicate = m.rows.filter((r) => r.tree.state === 'duplicate').length;
-  return { leaked, duplicate, total: leaked + duplicate, asOfMs: m.snapshot.takenAtMs };
+  // sessions only: a helper (daemon, worker, backend server) is never counted
+  const leaked = m.rows.filter((r) => r.tree.role === 'session' && r.tree.state === 'leaked').length;
+  const duplicate = m.rows.filter((r) => r.tree.role === 'session' && r.tree.state === 'duplicate').length;
+  return { leaked, duplicate, idle: m.idle.length, total: leaked + duplicate, asOfMs: m.snapshot.takenAtMs };
 }
 
 /** Nothing is counted when the folder report has an error (nothing is offered then). */

@@ -10,6 +10,13 @@ export type Interpreter = 'node' | 'python' | 'shell';
 export interface ArgvView {
   /** argv after splitting an npm title (see the header); otherwise argv itself. */
   tokens: readonly string[];
+  /** A setproctitle / `process.title` title: argv[0] holding spaces (not a path), every other element empty. */
+  title?: string;
+  /**
+   * The first positional argument of the program: after the script an interpreter runs, else after argv[0]
+   * (`server mcp`, `make mcp-serve`, `kilo serve`); undefined for package runners and `-m`.
+   */
+  subcommand?: string;
   /** Basenames of argv[0] (without a login shell's `-`) and of the executable path. */
   exeNames: string[];
   exePaths: string[];
@@ -20,6 +27,11 @@ export interface ArgvView {
   module?: string;
   /** Packages run through a package runner (normalised: no version). */
   packages: string[];
+  /**
+   * The command a project runs through `pnpm exec` / `yarn exec` / `uv run` (`uv run x-mcp`): matched by the table's
+   * `package` globs, but not a package for configured servers (a project's `server.py` is not a published name).
+   */
+  projectCommand?: string;
   /** Images run through a container runtime (normalised: no tag or digest). */
   images: string[];
   /** Extension install folders holding argv[0], the executable or the script (computed once per process). */
@@ -202,7 +214,18 @@ function packagesOf(tokens: readonly string[]): string[] {
   const rest = tokens.slice(1);
   if (name === 'npx' || name === 'pnpx' || name === 'bunx') return runnerPackages(NPX, rest);
   if (name === 'uvx') return runnerPackages(UVX, rest);
-  const firstPositional = rest.findIndex((a) => !a.startsWith('-'));
+  // uv's global options may come before the subcommand: `uv --directory <dir> run <command>` (vidhupv/x-mcp#4)
+  let firstPositional = rest.findIndex((a) => !a.startsWith('-'));
+  if (name === 'uv') {
+    firstPositional = -1;
+    for (let i = 0; i < rest.length; i++) {
+      if (UVX.valueOpts.has(rest[i])) i++;
+      else if (!rest[i].startsWith('-')) {
+        firstPositional = i;
+        break;
+      }
+    }
+  }
   const sub = rest[firstPositional];
   const after = rest.slice(firstPositional + 1);
   if (
@@ -294,14 +317,56 @@ function imagesOf(tokens: readonly string[]): string[] {
   return [];
 }
 
+/** `pnpm exec <bin>`, `yarn exec <bin>`, `uv [--directory d] run <command>`: the command a project installed. */
+function projectCommandOf(tokens: readonly string[]): string | undefined {
+  const name = base(tokens[0] ?? '').replace(/\.(cmd|exe)$/, '');
+  if (name !== 'pnpm' && name !== 'yarn' && name !== 'uv') return undefined;
+  const rest = tokens.slice(1);
+  let i = 0;
+  for (; i < rest.length; i++) {
+    if (name === 'uv' && UVX.valueOpts.has(rest[i])) i++;
+    else if (!rest[i].startsWith('-')) break;
+  }
+  const sub = rest[i];
+  if (!(name === 'uv' ? sub === 'run' : sub === 'exec')) return undefined;
+  return runnerPackages(name === 'uv' ? UVX : NPX, rest.slice(i + 1))[0];
+}
+
 /** npm's process title in place of argv: the one element `npm exec …`, split back into words. */
 export function untitle(argv: readonly string[]): readonly string[] {
   if (argv.length >= 1 && /^npm (exec|x) \S/.test(argv[0])) return [...argv[0].split(/ +/).filter(Boolean), ...argv.slice(1)];
   return argv;
 }
 
+/** make's options that take a value (`make -C dir target`). */
+const MAKE_VALUE_OPTS = new Set(['-C', '-f', '--file', '--makefile', '--directory', '-I', '--include-dir', '-o', '-W', '--what-if']);
+
+/** The first positional argument in args (skipping options and, for make, its value options and VAR=value). */
+function firstPositional(args: readonly string[], make: boolean): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args[i + 1];
+    if (make && MAKE_VALUE_OPTS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    if (make && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/** argv[0] with spaces (not a path) and nothing else: a title set over argv by setproctitle / process.title. */
+function titleOf(tokens: readonly string[]): string | undefined {
+  const first = tokens[0] ?? '';
+  if (!first.includes(' ') || first.startsWith('/') || first.startsWith('.')) return undefined;
+  return tokens.slice(1).every((t) => t === '') ? first.trim() : undefined;
+}
+
 export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
   const tokens = untitle(argv);
+  const title = titleOf(tokens);
   const argv0 = tokens[0] ?? '';
   const exeNames: string[] = [];
   const exePaths: string[] = [];
@@ -321,7 +386,31 @@ export function viewOf(argv: readonly string[], exePath?: string): ArgvView {
     const ext = extensionFolderOf(p);
     if (ext) extensions.push(ext);
   }
-  return { tokens, exeNames, exePaths, interpreter, script, module, packages: packagesOf(tokens), images: imagesOf(tokens), extensions };
+  const packages = packagesOf(tokens);
+  let subcommand: string | undefined;
+  const projectCommand = projectCommandOf(tokens);
+  if (title === undefined && packages.length === 0 && module === undefined && projectCommand === undefined) {
+    if (interpreter && script !== undefined) {
+      const i = tokens.indexOf(script, 1);
+      subcommand = i > 0 ? firstPositional(tokens.slice(i + 1), false) : undefined;
+    } else if (!interpreter) {
+      subcommand = firstPositional(tokens.slice(1), /^g?make$/.test(exeNames[0] ?? ''));
+    }
+  }
+  return {
+    tokens,
+    title,
+    subcommand,
+    projectCommand,
+    exeNames,
+    exePaths,
+    interpreter,
+    script,
+    module,
+    packages,
+    images: imagesOf(tokens),
+    extensions,
+  };
 }
 
 /**

@@ -12,6 +12,10 @@ export interface PatternMatch {
   kind: PatternKind;
   origin: 'builtin' | 'user';
   label?: string;
+  /** A helper of the tool (daemon, pty host, worker, backend server), not a session. */
+  helper?: boolean;
+  /** A helper that outlives its session by design. */
+  daemon?: boolean;
   /** What was recognised: the package, script, image, module or executable name (for MCP servers: the server). */
   name: string;
   /** Which element matched, for tooltips: `npx package '@modelcontextprotocol/server-filesystem'`. */
@@ -30,7 +34,7 @@ interface Hit {
 function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
   const hits: Hit[] = [];
   if (m.package) {
-    const x = anyMatch(m.package, v.packages);
+    const x = anyMatch(m.package, v.projectCommand !== undefined ? [...v.packages, v.projectCommand] : v.packages);
     if (x === undefined) return undefined;
     hits.push({ name: x, evidence: `package '${x}' run by ${base(v.tokens[0] ?? '')}` });
   }
@@ -63,6 +67,18 @@ function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
     if (x === undefined) return undefined;
     hits.push({ name: x, evidence: `executable name '${x}'` });
   }
+  if (m.title) {
+    const x = v.title !== undefined ? anyMatch(m.title, [v.title]) : undefined;
+    if (x === undefined) return undefined;
+    hits.push({ name: x, evidence: `process title '${x}'` });
+  }
+  if (m.subcommand) {
+    const x = v.subcommand !== undefined ? anyMatch(m.subcommand, [v.subcommand]) : undefined;
+    if (x === undefined) return undefined;
+    // the program and its subcommand name the process better than either alone (`serena mcp`, `make mcp-serve`)
+    const program = base(v.script ?? v.tokens[0] ?? '');
+    hits.unshift({ name: `${program} ${x}`, evidence: `subcommand '${x}' of ${program}` });
+  }
   if (m.extension) {
     const ext = v.extensions.find((e) => m.extension!.has(e.id));
     if (!ext) return undefined;
@@ -90,6 +106,8 @@ export function matchArgv(
           kind: cp.pattern.kind,
           origin: cp.origin,
           label: m.source.label,
+          ...(m.source.helper ? { helper: true } : {}),
+          ...(m.source.helper && m.source.daemon ? { daemon: true } : {}),
           name: hit.name,
           evidence: hit.evidence,
         };

@@ -65,6 +65,22 @@
 //   `npm exec chrome-devtools-mcp@latest` and `node …/lark-mcp mcp` (anthropics/claude-code#35673),
 //   `uvx mcp-proxy-for-aws@latest <url>` (awslabs/agent-plugins#255), `docker run -i --rm mcp/fetch` (Docker's `mcp/`
 //   namespace), `npx mcp-remote <url>`, `ghcr.io/github/github-mcp-server`.
+// - Helpers (matchers with `helper: true`: shown under their tool, never a duplicate, never counted as a session):
+//   · Claude Code's self-respawned workers `~/.local/share/claude/versions/<v> --bg-spare <sock>` / `--bg-pty-host
+//     <sock>` (anthropics/claude-code#74641), setproctitle titles over argv (`claude daemon`; labelled session titles
+//     like `claude [libfoo]` are sessions: anthropics/claude-code#26988), `claude mcp serve` (Claude Code MCP docs).
+//   · Codex's app-server (above), `codex mcp-server` (openai/codex docs), `codex-linux-sandbox`.
+//   · Cursor's `…/cursor-agent/versions/<v>/node …/index.js worker-server`, orphaned in cursor/cursor#3588.
+//   · Kilo's shared backend `kilo serve --hostname 127.0.0.1 --port 4097` (dylanneve1/talon#161; the VS Code
+//     extension uses it: Kilo-Org/kilocode#10786); OpenCode's `opencode serve` (opencode.ai docs, server).
+//   · Copilot language servers (the extension's, copilot.vim's `dist/language-server.js`, copilot.lua's
+//     `copilot/js/language-server.js` — renamed from agent.js in zbirenbaum/copilot.lua#319 — an npx cache's
+//     `@github/copilot-language-server`, copilot-node-server's: copilot-emacs/copilot.el#346) and the agent host's
+//     copilot-runtime: editor-side servers, not sessions.
+// - MCP shapes a name glob cannot see: `uv --directory <dir> run x-mcp` (vidhupv/x-mcp#4), `uv run --with mcp mcp
+//   run server.py` (modelcontextprotocol/python-sdk#148), `serena start-mcp-server` (oraios/serena README), a first
+//   argument `mcp`, a make target with `mcp` in its name; anything else only when a configuration names it.
+// - The corpus of real command lines with their sources: test/fixtures/ai-corpus.json (test/unit/aiCorpus.test.ts).
 import * as z from 'zod/mini';
 import { Glob as CompiledGlob, MAX_GLOB_LENGTH, compileGlob } from '../../../probes/glob';
 
@@ -78,6 +94,13 @@ const GlobList = z.array(Glob).check(z.minLength(1), z.maxLength(50));
 export const MatcherRecord = z.strictObject({
   /** Basename of argv[0] or of the executable path (globs: `*`, `?`; no `/`). */
   exe: z.optional(GlobList),
+  /**
+   * A process title set by setproctitle / `process.title` (argv[0] holding spaces, the rest empty), matched whole:
+   * `claude daemon`, `claude [libfoo]`.
+   */
+  title: z.optional(GlobList),
+  /** The program's first positional argument (`mcp`, `serve`, a make target): see ArgvView.subcommand. */
+  subcommand: z.optional(GlobList),
   /** Full argv[0] or executable path (globs: `*` within a segment, `**` across segments). */
   path: z.optional(GlobList),
   /** Basename of the script an interpreter (node/bun/deno, python, sh/bash/dash/zsh) runs. */
@@ -98,6 +121,13 @@ export const MatcherRecord = z.strictObject({
   withArg: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
   /** What this variant is (`app-server`, `language server`, …), for display. */
   label: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+  /**
+   * A helper of the tool (daemon, pty host, pre-warmed worker, backend server started for an editor): shown under
+   * the tool with a "helper" label, never a duplicate, never counted as a session.
+   */
+  helper: z.optional(z.boolean()),
+  /** A helper that outlives its session by design (a daemon): never stopped by the leaked bulk stop. */
+  daemon: z.optional(z.boolean()),
 });
 export type Matcher = z.infer<typeof MatcherRecord>;
 
@@ -112,10 +142,32 @@ export const PatternRecord = z.strictObject({
 export type Pattern = z.infer<typeof PatternRecord>;
 export type PatternKind = Pattern['kind'];
 
-const ANCHORS = ['exe', 'path', 'script', 'scriptPath', 'module', 'package', 'image', 'extension'] as const;
+const ANCHORS = ['exe', 'title', 'subcommand', 'path', 'script', 'scriptPath', 'module', 'package', 'image', 'extension'] as const;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The built-in table (sources: see the header comment).
+
+/** Claude Code's self-respawned background workers and their setproctitle forms (anthropics/claude-code#74641). */
+const CLAUDE_BINARIES = { path: ['**/.local/share/claude/versions/*', '**/.claude/local/claude'] };
+const CLAUDE_HELPERS: Matcher[] = [
+  ...(
+    [
+      ['--bg-spare', 'pre-warmed worker'],
+      ['--bg-pty-host', 'pty host'],
+    ] as const
+  ).flatMap(([flag, label]) => [
+    { ...CLAUDE_BINARIES, withArg: flag, label, helper: true, daemon: true },
+    { exe: ['claude', 'claude.exe'], withArg: flag, label, helper: true, daemon: true },
+  ]),
+  {
+    title: ['claude daemon*', 'claude *daemon*', 'claude bg-*', 'claude *spare*', 'claude *pty-host*', 'claude *worker*'],
+    label: 'daemon',
+    helper: true,
+    daemon: true,
+  },
+  // `claude mcp serve`: Claude Code as an MCP server of another client
+  { exe: ['claude', 'claude.exe'], subcommand: ['mcp'], label: 'MCP server', helper: true },
+];
 
 const MCP_NAMES = ['mcp-server-*', '*-mcp', '*-mcp-server', 'mcp-remote', 'mcp-proxy', 'mcp-proxy-*'];
 
@@ -125,6 +177,8 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'Claude Code',
     kind: 'assistant',
     match: [
+      ...CLAUDE_HELPERS,
+      { title: ['claude [*]', 'claude: *'] },
       { extension: ['anthropic.claude-code'], label: 'VS Code extension' },
       { exe: ['claude', 'claude.exe'] },
       { path: ['**/.local/share/claude/versions/*', '**/.claude/local/claude'] },
@@ -138,7 +192,9 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'Codex',
     kind: 'assistant',
     match: [
-      { exe: ['codex', 'codex.exe'], withArg: 'app-server', label: 'app-server' },
+      { exe: ['codex', 'codex.exe'], withArg: 'app-server', label: 'app-server', helper: true },
+      { exe: ['codex', 'codex.exe'], subcommand: ['mcp-server'], label: 'MCP server', helper: true },
+      { exe: ['codex-linux-sandbox'], label: 'sandbox', helper: true },
       { extension: ['openai.chatgpt'], label: 'VS Code extension' },
       {
         exe: [
@@ -160,18 +216,28 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'GitHub Copilot',
     kind: 'assistant',
     match: [
-      { exe: ['copilot-language-server', 'copilot-language-server.exe'], label: 'language server' },
+      { exe: ['copilot-language-server', 'copilot-language-server.exe'], label: 'language server', helper: true },
       {
-        scriptPath: ['**/@github/copilot-language-server/dist/language-server.js', '**/github.copilot-*/dist/language-server.js'],
+        scriptPath: [
+          '**/@github/copilot-language-server/dist/language-server.js',
+          '**/github.copilot-*/dist/language-server.js',
+          '**/copilot.vim/dist/language-server.js',
+          '**/copilot.vim/copilot/dist/agent.js',
+          '**/copilot.lua/copilot/**/language-server.js',
+          '**/copilot.lua/copilot/**/agent.js',
+          '**/copilot-node-server/copilot/dist/language-server.js',
+        ],
         label: 'language server',
+        helper: true,
       },
-      { exe: ['copilot-runtime'], label: 'agent runtime' },
+      { script: ['copilot-language-server'], label: 'language server', helper: true },
+      { exe: ['copilot-runtime'], label: 'agent runtime', helper: true },
       { extension: ['github.copilot', 'github.copilot-chat'], label: 'VS Code extension' },
       { path: ['**/@github/copilot/**', '**/@github/copilot-*/copilot', '**/copilot-cli/*/copilot'], label: 'CLI' },
       { scriptPath: ['**/@github/copilot/**', '**/copilotCli/copilotCLIShim.js'], label: 'CLI' },
       { script: ['copilot'], label: 'CLI' },
       { package: ['@github/copilot'], label: 'CLI' },
-      { package: ['@github/copilot-language-server'], label: 'language server' },
+      { package: ['@github/copilot-language-server'], label: 'language server', helper: true },
     ],
   },
   {
@@ -213,13 +279,20 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     id: 'aider',
     tool: 'Aider',
     kind: 'assistant',
-    match: [{ exe: ['aider'] }, { script: ['aider'] }, { module: ['aider', 'aider.main'] }, { package: ['aider-chat', 'aider-install'] }],
+    match: [
+      { exe: ['aider'] },
+      { script: ['aider'] },
+      { module: ['aider', 'aider.main'] },
+      { package: ['aider-chat', 'aider-install'] },
+      { scriptPath: ['**/pipx/venvs/aider-chat/**', '**/uv/tools/aider-chat/**'] },
+    ],
   },
   {
     id: 'cursor-agent',
     tool: 'Cursor Agent',
     kind: 'assistant',
     match: [
+      { scriptPath: ['**/.local/share/cursor-agent/**'], withArg: 'worker-server', label: 'worker server', helper: true },
       { exe: ['cursor-agent'] },
       { script: ['cursor-agent'] },
       { path: ['**/.local/share/cursor-agent/**'] },
@@ -231,6 +304,7 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'OpenCode',
     kind: 'assistant',
     match: [
+      { exe: ['opencode', '.opencode', 'opencode.exe'], subcommand: ['serve'], label: 'server', helper: true },
       { exe: ['opencode', '.opencode', 'opencode.exe'] },
       { script: ['opencode'] },
       { scriptPath: ['**/opencode-ai/bin/*'] },
@@ -255,6 +329,8 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'Kilo Code',
     kind: 'assistant',
     match: [
+      { exe: ['kilo', 'kilocode'], subcommand: ['serve'], label: 'backend (kilo serve)', helper: true },
+      { script: ['kilo', 'kilocode'], subcommand: ['serve'], label: 'backend (kilo serve)', helper: true },
       { extension: ['kilocode.kilo-code'], label: 'VS Code extension' },
       { exe: ['kilocode'] },
       { script: ['kilocode', 'kilo'] },
@@ -277,6 +353,8 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
       {
         package: [
           '@modelcontextprotocol/server-*',
+          // the MCP Python SDK's CLI: `uv run --with mcp mcp run server.py` (modelcontextprotocol/python-sdk#148)
+          'mcp',
           ...MCP_NAMES,
           '@*/mcp',
           '@*/mcp-server',
@@ -290,6 +368,11 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
       { script: [...MCP_NAMES, '*-mcp.js', '*-mcp.mjs', '*-mcp-server.js'] },
       { scriptPath: ['**/@modelcontextprotocol/server-*/**', '**/node_modules/mcp-remote/**'] },
       { exe: ['mcp-server-*', '*-mcp-server', '*-mcp'] },
+      // a console script or binary whose first argument says it serves MCP (`serena start-mcp-server`, `tool mcp`)
+      { subcommand: ['mcp', 'mcp-server', 'mcp-serve', 'serve-mcp', 'start-mcp-server', 'mcp-stdio'] },
+      // `make mcp`, `make -C dir run-mcp`: a make target named for MCP
+      { exe: ['make', 'gmake'], subcommand: ['*mcp*'] },
+      { exe: ['mcp'], subcommand: ['run', 'dev'] },
     ],
   },
 ];
@@ -300,6 +383,8 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
 export interface CompiledMatcher {
   source: Matcher;
   exe?: CompiledGlob[];
+  title?: CompiledGlob[];
+  subcommand?: CompiledGlob[];
   path?: CompiledGlob[];
   script?: CompiledGlob[];
   scriptPath?: CompiledGlob[];
@@ -346,6 +431,8 @@ function compileMatcher(m: Matcher): CompiledMatcher {
   return {
     source: m,
     exe: compileGlobs(m.exe),
+    title: compileGlobs(m.title),
+    subcommand: compileGlobs(m.subcommand),
     path: compileGlobs(m.path),
     script: compileGlobs(m.script),
     scriptPath: compileGlobs(m.scriptPath),
