@@ -31,6 +31,8 @@ export interface Settings {
   /** Absolute path of a file (chmod 600) holding the bearer token; required off loopback. '' = none. */
   metricsTokenFile: string;
   aiStopGraceSeconds: number;
+  /** Processes view "Stop…": seconds between SIGTERM and SIGKILL. */
+  processesStopGraceSeconds: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
   /** How long Profile Extension Host samples (s). */
@@ -63,6 +65,7 @@ export const DEFAULTS: Settings = {
   metricsHost: '127.0.0.1',
   metricsTokenFile: '',
   aiStopGraceSeconds: 5,
+  processesStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
   diskLogRetentionDays: 7,
@@ -84,6 +87,7 @@ export const USER_ONLY_SETTINGS = [
   'metrics.tokenFile',
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
+  'processes.stopGraceSeconds',
   'disk.logRetentionDays',
   'policies.detachedTerminals.olderThanHours',
   'policies.intervalMinutes',
@@ -137,6 +141,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     metricsHost: typeof metricsHost === 'string' && metricsHost.trim() ? metricsHost.trim() : DEFAULTS.metricsHost,
     metricsTokenFile: typeof metricsTokenFile === 'string' ? metricsTokenFile.trim() : '',
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
+    processesStopGraceSeconds: Math.min(600, num('processes.stopGraceSeconds', DEFAULTS.processesStopGraceSeconds, 0)),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
