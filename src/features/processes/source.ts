@@ -8,7 +8,7 @@ import { ModelSource } from '../../core/source';
 import { SocketsResult, TcpSocket, readTcpSockets, socketsByPid } from '../../probes/ai/ports';
 import { procFdReader } from '../../probes/ai/sessions';
 import { realpathOf } from '../../probes/extensionsDir';
-import { readCwd } from '../../probes/scanner';
+import { descendantsOf, readCwd } from '../../probes/scanner';
 import { AiSource } from '../ai/source';
 import { aiName } from '../ai/model';
 import { CpuBaseline, KnownExtension, ProcessesModel, buildProcessesModel, cpuBaselineOf, cpuPercents, windowKey } from './model';
@@ -35,6 +35,18 @@ async function readSocketsYielding(procRoot: string, pids: readonly number[], so
   return out;
 }
 
+/** Every pid in the code-server trees of a scan (the outermost servers and their descendants). */
+function serverTreePids(scan: Scan): number[] {
+  const { snapshot, topology } = scan;
+  const out = new Set<number>();
+  for (const s of topology.servers) {
+    if (out.has(s.pid)) continue;
+    out.add(s.pid);
+    for (const d of descendantsOf(snapshot, s.pid)) out.add(d.pid);
+  }
+  return [...out];
+}
+
 export class ProcessesSource extends ModelSource<ProcessesState> {
   private baseline?: CpuBaseline;
   private cpuFor?: { scan: Scan['snapshot']; cpu: Map<number, number> };
@@ -51,6 +63,9 @@ export class ProcessesSource extends ModelSource<ProcessesState> {
 
   /** A model of a scan no older than maxAgeMs (0: a new scan); published to the view. */
   async state(maxAgeMs = 0): Promise<ProcessesState> {
+    // While Profile Extension Host runs, our own work would pollute its numbers: keep the last model.
+    if (this.core.scans.held && this.latest) return this.latest;
+    const started = performance.now();
     const scan = await this.core.scans.fresh(maxAgeMs);
     const { snapshot, topology } = scan;
     if (snapshot.unavailable) return this.publish({ ok: false, reason: snapshot.unavailable });
@@ -59,7 +74,8 @@ export class ProcessesSource extends ModelSource<ProcessesState> {
       if (!this.baseline || snapshot.takenAtMs > this.baseline.takenAtMs) this.baseline = cpuBaselineOf(snapshot);
     }
     const selfUid = this.core.selfUid;
-    const pids = [...snapshot.processes.values()].filter((p) => p.uid === selfUid && p.argv.length > 0).map((p) => p.pid);
+    // Sockets of the code-server trees only (under root "this user" is every process on the machine).
+    const pids = serverTreePids(scan).filter((pid) => snapshot.processes.get(pid)?.uid === selfUid);
     const net = readTcpSockets(snapshot.procRoot);
     const sockets = await readSocketsYielding(snapshot.procRoot, pids, net.sockets);
     const windows = new Map<string, { updatedAtMs: number; folder?: string }>();
@@ -87,6 +103,8 @@ export class ProcessesSource extends ModelSource<ProcessesState> {
       },
     });
     for (const p of [...net.problems, ...sockets.problems].slice(0, 5)) this.core.log.debug(`processes: sockets: ${JSON.stringify(p)}`);
+    const ms = performance.now() - started - snapshot.durationMs;
+    this.core.log.debug(`processes: model of ${pids.length} code-server processes in ${ms.toFixed(1)} ms (besides the scan)`);
     return this.publish({ ok: true, model, scan, sockets });
   }
 

@@ -1,0 +1,230 @@
+// Processes e2e: a real test extension (built here with vsce) burns CPU, keeps ~100 MB of objects allocated during a
+// profile live, and spawns a child process (with a grandchild) from its own folder that listens on a TCP port.
+// In a real code-server: "Profile Extension Host" puts it first for CPU and for live allocation; the Processes view
+// shows the child under that extension with the right pid and port; Stop… on the child goes through the preview
+// (listing both processes and the port) and stops exactly that tree (checked in /proc). Write Heap Snapshot is
+// covered by test/e2e/profile.test.ts.
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Frame, Page } from 'playwright-core';
+import { CodeServer, ROOT, descendants, startTimeOf } from '../support/codeServer';
+import { Session, startSession, stopSession } from '../support/session';
+import { RESULTS, runCommand, waitFor } from '../support/workbench';
+
+const SPINNER = `
+const { spawn } = require('child_process');
+const path = require('path');
+const kept = [];
+function chunk() {
+  // ~1 MB of small live objects per call; the newest 100 chunks stay alive (~100 MB).
+  const objs = [];
+  for (let i = 0; i < 8000; i++) objs.push({ i, s: 'spinner'.repeat(16) + i });
+  kept.push(objs);
+  if (kept.length > 100) kept.shift();
+}
+function spin(ms) {
+  const end = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < end) x += Math.sqrt(x + 1);
+  return x;
+}
+let timer;
+exports.activate = function () {
+  spawn(process.execPath, [path.join(__dirname, 'child.js')], { cwd: __dirname, stdio: 'ignore' });
+  timer = setInterval(() => { spin(25); chunk(); }, 50);
+};
+exports.deactivate = function () { clearInterval(timer); };
+`;
+
+// The child: listens on a port (written next to it), and keeps a grandchild.
+const CHILD = `
+const net = require('net');
+const fs = require('fs');
+const path = require('path');
+const { spawn } = require('child_process');
+spawn('sleep', ['600'], { stdio: 'ignore' });
+const server = net.createServer(() => undefined).listen(0, '127.0.0.1', () => {
+  fs.writeFileSync(path.join(__dirname, 'child.port'), String(server.address().port));
+});
+`;
+
+function makeSpinnerVsix(workDir: string): string {
+  const src = path.join(workDir, 'spinner-src');
+  fs.mkdirSync(src, { recursive: true });
+  fs.writeFileSync(
+    path.join(src, 'package.json'),
+    JSON.stringify({
+      name: 'spinner',
+      publisher: 'acc',
+      version: '1.0.0',
+      description: 'e2e fixture for code-server Ops: burns CPU, keeps objects live, spawns a child from its folder',
+      engines: { vscode: '^1.74.0' },
+      license: 'MIT',
+      main: './extension.js',
+      activationEvents: ['onStartupFinished'],
+    }),
+  );
+  fs.writeFileSync(path.join(src, 'extension.js'), SPINNER);
+  fs.writeFileSync(path.join(src, 'child.js'), CHILD);
+  fs.writeFileSync(path.join(src, 'README.md'), '# spinner\n');
+  const out = path.join(workDir, 'acc.spinner-1.0.0.vsix');
+  const vsce = require.resolve('@vscode/vsce/vsce');
+  execFileSync(process.execPath, [vsce, 'package', '--skip-license', '--allow-missing-repository', '-o', out], { cwd: src, stdio: 'pipe' });
+  return out;
+}
+
+interface Proc {
+  pid: number;
+  starttime: number;
+}
+const alive = (p: Proc): boolean => startTimeOf(p.pid) === p.starttime;
+
+async function memoryFrame(page: Page): Promise<Frame> {
+  return waitFor('the Memory webview frame', async () => {
+    for (const f of page.frames())
+      if (
+        (await f
+          .locator('#profile-table')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return f;
+    return undefined;
+  });
+}
+
+async function profileRows(frame: Frame): Promise<{ kind: string; name: string; cpuMs: number; liveMb: number }[]> {
+  return frame.locator('#profile-table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => {
+      const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
+      return { kind: tr.getAttribute('data-kind') ?? '', name: td[0], cpuMs: Number(td[1]), liveMb: Number(td[3]) };
+    }),
+  );
+}
+
+/** Rows of the Processes view: aria-label and tree level, in display order. */
+async function processRows(page: Page): Promise<{ label: string; level: number }[]> {
+  const pane = page.locator('.pane:has(.pane-header[aria-label^="Processes"])');
+  return pane
+    .locator('.monaco-list-row')
+    .evaluateAll((rows) =>
+      rows.map((r) => ({ label: r.getAttribute('aria-label') ?? '', level: Number(r.getAttribute('aria-level') ?? 0) })),
+    );
+}
+
+describe('Processes view in a real code-server', function () {
+  let s: Session | undefined;
+  let page: Page;
+  let extDir = '';
+  let child: Proc;
+  let grandchild: Proc;
+
+  before(async function () {
+    s = await startSession('processes', {
+      userSettings: { 'csops.profile.seconds': 5, 'csops.processes.stopGraceSeconds': 2 },
+      beforeStart: (home, env) => CodeServer.installExtension(env, home, makeSpinnerVsix(home)),
+    });
+    page = s.page;
+    extDir = path.join(CodeServer.paths(s.home).extensions, 'acc.spinner-1.0.0');
+    const childJs = path.join(extDir, 'child.js');
+    child = await waitFor('the spinner child process', () => {
+      const c = descendants(s!.cs.pid).find((p) => p.argv.includes(childJs));
+      return c && descendants(c.pid).length === 1 && fs.existsSync(path.join(extDir, 'child.port')) ? c : undefined;
+    });
+    grandchild = descendants(child.pid)[0];
+    s.cs.recordDescendants();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await page?.screenshot({ path: `${RESULTS}/processes-failure-${Date.now()}.png` }).catch(() => undefined);
+  });
+
+  after(async function () {
+    for (const p of [grandchild, child]) if (p && alive(p)) process.kill(p.pid, 'SIGKILL');
+    await stopSession(s);
+  });
+
+  it('Profile Extension Host puts the test extension first for CPU and for live allocation', async function () {
+    await runCommand(page, 'code-server Ops: Focus on Memory View');
+    const frame = await memoryFrame(page);
+    await frame.locator('#profile').click();
+    const rows = await waitFor(
+      'a profile table',
+      async () => {
+        const r = await profileRows(frame);
+        return r.length > 0 ? r : undefined;
+      },
+      60_000,
+    );
+    const busy = rows.filter((r) => r.kind !== 'idle');
+    assert.strictEqual(busy[0].name, 'acc.spinner', JSON.stringify(rows, null, 1));
+    const byLive = [...rows].sort((a, b) => b.liveMb - a.liveMb);
+    assert.strictEqual(byLive[0].name, 'acc.spinner', JSON.stringify(rows, null, 1));
+  });
+
+  it('shows the child under its extension with the right pid and port, in this window', async function () {
+    const port = fs.readFileSync(path.join(extDir, 'child.port'), 'utf8').trim();
+    await runCommand(page, 'code-server Ops: Focus on Processes View');
+    const rows = await waitFor(
+      'the child row under the acc.spinner group',
+      async () => {
+        const r = await processRows(page);
+        const c = r.findIndex((x) => x.label.includes(`, pid ${child.pid},`));
+        const g = r.findIndex((x) => /^acc\.spinner, \d+ processes/.test(x.label));
+        return c > g && g >= 0 && r[c].level === r[g].level + 1 ? r : undefined;
+      },
+      30_000,
+    );
+    const c = rows.find((x) => x.label.includes(`, pid ${child.pid},`))!;
+    assert.match(c.label, new RegExp(`127\\.0\\.0\\.1:${port}`), c.label);
+    assert.match(c.label, /CPU (\d+(\.\d)? %|–)/, c.label);
+    const g = rows.findIndex((x) => /^acc\.spinner, /.test(x.label));
+    const host = rows
+      .slice(0, g)
+      .reverse()
+      .find((x) => x.level === rows[g].level - 1);
+    assert.match(host?.label ?? '', /^Extension host — this window \(ws-a\), pid \d+/, JSON.stringify(rows, null, 1));
+    if (process.env.CSOPS_SCREENSHOTS === '1') {
+      fs.mkdirSync(path.join(ROOT, 'docs/images'), { recursive: true });
+      await page.locator('.part.sidebar').screenshot({ path: path.join(ROOT, 'docs/images/processes.png') });
+    }
+    await page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/processes-view.png` });
+  });
+
+  it('Stop… on the child previews its tree and port, then stops exactly that tree', async function () {
+    const port = fs.readFileSync(path.join(extDir, 'child.port'), 'utf8').trim();
+    s!.cs.recordDescendants();
+    // Everything else under this server that is not a short-lived helper (alive across 3 s) must survive.
+    const before = descendants(s!.cs.pid).filter((p) => p.pid !== child.pid && p.pid !== grandchild.pid);
+    await new Promise((r) => setTimeout(r, 3000));
+    const others = before.filter(alive);
+    assert.ok(others.length >= 4, JSON.stringify(others));
+    const pane = page.locator('.pane:has(.pane-header[aria-label^="Processes"])');
+    await pane.locator(`.monaco-list-row[aria-label*=", pid ${child.pid},"]`).click({ button: 'right' });
+    await page.locator('.monaco-menu .action-label', { hasText: 'Stop Process Tree…' }).first().click();
+    const box = page.locator('.monaco-dialog-box');
+    await box.waitFor({ state: 'visible', timeout: 20_000 });
+    const text = await box.innerText();
+    assert.match(text, /Stop 2 Processes\?/, text);
+    assert.ok(text.includes(`(pid ${child.pid})`) && text.includes(`(pid ${grandchild.pid})`), text);
+    assert.ok(text.indexOf(`(pid ${grandchild.pid})`) < text.indexOf(`(pid ${child.pid})`), 'children first');
+    assert.ok(text.includes(`Ports that go away: 127.0.0.1:${port}`), text);
+    await page.screenshot({ path: `${RESULTS}/processes-preview.png` });
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop 2 Processes' }).click();
+    await waitFor('the child tree gone', () => !alive(child) && !alive(grandchild), 20_000);
+    await page.locator('.notification-toast', { hasText: 'Stopped 2 processes' }).waitFor({ state: 'visible', timeout: 20_000 });
+    const died = others.filter((p) => !alive(p));
+    assert.deepStrictEqual(died, [], 'nothing else died');
+    const audit = fs
+      .readFileSync(path.join(s!.home, 'user-data/User/globalStorage/csops.code-server-ops/audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; outcome: string; targets: { pid: number }[] })
+      .filter((e) => e.action === 'stop-processes');
+    assert.strictEqual(audit.length, 1);
+    assert.deepStrictEqual(audit[0].targets.map((t) => t.pid).sort(), [child.pid, grandchild.pid].sort());
+  });
+});
