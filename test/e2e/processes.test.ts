@@ -114,6 +114,14 @@ async function processRows(page: Page): Promise<{ label: string; level: number }
     );
 }
 
+/** Collapses the other panes of our sidebar so the Processes tree has room (rows out of sight are not rendered). */
+async function roomForProcesses(page: Page): Promise<void> {
+  for (const name of ['Terminals', 'AI Processes', 'Extensions', 'Memory']) {
+    const header = page.locator(`.pane-header[aria-label^="${name}"]`).first();
+    if ((await header.getAttribute('aria-expanded').catch(() => null)) === 'true') await header.click();
+  }
+}
+
 describe('Processes view in a real code-server', function () {
   let s: Session | undefined;
   let page: Page;
@@ -168,6 +176,15 @@ describe('Processes view in a real code-server', function () {
   it('shows the child under its extension with the right pid and port, in this window', async function () {
     const port = fs.readFileSync(path.join(extDir, 'child.port'), 'utf8').trim();
     await runCommand(page, 'code-server Ops: Focus on Processes View');
+    await roomForProcesses(page);
+    // The filter (quick input) keeps the matching extension group with its subtree and the rows above it.
+    await runCommand(page, 'code-server Ops: Filter Processes…');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('acc.spinner');
+    await page.keyboard.press('Enter');
+    const pane = page.locator('.pane:has(.pane-header[aria-label^="Processes"])');
+    await pane.getByText('Filter: "acc.spinner"').first().waitFor({ state: 'visible', timeout: 20_000 });
     const rows = await waitFor(
       'the child row under the acc.spinner group',
       async () => {
@@ -188,6 +205,15 @@ describe('Processes view in a real code-server', function () {
       .find((x) => x.level === rows[g].level - 1);
     assert.match(host?.label ?? '', /^Extension host — this window \(ws-a\), pid \d+/, JSON.stringify(rows, null, 1));
     if (process.env.CSOPS_SCREENSHOTS === '1') {
+      // A wider sidebar for the README picture: drag the sash between the sidebar and the editor.
+      const box = await page.locator('.part.sidebar').boundingBox();
+      if (box) {
+        await page.mouse.move(box.x + box.width + 1, box.y + 200);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width + 300, box.y + 200, { steps: 5 });
+        await page.mouse.up();
+        await new Promise((r) => setTimeout(r, 500));
+      }
       fs.mkdirSync(path.join(ROOT, 'docs/images'), { recursive: true });
       await page.locator('.part.sidebar').screenshot({ path: path.join(ROOT, 'docs/images/processes.png') });
     }

@@ -230,10 +230,13 @@ describe('Processes: which extension a process comes from', () => {
 
 describe('Processes: "window gone" only on positive evidence', () => {
   const now = 1_000_000;
-  it('live on a recent heartbeat or a connected socket', () => {
-    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - 1000, establishedSockets: 0, nowMs: now }), 'live');
+  it('live on a connected socket', () => {
     assert.strictEqual(windowStateOf({ establishedSockets: 2, nowMs: now }), 'live');
-    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - HEARTBEAT_TIMEOUT_MS, nowMs: now }), 'live');
+    assert.strictEqual(windowStateOf({ lastHeartbeatMs: 0, establishedSockets: 1, nowMs: now }), 'live');
+  });
+  it('unknown with a recent heartbeat but no connection (kept for the reconnection grace, still beating)', () => {
+    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - 1000, establishedSockets: 0, nowMs: now }), 'unknown');
+    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - HEARTBEAT_TIMEOUT_MS, establishedSockets: 0, nowMs: now }), 'unknown');
   });
   it('gone only without a heartbeat for longer than the timeout AND with its fds read and no connection', () => {
     assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - HEARTBEAT_TIMEOUT_MS - 1, establishedSockets: 0, nowMs: now }), 'gone');
@@ -317,6 +320,12 @@ describe('Processes: the model', () => {
     assert.strictEqual(model.hasCpu, false);
   });
 
+  it('labels a process by its command with long paths cut (the tooltip has the full line)', () => {
+    assert.strictEqual(byPid(model.roots, P.python).label, 'node …/server.js --stdio');
+    assert.strictEqual(byPid(model.roots, P.job).label, 'sleep 100');
+    assert.strictEqual(byPid(model.roots, P.host).label, 'Extension host');
+  });
+
   it('marks what Stop… may not target with why', () => {
     assert.match(byPid(model.roots, P.host).protection ?? '', /this extension host/);
     assert.match(byPid(model.roots, P.host2).protection ?? '', /extensionHost process is protected/);
@@ -326,7 +335,9 @@ describe('Processes: the model', () => {
 
   it('an extension host with a recent heartbeat, or whose fds could not be read, is never "gone"', () => {
     const beating = buildProcessesModel(input(snap, { windows: new Map([[windowKey(P.host2, P.host2 * 10), { updatedAtMs: 50_000 }]]) }));
-    assert.strictEqual(byPid(beating.roots, P.host2).window?.state, 'live');
+    assert.strictEqual(byPid(beating.roots, P.host2).window?.state, 'unknown');
+    const connected = buildProcessesModel(input(snap, { established: new Map([[P.host2, 1]]) }));
+    assert.strictEqual(byPid(connected.roots, P.host2).window?.state, 'live');
     const unreadable = buildProcessesModel(input(snap, { established: new Map() }));
     assert.strictEqual(byPid(unreadable.roots, P.host2).window?.state, 'unknown');
   });

@@ -99,13 +99,15 @@ export interface WindowEvidence {
 }
 
 /**
- * The state of an extension host that is not this one: live on a recent heartbeat or a connected socket; gone only when
- * both are positively absent (no heartbeat for longer than the timeout AND its fds were read and hold no connection);
- * anything else (fds unreadable, the extension not running there) is unknown.
+ * The state of an extension host that is not this one: live when it holds a connected socket (code-server hands the
+ * client's connection to the extension host — measured in 4.139.1); gone only when both pieces of evidence are
+ * positively absent (no heartbeat for longer than the timeout AND its fds were read and hold no connection); anything
+ * else is unknown (fds unreadable; or a heartbeat without a connection: an extension host kept for the reconnection
+ * grace still runs this extension and keeps beating).
  */
 export function windowStateOf(e: WindowEvidence): Exclude<WindowState, 'this'> {
+  if ((e.establishedSockets ?? 0) > 0) return 'live';
   const beating = e.lastHeartbeatMs !== undefined && e.nowMs - e.lastHeartbeatMs <= HEARTBEAT_TIMEOUT_MS;
-  if (beating || (e.establishedSockets ?? 0) > 0) return 'live';
   return e.establishedSockets === 0 && !beating ? 'gone' : 'unknown';
 }
 
@@ -188,6 +190,12 @@ function sum(nodes: readonly ProcNode[], own?: { cpu?: number; rss: number; pid?
   return { cpuPercent: cpu, rssBytes: rss, pids };
 }
 
+/** A row's label: the command with long absolute paths cut to `…/<last segment>` (the tooltip has the full line). */
+export function processLabel(rec: ProcessRecord): string {
+  const short = rec.argv.map((a, i) => (i > 0 && /^\/(?:[^/]+\/){2,}[^/]+$/.test(a) ? `…/${a.slice(a.lastIndexOf('/') + 1)}` : a));
+  return commandLabel(short, rec.comm);
+}
+
 export function buildProcessesModel(input: ProcessesInput): ProcessesModel {
   const { snapshot, topology } = input;
   const inServer = new Set<number>();
@@ -210,7 +218,7 @@ export function buildProcessesModel(input: ProcessesInput): ProcessesModel {
     return {
       kind: role ?? 'process',
       key: `p${rec.pid}-${rec.starttime}`,
-      label: role ? ROLE_LABEL[role] : commandLabel(rec.argv, rec.comm),
+      label: role ? ROLE_LABEL[role] : processLabel(rec),
       record: rec,
       window,
       protection: protectionOf(snapshot, topology, rec.pid, { selfPid: input.selfPid, selfUid: input.selfUid }),

@@ -29,7 +29,7 @@ function windowText(state: string): string {
     case 'this':
       return vscode.l10n.t('this window');
     case 'live':
-      return vscode.l10n.t('another window');
+      return vscode.l10n.t('another window (connected)');
     case 'gone':
       return vscode.l10n.t('window gone');
     default:
