@@ -114,12 +114,19 @@ async function processRows(page: Page): Promise<{ label: string; level: number }
     );
 }
 
-/** Collapses the other panes of our sidebar so the Processes tree has room (rows out of sight are not rendered). */
+/** Expands the Processes view (collapsed by default) and collapses the other panes so its rows have room (rows out of
+ * sight are not rendered). */
 async function roomForProcesses(page: Page): Promise<void> {
   for (const name of ['Terminals', 'AI Processes', 'Extensions', 'Memory']) {
     const header = page.locator(`.pane-header[aria-label^="${name}"]`).first();
     if ((await header.getAttribute('aria-expanded').catch(() => null)) === 'true') await header.click();
   }
+  const own = page.locator('.pane-header[aria-label^="Processes"]').first();
+  await waitFor('the Processes view expanded', async () => {
+    if ((await own.getAttribute('aria-expanded')) === 'true') return true;
+    await own.click();
+    return false;
+  });
 }
 
 describe('Processes view in a real code-server', function () {
@@ -229,10 +236,23 @@ describe('Processes view in a real code-server', function () {
     const others = before.filter(alive);
     assert.ok(others.length >= 4, JSON.stringify(others));
     const pane = page.locator('.pane:has(.pane-header[aria-label^="Processes"])');
-    await pane.locator(`.monaco-list-row[aria-label*=", pid ${child.pid},"]`).click({ button: 'right' });
-    await page.locator('.monaco-menu .action-label', { hasText: 'Stop Process Tree…' }).first().click();
+    // The context menu of the child's row → Stop Process Tree… (retried: a tree refresh can close an open menu).
     const box = page.locator('.monaco-dialog-box');
-    await box.waitFor({ state: 'visible', timeout: 20_000 });
+    const toast = page.locator('.notification-toast').last();
+    for (let attempt = 1; ; attempt++) {
+      await pane.locator(`.monaco-list-row[aria-label*=", pid ${child.pid},"]`).click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-label', { hasText: 'Stop Process Tree…' }).first();
+      const opened = await item
+        .waitFor({ state: 'visible', timeout: 5_000 })
+        .then(() => item.click({ timeout: 5_000 }))
+        .then(() => box.waitFor({ state: 'visible', timeout: 15_000 }))
+        .then(() => true)
+        .catch(() => false);
+      if (opened) break;
+      const said = await toast.innerText({ timeout: 1_000 }).catch(() => '(no notification)');
+      if (attempt >= 3) assert.fail(`no preview after Stop Process Tree… (${attempt} tries); last notification: ${said}`);
+      await page.keyboard.press('Escape');
+    }
     const text = await box.innerText();
     assert.match(text, /Stop 2 Processes\?/, text);
     assert.ok(text.includes(`(pid ${child.pid})`) && text.includes(`(pid ${grandchild.pid})`), text);

@@ -26,8 +26,12 @@ export async function stopProcesses(core: Core, source: ProcessesSource, item?: 
     void vscode.window.showInformationMessage(vscode.l10n.t('Choose a process in the Processes view, then Stop Process Tree….'));
     return;
   }
-  const state = await source.state();
-  if (!state.ok) return;
+  core.log.info(`processes: Stop… on pid(s) ${roots.map((r) => r.pid).join(', ')}`);
+  const state = await source.state(2000); // the plan is re-validated against a fresh full scan at commit anyway
+  if (!state.ok) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('code-server Ops cannot read the process table: {0}', state.reason));
+    return;
+  }
   const { snapshot, topology } = state.scan;
   const ctx = { selfPid: process.pid, selfUid: core.selfUid, nowMs: Date.now(), ports: state.sockets.byPid };
   const plan = core.plans.issue(planStopProcesses(snapshot, topology, roots, ctx));

@@ -67,6 +67,8 @@ export class ProcessesSource extends ModelSource<ProcessesState> {
     if (this.core.scans.held && this.latest) return this.latest;
     const started = performance.now();
     const scan = await this.core.scans.fresh(maxAgeMs);
+    const paused = (): boolean => this.core.scans.held && this.latest !== undefined; // a profile started meanwhile
+    if (paused()) return this.latest!;
     const { snapshot, topology } = scan;
     if (snapshot.unavailable) return this.publish({ ok: false, reason: snapshot.unavailable });
     if (this.cpuFor?.scan !== snapshot) {
@@ -78,6 +80,7 @@ export class ProcessesSource extends ModelSource<ProcessesState> {
     const pids = serverTreePids(scan).filter((pid) => snapshot.processes.get(pid)?.uid === selfUid);
     const net = readTcpSockets(snapshot.procRoot);
     const sockets = await readSocketsYielding(snapshot.procRoot, pids, net.sockets);
+    if (paused()) return this.latest!;
     const windows = new Map<string, { updatedAtMs: number; folder?: string }>();
     for (const e of await this.core.presence.liveWindows(snapshot))
       windows.set(windowKey(e.pid, e.starttime), { updatedAtMs: e.updatedAtMs, folder: e.folder });
