@@ -114,6 +114,26 @@ async function processRows(page: Page): Promise<{ label: string; level: number }
     );
 }
 
+/** Changes one user setting of the session (code-server applies the file's changes live). */
+function setUserSetting(home: string, key: string, value: unknown): void {
+  const file = path.join(CodeServer.paths(home).userData, 'User', 'settings.json');
+  const settings = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify({ ...settings, [key]: value }, null, 2));
+}
+
+/** The lines of our output channel that mention the Processes view or an error (for a failure message). */
+function ourLog(home: string): string {
+  const dir = path.join(home, 'user-data/logs');
+  const files = fs.existsSync(dir)
+    ? fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('code-server Ops.log'))
+    : [];
+  return files
+    .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'))
+    .filter((l) => /processes|error|stop/i.test(l))
+    .slice(-30)
+    .join('\n');
+}
+
 /** Expands the Processes view (collapsed by default) and collapses the other panes so its rows have room (rows out of
  * sight are not rendered). */
 async function roomForProcesses(page: Page): Promise<void> {
@@ -236,7 +256,10 @@ describe('Processes view in a real code-server', function () {
     const others = before.filter(alive);
     assert.ok(others.length >= 4, JSON.stringify(others));
     const pane = page.locator('.pane:has(.pane-header[aria-label^="Processes"])');
-    // The context menu of the child's row → Stop Process Tree… (retried: a tree refresh can close an open menu).
+    // The context menu of the child's row → Stop Process Tree…. A tree refresh can close an open context menu, so the
+    // view's polling is turned off for this step (and the menu retried).
+    setUserSetting(s!.home, 'csops.terminals.refreshSeconds', 0);
+    await new Promise((r) => setTimeout(r, 2000));
     const box = page.locator('.monaco-dialog-box');
     const toast = page.locator('.notification-toast').last();
     for (let attempt = 1; ; attempt++) {
@@ -256,7 +279,8 @@ describe('Processes view in a real code-server', function () {
         .catch(() => false);
       if (opened) break;
       const said = await toast.innerText({ timeout: 1_000 }).catch(() => '(no notification)');
-      if (attempt >= 3) assert.fail(`no preview after Stop Process Tree… (${attempt} tries); last notification: ${said}`);
+      if (attempt >= 3)
+        assert.fail(`no preview after Stop Process Tree… (${attempt} tries); last notification: ${said}\n${ourLog(s!.home)}`);
       await page.keyboard.press('Escape');
     }
     const text = await box.innerText();
@@ -268,6 +292,7 @@ describe('Processes view in a real code-server', function () {
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop 2 Processes' }).click();
     await waitFor('the child tree gone', () => !alive(child) && !alive(grandchild), 20_000);
     await page.locator('.notification-toast', { hasText: 'Stopped 2 processes' }).waitFor({ state: 'visible', timeout: 20_000 });
+    setUserSetting(s!.home, 'csops.terminals.refreshSeconds', 1);
     const died = others.filter((p) => !alive(p));
     assert.deepStrictEqual(died, [], 'nothing else died');
     const audit = fs
@@ -280,7 +305,9 @@ describe('Processes view in a real code-server', function () {
     assert.deepStrictEqual(audit[0].targets.map((t) => t.pid).sort(), [child.pid, grandchild.pid].sort());
   });
   it('with the Processes view expanded and polling every second, a profile still finds our own share small', async function () {
-    // The view is expanded (the tests above); our own refreshes must pause while the profile runs.
+    // The view is expanded (the tests above) and polls every second; our own refreshes must pause while the profile runs.
+    setUserSetting(s!.home, 'csops.terminals.refreshSeconds', 1);
+    await new Promise((r) => setTimeout(r, 2000));
     assert.strictEqual(await page.locator('.pane-header[aria-label^="Processes"]').first().getAttribute('aria-expanded'), 'true');
     await runCommand(page, 'code-server Ops: Profile Extension Host…');
     await page
