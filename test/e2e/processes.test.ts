@@ -95,11 +95,11 @@ async function memoryFrame(page: Page): Promise<Frame> {
   });
 }
 
-async function profileRows(frame: Frame): Promise<{ kind: string; name: string; cpuMs: number; liveMb: number }[]> {
+async function profileRows(frame: Frame): Promise<{ kind: string; name: string; cpuMs: number; liveMb: number; top: string }[]> {
   return frame.locator('#profile-table tbody tr').evaluateAll((trs) =>
     trs.map((tr) => {
       const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
-      return { kind: tr.getAttribute('data-kind') ?? '', name: td[0], cpuMs: Number(td[1]), liveMb: Number(td[3]) };
+      return { kind: tr.getAttribute('data-kind') ?? '', name: td[0], cpuMs: Number(td[1]), liveMb: Number(td[3]), top: td[4] };
     }),
   );
 }
@@ -183,6 +183,8 @@ describe('Processes view in a real code-server', function () {
   });
 
   it('Profile Extension Host puts the test extension first for CPU and for live allocation', async function () {
+    // Let the activation work of the other views (first scans, folder sizing) settle: it is not paused by a profile.
+    await new Promise((r) => setTimeout(r, 8000));
     await runCommand(page, 'code-server Ops: Focus on Memory View');
     const frame = await memoryFrame(page);
     await frame.locator('#profile').click();
