@@ -9,11 +9,11 @@ import * as extensions from './features/extensions';
 import { MemoryFeature } from './features/memory/feature';
 import * as memory from './features/memory';
 import * as metrics from './features/metrics';
+import * as processes from './features/processes';
 import * as profile from './features/profile';
 import * as terminals from './features/terminals';
 
-let core: Core | undefined;
-let memoryFeature: MemoryFeature | undefined;
+let core: Core | undefined, memoryFeature: MemoryFeature | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
   core = createCore(context);
@@ -22,16 +22,16 @@ export function activate(context: vscode.ExtensionContext) {
   const folders = extensions.register(core, context);
   const storage = disk.register(core, context, folders);
   const assistants = ai.register(core, context);
+  processes.register(core, context, assistants);
   memoryFeature = memory.register(core, context, assistants, { terminals: shells, extensions: folders });
   profile.register(core, context, memoryFeature);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature, disk: storage });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
-  const monitor = memoryFeature.monitor;
   return {
     terminalsModel: () => (shells.latest?.ok ? shells.latest.model : undefined),
     refreshTerminals: () => shells.get(),
     refreshExtensions: () => folders.get(),
-    memory: () => monitor,
+    memory: () => memoryFeature?.monitor,
   };
 }
 

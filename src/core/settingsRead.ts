@@ -33,6 +33,8 @@ export interface Settings {
   aiStopGraceSeconds: number;
   /** csops.ai.idleMinutes: a session quiet (CPU, transcript) this long is idle; fractional minutes allowed (≥ 0.05). */
   aiIdleMinutes: number;
+  /** Processes view "Stop…": seconds between SIGTERM and SIGKILL. */
+  processesStopGraceSeconds: number;
   /** Raw value of csops.ai.extraPatterns (validated by the pattern table, which reports problems). */
   aiExtraPatterns: unknown;
   /** How long Profile Extension Host samples (s). */
@@ -66,6 +68,7 @@ export const DEFAULTS: Settings = {
   metricsTokenFile: '',
   aiStopGraceSeconds: 5,
   aiIdleMinutes: 30,
+  processesStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
   diskLogRetentionDays: 7,
@@ -88,6 +91,7 @@ export const USER_ONLY_SETTINGS = [
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
   'ai.idleMinutes',
+  'processes.stopGraceSeconds',
   'disk.logRetentionDays',
   'policies.detachedTerminals.olderThanHours',
   'policies.intervalMinutes',
@@ -145,6 +149,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     metricsTokenFile: typeof metricsTokenFile === 'string' ? metricsTokenFile.trim() : '',
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiIdleMinutes: num('ai.idleMinutes', DEFAULTS.aiIdleMinutes, MIN_AI_IDLE_MINUTES),
+    processesStopGraceSeconds: Math.min(600, num('processes.stopGraceSeconds', DEFAULTS.processesStopGraceSeconds, 0)),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),

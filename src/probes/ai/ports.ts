@@ -26,6 +26,7 @@ const STATES: Record<number, string> = {
   0x0c: 'NEW_SYN_RECV',
 };
 export const TCP_LISTEN = 0x0a;
+export const TCP_ESTABLISHED = 0x01;
 
 export interface TcpSocket {
   family: 4 | 6;
@@ -164,12 +165,33 @@ export interface PortsResult {
   problems: PortProblem[];
 }
 
-/** Maps LISTEN sockets to the given processes through their socket fds. A socket shared by several processes (inherited
- * across fork) is listed for each of them. */
-export function listeningPortsByPid(sockets: readonly TcpSocket[], pids: Iterable<number>, readFds: FdReader): PortsResult {
-  const listening = new Map<number, TcpSocket>();
-  for (const s of sockets) if (s.stateCode === TCP_LISTEN && s.inode > 0) listening.set(s.inode, s);
+const indexes = new WeakMap<readonly TcpSocket[], Map<number, TcpSocket>>();
+
+/** LISTEN and ESTABLISHED sockets by inode, built once per sockets table (callers map pids in slices). */
+function indexOf(sockets: readonly TcpSocket[]): Map<number, TcpSocket> {
+  let byInode = indexes.get(sockets);
+  if (!byInode) {
+    byInode = new Map();
+    for (const s of sockets) if (s.inode > 0 && (s.stateCode === TCP_LISTEN || s.stateCode === TCP_ESTABLISHED)) byInode.set(s.inode, s);
+    indexes.set(sockets, byInode);
+  }
+  return byInode;
+}
+
+export interface SocketsResult extends PortsResult {
+  /** Connected (ESTABLISHED) TCP sockets per pid that could be read (0 included): evidence of a live peer. */
+  established: Map<number, number>;
+}
+
+/**
+ * Maps the TCP sockets of the given processes (any pid set: AI trees, the whole code-server tree) through their socket
+ * fds: LISTEN ones as ports, ESTABLISHED ones counted. A socket shared by several processes (inherited across fork) is
+ * listed for each of them. A pid whose fds cannot be read is a problem and has no `established` entry (unknown).
+ */
+export function socketsByPid(sockets: readonly TcpSocket[], pids: Iterable<number>, readFds: FdReader): SocketsResult {
+  const byInode = indexOf(sockets);
   const byPid = new Map<number, ListeningPort[]>();
+  const established = new Map<number, number>();
   const problems: PortProblem[] = [];
   for (const pid of pids) {
     const fds = readFds(pid);
@@ -178,16 +200,25 @@ export function listeningPortsByPid(sockets: readonly TcpSocket[], pids: Iterabl
       continue;
     }
     const ports: ListeningPort[] = [];
+    let connected = 0;
     for (const inode of new Set(socketInodes(fds.links))) {
-      const s = listening.get(inode);
-      if (s) ports.push({ port: s.localPort, address: s.localAddress, family: s.family, inode });
+      const s = byInode.get(inode);
+      if (s?.stateCode === TCP_LISTEN) ports.push({ port: s.localPort, address: s.localAddress, family: s.family, inode });
+      else if (s) connected++;
     }
+    established.set(pid, connected);
     if (ports.length)
       byPid.set(
         pid,
         ports.sort((a, b) => a.port - b.port || a.address.localeCompare(b.address)),
       );
   }
+  return { byPid, established, problems };
+}
+
+/** Maps LISTEN sockets to the given processes through their socket fds (see socketsByPid). */
+export function listeningPortsByPid(sockets: readonly TcpSocket[], pids: Iterable<number>, readFds: FdReader): PortsResult {
+  const { byPid, problems } = socketsByPid(sockets, pids, readFds);
   return { byPid, problems };
 }
 
@@ -227,11 +258,17 @@ export interface PortsOptions {
   order?: ByteOrder;
 }
 
-/** Listening ports of the given processes (e.g. the members of the AI trees), read from a proc root. */
-export function readListeningPorts(pids: Iterable<number>, options: PortsOptions = {}): PortsResult {
+/** Listening ports and connected-socket counts of the given processes (any pid set), read from a proc root. */
+export function readSockets(pids: Iterable<number>, options: PortsOptions = {}): SocketsResult {
   const procRoot = options.procRoot ?? '/proc';
   const procFs = options.procFs ?? new NodeProcFs();
   const net = readTcpSockets(procRoot, procFs, options.order);
-  const mapped = listeningPortsByPid(net.sockets, pids, options.readFds ?? procFdReader(procRoot, procFs));
-  return { byPid: mapped.byPid, problems: [...net.problems, ...mapped.problems] };
+  const mapped = socketsByPid(net.sockets, pids, options.readFds ?? procFdReader(procRoot, procFs));
+  return { ...mapped, problems: [...net.problems, ...mapped.problems] };
+}
+
+/** Listening ports of the given processes (e.g. the members of the AI trees), read from a proc root. */
+export function readListeningPorts(pids: Iterable<number>, options: PortsOptions = {}): PortsResult {
+  const { byPid, problems } = readSockets(pids, options);
+  return { byPid, problems };
 }
