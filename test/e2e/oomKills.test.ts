@@ -53,6 +53,7 @@ const startTime = (pid: number): string | undefined => {
 
 /** docs/images/memory-oom.png for the README: the Memory chart panel scrolled to the OOM kills and Recent ends lists. */
 async function readmeScreenshot(page: Page): Promise<void> {
+  await runCommand(page, 'View: Hide Panel'); // the terminal: the chart panel gets the whole editor height
   await runCommand(page, 'code-server Ops: Open Memory Chart');
   const panel = await waitFor('the Memory chart panel', async () => {
     for (const f of page.frames())
