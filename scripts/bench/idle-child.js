@@ -10,6 +10,7 @@ const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
 const { SelfSampler } = require(path.join(OUT, 'probes/selfMemory.js'));
 const { MemoryMonitor } = require(path.join(OUT, 'features/memory/monitor.js'));
 const { readCgroupMemory, readHostMemory } = require(path.join(OUT, 'probes/cgroup.js'));
+const { KmsgFollower, catReader } = require(path.join(OUT, 'probes/kmsg.js'));
 const v8 = require('v8');
 
 const seconds = Number(process.argv[2] || 60);
@@ -73,6 +74,9 @@ async function main() {
   };
   const windowMs = seconds * 1000 + 50;
   const baseA = await idleFor((seconds * 1000) / 2);
+  let baseB = 0;
+  /** Baseline A + B (this process idle, no timers), ms CPU per minute. */
+  const baseline0 = () => perMinute(baseA + baseB, seconds * 1000);
 
   let c0 = cpuUs();
   let t0 = Date.now();
@@ -106,7 +110,58 @@ async function main() {
   await sleep(1000); // the 4th monitor sample starts an async persist(): its I/O belongs to this window
   const samplerUs = cpuUs() - c0;
   const samplerMs = Date.now() - t0;
-  const baseB = await idleFor((seconds * 1000) / 2);
+  baseB = await idleFor((seconds * 1000) / 2);
+
+  // The /dev/kmsg follower (as the extension runs it): a `cat` child blocks in read(); this process only wakes up
+  // when the kernel logs a record. Started, given 3 s to read the ring buffer's backlog, then measured for a window
+  // as long as the samplers' (this process's CPU, the reader's CPU from /proc, and the pipe's 'data' wake-ups).
+  /** @type {import('child_process').ChildProcess | undefined} */
+  let reader;
+  let wakeups = 0;
+  const follower = new KmsgFollower({
+    onEvent: () => {},
+    spawnReader: (/** @type {string} */ file) => {
+      const r = catReader(file);
+      r.stdout?.on('data', () => wakeups++);
+      reader = r;
+      return r;
+    },
+  });
+  const kstatus = follower.start();
+  /** @param {number | undefined} pid CPU µs of a process from /proc/PID/stat (utime + stime). */
+  const procCpuUs = (pid) => {
+    try {
+      const st = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return ((Number(f[11]) + Number(f[12])) * 1e6) / 100;
+    } catch {
+      return NaN;
+    }
+  };
+  await sleep(3000);
+  const backlog = { records: follower.status.records, wakeups };
+  wakeups = 0;
+  const records0 = follower.status.records;
+  const readerCpu0 = procCpuUs(reader?.pid);
+  c0 = cpuUs();
+  t0 = Date.now();
+  await sleep(windowMs);
+  const kmsgUs = cpuUs() - c0;
+  const kmsgMs = Date.now() - t0;
+  const readerCpuUs = procCpuUs(reader?.pid) - readerCpu0;
+  const kmsg = {
+    following: kstatus.following,
+    reason: kstatus.reason,
+    backlog,
+    windowWakeups: wakeups,
+    windowRecords: follower.status.records - records0,
+    cpuMsPerMin: perMinute(kmsgUs, kmsgMs) - baseline0(),
+    readerCpuMsPerMin: perMinute(readerCpuUs, kmsgMs),
+    baselineAfterCpuMsPerMin: 0,
+  };
+  follower.stop();
+  const baseC = await idleFor((seconds * 1000) / 2);
+  kmsg.baselineAfterCpuMsPerMin = perMinute(baseC, (seconds * 1000) / 2);
 
   // What the pieces cost when called after an idle pause (not back-to-back): 8 rounds, 300 ms apart.
   const pieces = {
@@ -130,7 +185,7 @@ async function main() {
     }
   }
 
-  const baseline = perMinute(baseA + baseB, seconds * 1000);
+  const baseline = baseline0();
   /** @param {number[]} xs */
   const sum = (xs) => xs.reduce((x, y) => x + y, 0);
   /** @param {number[]} xs */
@@ -151,6 +206,7 @@ async function main() {
       monitorSampleInWindowUs: { median: med(monitorUs), all: monitorUs },
       afterPauseUs: Object.fromEntries(Object.entries(pieceUs).map(([k, v]) => [k, med(v)])),
       hotPath: { selfSampleUs, monitorReadsUs, estimateMsPerMin: (12 * selfSampleUs + 4 * (monitorReadsUs + selfSampleUs)) / 1000 },
+      kmsg,
       historyPersisted: fs.existsSync(path.join(storageDir, 'memory-history.json')),
     }),
   );

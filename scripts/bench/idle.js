@@ -26,6 +26,14 @@ async function benchIdle(o, work) {
     `idle: ${f2(res.samplerCpuMsPerMin)} ms CPU/min (baseline ${f2(res.baselineCpuMsPerMin)}, ` +
       `with samplers ${f2(res.withSamplersCpuMsPerMin)}, inside the calls ${f2(res.inCallCpuMsPerMin)})`,
   );
+  const k = res.kmsg;
+  log(
+    k && k.following
+      ? `idle: /dev/kmsg follower ${f2(k.cpuMsPerMin)} ms CPU/min over the baseline (reader ${f2(k.readerCpuMsPerMin)} ms/min), ` +
+          `${k.windowWakeups} wake-up(s) for ${k.windowRecords} kernel record(s) in ${o.idleSeconds} s (backlog at start: ` +
+          `${k.backlog.records} records in ${k.backlog.wakeups} reads)`
+      : `idle: /dev/kmsg follower not measured: ${k ? k.reason : 'no result'}`,
+  );
   return res;
 }
 
