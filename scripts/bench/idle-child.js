@@ -155,7 +155,9 @@ async function main() {
     backlog,
     windowWakeups: wakeups,
     windowRecords: follower.status.records - records0,
-    cpuMsPerMin: perMinute(kmsgUs, kmsgMs) - baseline0(),
+    // This process's CPU in the window, raw: compare with the idle windows right before (baseline B) and after.
+    cpuMsPerMin: perMinute(kmsgUs, kmsgMs),
+    baselineBeforeCpuMsPerMin: perMinute(baseB, (seconds * 1000) / 2),
     readerCpuMsPerMin: perMinute(readerCpuUs, kmsgMs),
     baselineAfterCpuMsPerMin: 0,
   };

@@ -29,7 +29,8 @@ async function benchIdle(o, work) {
   const k = res.kmsg;
   log(
     k && k.following
-      ? `idle: /dev/kmsg follower ${f2(k.cpuMsPerMin)} ms CPU/min over the baseline (reader ${f2(k.readerCpuMsPerMin)} ms/min), ` +
+      ? `idle: /dev/kmsg follower ${f2(k.cpuMsPerMin)} ms CPU/min (idle before ${f2(k.baselineBeforeCpuMsPerMin)}, after ` +
+          `${f2(k.baselineAfterCpuMsPerMin)}; reader ${f2(k.readerCpuMsPerMin)} ms/min), ` +
           `${k.windowWakeups} wake-up(s) for ${k.windowRecords} kernel record(s) in ${o.idleSeconds} s (backlog at start: ` +
           `${k.backlog.records} records in ${k.backlog.wakeups} reads)`
       : `idle: /dev/kmsg follower not measured: ${k ? k.reason : 'no result'}`,

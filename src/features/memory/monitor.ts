@@ -83,6 +83,7 @@ export class MemoryMonitor {
   previousEnds: EndRecord[] = [];
   /** How tracked trees ended (AI trees, terminal jobs, extension and pty hosts), oldest first, at most MAX_ENDS. */
   ends: EndEntry[] = [];
+  private endsLoaded = false;
   /** The OOM counters of the own cgroup and the child cgroups below it (created at the first cgroup reading). */
   cgroupOom?: CgroupOomWatcher;
   private readonly oomListeners = new Set<(changes: CgroupOomChange[]) => void>();
@@ -149,6 +150,7 @@ export class MemoryMonitor {
         .pop()?.extHostRss;
     // Ends seen while this window was loading (none yet, usually) stay after the stored ones.
     this.ends = addEnds(addEnds(stored.ends, lifecycleEnds(this.previousEnds, this.o.windowKey, lastRss)), this.ends);
+    this.endsLoaded = true;
     for (const e of this.kernel?.events ?? []) {
       if (e.atMs !== undefined) this.oomMarkers.push({ atMs: e.atMs, source: 'kernel', text: `kernel OOM kill: ${e.comm} (pid ${e.pid})` });
     }
@@ -226,6 +228,7 @@ export class MemoryMonitor {
 
   /** Saves the ends history (after each new end; a few per minute at most in a restart loop). */
   async saveEnds(): Promise<void> {
+    if (!this.endsLoaded) return; // start() saves them once the stored ones are merged in
     const r = await writeEnds(this.endsFile, this.ends);
     if (!r.ok) this.o.log(`ends history not saved: ${r.error}`);
   }
