@@ -294,3 +294,18 @@ describe('Ends history file', () => {
     assert.match((await readEnds(file)).problem ?? '', /invalid JSON/);
   });
 });
+
+describe('SignalBook', () => {
+  it('finds a signal to one of the pids within the time range, and forgets old and excess ones', () => {
+    const book = new SignalBook(3, 60_000);
+    book.note(10, 'SIGTERM', 1000);
+    assert.deepStrictEqual(book.find([9, 10], 0, 2000), { pid: 10, signal: 'SIGTERM', atMs: 1000 });
+    assert.strictEqual(book.find([10], 1001, 2000), undefined, 'before the range');
+    assert.strictEqual(book.find([11], 0, 2000), undefined, 'another pid');
+    book.note(11, 'SIGKILL', 62_000); // 10's note is now older than 60 s
+    assert.strictEqual(book.find([10], 0, 100_000), undefined);
+    for (const pid of [12, 13, 14]) book.note(pid, 'SIGHUP', 62_000);
+    assert.strictEqual(book.find([11], 0, 100_000), undefined, 'at most 3 kept');
+    assert.strictEqual(book.find([14], 0, 100_000)?.signal, 'SIGHUP');
+  });
+});
