@@ -69,6 +69,8 @@ export const PURE_MODULES = [
   'src/features/*/monitor.ts',
   'src/features/*/messages.ts',
   'src/features/*/victim.ts',
+  'src/features/*/ends.ts',
+  'src/core/signalled.ts',
   'src/features/*/report.ts',
   'src/features/*/server.ts',
   'src/features/*/collect.ts',

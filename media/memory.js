@@ -56,6 +56,29 @@
         return tr;
       }),
     );
+    const ends = Array.isArray(d.ends) ? d.ends : [];
+    const loops = Array.isArray(d.loops) ? d.loops : [];
+    document.getElementById('loops').replaceChildren(
+      ...loops.map((l) => {
+        const p = text(document.createElement('p'), `Restart loop: ${l}`);
+        p.className = 'loop-callout';
+        return p;
+      }),
+    );
+    document.getElementById('ends-empty').hidden = ends.length > 0;
+    document.querySelector('#ends tbody').replaceChildren(
+      ...ends.map((e) => {
+        const tr = document.createElement('tr');
+        tr.className = e.loop ? 'end loop' : 'end';
+        tr.dataset.pid = String(e.pid);
+        tr.dataset.kind = e.kind;
+        tr.dataset.tree = e.treeKind;
+        tr.title = e.reason || '';
+        for (const v of [e.time, String(e.pid), e.what, e.loop ? `${e.kind} · restart loop` : e.kind, e.uptime, e.rss])
+          tr.append(text(document.createElement('td'), v));
+        return tr;
+      }),
+    );
     document.getElementById('sources').replaceChildren(...d.sources.map((s) => text(document.createElement('li'), s)));
     renderProfiles(d);
   }

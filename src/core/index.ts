@@ -9,6 +9,7 @@ import { ActionDeps } from './flow';
 import { WindowPresence } from './presence';
 import { PlanBook, SignalDeps } from './safety';
 import { ScanService } from './scan';
+import { SignalBook } from './signalled';
 import { scrubbedLog } from './scrubbedLog';
 import { Settings, onDidChangeSettings, readSettings } from './settings';
 
@@ -17,6 +18,8 @@ export interface Core extends ActionDeps, vscode.Disposable {
   scans: ScanService;
   presence: WindowPresence;
   cost: ScanCost;
+  /** Every signal sent through `signals` (pid, signal, time): crash classification tells our stops from crashes. */
+  signalled: SignalBook;
   onDidChangeSettings: vscode.Event<Settings>;
   /** The extensions folder to inspect: csops.extensions.dir, else the folder this extension is installed in. */
   extensionsDir(): string;
@@ -42,9 +45,13 @@ export function createCore(context: vscode.ExtensionContext): Core {
   const changed = new vscode.EventEmitter<Settings>();
   const refreshers = new Set<() => Promise<unknown>>();
   const presence = new WindowPresence(path.join(storage, 'windows'), settings.procRoot, log);
+  const signalled = new SignalBook();
   const signals: SignalDeps = {
     reread: (pid) => readProcess(pid, settings.procRoot),
-    signal: (pid, sig) => process.kill(pid, sig),
+    signal: (pid, sig) => {
+      process.kill(pid, sig);
+      signalled.note(pid, sig, Date.now());
+    },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
   const settingsSub = onDidChangeSettings((s) => {
@@ -63,6 +70,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
     scans,
     presence,
     cost,
+    signalled,
     signals,
     selfUid: process.getuid?.() ?? -1,
     extensionsDir,

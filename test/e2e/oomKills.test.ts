@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Frame, Page } from 'playwright-core';
+import { ROOT } from '../support/codeServer';
 import { Session, createTerminal, startSession, stopSession, typeInTerminal } from '../support/session';
 import { RESULTS, runCommand, waitFor } from '../support/workbench';
 
@@ -49,6 +50,29 @@ const startTime = (pid: number): string | undefined => {
     return undefined;
   }
 };
+
+/** docs/images/memory-oom.png for the README: the Memory chart panel scrolled to the OOM kills and Recent ends lists. */
+async function readmeScreenshot(page: Page): Promise<void> {
+  await runCommand(page, 'View: Hide Panel'); // the terminal: the chart panel gets the whole editor height
+  await runCommand(page, 'code-server Ops: Open Memory Chart');
+  const panel = await waitFor('the Memory chart panel', async () => {
+    for (const f of page.frames())
+      if (
+        (await f
+          .locator('#ends tr.end')
+          .count()
+          .catch(() => 0)) > 0 &&
+        !(await f.locator('#panel').count())
+      )
+        return f;
+    return undefined;
+  });
+  await panel.locator('h3', { hasText: 'OOM kills' }).evaluate((h) => h.scrollIntoView({ block: 'start' }));
+  await new Promise((r) => setTimeout(r, 500));
+  const out = path.join(ROOT, 'docs/images/memory-oom.png');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  await page.locator('.part.editor').screenshot({ path: out });
+}
 
 describe('OOM kills in a real code-server', function () {
   let s: Session | undefined;
@@ -151,6 +175,14 @@ describe('OOM kills in a real code-server', function () {
     ).catch(async (e) => {
       throw new Error(`${String(e)}; Sources: ${(await frame.locator('#sources').textContent()) ?? ''}`);
     });
+    // The job's end in Recent ends: the scan after the kill sees it gone, the kill names it → oom.
+    const end = frame.locator(`#ends tr.end[data-pid="${pid}"]`);
+    await end.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.strictEqual(await end.getAttribute('data-kind'), 'oom', await end.innerText());
+    assert.strictEqual(await end.getAttribute('data-tree'), 'terminal', await end.innerText());
+    assert.match(await end.innerText(), /terminal 1 .*· node .*alloc\.js/);
+    assert.match((await end.getAttribute('title')) ?? '', new RegExp(`OOM killer killed its root pid ${pid} \\(node\\)`));
+    if (process.env.CSOPS_SCREENSHOTS === '1') await readmeScreenshot(page);
     await page.screenshot({ path: `${RESULTS}/oom-kill.png` });
     await page.locator('.part.sidebar').screenshot({ path: `${RESULTS}/memory-oom-kills.png` });
   });

@@ -22,6 +22,9 @@ import { CgroupOomChange } from '../../probes/cgroupOom';
 import { cgroupOomText } from './monitor';
 import { processIdsOf } from '../terminals/model';
 import { RateLimiter, RingScan, ScanRing, addKill, identifyVictim } from './victim';
+import { EndTracker, TrackedTree, addEnds, applyLateOom, loopText, restartLoops, trackedTrees } from './ends';
+import { AiRow } from '../ai/model';
+import { SignalBook } from '../../core/signalled';
 
 export interface MemoryFeatureDeps {
   context: vscode.ExtensionContext;
@@ -37,6 +40,14 @@ export interface MemoryFeatureDeps {
   onDidScan(listener: (scan: Scan) => void): vscode.Disposable;
   /** The AI tree a pid belongs to in that scan, if any. */
   aiNameOf(scan: RingScan, pid: number): string | undefined;
+  /** The rows of the latest AI model (whatever scan it was built from), if any. */
+  aiRows?(): readonly AiRow[];
+  /** Called with each AI model once built (its trees are tracked from the scan it was built from). */
+  onDidAiModel?(listener: (scan: Scan, rows: readonly AiRow[]) => void): vscode.Disposable;
+  /** Signals this window sent (a tree that ends after one was stopped by us). */
+  signalled?: SignalBook;
+  /** The folder of another window's extension host, when the window registry knows it. */
+  windowOf?(extHostPid: number): string | undefined;
 }
 
 export class MemoryFeature implements vscode.Disposable {
@@ -57,15 +68,20 @@ export class MemoryFeature implements vscode.Disposable {
   /** Kernel events are handled one after the other (both lines of a kill must merge into one entry). */
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Follows tracked trees across scans to see how they end; fed only by scans that happen anyway. */
+  private readonly tracker = new EndTracker();
+  private endsQueue: Promise<void> = Promise.resolve();
+  private readonly windowKey: string;
 
   constructor(private readonly d: MemoryFeatureDeps) {
     const s = d.settings();
     this.ticker = new Ticker(0.25, (e) => d.log.error(`sampler failed: ${e instanceof Error ? e.stack : String(e)}`));
     const self = readProcess(process.pid, s.procRoot);
+    this.windowKey = vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? 'empty-window';
     this.monitor = new MemoryMonitor({
       procRoot: s.procRoot,
       storageDir: d.context.globalStorageUri.fsPath,
-      windowKey: vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? 'empty-window',
+      windowKey: this.windowKey,
       self: { pid: process.pid, starttime: self?.starttime ?? 0, startedAtMs: self?.startedAtMs ?? Date.now() - process.uptime() * 1000 },
       historyMinutes: s.memoryHistoryMinutes,
       latestScan: d.latestScan,
@@ -75,6 +91,7 @@ export class MemoryFeature implements vscode.Disposable {
     this.statusBar = new MemoryStatusBar(s, new SelfSampler(s.procRoot), this.ticker, d.latestScan, () => ({
       slopeMbPerMin: m.trend().slopeMbPerMin,
       recentOom: m.recentOom(3_600_000)?.text,
+      loops: restartLoops(m.ends, Date.now()).map((l) => `${l.label}: ${loopText(l)}`),
       ai: d.aiSummary(),
       views: d.viewCounts?.(),
     }));
@@ -104,7 +121,13 @@ export class MemoryFeature implements vscode.Disposable {
     this.disposables.push(m.onCgroupOom((changes) => this.onCgroupOom(changes)));
     const latest = d.latestScan();
     if (latest) this.ring.add(latest);
-    this.disposables.push(d.onDidScan((scan) => this.ring.add(scan)));
+    this.disposables.push(
+      d.onDidScan((scan) => {
+        this.ring.add(scan);
+        this.trackEnds(scan, d.aiRows?.() ?? []);
+      }),
+    );
+    if (d.onDidAiModel) this.disposables.push(d.onDidAiModel((scan, rows) => this.trackEnds(scan, rows)));
     this.startKmsg(s.procRoot);
     if (!this.monitor.kmsg?.following) this.scheduleFallback();
     m.start().then(
@@ -170,6 +193,35 @@ export class MemoryFeature implements vscode.Disposable {
     });
   }
 
+  /**
+   * Feeds one scan (and the AI rows known) to the end tracker, in order; new ends go to the history, the view and the
+   * status-bar tooltip. Costs a walk of the tracked trees per scan that happens anyway; nothing runs without scans.
+   */
+  private trackEnds(scan: Scan, aiRows: readonly AiRow[]): void {
+    this.endsQueue = this.endsQueue
+      .then(async () => {
+        const names = scan.topology.ptyHosts.length ? await this.terminalNames() : new Map<number, string>();
+        const naming = {
+          selfPid: process.pid,
+          windowKey: this.windowKey,
+          terminalNameOf: (pid: number) => names.get(pid),
+          windowOf: (pid: number) => this.d.windowOf?.(pid),
+        };
+        let trees: TrackedTree[] = [];
+        if (!scan.snapshot.unavailable) trees = trackedTrees(scan.snapshot, scan.topology, naming, aiRows);
+        const ended = this.tracker.observe(scan.snapshot, trees, { oomKills: this.monitor.oomKills, signalled: this.d.signalled });
+        if (!ended.length) return;
+        const m = this.monitor;
+        m.ends = addEnds(m.ends, ended);
+        for (const e of ended) this.d.log.info(`ended: ${e.label} (pid ${e.pid}) — ${e.kind}: ${e.reason}`);
+        for (const l of restartLoops(m.ends, Date.now())) this.d.log.warn(`restart loop: ${l.label} ${loopText(l)}`);
+        this.view.refresh();
+        this.statusBar.refreshTooltip();
+        await m.saveEnds();
+      })
+      .catch((e) => this.d.log.error(`tracking ends: ${String(e)}`));
+  }
+
   /** "terminal 2" for each of this window's terminals, by shell pid (waits at most 500 ms for their process ids). */
   private async terminalNames(): Promise<Map<number, string>> {
     const terminals = vscode.window.terminals;
@@ -195,6 +247,7 @@ export class MemoryFeature implements vscode.Disposable {
       return;
     }
     m.oomMarkers.push({ atMs: entry.atMs, source: 'kernel', text: `OOM kill: ${entry.victim.label} (pid ${entry.pid})` });
+    if (applyLateOom(m.ends, entry)) void m.saveEnds();
     const from = event.source === 'kmsg' ? '/dev/kmsg' : event.source;
     this.d.log.warn(`OOM kill seen in ${from}: pid ${entry.pid} (${entry.comm}) — ${entry.victim.label}; cgroup ${entry.cgroup ?? '?'}`);
     this.view.refresh();

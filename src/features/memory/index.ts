@@ -41,6 +41,14 @@ export function register(
     audit: core.audit,
     log: core.log,
     onDidScan: (listener) => core.scans.onDidScan(listener),
+    aiRows: () => (ai.latest?.ok ? ai.latest.model.rows : []),
+    onDidAiModel: (listener) =>
+      ai.onDidChange((state) => state.ok && listener({ snapshot: state.model.snapshot, topology: state.model.topology }, state.model.rows)),
+    signalled: core.signalled,
+    windowOf: (pid) => {
+      const t = views.terminals?.latest;
+      return t?.ok ? t.model.liveWindows.find((w) => w.pid === pid)?.folder : undefined;
+    },
     aiNameOf: (scan, pid) => {
       const state = ai.latest;
       if (!state?.ok || state.model.snapshot !== scan.snapshot) return undefined;

@@ -26,6 +26,8 @@ import { SelfSampler } from '../../probes/selfMemory';
 import { Topology, rootServerOf } from '../../probes/topology';
 import { KmsgStatus } from '../../probes/kmsg';
 import { OomKillEntry } from './victim';
+import { EndEntry, addEnds, lifecycleEnds } from './ends';
+import { endsFile, readEnds, writeEnds } from '../../probes/endsStore';
 
 export interface MonitorOptions {
   procRoot: string;
@@ -79,6 +81,9 @@ export class MemoryMonitor {
   kmsg?: KmsgStatus;
   lifecycle: LifecycleRecord[] = [];
   previousEnds: EndRecord[] = [];
+  /** How tracked trees ended (AI trees, terminal jobs, extension and pty hosts), oldest first, at most MAX_ENDS. */
+  ends: EndEntry[] = [];
+  private endsLoaded = false;
   /** The OOM counters of the own cgroup and the child cgroups below it (created at the first cgroup reading). */
   cgroupOom?: CgroupOomWatcher;
   private readonly oomListeners = new Set<(changes: CgroupOomChange[]) => void>();
@@ -138,10 +143,21 @@ export class MemoryMonitor {
         this.o.log(`previous extension host ${r.pid} of this window: ${explanation.end} — ${explanation.reason}`);
       }
     }
+    const stored = await readEnds(this.endsFile);
+    if (stored.problem) this.o.log(`ends history not restored: ${stored.problem}`);
+    const lastRss = (from: number, until: number): number | undefined =>
+      this.history
+        .samples()
+        .filter((s) => s.t >= from && s.t <= until)
+        .pop()?.extHostRss;
+    // Ends seen while this window was loading (none yet, usually) stay after the stored ones.
+    this.ends = addEnds(addEnds(stored.ends, lifecycleEnds(this.previousEnds, this.o.windowKey, lastRss)), this.ends);
+    this.endsLoaded = true;
     for (const e of this.kernel?.events ?? []) {
       if (e.atMs !== undefined) this.oomMarkers.push({ atMs: e.atMs, source: 'kernel', text: `kernel OOM kill: ${e.comm} (pid ${e.pid})` });
     }
     await this.saveLifecycle();
+    await this.saveEnds();
   }
 
   /** Takes one sample (cheap: a few small files; no process scan). */
@@ -206,6 +222,17 @@ export class MemoryMonitor {
     const saved = await this.history.saveAtomically(this.historyFile);
     if (!saved.ok) this.o.log(`memory history not saved: ${saved.error}`);
     await this.saveLifecycle();
+  }
+
+  private get endsFile(): string {
+    return endsFile(this.o.storageDir, this.o.windowKey);
+  }
+
+  /** Saves the ends history (after each new end; a few per minute at most in a restart loop). */
+  async saveEnds(): Promise<void> {
+    if (!this.endsLoaded) return; // start() saves them once the stored ones are merged in
+    const r = await writeEnds(this.endsFile, this.ends);
+    if (!r.ok) this.o.log(`ends history not saved: ${r.error}`);
   }
 
   private async saveLifecycle(): Promise<void> {

@@ -35,7 +35,13 @@ export class MemoryStatusBar implements vscode.Disposable {
     private readonly ticker: Ticker,
     private readonly latestScan: () => Scan | undefined,
     /** Trend and OOM awareness from the memory monitor. */
-    private readonly memory: () => { slopeMbPerMin?: number; recentOom?: string; ai?: string; views?: string[] } = () => ({}),
+    private readonly memory: () => {
+      slopeMbPerMin?: number;
+      recentOom?: string;
+      loops?: string[];
+      ai?: string;
+      views?: string[];
+    } = () => ({}),
   ) {
     this.item = vscode.window.createStatusBarItem('csops.memory', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'code-server Ops: Extension Host Memory';
@@ -101,7 +107,13 @@ export class MemoryStatusBar implements vscode.Disposable {
     if (slopeMbPerMin !== undefined)
       md.appendMarkdown(`Trend (10 min): ${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min\n\n`);
     if (recentOom) md.appendMarkdown(`**OOM in the last hour:** ${recentOom}\n\n`);
-    const { ai, views } = this.memory();
+    const { ai, views, loops } = this.memory();
+    // A restart loop: one line (the first, newest), the Memory view lists them all.
+    if (loops?.length) {
+      md.appendMarkdown('**Restart loop:** ');
+      md.appendText(loops.length > 1 ? `${loops[0]} (+${loops.length - 1} more)` : loops[0]);
+      md.appendMarkdown('\n\n');
+    }
     if (ai) md.appendMarkdown(`AI: ${ai}\n\n`);
     // The views' badge counts (as of each view's last refresh).
     for (const line of views ?? []) md.appendMarkdown(`${line}\n\n`);

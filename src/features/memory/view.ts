@@ -12,6 +12,7 @@ import { CgroupMemoryRead } from '../../probes/cgroup';
 import { CgroupOomStatus } from '../../probes/cgroupOom';
 import { LifecycleRecord } from '../../probes/lifecycle';
 import { ProfileResult, ProfileView, profileView } from '../profile/model';
+import { EndRow, endsData } from './ends';
 
 export interface ViewData {
   /** Columns: t (s), ext host MB, all ext hosts MB, server tree MB, cgroup MB (null = no value). */
@@ -24,6 +25,10 @@ export interface ViewData {
   history: { pid: number; started: string; ended: string; end: string; reason: string }[];
   /** OOM kills seen live, newest first. */
   kills: { time: string; pid: number; comm: string; victim: string; kind: string; detail: string }[];
+  /** How tracked trees ended, newest first; `loop` set on the ends of a thing in a restart loop. */
+  ends: EndRow[];
+  /** Restart loops active now: "MCP github: restarted 4 times in 10 min (last: oom)". */
+  loops: string[];
   sources: string[];
   /** Kept Profile Extension Host results, newest first. */
   profiles: ProfileView[];
@@ -129,6 +134,7 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings, profil
       .filter(Boolean)
       .join(' · '),
   }));
+  const { ends, loops } = endsData(monitor.ends, Date.now());
   const kmsg = monitor.kmsg;
   const sources = [
     kmsg
@@ -150,6 +156,8 @@ export function buildViewData(monitor: MemoryMonitor, settings: Settings, profil
     summary,
     history,
     kills,
+    ends,
+    loops,
     sources,
     profiles: profiles.map((p) => profileView(p, (ms) => new Date(ms).toLocaleString())),
   };
@@ -160,6 +168,7 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
   const asset = (...p: string[]): string => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...p)).toString();
   const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
   const profileHead = '<thead><tr><th>extension</th><th>CPU ms</th><th>CPU %</th><th>live MB</th><th>top functions</th></tr></thead>';
+  const endsHead = '<thead><tr><th>time</th><th>pid</th><th>what</th><th>end</th><th>uptime</th><th>last RSS</th></tr></thead>';
   const historyHead = '<thead><tr><th>pid</th><th>started</th><th>ended</th><th>end</th></tr></thead>';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -182,6 +191,10 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
 <h3>OOM kills</h3>
 <p id="kills-empty">None seen since this window started.</p>
 <table id="kills" aria-label="OOM kills"><thead><tr><th>time</th><th>pid</th><th>victim</th></tr></thead><tbody></tbody></table>
+<h3>Recent ends</h3>
+<div id="loops" role="status" aria-live="polite"></div>
+<p id="ends-empty">No tracked process tree (AI tree, terminal job, extension host, pty host) has ended yet.</p>
+<table id="ends" aria-label="Recent ends of tracked process trees">${endsHead}<tbody></tbody></table>
 <h3>Extension host history</h3>
 <table id="history" aria-label="Extension host history">${historyHead}<tbody></tbody></table>
 <details><summary>Sources</summary><ul id="sources"></ul></details>
