@@ -9,11 +9,11 @@ import * as extensions from './features/extensions';
 import { MemoryFeature } from './features/memory/feature';
 import * as memory from './features/memory';
 import * as metrics from './features/metrics';
+import * as policies from './features/policies';
 import * as profile from './features/profile';
 import * as terminals from './features/terminals';
 
-let core: Core | undefined;
-let memoryFeature: MemoryFeature | undefined;
+let core: Core | undefined, memoryFeature: MemoryFeature | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
   core = createCore(context);
@@ -26,12 +26,12 @@ export function activate(context: vscode.ExtensionContext) {
   profile.register(core, context, memoryFeature);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature, disk: storage });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
-  const monitor = memoryFeature.monitor;
+  policies.register(core, context, { terminals: shells, ai: assistants, extensions: folders });
   return {
     terminalsModel: () => (shells.latest?.ok ? shells.latest.model : undefined),
     refreshTerminals: () => shells.get(),
     refreshExtensions: () => folders.get(),
-    memory: () => monitor,
+    memory: () => memoryFeature?.monitor,
   };
 }
 

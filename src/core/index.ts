@@ -10,6 +10,7 @@ import { WindowPresence } from './presence';
 import { PlanBook, SignalDeps } from './safety';
 import { ScanService } from './scan';
 import { scrubbedLog } from './scrubbedLog';
+import { ViewNotes } from './ui/viewNotes';
 import { Settings, onDidChangeSettings, readSettings } from './settings';
 
 export interface Core extends ActionDeps, vscode.Disposable {
@@ -22,6 +23,8 @@ export interface Core extends ActionDeps, vscode.Disposable {
   extensionsDir(): string;
   /** A feature's "re-render if visible" hook, run after every action (before its result message). */
   onRefreshViews(refresh: () => Promise<unknown>): vscode.Disposable;
+  /** Notes in the views' titles (the policies' last runs). */
+  viewNotes: ViewNotes;
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {
@@ -66,6 +69,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
     signals,
     selfUid: process.getuid?.() ?? -1,
     extensionsDir,
+    viewNotes: new ViewNotes(),
     onRefreshViews: (refresh) => {
       refreshers.add(refresh);
       return new vscode.Disposable(() => refreshers.delete(refresh));

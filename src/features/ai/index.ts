@@ -2,7 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Core } from '../../core';
-import { Commands } from '../../core/ids';
+import { Commands, Views } from '../../core/ids';
 import { stopAi, stopLeakedAndDuplicates } from './commands';
 import { AiSource } from './source';
 import { AiView } from './tree';
@@ -15,6 +15,7 @@ export function register(core: Core, context: vscode.ExtensionContext): AiSource
   context.subscriptions.push(
     source,
     view,
+    core.viewNotes.bind(Views.ai, view.treeView),
     core.onDidChangeSettings(() => {
       source.reloadPatterns();
       view.restart();

@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands, Views } from '../../core/ids';
 import { killDetachedOlderThan, killTerminals, revealTerminal } from './commands';
-import { DetachedTerminalsPolicy } from './policy';
 import { TerminalsSource } from './source';
 import { TerminalsView } from './tree';
 
@@ -14,7 +13,7 @@ export function register(core: Core, context: vscode.ExtensionContext): Terminal
   context.subscriptions.push(
     source,
     view,
-    new DetachedTerminalsPolicy(core, source),
+    core.viewNotes.bind(Views.terminals, view.treeView),
     core.onDidChangeSettings(() => view.restart()),
     core.onRefreshViews(() => (view.treeView.visible ? source.state() : Promise.resolve())),
     command(Commands.refreshTerminals, () => source.state()),
