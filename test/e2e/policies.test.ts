@@ -9,7 +9,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Page } from 'playwright-core';
-import { startTimeOf } from '../support/codeServer';
+import { CodeServer, startTimeOf } from '../support/codeServer';
+import { treeHash } from '../support/files';
+import { makeSampleVsix } from '../support/sampleVsix';
 import { Session, createTerminal, startSession, stopSession, waitActivated } from '../support/session';
 import { RESULTS, openWorkbench, runCommand, waitFor } from '../support/workbench';
 
@@ -179,5 +181,80 @@ describe('Policies: detached terminals (act) with two windows on one code-server
     assert.strictEqual(startTimeOf(lock.pid), lock.starttime, 'the leader file names one live extension host');
     const header = toastPage.locator('.pane-header', { hasText: 'Terminals' }).first();
     if (await header.count()) console.log(`      Terminals view title: ${(await header.innerText()).replace(/\s+/g, ' ')}`);
+  });
+});
+
+describe('Policies: old extension folders (act) into the quarantine, with Undo', function () {
+  const OLD = 'acc.sample-1.0.0';
+  const NEW = 'acc.sample-1.1.0';
+  const UNREF = 'zzz.unref-2.0.0';
+  let s: Session | undefined;
+  let extDir = '';
+  let hash: Record<string, string> = {};
+
+  before(async function () {
+    s = await startSession('policies-ext', {
+      userSettings: {
+        'csops.policies.extensions.olderThanDays': 0,
+        'csops.policies.mode': 'act',
+        'csops.policies.intervalMinutes': 0.25,
+      },
+      beforeStart: (home, env) => CodeServer.installExtension(env, home, makeSampleVsix(home, 'acc', 'sample', '1.0.0')),
+    });
+    extDir = CodeServer.paths(s.home).extensions;
+    CodeServer.installExtension(s.env, s.home, makeSampleVsix(s.home, 'acc', 'sample', '1.1.0'));
+    fs.mkdirSync(path.join(extDir, UNREF, 'dist'), { recursive: true });
+    fs.writeFileSync(path.join(extDir, UNREF, 'dist', 'blob.bin'), Buffer.alloc(10_000, 7));
+    await runCommand(s.page, 'Developer: Reload Window'); // the window loads 1.1.0: 1.0.0 is no longer loaded anywhere
+    await waitActivated(s.page);
+    const old = new Date(Date.now() - 7_200_000);
+    for (const name of [OLD, UNREF]) fs.utimesSync(path.join(extDir, name), old, old);
+    hash = treeHash(path.join(extDir, OLD));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await s?.page.screenshot({ path: `${RESULTS}/policies-ext-failure-${Date.now()}.png` }).catch(() => undefined);
+  });
+
+  after(async function () {
+    await stopSession(s);
+  });
+
+  it('moves the older version (not the unreferenced folder) within one interval; Undo restores it byte for byte', async function () {
+    this.timeout(240_000);
+    const page = s!.page;
+    const startMs = Date.now();
+    const seen: string[] = [];
+    const trace = setInterval(() => {
+      try {
+        const h = JSON.parse(fs.readFileSync(path.join(s!.home, STORAGE, 'policies.json'), 'utf8')) as {
+          policies: { extensions?: { last?: { atMs: number; summary: string } } };
+        };
+        const last = h.policies.extensions?.last;
+        const line = last && `${((last.atMs - startMs) / 1000).toFixed(0)} s: ${last.summary}`;
+        if (line && seen[seen.length - 1] !== line) seen.push(line);
+      } catch {
+        /* not written yet */
+      }
+    }, 500);
+    const toast = page.locator('.notification-toast', { hasText: 'Policy moved 1 old extension folder(s)' });
+    await toast.waitFor({ state: 'visible', timeout: 120_000 }).finally(() => clearInterval(trace));
+    console.log(`      policy runs: ${seen.join(' | ')}`);
+    assert.ok(!fs.existsSync(path.join(extDir, OLD)), 'the older version was moved');
+    assert.ok(fs.existsSync(path.join(extDir, UNREF)), 'the unreferenced folder is not a target of the policy');
+    assert.ok(fs.existsSync(path.join(extDir, NEW)), 'the installed version stays');
+    const entries = auditLines(s!).filter((l) => l.policy);
+    assert.deepStrictEqual(
+      entries.map((e) => [e.policy, e.action, e.outcome]),
+      [['extensions', 'clean-old-extensions', 'done']],
+    );
+    await toast.locator('.monaco-button', { hasText: 'Undo' }).click();
+    const box = page.locator('.monaco-dialog-box');
+    await box.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await box.innerText(), /Restore 1 Folder\?/);
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Restore 1 Folder' }).click();
+    await waitFor('the folder back in place', () => fs.existsSync(path.join(extDir, OLD)), 20_000);
+    assert.deepStrictEqual(treeHash(path.join(extDir, OLD)), hash, 'restored byte for byte');
   });
 });

@@ -126,9 +126,13 @@ export class PolicyRunner implements vscode.Disposable {
         log.info(`policies: ${def.id}: not run: ${d.reason}`);
         this.announced.delete(def.id);
         return record(vscode.l10n.t('not run: {0}', d.reason));
-      case 'nothing':
+      case 'nothing': {
         this.announced.delete(def.id);
-        return record(vscode.l10n.t('nothing to do'));
+        const skipped = 'blocked' in planned.plan ? [] : planned.plan.skipped;
+        if (skipped.length === 0) return record(vscode.l10n.t('nothing to do'));
+        log.info(`policies: ${def.id}: nothing to do; not targeted: ${skipped.map((k) => `${k.name}: ${k.because}`).join('; ')}`);
+        return record(vscode.l10n.t('nothing to do ({0} not targeted, e.g. {1})', skipped.length, skipped[0].because));
+      }
       case 'notify': {
         const what = def.what(d.plan);
         log.info(`policies: ${def.id}: ${def.would} ${what}${d.why ? ` (${d.why})` : ''}`);
