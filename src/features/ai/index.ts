@@ -2,7 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { Core } from '../../core';
-import { Commands, Views } from '../../core/ids';
+import { Commands } from '../../core/ids';
 import { stopAi, stopLeakedAndDuplicates } from './commands';
 import { AiSource } from './source';
 import { AiView } from './tree';
@@ -10,12 +10,11 @@ import { AiView } from './tree';
 export function register(core: Core, context: vscode.ExtensionContext): AiSource {
   // globalStorageUri is <user-data>/User/globalStorage/<this extension>: its grandparent is the User folder.
   const source = new AiSource(core, path.dirname(path.dirname(context.globalStorageUri.fsPath)));
-  const view = new AiView(source, () => core.settings().terminalsRefreshSeconds, core.log);
+  const view = new AiView(source, () => core.settings().terminalsRefreshSeconds, core.log, core.viewNotes);
   const command = vscode.commands.registerCommand;
   context.subscriptions.push(
     source,
     view,
-    core.viewNotes.bind(Views.ai, view.treeView),
     core.onDidChangeSettings(() => {
       source.reloadPatterns();
       view.restart();

@@ -1,7 +1,7 @@
 // Extensions: what the extensions folder holds, what can be reclaimed, and clean-up into an undoable quarantine.
 import * as vscode from 'vscode';
 import { Core } from '../../core';
-import { Commands, Views } from '../../core/ids';
+import { Commands } from '../../core/ids';
 import { cleanUp, cleanUpAll, emptyQuarantine, undoLastCleanUp } from './commands';
 import { purgeOlderThan, recoverInterrupted } from './quarantine';
 import { ExtensionsSource } from './source';
@@ -9,12 +9,11 @@ import { ExtensionsView } from './tree';
 
 export function register(core: Core, context: vscode.ExtensionContext): ExtensionsSource {
   const source = new ExtensionsSource(core);
-  const view = new ExtensionsView(source, core.log);
+  const view = new ExtensionsView(source, core.log, core.viewNotes);
   const command = vscode.commands.registerCommand;
   context.subscriptions.push(
     source,
     view,
-    core.viewNotes.bind(Views.extensions, view.treeView),
     core.onRefreshViews(() => (view.treeView.visible ? source.get() : Promise.resolve())),
     command(Commands.refreshExtensions, () => source.get()),
     command(Commands.stopSizing, () => source.stopSizing()),

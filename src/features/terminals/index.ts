@@ -8,12 +8,11 @@ import { TerminalsView } from './tree';
 
 export function register(core: Core, context: vscode.ExtensionContext): TerminalsSource {
   const source = new TerminalsSource(core);
-  const view = new TerminalsView(source, () => core.settings().terminalsRefreshSeconds, core.log);
+  const view = new TerminalsView(source, () => core.settings().terminalsRefreshSeconds, core.log, core.viewNotes);
   const command = vscode.commands.registerCommand;
   context.subscriptions.push(
     source,
     view,
-    core.viewNotes.bind(Views.terminals, view.treeView),
     core.onDidChangeSettings(() => view.restart()),
     core.onRefreshViews(() => (view.treeView.visible ? source.state() : Promise.resolve())),
     command(Commands.refreshTerminals, () => source.state()),
