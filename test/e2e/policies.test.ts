@@ -11,7 +11,6 @@ import * as path from 'path';
 import { Page } from 'playwright-core';
 import { CodeServer, startTimeOf } from '../support/codeServer';
 import { treeHash } from '../support/files';
-import { makeSampleVsix } from '../support/sampleVsix';
 import { Session, createTerminal, startSession, stopSession, waitActivated } from '../support/session';
 import { RESULTS, openWorkbench, runCommand, waitFor } from '../support/workbench';
 
@@ -78,8 +77,10 @@ describe('Policies: detached terminals (notify) in a real code-server', function
 
   it('the activity bar badge counts the detached shell (read from the workbench DOM)', async function () {
     this.timeout(60_000);
-    const text = await waitFor(
-      'a badge on the code-server Ops activity bar item',
+    // The badge sums the views' badges. AI trees are machine-wide (other code-servers' test processes can show up),
+    // so the expected value is 1 detached shell + the leaked and duplicate trees the AI view shows at that moment.
+    const seen = await waitFor(
+      'the activity bar badge = 1 detached shell + the AI view’s leaked and duplicate trees',
       async () => {
         const items = await page.locator('.activitybar .action-item').evaluateAll((els) =>
           els.map((e) => ({
@@ -87,11 +88,18 @@ describe('Policies: detached terminals (notify) in a real code-server', function
             badge: e.querySelector('.badge .badge-content')?.textContent ?? '',
           })),
         );
-        return items.find((i) => i.label.startsWith('code-server Ops') && i.badge)?.badge;
+        const badge = items.find((i) => i.label.startsWith('code-server Ops') && i.badge)?.badge;
+        const ai = /(\d+) leaked · (\d+) duplicate/.exec(
+          await page.locator('.pane-header', { hasText: 'AI Processes' }).first().innerText(),
+        );
+        const terminals = await page.locator('.pane-header', { hasText: 'Terminals' }).first().innerText();
+        if (!badge || !ai || !/1 detached/.test(terminals)) return undefined;
+        const expected = 1 + Number(ai[1]) + Number(ai[2]);
+        return Number(badge) === expected ? { badge, ai: ai[0] } : undefined;
       },
       45_000,
     );
-    assert.strictEqual(text, '1', 'one detached shell; no AI trees or reclaimable folders in this session');
+    console.log(`      activity bar badge ${seen.badge} (1 detached shell; AI view: ${seen.ai})`);
   });
 
   it('one runner announces the detached shell; Review… opens the preview; nothing is killed; the view title says so', async function () {
@@ -185,8 +193,10 @@ describe('Policies: detached terminals (act) with two windows on one code-server
 });
 
 describe('Policies: old extension folders (act) into the quarantine, with Undo', function () {
-  const OLD = 'acc.sample-1.0.0';
-  const NEW = 'acc.sample-1.1.0';
+  // A folder code-server itself gave up (listed in .obsolete) and an unreferenced one; neither was ever loaded. (An
+  // older version replaced while the server runs needs a window reload, and the old window's extension host can
+  // linger for minutes: the policy then rightly leaves the folder alone, "may be loaded in a window without …".)
+  const OLD = 'acc.gone-1.0.0';
   const UNREF = 'zzz.unref-2.0.0';
   let s: Session | undefined;
   let extDir = '';
@@ -199,14 +209,13 @@ describe('Policies: old extension folders (act) into the quarantine, with Undo',
         'csops.policies.mode': 'act',
         'csops.policies.intervalMinutes': 0.25,
       },
-      beforeStart: (home, env) => CodeServer.installExtension(env, home, makeSampleVsix(home, 'acc', 'sample', '1.0.0')),
     });
     extDir = CodeServer.paths(s.home).extensions;
-    CodeServer.installExtension(s.env, s.home, makeSampleVsix(s.home, 'acc', 'sample', '1.1.0'));
-    fs.mkdirSync(path.join(extDir, UNREF, 'dist'), { recursive: true });
-    fs.writeFileSync(path.join(extDir, UNREF, 'dist', 'blob.bin'), Buffer.alloc(10_000, 7));
-    await runCommand(s.page, 'Developer: Reload Window'); // the window loads 1.1.0: 1.0.0 is no longer loaded anywhere
-    await waitActivated(s.page);
+    for (const name of [OLD, UNREF]) {
+      fs.mkdirSync(path.join(extDir, name, 'dist'), { recursive: true });
+      fs.writeFileSync(path.join(extDir, name, 'dist', 'blob.bin'), Buffer.alloc(10_000, 7));
+    }
+    fs.writeFileSync(path.join(extDir, '.obsolete'), JSON.stringify({ [OLD]: true }));
     const old = new Date(Date.now() - 7_200_000);
     for (const name of [OLD, UNREF]) fs.utimesSync(path.join(extDir, name), old, old);
     hash = treeHash(path.join(extDir, OLD));
@@ -221,7 +230,7 @@ describe('Policies: old extension folders (act) into the quarantine, with Undo',
     await stopSession(s);
   });
 
-  it('moves the older version (not the unreferenced folder) within one interval; Undo restores it byte for byte', async function () {
+  it('moves the obsolete folder (not the unreferenced one) within one interval; Undo restores it byte for byte', async function () {
     this.timeout(240_000);
     const page = s!.page;
     const startMs = Date.now();
@@ -241,13 +250,18 @@ describe('Policies: old extension folders (act) into the quarantine, with Undo',
     const toast = page.locator('.notification-toast', { hasText: 'Policy moved 1 old extension folder(s)' });
     await toast.waitFor({ state: 'visible', timeout: 120_000 }).finally(() => clearInterval(trace));
     console.log(`      policy runs: ${seen.join(' | ')}`);
-    assert.ok(!fs.existsSync(path.join(extDir, OLD)), 'the older version was moved');
+    const listing = () => JSON.stringify({ dir: fs.readdirSync(extDir), audit: auditLines(s!) });
+    assert.ok(!fs.existsSync(path.join(extDir, OLD)), `the obsolete folder was moved: ${listing()}`);
     assert.ok(fs.existsSync(path.join(extDir, UNREF)), 'the unreferenced folder is not a target of the policy');
-    assert.ok(fs.existsSync(path.join(extDir, NEW)), 'the installed version stays');
-    const entries = auditLines(s!).filter((l) => l.policy);
+    assert.ok(
+      fs.readdirSync(extDir).some((n) => n.startsWith('csops.code-server-ops-')),
+      'the installed extension stays',
+    );
+    // A run whose targets all changed between plan and commit is audited too (each target skipped, with why).
+    const moved = auditLines(s!).filter((l) => l.policy && l.targets.some((t) => t.result.startsWith('moved to')));
     assert.deepStrictEqual(
-      entries.map((e) => [e.policy, e.action, e.outcome]),
-      [['extensions', 'clean-old-extensions', 'done']],
+      moved.map((e) => [e.policy, e.action, e.outcome, e.targets.map((t) => (t as unknown as { path: string }).path)]),
+      [['extensions', 'clean-old-extensions', 'done', [path.join(extDir, OLD)]]],
     );
     await toast.locator('.monaco-button', { hasText: 'Undo' }).click();
     const box = page.locator('.monaco-dialog-box');

@@ -149,20 +149,28 @@ export class PolicyRunner implements vscode.Disposable {
         return record(`${def.would} ${what}`);
       }
       case 'act': {
-        const what = def.what(d.plan);
         const plan = this.core.plans.issue(d.plan);
         const done = await commit(planned.spec(plan), this.core, def.id);
         if ('refused' in done) return record(vscode.l10n.t('not run: {0}', done.refused));
-        const acted = done.results.filter((r) => r.outcome.kind === 'done').length;
-        const left = done.results.length - acted;
-        const text =
-          vscode.l10n.t('Policy {0} {1}.', def.done, what) + (left ? ` ${vscode.l10n.t('{0} skipped (see the audit log).', left)}` : '');
         log.info(`policies: ${def.id}: ${done.message}`);
+        this.announced.delete(def.id);
+        // What was done, not what was planned: a target that changed since the plan is skipped at commit.
+        const acted = done.results.filter((r) => r.outcome.kind === 'done').map((r) => r.target);
+        const left = done.results.filter((r) => r.outcome.kind !== 'done');
+        const why = left.map((r) => {
+          const o = r.outcome;
+          if (o.kind === 'skipped') return o.because;
+          return o.kind === 'failed' ? o.error : '';
+        });
+        if (acted.length === 0) return record(vscode.l10n.t('nothing done: {0} skipped at commit (e.g. {1})', left.length, why[0] ?? ''));
+        const what = def.what({ ...d.plan, targets: acted });
+        const text =
+          vscode.l10n.t('Policy {0} {1}.', def.done, what) +
+          (left.length ? ` ${vscode.l10n.t('{0} skipped (e.g. {1}; see the audit log).', left.length, why[0])}` : '');
         const undo = done.follow?.button === 'Undo' ? done.follow : undefined;
         if (undo) void vscode.window.showInformationMessage(text, undo.button).then((c) => (c === undo.button ? undo.run() : undefined));
         else void vscode.window.showInformationMessage(text);
-        this.announced.delete(def.id);
-        return record(`${def.done} ${what}`, acted);
+        return record(`${def.done} ${what}`, acted.length);
       }
     }
   }
