@@ -43,8 +43,12 @@ export class PolicyRunner implements vscode.Disposable {
     this.timer = setTimeout(() => void this.tick().finally(() => this.schedule(this.tickMs())), ms);
   }
 
+  /** Until the next run is due (the last run of any window + the interval), at least 1 s, at most a minute. */
   private tickMs(): number {
-    return Math.min(MAX_TICK_MS, this.core.settings().policyIntervalMinutes * 60_000);
+    const intervalMs = this.core.settings().policyIntervalMinutes * 60_000;
+    const last = readHistory(this.file).history.lastRunAtMs;
+    const untilDue = last === undefined ? intervalMs : last + intervalMs - Date.now();
+    return Math.max(1_000, Math.min(MAX_TICK_MS, intervalMs, untilDue + 100));
   }
 
   /** Settings changed: look again soon (a policy turned on runs within one tick). */
