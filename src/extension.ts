@@ -6,14 +6,13 @@ import * as ai from './features/ai';
 import * as diagnostics from './features/diagnostics';
 import * as disk from './features/disk';
 import * as extensions from './features/extensions';
-import { MemoryFeature } from './features/memory/feature';
 import * as memory from './features/memory';
 import * as metrics from './features/metrics';
 import * as processes from './features/processes';
+import * as policies from './features/policies';
 import * as profile from './features/profile';
 import * as terminals from './features/terminals';
-
-let core: Core | undefined, memoryFeature: MemoryFeature | undefined;
+let core: Core | undefined, memoryFeature: ReturnType<typeof memory.register> | undefined;
 
 export function activate(context: vscode.ExtensionContext) {
   core = createCore(context);
@@ -27,6 +26,7 @@ export function activate(context: vscode.ExtensionContext) {
   profile.register(core, context, memoryFeature);
   metrics.register(core, context, { ai: assistants, extensions: folders, memory: memoryFeature, disk: storage });
   diagnostics.register(core, context, { terminals: shells, extensions: folders, memory: memoryFeature });
+  policies.register(core, context, { terminals: shells, ai: assistants, extensions: folders });
   return {
     terminalsModel: () => (shells.latest?.ok ? shells.latest.model : undefined),
     refreshTerminals: () => shells.get(),

@@ -10,6 +10,8 @@ export interface AuditEntry {
   time: string;
   action: string;
   planId: string;
+  /** Set when a policy (not a person) ran the action: the policy's name, e.g. "detachedTerminals". */
+  policy?: string;
   /** done: the action ran (see each target); refused: the plan was expired or reused; nothing to do. */
   outcome: 'done' | 'refused';
   message: string;

@@ -56,28 +56,35 @@ export async function preview<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<bo
   return true;
 }
 
-/** Preview, then (if confirmed, and only once per plan, within its lifetime) act, audit and report. */
-export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<TargetResult<T>[] | undefined> {
-  if (!(await preview(spec, deps))) return undefined;
+/** What a commit did: one result per planned target, the result message and its follow-up (e.g. Undo). */
+export interface Committed<T> {
+  results: TargetResult<T>[];
+  message: string;
+  follow?: ReturnType<NonNullable<RunSpec<T>['followUp']>>;
+}
+
+/**
+ * The commit of a plan, shared by the manual flow and the policies: take it from the plan book (once, within its
+ * lifetime), re-validate and act (spec.act), refresh the views, audit. `policy` marks the audit entry of a policy run.
+ * Shows nothing: { refused } (audited as refused, with why) when the plan was expired or already used.
+ */
+export async function commit<T>(spec: RunSpec<T>, deps: ActionDeps, policy?: string): Promise<Committed<T> | { refused: string }> {
   const { plan } = spec;
   const taken = deps.plans.take(plan, Date.now());
   if (!taken.ok) {
     await deps.audit.record({
       action: plan.action,
       planId: plan.id,
+      ...(policy ? { policy } : {}),
       outcome: 'refused',
       message: taken.reason,
       targets: [],
       notTargeted: [],
     });
-    void vscode.window.showWarningMessage(vscode.l10n.t('code-server Ops: {0}.', taken.reason));
-    return undefined;
+    return { refused: taken.reason };
   }
-  let results: TargetResult<T>[] = [];
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: spec.progressTitle }, async () => {
-    results = await spec.act(plan);
-    await deps.refreshViews().catch(() => undefined); // the views show the effect before the result message
-  });
+  const results = await spec.act(plan);
+  await deps.refreshViews().catch(() => undefined); // the views show the effect before the result message
   let message = resultMessage(spec.pastVerb, plan.noun, results, spec.kind);
   if (plan.skipped.length)
     message += `; ${plan.skipped.length} not targeted (${[...new Set(plan.skipped.map((s) => s.because))].join(', ')})`;
@@ -86,11 +93,26 @@ export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Prom
   await deps.audit.record({
     action: plan.action,
     planId: plan.id,
+    ...(policy ? { policy } : {}),
     outcome: 'done',
     message,
     targets: auditTargets(results, spec.kind),
     notTargeted: plan.skipped,
   });
+  return { results, message, follow };
+}
+
+/** Preview, then (if confirmed, and only once per plan, within its lifetime) act, audit and report. */
+export async function confirmAndRun<T>(spec: RunSpec<T>, deps: ActionDeps): Promise<TargetResult<T>[] | undefined> {
+  if (!(await preview(spec, deps))) return undefined;
+  const done = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: spec.progressTitle }, () =>
+    commit(spec, deps),
+  );
+  if ('refused' in done) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('code-server Ops: {0}.', done.refused));
+    return undefined;
+  }
+  const { results, message, follow } = done;
   if (follow) {
     const show = follow.severity === 'info' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
     void show(message, follow.button).then((choice) => {

@@ -11,6 +11,7 @@ import { PlanBook, SignalDeps } from './safety';
 import { ScanService } from './scan';
 import { SignalBook } from './signalled';
 import { scrubbedLog } from './scrubbedLog';
+import { ViewNotes } from './ui/viewNotes';
 import { Settings, onDidChangeSettings, readSettings } from './settings';
 
 export interface Core extends ActionDeps, vscode.Disposable {
@@ -25,6 +26,8 @@ export interface Core extends ActionDeps, vscode.Disposable {
   extensionsDir(): string;
   /** A feature's "re-render if visible" hook, run after every action (before its result message). */
   onRefreshViews(refresh: () => Promise<unknown>): vscode.Disposable;
+  /** Notes in the views' titles (the policies' last runs). */
+  viewNotes: ViewNotes;
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {
@@ -74,6 +77,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
     signals,
     selfUid: process.getuid?.() ?? -1,
     extensionsDir,
+    viewNotes: new ViewNotes(),
     onRefreshViews: (refresh) => {
       refreshers.add(refresh);
       return new vscode.Disposable(() => refreshers.delete(refresh));

@@ -43,8 +43,20 @@ export interface Settings {
   diskLogRetentionDays: number;
   /** csops.policies.detachedTerminals.olderThanHours; null = off (the default). */
   policyDetachedTerminalsHours: number | null;
-  /** Minimum interval between two policy runs (minutes). */
+  /** Minimum interval between two policy runs (minutes, fractional allowed, at least MIN_POLICY_INTERVAL_MINUTES). */
   policyIntervalMinutes: number;
+  /** csops.policies.mode: notify (say what a policy would do) or act (do it, within the per-run cap). */
+  policyMode: 'notify' | 'act';
+  /** csops.policies.leakedAi.olderThanMinutes; null = off. */
+  policyLeakedAiMinutes: number | null;
+  /** csops.policies.duplicateAi; false (or null) = off. */
+  policyDuplicateAi: boolean;
+  /** csops.policies.idleAi.olderThanMinutes; null = off. */
+  policyIdleAiMinutes: number | null;
+  /** csops.policies.extensions.olderThanDays; null = off. */
+  policyExtensionsDays: number | null;
+  /** The csops.policies.* keys a workspace (or folder) tried to set: while any is, no policy acts. */
+  policyWorkspaceSet: string[];
 }
 
 export const DEFAULTS: Settings = {
@@ -74,7 +86,16 @@ export const DEFAULTS: Settings = {
   diskLogRetentionDays: 7,
   policyDetachedTerminalsHours: null,
   policyIntervalMinutes: 15,
+  policyMode: 'notify',
+  policyLeakedAiMinutes: null,
+  policyDuplicateAi: false,
+  policyIdleAiMinutes: null,
+  policyExtensionsDays: null,
+  policyWorkspaceSet: [],
 };
+
+/** The shortest interval between two policy runs (minutes): 15 s, for tests and impatient users. */
+export const MIN_POLICY_INTERVAL_MINUTES = 0.25;
 
 /** Keys (under `csops.`) a workspace must never set: package.json gives them `machine` scope and restricts them. */
 export const USER_ONLY_SETTINGS = [
@@ -95,6 +116,11 @@ export const USER_ONLY_SETTINGS = [
   'disk.logRetentionDays',
   'policies.detachedTerminals.olderThanHours',
   'policies.intervalMinutes',
+  'policies.mode',
+  'policies.leakedAi.olderThanMinutes',
+  'policies.duplicateAi',
+  'policies.idleAi.olderThanMinutes',
+  'policies.extensions.olderThanDays',
 ] as const;
 
 /** The smallest csops.ai.idleMinutes taken (3 s: tests use fractional minutes; smaller values fall back to the default). */
@@ -111,10 +137,12 @@ export interface ConfigSource {
 
 export function settingsFrom(c: ConfigSource, warn: (message: string) => void = () => undefined): Settings {
   const userOnly = new Set<string>(USER_ONLY_SETTINGS);
+  const policyWorkspaceSet: string[] = [];
   const value = (key: string): unknown => {
     if (!userOnly.has(key)) return c.get(key);
     const i = c.inspect(key);
     if (i && (i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined)) {
+      if (key.startsWith('policies.')) policyWorkspaceSet.push(`csops.${key}`);
       warn(`csops.${key}: the value set in the workspace is ignored; this setting can only be set in user settings`);
     }
     return i?.globalValue;
@@ -154,7 +182,13 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
     policyDetachedTerminalsHours: optionalNumber(value('policies.detachedTerminals.olderThanHours')),
-    policyIntervalMinutes: num('policies.intervalMinutes', DEFAULTS.policyIntervalMinutes, 1),
+    policyIntervalMinutes: num('policies.intervalMinutes', DEFAULTS.policyIntervalMinutes, MIN_POLICY_INTERVAL_MINUTES),
+    policyMode: value('policies.mode') === 'act' ? 'act' : 'notify',
+    policyLeakedAiMinutes: optionalNumber(value('policies.leakedAi.olderThanMinutes')),
+    policyDuplicateAi: value('policies.duplicateAi') === true,
+    policyIdleAiMinutes: optionalNumber(value('policies.idleAi.olderThanMinutes')),
+    policyExtensionsDays: optionalNumber(value('policies.extensions.olderThanDays')),
+    policyWorkspaceSet,
   };
 }
 

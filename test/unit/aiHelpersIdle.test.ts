@@ -4,6 +4,7 @@ import { DEFAULT_PATTERN_TABLE, matchArgv } from '../../src/features/ai/patterns
 import { IDLE_CPU_FRACTION, IdleHistory, MAX_IDLE_ENTRIES, claudeTranscriptPath, idleKey, updateIdle } from '../../src/features/ai/idle';
 import { AiViewModel, applyIdle } from '../../src/features/ai/model';
 import { foregroundJobs, planStopIdle, planStopLeakedAndDuplicates, revalidateAi } from '../../src/features/ai/plan';
+import { planIdleAi } from '../../src/features/policies/plan';
 import { aiCount } from '../../src/features/badges/counts';
 import { Snapshot } from '../../src/probes/scanner';
 import { editSnapshot, proc } from './procFixtures';
@@ -296,6 +297,20 @@ describe('AI idle sessions', () => {
       assert.match(checked.skipped[0].because, /foreground job/);
       const ok = revalidateAi([target], second, { selfPid: AI.extHost, selfUid: 0 }, 'idle', new Map());
       assert.strictEqual(ok.valid.length, 1);
+    });
+
+    it('the idleAi policy: only sessions quiet at least its minutes, never the foreground job of an attached terminal of any window', () => {
+      const claude = proc(snap, AI.claudeNew);
+      const { second } = models(later({ [AI.shell1]: { tpgid: claude.pgrp } }));
+      const roots = (p: { targets: { rootPid: number }[] }) => new Set(p.targets.map((t) => t.rootPid));
+      assert.ok(roots(planIdleAi(second, 30, ctx, new Set())).has(AI.claudeNew), 'quiet 31 min ≥ 30');
+      const longer = planIdleAi(second, 60, ctx, new Set());
+      assert.strictEqual(longer.targets.length, 0, 'nothing has been quiet for an hour');
+      assert.match(longer.notIncluded?.find((n) => n.name.includes(`pid ${AI.claudeNew}`))?.reason ?? '', /idle for 31 min.*less than 1 h/);
+      const attached = planIdleAi(second, 30, ctx, new Set([AI.shell1]));
+      assert.ok(!roots(attached).has(AI.claudeNew), 'the foreground job of an attached shell');
+      assert.match(attached.notIncluded?.find((n) => n.name.includes(`pid ${AI.claudeNew}`))?.reason ?? '', /foreground job/);
+      assert.strictEqual(attached.action, 'stop-idle-ai');
     });
   });
 });

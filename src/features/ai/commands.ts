@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { formatBytes } from '../../probes/format';
 import { Core } from '../../core';
-import { confirmAndRun } from '../../core/flow';
+import { RunSpec, confirmAndRun } from '../../core/flow';
 import { instanceOf, selectedItems } from '../../core/source';
 import { AiSource } from './source';
 import { AiItem } from './tree';
@@ -102,31 +102,33 @@ function stopWhatHappens(trees: number, graceMs: number, bulk: Bulk): string {
 }
 
 async function run(deps: Core, source: AiSource, plan: Plan<AiTarget>, bulk: Bulk): Promise<void> {
+  await confirmAndRun<AiTarget>(stopSpec(deps, source, plan, bulk), deps);
+}
+
+/** How a stop of AI trees is previewed, done (re-validated, signalled) and reported: the manual commands and the policies. */
+export function stopSpec(deps: Core, source: AiSource, plan: Plan<AiTarget>, bulk: Bulk): RunSpec<AiTarget> {
   const graceMs = deps.settings().aiStopGraceSeconds * 1000;
   const trees = new Set(plan.targets.map((t) => t.rootPid)).size;
-  await confirmAndRun<AiTarget>(
-    {
-      plan,
-      kind: processKind,
-      whatHappens: stopWhatHappens(trees, graceMs, bulk),
-      progressTitle:
-        plan.targets.length === 1
-          ? vscode.l10n.t('Stopping {0} AI process…', plan.targets.length)
-          : vscode.l10n.t('Stopping {0} AI processes…', plan.targets.length),
-      pastVerb: 'Stopped',
-      act: async (p) => {
-        const fresh = await source.get();
-        if (!fresh)
-          return p.targets.map((target) => ({
-            target,
-            outcome: { kind: 'skipped' as const, because: 'the process table could not be re-read' },
-          }));
-        const foreground = bulk === 'idle' ? await windowForeground(fresh) : undefined;
-        const { valid, skipped } = revalidateAi(p.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid }, bulk, foreground);
-        const signalled = await signalTargets(valid, 'SIGTERM', graceMs, deps.signals);
-        return [...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })), ...signalled];
-      },
+  return {
+    plan,
+    kind: processKind,
+    whatHappens: stopWhatHappens(trees, graceMs, bulk),
+    progressTitle:
+      plan.targets.length === 1
+        ? vscode.l10n.t('Stopping {0} AI process…', plan.targets.length)
+        : vscode.l10n.t('Stopping {0} AI processes…', plan.targets.length),
+    pastVerb: 'Stopped',
+    act: async (p) => {
+      const fresh = await source.get();
+      if (!fresh)
+        return p.targets.map((target) => ({
+          target,
+          outcome: { kind: 'skipped' as const, because: 'the process table could not be re-read' },
+        }));
+      const foreground = bulk === 'idle' ? await windowForeground(fresh) : undefined;
+      const { valid, skipped } = revalidateAi(p.targets, fresh, { selfPid: process.pid, selfUid: deps.selfUid }, bulk, foreground);
+      const signalled = await signalTargets(valid, 'SIGTERM', graceMs, deps.signals);
+      return [...skipped.map(({ target, because }) => ({ target, outcome: { kind: 'skipped' as const, because } })), ...signalled];
     },
-    deps,
-  );
+  };
 }

@@ -11,7 +11,7 @@ import { AiView } from './tree';
 export function register(core: Core, context: vscode.ExtensionContext): AiSource {
   // globalStorageUri is <user-data>/User/globalStorage/<this extension>: its grandparent is the User folder.
   const source = new AiSource(core, path.dirname(path.dirname(context.globalStorageUri.fsPath)));
-  const view = new AiView(source, () => core.settings().terminalsRefreshSeconds, core.log);
+  const view = new AiView(source, () => core.settings().terminalsRefreshSeconds, core.log, core.viewNotes);
   const command = vscode.commands.registerCommand;
   context.subscriptions.push(
     source,

@@ -2,6 +2,7 @@
 // servers) and their listening ports. Renders what the AI source publishes; polls it only while visible.
 import * as os from 'os';
 import * as vscode from 'vscode';
+import { ViewNotes } from '../../core/ui/viewNotes';
 import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
 import { VisiblePoller } from '../../core/ui/visiblePoller';
@@ -148,6 +149,7 @@ export class AiView implements vscode.Disposable {
     source: AiSource,
     refreshSeconds: () => number,
     private readonly log: vscode.LogOutputChannel,
+    private readonly notes: ViewNotes,
   ) {
     this.treeView = vscode.window.createTreeView(Views.ai, { treeDataProvider: this.provider, canSelectMany: true });
     this.poller = new VisiblePoller(this.treeView, refreshSeconds, (age) => source.state(age), log, 'AI');
@@ -178,7 +180,7 @@ export class AiView implements vscode.Disposable {
     const bytes = formatBytes(t.rssBytes);
     const idle = t.idle ? vscode.l10n.t(' · {0} idle', t.idle) : '';
     const counts = vscode.l10n.t('{0} · {1} leaked · {2} duplicate · {3}', processes, t.leaked, t.duplicate, bytes);
-    this.treeView.description = `${counts}${idle}`;
+    this.notes.describe(Views.ai, this.treeView, `${counts}${idle}`);
     this.treeView.message = t.trees === 0 ? vscode.l10n.t('No AI assistant or MCP server is running.') : undefined;
     for (const p of model.problems) this.log.debug(`ai: ${p}`);
     this.provider.set(model);

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { ExtensionsDirReport, QUARANTINE_DIR, isReclaimable, readExtensionsDir } from '../../probes/extensionsDir';
 import { formatBytes } from '../../probes/format';
 import { Core } from '../../core';
-import { confirmAndRun } from '../../core/flow';
+import { RunSpec, confirmAndRun } from '../../core/flow';
 import { instanceOf, selectedItems } from '../../core/source';
 import { ExtensionsSource } from './source';
 import { FolderItem } from './tree';
@@ -64,45 +64,47 @@ function nothingToCleanText(report: ExtensionsDirReport, plan: CleanPlan): strin
 }
 
 async function run(deps: CleanDeps, source: ExtensionsSource, plan: CleanPlan): Promise<void> {
+  await confirmAndRun<FolderTarget>(cleanSpec(deps, source, plan), deps);
+}
+
+/** How a clean-up is previewed, done (re-validated, moved into the quarantine) and reported, with Undo: manual and policy. */
+export function cleanSpec(deps: CleanDeps, source: ExtensionsSource, plan: CleanPlan): RunSpec<FolderTarget> {
   const days = deps.settings().quarantineDays;
   const total = plan.targets.reduce((s, t) => s + t.bytes, 0);
   let batch: Batch | undefined;
-  await confirmAndRun<FolderTarget>(
-    {
-      plan,
-      kind: folderKind,
-      whatHappens:
-        `Total ${formatBytes(total)}. The folders are moved into ${QUARANTINE_DIR} inside the extensions folder ` +
-        `(a rename: nothing is deleted). Undo moves them back; the quarantine is emptied after ${days} days or with "Empty Quarantine…". ` +
-        'Each folder is re-checked (same inode, mtime and class, extensions.json unchanged) right before it moves.',
-      progressTitle: `Cleaning up ${plan.targets.length} folder${plan.targets.length === 1 ? '' : 's'}…`,
-      pastVerb: 'Cleaned up',
-      act: async (p) => {
-        const ctx = await source.cleanContext();
-        const fresh = await readExtensionsDir(plan.dir, ctx.nowMs, ctx.readOptions);
-        const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, ctx);
-        const results: TargetResult<FolderTarget>[] = skipped.map(({ target, because }) => ({
-          target,
-          outcome: { kind: 'skipped', because },
-        }));
-        if (valid.length) batch = await Batch.create(plan.dir, Date.now());
-        for (const t of valid) {
-          try {
-            await batch!.moveIn({ name: t.name, originalPath: t.path, cls: t.cls, bytes: t.bytes, ino: t.ino });
-            results.push({ target: t, outcome: { kind: 'done', how: `moved to ${QUARANTINE_DIR}/${batch!.manifest.id}` } });
-          } catch (e) {
-            results.push({ target: t, outcome: { kind: 'failed', error: (e as NodeJS.ErrnoException).code ?? String(e) } });
-          }
+  return {
+    plan,
+    kind: folderKind,
+    whatHappens:
+      `Total ${formatBytes(total)}. The folders are moved into ${QUARANTINE_DIR} inside the extensions folder ` +
+      `(a rename: nothing is deleted). Undo moves them back; the quarantine is emptied after ${days} days or with "Empty Quarantine…". ` +
+      'Each folder is re-checked (same inode, mtime and class, extensions.json unchanged) right before it moves.',
+    progressTitle: `Cleaning up ${plan.targets.length} folder${plan.targets.length === 1 ? '' : 's'}…`,
+    pastVerb: 'Cleaned up',
+    act: async (p) => {
+      const ctx = await source.cleanContext();
+      const fresh = await readExtensionsDir(plan.dir, ctx.nowMs, ctx.readOptions);
+      const { valid, skipped } = revalidateFolders(p as CleanPlan, fresh, ctx);
+      const results: TargetResult<FolderTarget>[] = skipped.map(({ target, because }) => ({
+        target,
+        outcome: { kind: 'skipped', because },
+      }));
+      if (valid.length) batch = await Batch.create(plan.dir, Date.now());
+      for (const t of valid) {
+        try {
+          await batch!.moveIn({ name: t.name, originalPath: t.path, cls: t.cls, bytes: t.bytes, ino: t.ino });
+          results.push({ target: t, outcome: { kind: 'done', how: `moved to ${QUARANTINE_DIR}/${batch!.manifest.id}` } });
+        } catch (e) {
+          results.push({ target: t, outcome: { kind: 'failed', error: (e as NodeJS.ErrnoException).code ?? String(e) } });
         }
-        return results;
-      },
-      followUp: (results) =>
-        batch && results.some((r) => r.outcome.kind === 'done')
-          ? { text: `kept in the quarantine for ${days} days`, button: 'Undo', severity: 'info', run: () => undo(deps, batch!) }
-          : undefined,
+      }
+      return results;
     },
-    deps,
-  );
+    followUp: (results) =>
+      batch && results.some((r) => r.outcome.kind === 'done')
+        ? { text: `kept in the quarantine for ${days} days`, button: 'Undo', severity: 'info', run: () => undo(deps, batch!) }
+        : undefined,
+  };
 }
 
 /** A folder in the quarantine: the clean-up (batch) it belongs to and its manifest entry. */

@@ -9,7 +9,7 @@ import { ExtensionsView } from './tree';
 
 export function register(core: Core, context: vscode.ExtensionContext): ExtensionsSource {
   const source = new ExtensionsSource(core);
-  const view = new ExtensionsView(source, core.log);
+  const view = new ExtensionsView(source, core.log, core.viewNotes);
   const command = vscode.commands.registerCommand;
   context.subscriptions.push(
     source,

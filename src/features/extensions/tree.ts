@@ -1,6 +1,7 @@
 // The Extensions tree: what is in the extensions folder and what can be reclaimed. Reads the folder when visible
 // (and after changes), sizes folders in the background (cancellable, cached by mtime + inode).
 import * as vscode from 'vscode';
+import { ViewNotes } from '../../core/ui/viewNotes';
 import { CLASS_TEXT, notIncludedReason } from './plan';
 import { ExtensionsModel } from './model';
 import { ExtensionsSource } from './source';
@@ -159,7 +160,11 @@ export class ExtensionsView implements vscode.Disposable {
   private readonly provider = new ExtensionsProvider();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(source: ExtensionsSource, log: vscode.LogOutputChannel) {
+  constructor(
+    source: ExtensionsSource,
+    log: vscode.LogOutputChannel,
+    private readonly notes: ViewNotes,
+  ) {
     this.treeView = vscode.window.createTreeView(Views.extensions, { treeDataProvider: this.provider, canSelectMany: true });
     const refreshLogged = (): Promise<unknown> =>
       source.get().catch((e) => log.error(`extensions refresh failed: ${e instanceof Error ? e.stack : String(e)}`));
@@ -178,7 +183,7 @@ export class ExtensionsView implements vscode.Disposable {
     this.treeView.message = report.error
       ? vscode.l10n.t('{0}: no clean-up is offered.', report.error)
       : report.warnings.join(' ') || undefined;
-    this.treeView.description = report.dir;
+    this.notes.describe(Views.extensions, this.treeView, report.dir);
     this.treeView.badge = extensionsBadge(extensionsCount(model));
     this.provider.set(model);
   }

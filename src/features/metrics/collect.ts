@@ -49,6 +49,8 @@ export interface CollectDeps {
   monitor: Pick<MemoryMonitor, 'history' | 'sample' | 'oomMarkers'> & Partial<Pick<MemoryMonitor, 'oomKills' | 'cgroupOom'>>;
   /** This extension's version, for csops_build_info. */
   version?: string;
+  /** csops_policy_actions_total by policy (the policy history, shared by the server's windows). */
+  policyActions?(): Record<string, number> | undefined;
 }
 
 export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
@@ -87,6 +89,7 @@ export function metricsCollector(d: CollectDeps): () => Promise<MetricsData> {
       version: d.version,
       cgroupCurrentBytes: sample.cgroupCurrent,
       cgroupLimitBytes: sample.cgroupLimit,
+      policyActions: d.policyActions?.(),
     };
   };
 }

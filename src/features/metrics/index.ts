@@ -8,6 +8,8 @@ import { ExtensionsSource } from '../extensions/source';
 import { MemoryFeature } from '../memory/feature';
 import { metricsCollector } from './collect';
 import { MetricsController } from './controller';
+import { readHistory, historyPath } from '../policies/history';
+import { actionsTotals } from '../policies/model';
 
 export interface MetricsInputs {
   ai: AiSource;
@@ -33,6 +35,7 @@ export function register(core: Core, context: vscode.ExtensionContext, i: Metric
     diskReclaimable: () => reclaimableMetric(i.disk?.latest),
     monitor: i.memory.monitor,
     version: versionOf(context.extension.packageJSON),
+    policyActions: () => actionsTotals(readHistory(historyPath(context.globalStorageUri.fsPath)).history),
   });
   const metrics = new MetricsController(collect, core.cost, core.log);
   void metrics.apply(core.settings());

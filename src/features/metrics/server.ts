@@ -3,7 +3,7 @@
 import * as crypto from 'crypto';
 import * as http from 'http';
 import * as net from 'net';
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isLoopbackAddress } from './access';
 
 export interface MetricsData {
@@ -29,6 +29,8 @@ export interface MetricsData {
   version?: string;
   cgroupCurrentBytes?: number;
   cgroupLimitBytes?: number;
+  /** Targets the policies acted on on this server, by policy (from the policy history; absent when unreadable). */
+  policyActions?: Record<string, number>;
 }
 
 export interface OomKillCount {
@@ -107,6 +109,15 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
     gauge('csops_cgroup_memory_current_bytes', 'Memory used by the container cgroup.').set(data.cgroupCurrentBytes);
   if (data.cgroupLimitBytes !== undefined)
     gauge('csops_cgroup_memory_max_bytes', 'Memory limit of the container cgroup.').set(data.cgroupLimitBytes);
+  if (data.policyActions) {
+    const c = new Counter({
+      name: 'csops_policy_actions_total',
+      help: 'Targets the policies acted on (processes stopped, folders moved) on this server, by policy.',
+      labelNames: ['policy'],
+      registers: [registry],
+    });
+    for (const [policy, n] of Object.entries(data.policyActions)) c.inc({ policy }, n);
+  }
   gauge('csops_event_loop_delay_max_seconds', 'Worst event-loop delay of the extension host seen during a scan.').set(
     cost.maxLoopDelayMs / 1000,
   );

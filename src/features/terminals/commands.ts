@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { formatBytes, formatDuration } from '../../probes/format';
 import { TerminalsModel, processIdsOf } from './model';
 import { Core } from '../../core';
-import { confirmAndRun } from '../../core/flow';
+import { RunSpec, confirmAndRun } from '../../core/flow';
 import { instanceOf, selectedItems } from '../../core/source';
 import { killLeftoverProcesses } from './leftovers';
 import { Plan, ProcessIdentity, TargetResult, processKind, signalTargets, survivors } from '../../core/safety';
@@ -114,6 +114,11 @@ export async function previewDetachedOlderThan(deps: Core, source: TerminalsSour
 }
 
 async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>, model: TerminalsModel): Promise<void> {
+  await confirmAndRun<ShellTarget>(killSpec(deps, source, plan, model), deps);
+}
+
+/** How a kill of shells is previewed, done (re-validated, signalled) and reported: the manual commands and the policy. */
+export function killSpec(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>, model: TerminalsModel): RunSpec<ShellTarget> {
   const graceMs = deps.settings().killGraceSeconds * 1000;
   const n = plan.targets.length;
   const unregistered = model.unregisteredExtensionHosts.length;
@@ -133,37 +138,34 @@ async function run(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>,
   ]
     .filter(Boolean)
     .join('\n');
-  await confirmAndRun<ShellTarget>(
-    {
-      plan,
-      kind: processKind,
-      whatHappens,
-      progressTitle: n === 1 ? vscode.l10n.t('Killing {0} terminal…', n) : vscode.l10n.t('Killing {0} terminals…', n),
-      pastVerb: 'Killed',
-      act: (p) => act(deps, source, p, graceMs),
-      followUp: (results) => {
-        const left = survivors(
-          results.filter((r) => r.outcome.kind === 'done').map((r) => r.target),
-          (pid) => deps.signals.reread(pid),
-        );
-        if (left.length === 0) return undefined;
-        const names = left
-          .slice(0, 3)
-          .map((l) => `${l.name.slice(0, 40)} (pid ${l.pid})`)
-          .join(', ');
-        const list = `${names}${left.length > 3 ? ', …' : ''}`;
-        return {
-          text:
-            left.length === 1
-              ? vscode.l10n.t('{0} child process kept running: {1}', left.length, list)
-              : vscode.l10n.t('{0} child processes kept running: {1}', left.length, list),
-          button: vscode.l10n.t('Kill Leftovers…'),
-          run: () => killLeftoverProcesses(deps, left, 'kept running after its terminal was killed'),
-        };
-      },
+  return {
+    plan,
+    kind: processKind,
+    whatHappens,
+    progressTitle: n === 1 ? vscode.l10n.t('Killing {0} terminal…', n) : vscode.l10n.t('Killing {0} terminals…', n),
+    pastVerb: 'Killed',
+    act: (p) => act(deps, source, p, graceMs),
+    followUp: (results) => {
+      const left = survivors(
+        results.filter((r) => r.outcome.kind === 'done').map((r) => r.target),
+        (pid) => deps.signals.reread(pid),
+      );
+      if (left.length === 0) return undefined;
+      const names = left
+        .slice(0, 3)
+        .map((l) => `${l.name.slice(0, 40)} (pid ${l.pid})`)
+        .join(', ');
+      const list = `${names}${left.length > 3 ? ', …' : ''}`;
+      return {
+        text:
+          left.length === 1
+            ? vscode.l10n.t('{0} child process kept running: {1}', left.length, list)
+            : vscode.l10n.t('{0} child processes kept running: {1}', left.length, list),
+        button: vscode.l10n.t('Kill Leftovers…'),
+        run: () => killLeftoverProcesses(deps, left, 'kept running after its terminal was killed'),
+      };
     },
-    deps,
-  );
+  };
 }
 
 async function act(deps: Core, source: TerminalsSource, plan: Plan<ShellTarget>, graceMs: number): Promise<TargetResult<ShellTarget>[]> {

@@ -3,18 +3,16 @@ import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands, Views } from '../../core/ids';
 import { killDetachedOlderThan, killTerminals, revealTerminal } from './commands';
-import { DetachedTerminalsPolicy } from './policy';
 import { TerminalsSource } from './source';
 import { TerminalsView } from './tree';
 
 export function register(core: Core, context: vscode.ExtensionContext): TerminalsSource {
   const source = new TerminalsSource(core);
-  const view = new TerminalsView(source, () => core.settings().terminalsRefreshSeconds, core.log);
+  const view = new TerminalsView(source, () => core.settings().terminalsRefreshSeconds, core.log, core.viewNotes);
   const command = vscode.commands.registerCommand;
   context.subscriptions.push(
     source,
     view,
-    new DetachedTerminalsPolicy(core, source),
     core.onDidChangeSettings(() => view.restart()),
     core.onRefreshViews(() => (view.treeView.visible ? source.state() : Promise.resolve())),
     command(Commands.refreshTerminals, () => source.state()),

@@ -1,6 +1,7 @@
 // The Terminals tree: pty hosts → shells. Renders what the Terminals source publishes; polls it only while visible.
 import * as os from 'os';
 import * as vscode from 'vscode';
+import { ViewNotes } from '../../core/ui/viewNotes';
 import { Views } from '../../core/ids';
 import { ModelTreeProvider } from '../../core/ui/modelTree';
 import { VisiblePoller } from '../../core/ui/visiblePoller';
@@ -108,7 +109,12 @@ export class TerminalsView implements vscode.Disposable {
   private readonly poller: VisiblePoller;
   private debounce?: NodeJS.Timeout;
 
-  constructor(source: TerminalsSource, refreshSeconds: () => number, log: vscode.LogOutputChannel) {
+  constructor(
+    source: TerminalsSource,
+    refreshSeconds: () => number,
+    log: vscode.LogOutputChannel,
+    private readonly notes: ViewNotes,
+  ) {
     this.treeView = vscode.window.createTreeView(Views.terminals, { treeDataProvider: this.provider, canSelectMany: true });
     this.poller = new VisiblePoller(this.treeView, refreshSeconds, (age) => source.state(age), log, 'terminals');
     this.disposables.push(
@@ -132,17 +138,20 @@ export class TerminalsView implements vscode.Disposable {
         'code-server Ops reads the process table from /proc, which is not usable here: {0}.',
         state.reason,
       );
-      this.treeView.description = undefined;
+      this.notes.describe(Views.terminals, this.treeView, undefined);
       this.treeView.badge = undefined;
       this.provider.set(undefined);
       return;
     }
     const { model } = state;
     this.treeView.badge = terminalsBadge(terminalsCount(model));
-    this.treeView.description =
+    this.notes.describe(
+      Views.terminals,
+      this.treeView,
       model.shellCount === 1
         ? vscode.l10n.t('{0} shell · {1} detached', model.shellCount, model.detachedCount)
-        : vscode.l10n.t('{0} shells · {1} detached', model.shellCount, model.detachedCount);
+        : vscode.l10n.t('{0} shells · {1} detached', model.shellCount, model.detachedCount),
+    );
     const messages: string[] = [];
     if (model.groups.length === 0) {
       messages.push(
