@@ -75,6 +75,7 @@ export const PURE_MODULES = [
   'src/features/*/profiler.ts',
   'src/features/*/counts.ts',
   'src/features/metrics/access.ts',
+  'src/features/metrics/scanCost.ts',
   'src/core/safety.ts',
   'src/core/audit.ts',
   'src/core/snapshotService.ts',

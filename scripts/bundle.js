@@ -20,6 +20,9 @@ esbuild
     target: 'node16',
     external: ['vscode'],
     minify: true,
+    // The clocks src/core/activation.ts reads: the bundle's top-level evaluation, first line to last.
+    banner: { js: 'globalThis.__csopsBundleStart=[performance.now(),process.threadCpuUsage?.()];' },
+    footer: { js: 'globalThis.__csopsBundleEnd=[performance.now(),process.threadCpuUsage?.()];' },
     sourcemap: production ? false : 'linked',
     metafile: true,
     logLevel: 'warning',
