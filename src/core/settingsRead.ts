@@ -35,6 +35,10 @@ export interface Settings {
   aiExtraPatterns: unknown;
   /** How long Profile Extension Host samples (s). */
   profileSeconds: number;
+  /** CPU profiler sampling interval (ms); larger = cheaper, fewer samples. */
+  profileCpuIntervalMs: number;
+  /** Heap sampler: one sample per this many KiB allocated; 0 = no heap profile. */
+  profileHeapIntervalKiB: number;
   /** Session log folders younger than this are never offered by the Disk view. */
   diskLogRetentionDays: number;
   /** csops.policies.detachedTerminals.olderThanHours; null = off (the default). */
@@ -65,6 +69,8 @@ export const DEFAULTS: Settings = {
   aiStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
+  profileCpuIntervalMs: 1,
+  profileHeapIntervalKiB: 512,
   diskLogRetentionDays: 7,
   policyDetachedTerminalsHours: null,
   policyIntervalMinutes: 15,
@@ -84,6 +90,8 @@ export const USER_ONLY_SETTINGS = [
   'metrics.tokenFile',
   'terminals.killGraceSeconds',
   'ai.stopGraceSeconds',
+  'profile.cpuSampleIntervalMs',
+  'profile.heapSampleIntervalKiB',
   'disk.logRetentionDays',
   'policies.detachedTerminals.olderThanHours',
   'policies.intervalMinutes',
@@ -139,6 +147,8 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     aiStopGraceSeconds: num('ai.stopGraceSeconds', DEFAULTS.aiStopGraceSeconds, 0),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
+    profileCpuIntervalMs: Math.min(100, num('profile.cpuSampleIntervalMs', DEFAULTS.profileCpuIntervalMs, 0.1)),
+    profileHeapIntervalKiB: Math.min(65536, num('profile.heapSampleIntervalKiB', DEFAULTS.profileHeapIntervalKiB, 0)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
     policyDetachedTerminalsHours: optionalNumber(value('policies.detachedTerminals.olderThanHours')),
     policyIntervalMinutes: num('policies.intervalMinutes', DEFAULTS.policyIntervalMinutes, 1),

@@ -2,6 +2,7 @@
 // heap profile over the same window. Nothing is loaded until profileSelf runs (the module is required lazily by the
 // command), and the session is always disconnected afterwards. No `vscode` here.
 import type { Session } from 'node:inspector';
+import { DEFAULTS } from '../../core/settingsRead';
 import { CpuProfile, SamplingHeapProfile } from './model';
 
 export interface ProfileWindow {
@@ -25,10 +26,10 @@ export interface ProfileOptions {
   heapSamplingIntervalBytes?: number;
 }
 
-// Defaults chosen with scripts/bench/profile-intervals.js (README "Performance"): V8's own defaults (1 ms CPU, 32 KiB
-// heap) cost ×1.07–×1.28 CPU per unit of work; the heap sampler at 32 KiB was most of it.
-export const DEFAULT_CPU_INTERVAL_US = 2000;
-export const DEFAULT_HEAP_INTERVAL_BYTES = 512 * 1024;
+// Defaults (csops.profile.cpuSampleIntervalMs / heapSampleIntervalKiB) chosen with scripts/bench/profile-intervals.js,
+// README "Performance": V8's own (1 ms CPU, 32 KiB heap) cost the most, the heap sampler most of it.
+export const DEFAULT_CPU_INTERVAL_US = DEFAULTS.profileCpuIntervalMs * 1000;
+export const DEFAULT_HEAP_INTERVAL_BYTES = DEFAULTS.profileHeapIntervalKiB * 1024;
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) => {
