@@ -13,6 +13,7 @@ const production = process.argv.includes('--production') || process.env.NODE_ENV
 // Libraries used only on demand (prom-client when metrics are served, yaml / smol-toml when an MCP config of that format
 // is read) go into files of their own under dist/vendor: the main bundle, parsed at every activation, only refers to them.
 const VENDOR = ['prom-client', 'yaml', 'smol-toml'];
+/** @type {import('esbuild').BuildOptions} */
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node16', minify: true, metafile: true, logLevel: 'warning' };
 /** @type {import('esbuild').Plugin} */
 const vendorPlugin = {
