@@ -23,7 +23,7 @@ const CONFIGS = [
   { name: 'heap 1 MiB', cpuUs: 0, heapBytes: 1024 * 1024 },
   { name: 'heap 4 MiB', cpuUs: 0, heapBytes: 4 * 1024 * 1024 },
   { name: 'cpu 1 ms + heap 32 KiB (V8 defaults, before)', cpuUs: 1000, heapBytes: 32 * 1024 },
-  { name: 'cpu 2 ms + heap 512 KiB (new defaults)', cpuUs: 2000, heapBytes: 512 * 1024 },
+  { name: 'cpu 2 ms + heap 512 KiB (candidate)', cpuUs: 2000, heapBytes: 512 * 1024 },
 ];
 
 /** @param {{ rounds: number, seconds: number, only?: number[] }} o */

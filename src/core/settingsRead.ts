@@ -70,7 +70,7 @@ export const DEFAULTS: Settings = {
   aiExtraPatterns: [],
   profileSeconds: 10,
   profileCpuIntervalMs: 1,
-  profileHeapIntervalKiB: 512,
+  profileHeapIntervalKiB: 32,
   diskLogRetentionDays: 7,
   policyDetachedTerminalsHours: null,
   policyIntervalMinutes: 15,
