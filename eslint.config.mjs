@@ -78,6 +78,7 @@ export const PURE_MODULES = [
   'src/features/*/counts.ts',
   'src/features/*/idle.ts',
   'src/features/metrics/access.ts',
+  'src/features/metrics/scanCost.ts',
   'src/core/safety.ts',
   'src/core/audit.ts',
   'src/core/snapshotService.ts',

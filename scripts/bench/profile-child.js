@@ -5,7 +5,8 @@
 // attributing the result (attributeProfiles) is billed to the window as well — what "Profile Extension Host…" costs.
 // Workloads: alloc (every unit allocates 200 small objects and keeps the newest 400 000 live: a worst case for the heap
 // sampler) and compute (the same calls and arithmetic, no allocation).
-// Usage: node profile-child.js plain|profiled SECONDS alloc|compute. Prints one JSON line.
+// Usage: node profile-child.js plain|profiled SECONDS alloc|compute [CPU_INTERVAL_US HEAP_INTERVAL_BYTES]. The intervals
+// default to the extension's (profiler.ts); 0 turns that profiler off (to measure the other alone). Prints one JSON line.
 'use strict';
 const path = require('path');
 
@@ -13,6 +14,10 @@ const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
 const mode = process.argv[2];
 const seconds = Number(process.argv[3] || 10);
 const workload = process.argv[4] === 'compute' ? 'compute' : 'alloc';
+/** @param {string | undefined} x */
+const optNum = (x) => (x === undefined || x === '' ? undefined : Number(x));
+const samplingIntervalUs = optNum(process.argv[5]);
+const heapSamplingIntervalBytes = optNum(process.argv[6]);
 const cpuUs = () => {
   const c = process.cpuUsage();
   return c.user + c.system;
@@ -40,10 +45,17 @@ function work(depth, seed) {
 }
 
 async function main() {
-  // warm up (JIT) outside the window
+  // warm up (JIT) outside the window; the attribution module is loaded already in the extension (it is in the bundle)
   for (let i = 0; i < 2000; i++) work(6, i);
+  const { attributeProfiles } = require(path.join(OUT, 'features/profile/model.js'));
   const profiling =
-    mode === 'profiled' ? require(path.join(OUT, 'features/profile/profiler.js')).profileSelf({ durationMs: seconds * 1000 }) : undefined;
+    mode === 'profiled'
+      ? require(path.join(OUT, 'features/profile/profiler.js')).profileSelf({
+          durationMs: seconds * 1000,
+          samplingIntervalUs,
+          heapSamplingIntervalBytes,
+        })
+      : undefined;
   const cpu0 = cpuUs();
   const t0 = performance.now();
   let units = 0;
@@ -59,7 +71,6 @@ async function main() {
   let samples = 0;
   if (profiling) {
     const window = await profiling;
-    const { attributeProfiles } = require(path.join(OUT, 'features/profile/model.js'));
     const result = attributeProfiles(window, { extensions: [], selfId: 'bench.self' });
     samples = result.samples;
   }

@@ -7,11 +7,14 @@
 'use strict';
 const path = require('path');
 const { spawn } = require('child_process');
-const { ROOT, median, f2, log } = require('./util');
+const { ROOT, OUT, median, min, max, f2, log } = require('./util');
 
-/** @param {'plain' | 'profiled'} mode @param {number} seconds @param {'alloc' | 'compute'} workload */
-async function runChild(mode, seconds, workload) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'profile-child.js'), mode, String(seconds), workload], {
+/**
+ * @param {'plain' | 'profiled'} mode @param {number} seconds @param {'alloc' | 'compute'} workload
+ * @param {string[]} [intervals] CPU interval µs and heap interval bytes (default: the extension's defaults)
+ */
+async function runChild(mode, seconds, workload, intervals = []) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'profile-child.js'), mode, String(seconds), workload, ...intervals], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -44,6 +47,11 @@ async function benchWorkload(o, workload) {
     plainCpuUsPerUnit: plainUs,
     profiledCpuUsPerUnit: profiledUs,
     ratio: profiledUs / plainUs,
+    // range of the per-round ratios (profiled ÷ the plain run of the same round): the noise of this loaded machine
+    spread: [
+      min(profiled.map((x, i) => x.cpuUsPerUnit / plain[i].cpuUsPerUnit)),
+      max(profiled.map((x, i) => x.cpuUsPerUnit / plain[i].cpuUsPerUnit)),
+    ],
     windowRatio: windowUs / plainUs,
     samples: median(profiled.map((x) => x.samples)),
     plain: plain.map((x) => x.cpuUsPerUnit),
@@ -51,7 +59,7 @@ async function benchWorkload(o, workload) {
   };
   log(
     `profile overhead (${workload}): CPU per unit ×${f2(r.ratio)} for the command, ×${f2(r.windowRatio)} during the window ` +
-      `(${f2(profiledUs)} vs ${f2(plainUs)} µs; ${r.samples} samples per profile)`,
+      `(${f2(profiledUs)} vs ${f2(plainUs)} µs; per-round ×${f2(r.spread[0])}–×${f2(r.spread[1])}; ${r.samples} samples per profile)`,
   );
   return r;
 }
@@ -60,7 +68,15 @@ async function benchWorkload(o, workload) {
 async function benchProfile(o) {
   log(`profile overhead: 2 workloads × ${o.rounds} × (plain ${o.seconds} s, profiled ${o.seconds} s) in fresh Node children…`);
   const workloads = [await benchWorkload(o, 'alloc'), await benchWorkload(o, 'compute')];
-  return { rounds: o.rounds, seconds: o.seconds, workloads, ratio: Math.max(...workloads.map((w) => w.ratio)) };
+  const { DEFAULT_CPU_INTERVAL_US, DEFAULT_HEAP_INTERVAL_BYTES } = require(path.join(OUT, 'features/profile/profiler.js'));
+  return {
+    rounds: o.rounds,
+    seconds: o.seconds,
+    cpuIntervalUs: DEFAULT_CPU_INTERVAL_US,
+    heapIntervalBytes: DEFAULT_HEAP_INTERVAL_BYTES,
+    workloads,
+    ratio: Math.max(...workloads.map((w) => w.ratio)),
+  };
 }
 
 if (require.main === module) {
@@ -82,4 +98,4 @@ if (require.main === module) {
     });
 }
 
-module.exports = { benchProfile };
+module.exports = { benchProfile, runChild };

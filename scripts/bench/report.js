@@ -24,6 +24,8 @@ const { f1, f2, kb, max } = require('./util');
  * @property {Awaited<ReturnType<typeof import('./sizing').benchDataDir>>} [dataDir] sizing a real code-server tree
  * @property {Record<string, any>} idle what idle-child.js printed
  * @property {Awaited<ReturnType<typeof import('./profile').benchProfile>>} [profile] overhead of a 10 s profile
+ * @property {Record<string, any>} [activation] activation.js: window loads in a real code-server, or { skipped }
+ * @property {Record<string, any>} [soak] soak.js: heap after GC over many refreshes, footprint
  * @property {ReturnType<typeof import('./machine').benchBundle>} bundle
  * @property {Target[]} targets
  * @property {number} durationS
@@ -119,9 +121,34 @@ function evaluate(results) {
       target: `a 10 s Profile Extension Host adds < 5 % CPU per unit of work to the profiled host (${w.workload} workload)`,
       measured:
         `×${f2(w.ratio)} for the command, ×${f2(w.windowRatio)} during the window ` +
-        `(${f2(w.profiledCpuUsPerUnit)} vs ${f2(w.plainCpuUsPerUnit)} µs CPU/unit, median of ${results.profile?.rounds})`,
+        `(${f2(w.profiledCpuUsPerUnit)} vs ${f2(w.plainCpuUsPerUnit)} µs CPU/unit, median of ${results.profile?.rounds}, ` +
+        `per-round ×${f2(w.spread?.[0])}–×${f2(w.spread?.[1])}; CPU every ${(results.profile?.cpuIntervalUs ?? NaN) / 1000} ms, ` +
+        `heap every ${(results.profile?.heapIntervalBytes ?? NaN) / 1024} KiB)`,
       pass: w.ratio < 1.05,
     });
+  const a = results.activation;
+  if (a && !a.skipped)
+    t.push({
+      target: `activation ≤ 50 ms in a real code-server extension host (parse + bundle evaluation + activate(), median of ${a.loads.length} window loads)`,
+      measured:
+        `${f1(a.medianTotalMs)} ms wall (parse ${f1(a.medianParseMs)} + evaluation ${f1(a.medianEvalMs)} + activate() ` +
+        `${f1(a.medianActivateMs)}; range ${f1(a.spreadTotalMs[0])}–${f1(a.spreadTotalMs[1])}); main-thread CPU ${f1(a.medianTotalCpuMs)} ms`,
+      pass: a.medianTotalMs <= 50,
+    });
+  else t.push({ target: 'activation ≤ 50 ms in a real code-server extension host', measured: `not measured: ${a?.skipped}`, pass: null });
+  const k = results.soak;
+  if (k) {
+    t.push({
+      target: `heap after GC within 2 MB after ${k.refreshes} refreshes (scan + Terminals + AI models) of ${k.processes} processes`,
+      measured: `${k.growthBytes >= 0 ? '+' : ''}${f1(k.growthBytes / 1024)} KB (${f1(k.startHeapBytes / 1048576)} → ${f1(k.endHeapBytes / 1048576)} MB)`,
+      pass: Math.abs(k.growthBytes) <= 2 * 1048576,
+    });
+    t.push({
+      target: 'footprint ≤ 15 MB (approximation: heap of our modules + latest scan and models over an empty Node; no vscode objects)',
+      measured: `${f1(k.footprintBytes / 1048576)} MB`,
+      pass: k.footprintBytes <= 15 * 1048576,
+    });
+  }
   const idle = results.idle;
   t.push({
     target: 'idle (every view hidden, metrics off) ≤ 3 ms CPU per minute above an empty Node process',

@@ -16,7 +16,9 @@
 //
 // Modules: options.js (command line), fleet.js (spawn, kill by verified pid, cleanup handlers), native.js (the C
 // helpers, child CPU), ours.js (the extension's compiled modules), scan.js (/proc scan per fleet), sizing.js (folder
-// sizing), idle.js (idle samplers), profile.js (overhead of a 10 s profile on the profiled host), machine.js (machine,
+// sizing), idle.js (idle samplers), profile.js (overhead of a 10 s profile on the profiled host; profile-intervals.js,
+// standalone, the same per component and interval), activation.js (activation time in a real code-server), soak.js
+// (heap growth over many refreshes, footprint), machine.js (machine,
 // bundle and VSIX sizes), report.js (targets, Markdown).
 'use strict';
 const fs = require('fs');
@@ -32,6 +34,8 @@ const { benchFleet } = require('./scan');
 const { benchDataDir, benchSizing } = require('./sizing');
 const { benchIdle } = require('./idle');
 const { benchProfile } = require('./profile');
+const { benchActivation } = require('./activation');
+const { benchSoak } = require('./soak');
 const { machine, benchBundle } = require('./machine');
 const { evaluate, markdown } = require('./report');
 
@@ -75,6 +79,8 @@ async function main() {
     const dataDir = await benchDataDir(ours, path.join(ROOT, '.cache', 'code-server', 'node_modules', 'code-server'));
     const idle = await benchIdle(o, work);
     const profile = await benchProfile({ rounds: o.quick ? 2 : 3, seconds: 10 });
+    const activation = await benchActivation({ loads: o.quick ? 3 : 5 }).catch((e) => ({ skipped: `failed: ${String(e)}` }));
+    const soak = await benchSoak(o.quick ? { fleet: 1000, refreshes: 100 } : { fleet: 3000, refreshes: 1000 });
     const bundle = benchBundle();
     m.loadavgAtEnd = os.loadavg().map(r2);
     /** @type {import('./report').Results} */
@@ -91,6 +97,8 @@ async function main() {
       dataDir,
       idle,
       profile,
+      activation,
+      soak,
       bundle,
       targets: [],
       durationS: 0,

@@ -3,7 +3,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { readProcess } from '../probes/scanner';
-import { ScanCost } from '../features/metrics/server';
+import { ScanCost } from '../features/metrics/scanCost';
+import { timeActivation } from './activation';
 import { AuditLog } from './audit';
 import { ActionDeps } from './flow';
 import { WindowPresence } from './presence';
@@ -31,6 +32,7 @@ export interface Core extends ActionDeps, vscode.Disposable {
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {
+  timeActivation(path.join(context.extensionPath, 'dist', 'extension.js'), (line) => log.info(line));
   const log = scrubbedLog(vscode.window.createOutputChannel('code-server Ops', { log: true }));
   const warnSetting = (message: string): void => log.warn(message);
   let settings = readSettings(warnSetting);

@@ -39,6 +39,10 @@ export interface Settings {
   aiExtraPatterns: unknown;
   /** How long Profile Extension Host samples (s). */
   profileSeconds: number;
+  /** CPU profiler sampling interval (ms); larger = cheaper, fewer samples. */
+  profileCpuIntervalMs: number;
+  /** Heap sampler: one sample per this many KiB allocated; 0 = no heap profile. */
+  profileHeapIntervalKiB: number;
   /** Session log folders younger than this are never offered by the Disk view. */
   diskLogRetentionDays: number;
   /** csops.policies.detachedTerminals.olderThanHours; null = off (the default). */
@@ -83,6 +87,8 @@ export const DEFAULTS: Settings = {
   processesStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
+  profileCpuIntervalMs: 1,
+  profileHeapIntervalKiB: 32,
   diskLogRetentionDays: 7,
   policyDetachedTerminalsHours: null,
   policyIntervalMinutes: 15,
@@ -113,6 +119,8 @@ export const USER_ONLY_SETTINGS = [
   'ai.stopGraceSeconds',
   'ai.idleMinutes',
   'processes.stopGraceSeconds',
+  'profile.cpuSampleIntervalMs',
+  'profile.heapSampleIntervalKiB',
   'disk.logRetentionDays',
   'policies.detachedTerminals.olderThanHours',
   'policies.intervalMinutes',
@@ -180,6 +188,8 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     processesStopGraceSeconds: Math.min(600, num('processes.stopGraceSeconds', DEFAULTS.processesStopGraceSeconds, 0)),
     aiExtraPatterns: value('ai.extraPatterns') ?? [],
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
+    profileCpuIntervalMs: Math.min(100, num('profile.cpuSampleIntervalMs', DEFAULTS.profileCpuIntervalMs, 0.1)),
+    profileHeapIntervalKiB: Math.min(65536, num('profile.heapSampleIntervalKiB', DEFAULTS.profileHeapIntervalKiB, 0)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
     policyDetachedTerminalsHours: optionalNumber(value('policies.detachedTerminals.olderThanHours')),
     policyIntervalMinutes: num('policies.intervalMinutes', DEFAULTS.policyIntervalMinutes, MIN_POLICY_INTERVAL_MINUTES),

@@ -4,6 +4,8 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as fc from 'fast-check';
+import { Histogram, Metric, Registry } from 'prom-client';
 import { MemoryMonitor } from '../../src/features/memory/monitor';
 import { metricsCollector, oomKillCounts } from '../../src/features/metrics/collect';
 import { OomKillEntry } from '../../src/features/memory/victim';
@@ -55,6 +57,30 @@ async function freePort(): Promise<number> {
 }
 
 describe('metrics', () => {
+  it('ScanCost (no prom-client at activation) writes the same histogram lines as prom-client for any scan durations', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.double({ min: 0, max: 10_000, noNaN: true }), { maxLength: 40 }), async (ms) => {
+        const ours = new ScanCost();
+        const theirs = new Histogram({
+          name: 'csops_scan_duration_seconds',
+          help: 'Duration of /proc scans made by code-server Ops.',
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+          registers: [],
+        });
+        for (const x of ms) {
+          ours.observe(x, 0);
+          theirs.observe(x / 1000);
+        }
+        const a = new Registry();
+        a.registerMetric(ours.metric() as unknown as Metric);
+        const b = new Registry();
+        b.registerMetric(theirs);
+        assert.strictEqual(await a.metrics(), await b.metrics());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('renders the seed-agent names and ours with HELP, TYPE and labels', async () => {
     const cost = new ScanCost();
     cost.observe(12, 3.5);

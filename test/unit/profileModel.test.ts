@@ -322,4 +322,22 @@ describe('Profile attribution: a live in-process profile', () => {
     const again = await profileSelf({ durationMs: 50 });
     assert.ok(again.cpu);
   });
+
+  it('takes only the profile asked for: interval 0 turns the CPU profiler or the heap sampler off', async () => {
+    const keep: object[] = [];
+    const timer = setInterval(() => keep.push(...Array.from({ length: 2000 }, (_, i) => ({ i }))), 5);
+    try {
+      const cpuOnly = await profileSelf({ durationMs: 150, heapSamplingIntervalBytes: 0 });
+      assert.ok(cpuOnly.cpu && cpuOnly.cpu.samples && cpuOnly.cpu.samples.length > 0);
+      assert.strictEqual(cpuOnly.heap, undefined);
+      const heapOnly = await profileSelf({ durationMs: 150, samplingIntervalUs: 0, heapSamplingIntervalBytes: 16 * 1024 });
+      assert.strictEqual(heapOnly.cpu, undefined);
+      assert.ok(heapOnly.heap && heapOnly.heap.head.children.length > 0, 'the heap sampler ran');
+      assert.deepStrictEqual([...cpuOnly.problems, ...heapOnly.problems], []);
+      const r = attributeProfiles(heapOnly, { extensions: [] });
+      assert.strictEqual(r.samples, 0, 'no CPU samples without a CPU profile');
+    } finally {
+      clearInterval(timer);
+    }
+  });
 });

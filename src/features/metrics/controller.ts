@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { Settings } from '../../core/settings';
 import { MetricsAccess, resolveMetricsAccess } from './access';
-import { MetricsData, MetricsServer, ScanCost } from './server';
+import { ScanCost } from './scanCost';
+import type { MetricsData, MetricsServer } from './server';
 
 export class MetricsController implements vscode.Disposable {
   private server?: MetricsServer;
@@ -35,6 +36,8 @@ export class MetricsController implements vscode.Disposable {
       return;
     }
     if (!wanted || this.running) return;
+    // prom-client and the HTTP server are loaded only when metrics are served.
+    const { MetricsServer } = await import('./server');
     const server = new MetricsServer({
       port: s.metricsPort,
       host: wanted.host,

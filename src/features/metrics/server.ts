@@ -3,8 +3,11 @@
 import * as crypto from 'crypto';
 import * as http from 'http';
 import * as net from 'net';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Metric, Registry } from 'prom-client';
 import { isLoopbackAddress } from './access';
+import { ScanCost } from './scanCost';
+
+export { ScanCost };
 
 export interface MetricsData {
   extHostRssBytes: number;
@@ -38,22 +41,6 @@ export interface OomKillCount {
   source: string;
   victimKind: string;
   count: number;
-}
-
-/** Scan cost: every scan's duration and the worst event-loop delay seen during it. */
-export class ScanCost {
-  readonly durations = new Histogram({
-    name: 'csops_scan_duration_seconds',
-    help: 'Duration of /proc scans made by code-server Ops.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [],
-  });
-  maxLoopDelayMs = 0;
-
-  observe(durationMs: number, loopDelayMaxMs: number): void {
-    this.durations.observe(durationMs / 1000);
-    this.maxLoopDelayMs = Math.max(this.maxLoopDelayMs, loopDelayMaxMs);
-  }
 }
 
 /** The metrics text for one scrape. */
@@ -121,7 +108,7 @@ export async function renderMetrics(data: MetricsData, cost: ScanCost): Promise<
   gauge('csops_event_loop_delay_max_seconds', 'Worst event-loop delay of the extension host seen during a scan.').set(
     cost.maxLoopDelayMs / 1000,
   );
-  registry.registerMetric(cost.durations);
+  registry.registerMetric(cost.metric() as unknown as Metric);
   return registry.metrics();
 }
 

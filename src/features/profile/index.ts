@@ -72,7 +72,7 @@ async function runProfile(core: Core, context: vscode.ExtensionContext, memory: 
     return;
   }
   store.running = true;
-  const seconds = core.settings().profileSeconds;
+  const { profileSeconds: seconds, profileCpuIntervalMs, profileHeapIntervalKiB } = core.settings();
   const hold = core.scans.hold();
   const resume = memory.pause();
   try {
@@ -92,7 +92,12 @@ async function runProfile(core: Core, context: vscode.ExtensionContext, memory: 
           progress.report({ message: vscode.l10n.t('{0} s left', left) });
         }, 1000);
         try {
-          return await profileSelf({ durationMs: seconds * 1000, signal: ac.signal });
+          return await profileSelf({
+            durationMs: seconds * 1000,
+            signal: ac.signal,
+            samplingIntervalUs: Math.round(profileCpuIntervalMs * 1000),
+            heapSamplingIntervalBytes: Math.round(profileHeapIntervalKiB * 1024),
+          });
         } finally {
           clearInterval(tick);
           sub.dispose();

@@ -2,6 +2,7 @@
 // heap profile over the same window. Nothing is loaded until profileSelf runs (the module is required lazily by the
 // command), and the session is always disconnected afterwards. No `vscode` here.
 import type { Session } from 'node:inspector';
+import { DEFAULTS } from '../../core/settingsRead';
 import { CpuProfile, SamplingHeapProfile } from './model';
 
 export interface ProfileWindow {
@@ -19,11 +20,17 @@ export interface ProfileOptions {
   durationMs: number;
   /** Stops the window early (the profiles are still taken). */
   signal?: AbortSignal;
-  /** CPU sampling interval in µs (V8's default is 1000). */
+  /** CPU sampling interval in µs (default DEFAULT_CPU_INTERVAL_US; 0 = no CPU profile). */
   samplingIntervalUs?: number;
-  /** Heap sampling interval in bytes (V8's default is 32768). */
+  /** Heap sampling interval in bytes (default DEFAULT_HEAP_INTERVAL_BYTES; 0 = no heap profile). */
   heapSamplingIntervalBytes?: number;
 }
+
+// Defaults (csops.profile.cpuSampleIntervalMs / heapSampleIntervalKiB): V8's own, 1 ms and 32 KiB. Measured with
+// scripts/bench/profile-intervals.js (README "Performance"): 512 KiB costs ~10 % less on allocation-heavy hosts, but in
+// the e2e the burning function then showed as its (inlining) caller in 2 of 3 runs, so it is a setting, not the default.
+export const DEFAULT_CPU_INTERVAL_US = DEFAULTS.profileCpuIntervalMs * 1000;
+export const DEFAULT_HEAP_INTERVAL_BYTES = DEFAULTS.profileHeapIntervalKiB * 1024;
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -56,20 +63,31 @@ export async function profileSelf(o: ProfileOptions): Promise<ProfileWindow> {
   let heapOn = false;
   let cpuOn = false;
   try {
-    await post(session, 'Profiler.enable');
-    await post(session, 'Profiler.setSamplingInterval', { interval: o.samplingIntervalUs ?? 1000 });
-    try {
-      await post(session, 'HeapProfiler.enable');
-      await post(session, 'HeapProfiler.startSampling', { samplingInterval: o.heapSamplingIntervalBytes ?? 32768 });
-      heapOn = true;
-    } catch (e) {
-      problems.push(`heap sampling not available: ${String(e)}`);
+    const cpuInterval = o.samplingIntervalUs ?? DEFAULT_CPU_INTERVAL_US;
+    const heapInterval = o.heapSamplingIntervalBytes ?? DEFAULT_HEAP_INTERVAL_BYTES;
+    if (cpuInterval > 0) {
+      await post(session, 'Profiler.enable');
+      await post(session, 'Profiler.setSamplingInterval', { interval: cpuInterval });
     }
-    await post(session, 'Profiler.start');
-    cpuOn = true;
+    if (heapInterval > 0) {
+      try {
+        await post(session, 'HeapProfiler.enable');
+        await post(session, 'HeapProfiler.startSampling', { samplingInterval: heapInterval });
+        heapOn = true;
+      } catch (e) {
+        problems.push(`heap sampling not available: ${String(e)}`);
+      }
+    }
+    if (cpuInterval > 0) {
+      await post(session, 'Profiler.start');
+      cpuOn = true;
+    }
     const cancelled = await wait(o.durationMs, o.signal);
-    const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
-    cpuOn = false;
+    let profile: CpuProfile | undefined;
+    if (cpuOn) {
+      profile = (await post<{ profile: CpuProfile }>(session, 'Profiler.stop')).profile;
+      cpuOn = false;
+    }
     let heap: SamplingHeapProfile | undefined;
     if (heapOn) {
       try {

@@ -17,8 +17,6 @@
 // Remote servers (`url`, `httpUrl`, `type: http|sse`) run no local process and are left out.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse as parseToml } from 'smol-toml';
-import { parse as parseYaml } from 'yaml';
 import * as z from 'zod/mini';
 
 export type McpConfigFormat = 'claude' | 'mcpServers' | 'vscode' | 'codex' | 'continue';
@@ -196,8 +194,11 @@ export function parseMcpConfig(cfg: Pick<McpConfigFile, 'file' | 'assistant' | '
   const base = { assistant: cfg.assistant, file: cfg.file };
   let data: unknown;
   try {
-    if (cfg.format === 'codex') data = parseToml(text);
-    else if (cfg.format === 'continue') data = parseYaml(text, { maxAliasCount: 100 });
+    // The TOML and YAML parsers load on first use, not at activation (yaml alone is a quarter of the bundle).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    if (cfg.format === 'codex') data = (require('smol-toml') as typeof import('smol-toml')).parse(text);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    else if (cfg.format === 'continue') data = (require('yaml') as typeof import('yaml')).parse(text, { maxAliasCount: 100 });
     else data = text.trim() === '' ? {} : parseJsonc(text);
   } catch (e) {
     const what = ({ codex: 'TOML', continue: 'YAML' } as Partial<Record<McpConfigFormat, string>>)[cfg.format] ?? 'JSON';
