@@ -262,7 +262,7 @@ describe('clean extensions: plans', () => {
       assert.deepStrictEqual([p.dir, p.extensionsJsonStamp, p.verb], [ext.dir, report.extensionsJsonStamp, 'Clean Up']);
     });
 
-    it('names every reclaimable folder it leaves out, and why (#13) [src bug: left out silently]', async () => {
+    it('names every reclaimable folder it leaves out, and why (#13) (regression: they were left out silently)', async () => {
       setAge(ext.path('redhat.vscode-yaml-1.14.0'), MINUTE, ext.nowMs);
       makeExtensionFolder(ext.path('fresh.unused-0.1.0'));
       setAge(ext.path('fresh.unused-0.1.0'), 2 * MINUTE + 5000, ext.nowMs);

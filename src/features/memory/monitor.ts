@@ -70,6 +70,9 @@ export function cgroupOomText(c: CgroupOomChange): string {
   return `cgroup OOM: ${c.oomKill} kill(s)${c.oom ? `, ${c.oom} OOM event(s)` : ''} in ${where}`;
 }
 
+/** How often the memory history and lifecycle are saved while the extension host runs (also on deactivate). */
+export const PERSIST_EVERY_MS = 5 * 60_000;
+
 export class MemoryMonitor {
   history: MemoryHistory;
   cgroup?: CgroupMemoryRead;
@@ -90,7 +93,11 @@ export class MemoryMonitor {
   private readonly sampler: SelfSampler;
   /** Where the own cgroup is: /proc/self/cgroup is read again every 10 minutes or when the cgroup vanished. */
   readonly cgroupLocator = new CgroupLocator();
-  private samplesSinceSave = 0;
+  /**
+   * When the history was last saved. It is saved every PERSIST_EVERY_MS, right after an OOM counter changed and on
+   * deactivate: a save (JSON of up to 240 samples, two atomic writes) is most of the idle cost when it runs every minute.
+   */
+  private lastSaveAtMs = Date.now();
   private readonly listeners = new Set<(s: MemorySample) => void>();
 
   constructor(private readonly o: MonitorOptions) {
@@ -180,6 +187,7 @@ export class MemoryMonitor {
       const changes = this.cgroupOom.poll(now);
       for (const c of changes) this.oomMarkers.push({ atMs: now, source: 'cgroup', text: cgroupOomText(c) });
       if (changes.length) for (const l of this.oomListeners) l(changes);
+      if (changes.length) this.lastSaveAtMs = 0; // keep what led up to the kill
     }
     const host = readHostMemory(this.o.procRoot);
     if (host.ok && host.value.availableBytes !== undefined) s.hostAvailable = host.value.availableBytes;
@@ -189,7 +197,7 @@ export class MemoryMonitor {
       Object.assign(s, treeTotals(snap, scan.topology, this.o.self.pid));
     this.history.add(s);
     this.lifecycle = markSeen(this.lifecycle, this.o.self, now);
-    if (++this.samplesSinceSave >= 4) void this.persist();
+    if (now - this.lastSaveAtMs >= PERSIST_EVERY_MS) void this.persist();
     for (const l of this.listeners) l(s);
     return s;
   }
@@ -217,7 +225,7 @@ export class MemoryMonitor {
 
   /** Saves history and lifecycle (the latter with a clean end when `clean`). */
   async persist(clean = false): Promise<void> {
-    this.samplesSinceSave = 0;
+    this.lastSaveAtMs = Date.now();
     if (clean) this.lifecycle = markCleanEnd(this.lifecycle, this.o.self, Date.now());
     const saved = await this.history.saveAtomically(this.historyFile);
     if (!saved.ok) this.o.log(`memory history not saved: ${saved.error}`);
