@@ -31,6 +31,7 @@ function startSamplers() {
   const { MemoryMonitor } = require(path.join(OUT, 'features/memory/monitor.js'));
   const { Ticker } = require(path.join(OUT, 'core/ticker.js'));
   const { KmsgFollower } = require(path.join(OUT, 'probes/kmsg.js'));
+  const { DEFAULTS } = require(path.join(OUT, 'core/settingsRead.js'));
   fs.mkdirSync(storageDir, { recursive: true });
   const stat = fs.readFileSync('/proc/self/stat', 'latin1');
   const starttime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
@@ -55,11 +56,14 @@ function startSamplers() {
   });
   kmsg = follower.start();
   const viewVisible = false;
-  ticker.every(5000, () => (counts.self++, sampler.sample()));
-  ticker.every(15000, () => (counts.monitor++, monitor.sample()));
-  ticker.every(10000, () => {
-    if (viewVisible) counts.fallback++; // the kernel-log fallback polls only while the Memory view is visible
-  });
+  // the periods of the default settings, as MemoryFeature and StatusBarItem register them
+  ticker.every(DEFAULTS.statusBarSampleSeconds * 1000, () => (counts.self++, sampler.sample()));
+  ticker.every(DEFAULTS.memorySampleSeconds * 1000, () => (counts.monitor++, monitor.sample()));
+  // the kernel-log fallback tick exists only while /dev/kmsg is not followed (MemoryFeature.scheduleFallback)
+  if (!kmsg?.following)
+    ticker.every(10000, () => {
+      if (viewVisible) counts.fallback++; // and polls only while the Memory view is visible
+    });
   // An extension host that has run a while: every function the window calls has run (and been compiled) before.
   for (let i = 0; i < 4; i++) monitor.sample();
   void monitor.persist(); // compiled before the windows, as in a host that has run a while
@@ -78,10 +82,24 @@ function startSamplers() {
 
 /** The same Ticker and periods as startSamplers(), with empty jobs. */
 function startTimers() {
-  const { Ticker } = require(path.resolve(__dirname, '..', '..', 'out', 'src', 'core', 'ticker.js'));
+  const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
+  const { Ticker } = require(path.join(OUT, 'core', 'ticker.js'));
+  const { DEFAULTS } = require(path.join(OUT, 'core', 'settingsRead.js'));
   const ticker = new Ticker();
-  for (const ms of [5000, 15000, 10000]) ticker.every(ms, () => {});
+  const following = fs.existsSync('/dev/kmsg') && canRead('/dev/kmsg'); // as startSamplers: no fallback tick then
+  const periods = [DEFAULTS.statusBarSampleSeconds * 1000, DEFAULTS.memorySampleSeconds * 1000, ...(following ? [] : [10000])];
+  for (const ms of periods) ticker.every(ms, () => {});
   return ticker;
+}
+
+/** @param {string} f */
+function canRead(f) {
+  try {
+    fs.closeSync(fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function main() {

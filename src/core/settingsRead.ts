@@ -66,7 +66,7 @@ export interface Settings {
 export const DEFAULTS: Settings = {
   procRoot: '/proc',
   terminalsRefreshSeconds: 5,
-  statusBarSampleSeconds: 5,
+  statusBarSampleSeconds: 15, // the memory sampler's period: one wake-up for both
   warningMb: 1024,
   criticalMb: 2048,
   detachedGraceHours: 3,
