@@ -166,6 +166,26 @@ export function sameIdentity(rec: ProcessRecord | undefined, t: ProcessIdentity)
   return programChange(rec, t);
 }
 
+/**
+ * Right before acting, against a fresh full scan: the targets that are still the very process the plan named and still
+ * not protected, and the others with why.
+ */
+export function revalidateIdentity<T extends ProcessTarget>(
+  targets: readonly T[],
+  fresh: Snapshot,
+  topology: Topology,
+  ctx: SafetyContext,
+) {
+  const valid: T[] = [];
+  const skipped: { target: T; because: string }[] = [];
+  for (const t of targets) {
+    const because = sameIdentity(fresh.processes.get(t.pid), t) ?? protectionOf(fresh, topology, t.pid, ctx);
+    if (because) skipped.push({ target: t, because });
+    else valid.push(t);
+  }
+  return { valid, skipped };
+}
+
 /** The process is gone (exited, reaped, pid reused or re-owned): not the case when it only exec'd another program. */
 function goneNow(rec: ProcessRecord | undefined, t: ProcessIdentity): boolean {
   return !rec || rec.state === 'Z' || rec.starttime !== t.starttime || rec.uid !== t.uid;

@@ -15,6 +15,7 @@ import {
   newPlan,
   programOf,
   protectionOf,
+  revalidateIdentity,
   sameIdentity,
 } from '../../core/safety';
 
@@ -88,13 +89,5 @@ export function planStopProcesses(
 }
 
 /** Right before acting, against a fresh full scan: same identity and still not protected. */
-export function revalidateStop(targets: readonly StopTarget[], fresh: Snapshot, topology: Topology, ctx: SafetyContext) {
-  const valid: StopTarget[] = [];
-  const skipped: { target: StopTarget; because: string }[] = [];
-  for (const t of targets) {
-    const because = sameIdentity(fresh.processes.get(t.pid), t) ?? protectionOf(fresh, topology, t.pid, ctx);
-    if (because) skipped.push({ target: t, because });
-    else valid.push(t);
-  }
-  return { valid, skipped };
-}
+export const revalidateStop = (targets: readonly StopTarget[], fresh: Snapshot, topology: Topology, ctx: SafetyContext) =>
+  revalidateIdentity(targets, fresh, topology, ctx);

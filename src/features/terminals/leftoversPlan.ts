@@ -13,6 +13,7 @@ import {
   newPlan,
   programOf,
   protectionOf,
+  revalidateIdentity,
   sameIdentity,
 } from '../../core/safety';
 
@@ -64,14 +65,6 @@ export function planKillProcesses(
   return newPlan({ action: 'kill-processes', verb: 'Kill', noun: ['Process', 'Processes'], targets, skipped }, ctx.nowMs);
 }
 
-/** Right before acting: same identity and still not protected. */
-export function revalidateProcesses(targets: readonly ProcessTarget[], fresh: Snapshot, topology: Topology, ctx: SafetyContext) {
-  const valid: ProcessTarget[] = [];
-  const skipped: { target: ProcessTarget; because: string }[] = [];
-  for (const t of targets) {
-    const because = sameIdentity(fresh.processes.get(t.pid), t) ?? protectionOf(fresh, topology, t.pid, ctx);
-    if (because) skipped.push({ target: t, because });
-    else valid.push(t);
-  }
-  return { valid, skipped };
-}
+/** Right before acting, against a fresh full scan: same identity and still not protected. */
+export const revalidateProcesses = (targets: readonly ProcessTarget[], fresh: Snapshot, topology: Topology, ctx: SafetyContext) =>
+  revalidateIdentity(targets, fresh, topology, ctx);
