@@ -315,13 +315,13 @@ describe('Profile attribution: a live in-process profile', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     const t0 = Date.now();
-    const w = await profileSelf({ durationMs: 5000, signal: ac.signal });
-    assert.ok(Date.now() - t0 < 2000);
+    const w = await profileSelf({ durationMs: 20_000, signal: ac.signal });
+    assert.ok(Date.now() - t0 < 10_000, 'stopped long before the 20 s it was asked for'); // margin for a loaded CI machine
     assert.strictEqual(w.cancelled, true);
     assert.ok(w.cpu && w.cpu.nodes.length > 0);
     const again = await profileSelf({ durationMs: 50 });
     assert.ok(again.cpu);
-  });
+  }).timeout(30_000);
 
   it('takes only the profile asked for: interval 0 turns the CPU profiler or the heap sampler off', async () => {
     const keep: object[] = [];
