@@ -2,25 +2,12 @@
 // hidden, against an empty Node process: two fresh children (idle-child.js) run the same windows side by side.
 'use strict';
 const path = require('path');
-const { spawn } = require('child_process');
-const { ROOT, median, min, max, f2, log } = require('./util');
+const { runJsonChild, median, min, max, f2, log } = require('./util');
 
 /** @typedef {import('./options').Options} Options */
 
 /** @param {string[]} args @returns {Promise<Record<string, any>>} */
-async function child(args) {
-  const c = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'idle-child.js'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  c.stdout.setEncoding('utf8');
-  c.stdout.on('data', (/** @type {string} */ d) => (out += d));
-  await new Promise((resolve) => c.on('close', resolve));
-  const res = JSON.parse(out.trim().split('\n').pop() || '{"error":"no output"}');
-  if (res.error) throw new Error(`idle child: ${res.error}`);
-  return res;
-}
+const child = (args) => runJsonChild('idle child', 'idle-child.js', args, ['--expose-gc']);
 
 /** @param {Options} o @param {string} work */
 async function benchIdle(o, work) {

@@ -6,26 +6,14 @@
 // Standalone: node scripts/bench/profile.js [--rounds N] [--seconds S] (after `npx tsc -p .`).
 'use strict';
 const path = require('path');
-const { spawn } = require('child_process');
-const { ROOT, OUT, median, min, max, f2, log } = require('./util');
+const { runJsonChild, OUT, median, min, max, f2, log } = require('./util');
 
 /**
  * @param {'plain' | 'profiled'} mode @param {number} seconds @param {'alloc' | 'compute'} workload
  * @param {string[]} [intervals] CPU interval µs and heap interval bytes (default: the extension's defaults)
  */
-async function runChild(mode, seconds, workload, intervals = []) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'profile-child.js'), mode, String(seconds), workload, ...intervals], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (/** @type {string} */ d) => (out += d));
-  await new Promise((resolve) => child.on('close', resolve));
-  /** @type {Record<string, any>} */
-  const res = JSON.parse(out.trim().split('\n').pop() || '{"error":"no output"}');
-  if (res.error) throw new Error(`profile child: ${res.error}`);
-  return res;
+function runChild(mode, seconds, workload, intervals = []) {
+  return runJsonChild('profile child', 'profile-child.js', [mode, String(seconds), workload, ...intervals]);
 }
 
 /** @param {{ rounds: number, seconds: number }} o @param {'alloc' | 'compute'} workload */

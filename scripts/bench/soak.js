@@ -5,25 +5,12 @@
 // extension's own heap, which the real host measurement (activation.js: host heap at activation) does not isolate.
 // Standalone: node scripts/bench/soak.js [--fleet N] [--refreshes N] (after `npx tsc -p .`).
 'use strict';
-const path = require('path');
-const { spawn } = require('child_process');
-const { ROOT, f1, log } = require('./util');
+const { runJsonChild, f1, log } = require('./util');
 const { spawnFleet, killFleet, installCleanupHandlers } = require('./fleet');
 
 /** @param {number} refreshes */
-async function runSoakChild(refreshes) {
-  const child = spawn(process.execPath, ['--expose-gc', path.join(__dirname, 'soak-child.js'), String(refreshes)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (/** @type {string} */ d) => (out += d));
-  await new Promise((resolve) => child.on('close', resolve));
-  /** @type {Record<string, any>} */
-  const res = JSON.parse(out.trim().split('\n').pop() || '{"error":"no output"}');
-  if (res.error) throw new Error(`soak child: ${res.error}`);
-  return res;
+function runSoakChild(refreshes) {
+  return runJsonChild('soak child', 'soak-child.js', [String(refreshes)], ['--expose-gc']);
 }
 
 /** @param {{ fleet: number, refreshes: number }} o @returns {Promise<Record<string, any>>} */

@@ -1,5 +1,6 @@
 // Shared by the benchmark modules: paths, timing, statistics and number formatting.
 'use strict';
+const { spawn } = require('child_process');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -43,4 +44,44 @@ const log = (...a) => console.log('[bench]', ...a);
 /** @param {unknown} e */
 const errorMessage = (e) => (e instanceof Error ? e.message : String(e));
 
-module.exports = { ROOT, OUT, CACHE, RESULTS, sleep, sleepSync, cpuUs, median, max, min, r1, r2, f1, f2, kb, log, errorMessage };
+/**
+ * Runs `node [...nodeArgs] scripts/bench/<script> ...args` (cwd: the repository) and returns the JSON object of its last
+ * stdout line; a child that prints `{"error": …}` (or nothing) makes it throw, named by `what`.
+ * @param {string} what @param {string} script @param {string[]} args @param {string[]} [nodeArgs]
+ * @returns {Promise<Record<string, any>>}
+ */
+async function runJsonChild(what, script, args, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, script), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (/** @type {string} */ d) => (out += d));
+  await new Promise((resolve) => child.on('close', resolve));
+  /** @type {Record<string, any>} */
+  const res = JSON.parse(out.trim().split('\n').pop() || '{"error":"no output"}');
+  if (res.error) throw new Error(`${what}: ${res.error}`);
+  return res;
+}
+
+module.exports = {
+  ROOT,
+  OUT,
+  CACHE,
+  RESULTS,
+  runJsonChild,
+  sleep,
+  sleepSync,
+  cpuUs,
+  median,
+  max,
+  min,
+  r1,
+  r2,
+  f1,
+  f2,
+  kb,
+  log,
+  errorMessage,
+};
