@@ -200,7 +200,13 @@ export class MemoryFeature implements vscode.Disposable {
   private trackEnds(scan: Scan, aiRows: readonly AiRow[]): void {
     this.endsQueue = this.endsQueue
       .then(async () => {
-        const names = scan.topology.ptyHosts.length ? await this.terminalNames() : new Map<number, string>();
+        // a scan is fed twice (when it is taken, and again with its AI model): the terminals are asked once per scan
+        if (this.namesOf?.snapshot !== scan.snapshot)
+          this.namesOf = {
+            snapshot: scan.snapshot,
+            names: scan.topology.ptyHosts.length ? await this.terminalNames() : new Map<number, string>(),
+          };
+        const { names } = this.namesOf;
         const naming = {
           selfPid: process.pid,
           windowKey: this.windowKey,
@@ -223,6 +229,8 @@ export class MemoryFeature implements vscode.Disposable {
   }
 
   /** "terminal 2" for each of this window's terminals, by shell pid (waits at most 500 ms for their process ids). */
+  private namesOf?: { snapshot: Scan['snapshot']; names: Map<number, string> };
+
   private async terminalNames(): Promise<Map<number, string>> {
     const terminals = vscode.window.terminals;
     const pids = await processIdsOf(terminals, 500);
