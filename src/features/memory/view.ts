@@ -182,7 +182,8 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
 </head>
 <body>
 <div class="toolbar">
-  <button id="restart" type="button" title="Restart the extension host of this window (a preview follows)">Restart Extension Host…</button>
+  <button id="restart" type="button"
+    title="Restart the extension host of this window (a preview follows)">Restart Extension Host…</button>
   <button id="kernel" type="button" class="secondary" title="Read OOM events from journalctl / dmesg">Check Kernel Log</button>
   ${withOpenPanel ? '<button id="panel" type="button" class="secondary" title="Open the chart in an editor">Open Chart</button>' : ''}
 </div>
