@@ -39,6 +39,20 @@ const { benchSoak } = require('./soak');
 const { machine, benchBundle } = require('./machine');
 const { evaluate, markdown } = require('./report');
 
+// The extension runs in code-server's own Node (24, provisioned into .cache/ by scripts/provision.sh), so the bench
+// measures with that Node when it is there: re-run this script under it (children use process.execPath).
+const hostNode = (() => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, '.cache', 'env.json'), 'utf8')).node;
+  } catch {
+    return undefined;
+  }
+})();
+if (hostNode && fs.existsSync(hostNode) && path.resolve(hostNode) !== process.execPath && !process.env.CSOPS_BENCH_ANY_NODE) {
+  const r = spawnSync(hostNode, [__filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
 installCleanupHandlers();
 
 async function main() {
