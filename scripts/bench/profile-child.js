@@ -5,8 +5,9 @@
 // attributing the result (attributeProfiles) is billed to the window as well — what "Profile Extension Host…" costs.
 // Workloads: alloc (every unit allocates 200 small objects and keeps the newest 400 000 live: a worst case for the heap
 // sampler) and compute (the same calls and arithmetic, no allocation).
-// Usage: node profile-child.js plain|profiled SECONDS alloc|compute [CPU_INTERVAL_US HEAP_INTERVAL_BYTES]. The intervals
-// default to the extension's (profiler.ts); 0 turns that profiler off (to measure the other alone). Prints one JSON line.
+// Usage: node profile-child.js plain|profiled SECONDS alloc|compute [CPU_INTERVAL_US HEAP_INTERVAL_BYTES HEAP_PERCENT]. They
+// default to the extension's (profiler.ts); an interval 0 turns that profiler off (to measure the other alone); HEAP_PERCENT
+// is the share of the window, at its end, during which the heap sampler runs. Prints one JSON line.
 'use strict';
 const path = require('path');
 
@@ -18,6 +19,7 @@ const workload = process.argv[4] === 'compute' ? 'compute' : 'alloc';
 const optNum = (x) => (x === undefined || x === '' ? undefined : Number(x));
 const samplingIntervalUs = optNum(process.argv[5]);
 const heapSamplingIntervalBytes = optNum(process.argv[6]);
+const heapSamplePercent = optNum(process.argv[7]);
 const cpuUs = () => {
   const c = process.cpuUsage();
   return c.user + c.system;
@@ -54,6 +56,7 @@ async function main() {
           durationMs: seconds * 1000,
           samplingIntervalUs,
           heapSamplingIntervalBytes,
+          heapSamplePercent,
         })
       : undefined;
   const cpu0 = cpuUs();

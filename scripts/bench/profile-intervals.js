@@ -11,19 +11,20 @@ const path = require('path');
 const { RESULTS, median, min, max, f2, log } = require('./util');
 const { runChild } = require('./profile');
 
-/** @typedef {{ name: string, cpuUs: number, heapBytes: number }} Config */
+/** @typedef {{ name: string, cpuUs: number, heapBytes: number, heapPercent?: number }} Config */
+/** Each profiler alone over the whole window (heapPercent 100), then combinations; the last row is the defaults. */
 /** @type {Config[]} */
 const CONFIGS = [
   { name: 'cpu 1 ms', cpuUs: 1000, heapBytes: 0 },
   { name: 'cpu 2 ms', cpuUs: 2000, heapBytes: 0 },
   { name: 'cpu 5 ms', cpuUs: 5000, heapBytes: 0 },
-  { name: 'heap 32 KiB', cpuUs: 0, heapBytes: 32 * 1024 },
-  { name: 'heap 128 KiB', cpuUs: 0, heapBytes: 128 * 1024 },
-  { name: 'heap 512 KiB', cpuUs: 0, heapBytes: 512 * 1024 },
-  { name: 'heap 1 MiB', cpuUs: 0, heapBytes: 1024 * 1024 },
-  { name: 'heap 4 MiB', cpuUs: 0, heapBytes: 4 * 1024 * 1024 },
-  { name: 'cpu 1 ms + heap 32 KiB (V8 defaults, before)', cpuUs: 1000, heapBytes: 32 * 1024 },
-  { name: 'cpu 2 ms + heap 512 KiB (candidate)', cpuUs: 2000, heapBytes: 512 * 1024 },
+  { name: 'heap 32 KiB, whole window', cpuUs: 0, heapBytes: 32 * 1024, heapPercent: 100 },
+  { name: 'heap 512 KiB, whole window', cpuUs: 0, heapBytes: 512 * 1024, heapPercent: 100 },
+  { name: 'heap 64 MiB (no samples), whole window', cpuUs: 0, heapBytes: 64 * 1024 * 1024, heapPercent: 100 },
+  { name: 'cpu 1 ms + heap 32 KiB, whole window (before)', cpuUs: 1000, heapBytes: 32 * 1024, heapPercent: 100 },
+  { name: 'cpu 2 ms + heap 1 MiB, whole window', cpuUs: 2000, heapBytes: 1024 * 1024, heapPercent: 100 },
+  { name: 'cpu 2 ms + heap 32 KiB, last 40 %', cpuUs: 2000, heapBytes: 32 * 1024, heapPercent: 40 },
+  { name: 'cpu 2 ms + heap 32 KiB, last 20 % (defaults)', cpuUs: 2000, heapBytes: 32 * 1024, heapPercent: 20 },
 ];
 
 /** @param {{ rounds: number, seconds: number, only?: number[] }} o */
@@ -45,7 +46,7 @@ async function benchIntervals(o) {
         const r =
           c.name === 'plain'
             ? await runChild('plain', o.seconds, w)
-            : await runChild('profiled', o.seconds, w, [String(c.cpuUs), String(c.heapBytes)]);
+            : await runChild('profiled', o.seconds, w, [String(c.cpuUs), String(c.heapBytes), String(c.heapPercent ?? '')]);
         runs[w][c.name].push({ cpuUsPerUnit: r.cpuUsPerUnit, windowCpuUsPerUnit: r.windowCpuUsPerUnit, samples: r.samples });
       }
     }
@@ -63,6 +64,7 @@ async function benchIntervals(o) {
         config: c.name,
         cpuIntervalUs: c.cpuUs,
         heapIntervalBytes: c.heapBytes,
+        heapPercent: c.heapPercent,
         ratio: median(xs) / median(plain),
         windowRatio: median(runs[w][c.name].map((x) => x.windowCpuUsPerUnit)) / median(plain),
         spread: [min(paired), max(paired)],

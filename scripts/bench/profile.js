@@ -56,12 +56,15 @@ async function benchWorkload(o, workload) {
 async function benchProfile(o) {
   log(`profile overhead: 2 workloads × ${o.rounds} × (plain ${o.seconds} s, profiled ${o.seconds} s) in fresh Node children…`);
   const workloads = [await benchWorkload(o, 'alloc'), await benchWorkload(o, 'compute')];
-  const { DEFAULT_CPU_INTERVAL_US, DEFAULT_HEAP_INTERVAL_BYTES } = require(path.join(OUT, 'features/profile/profiler.js'));
+  const { DEFAULT_CPU_INTERVAL_US, DEFAULT_HEAP_INTERVAL_BYTES, DEFAULT_HEAP_PERCENT } = require(
+    path.join(OUT, 'features/profile/profiler.js'),
+  );
   return {
     rounds: o.rounds,
     seconds: o.seconds,
     cpuIntervalUs: DEFAULT_CPU_INTERVAL_US,
     heapIntervalBytes: DEFAULT_HEAP_INTERVAL_BYTES,
+    heapPercent: DEFAULT_HEAP_PERCENT,
     workloads,
     ratio: Math.max(...workloads.map((w) => w.ratio)),
   };

@@ -123,7 +123,7 @@ function evaluate(results) {
         `×${f2(w.ratio)} for the command, ×${f2(w.windowRatio)} during the window ` +
         `(${f2(w.profiledCpuUsPerUnit)} vs ${f2(w.plainCpuUsPerUnit)} µs CPU/unit, median of ${results.profile?.rounds}, ` +
         `per-round ×${f2(w.spread?.[0])}–×${f2(w.spread?.[1])}; CPU every ${(results.profile?.cpuIntervalUs ?? NaN) / 1000} ms, ` +
-        `heap every ${(results.profile?.heapIntervalBytes ?? NaN) / 1024} KiB)`,
+        `heap every ${(results.profile?.heapIntervalBytes ?? NaN) / 1024} KiB over the last ${results.profile?.heapPercent} % of the window)`,
       pass: w.ratio < 1.05,
     });
   const a = results.activation;

@@ -43,6 +43,8 @@ export interface Settings {
   profileCpuIntervalMs: number;
   /** Heap sampler: one sample per this many KiB allocated; 0 = no heap profile. */
   profileHeapIntervalKiB: number;
+  /** Heap sampler: runs over this last share of the profile window (percent); it slows every allocation while on. */
+  profileHeapPercent: number;
   /** Session log folders younger than this are never offered by the Disk view. */
   diskLogRetentionDays: number;
   /** csops.policies.detachedTerminals.olderThanHours; null = off (the default). */
@@ -87,8 +89,9 @@ export const DEFAULTS: Settings = {
   processesStopGraceSeconds: 5,
   aiExtraPatterns: [],
   profileSeconds: 10,
-  profileCpuIntervalMs: 1,
+  profileCpuIntervalMs: 2,
   profileHeapIntervalKiB: 32,
+  profileHeapPercent: 20,
   diskLogRetentionDays: 7,
   policyDetachedTerminalsHours: null,
   policyIntervalMinutes: 15,
@@ -121,6 +124,7 @@ export const USER_ONLY_SETTINGS = [
   'processes.stopGraceSeconds',
   'profile.cpuSampleIntervalMs',
   'profile.heapSampleIntervalKiB',
+  'profile.heapSamplePercent',
   'disk.logRetentionDays',
   'policies.detachedTerminals.olderThanHours',
   'policies.intervalMinutes',
@@ -190,6 +194,7 @@ export function settingsFrom(c: ConfigSource, warn: (message: string) => void = 
     profileSeconds: Math.min(300, num('profile.seconds', DEFAULTS.profileSeconds, 1)),
     profileCpuIntervalMs: Math.min(100, num('profile.cpuSampleIntervalMs', DEFAULTS.profileCpuIntervalMs, 0.1)),
     profileHeapIntervalKiB: Math.min(65536, num('profile.heapSampleIntervalKiB', DEFAULTS.profileHeapIntervalKiB, 0)),
+    profileHeapPercent: Math.min(100, num('profile.heapSamplePercent', DEFAULTS.profileHeapPercent, 1)),
     diskLogRetentionDays: num('disk.logRetentionDays', DEFAULTS.diskLogRetentionDays, 1),
     policyDetachedTerminalsHours: optionalNumber(value('policies.detachedTerminals.olderThanHours')),
     policyIntervalMinutes: num('policies.intervalMinutes', DEFAULTS.policyIntervalMinutes, MIN_POLICY_INTERVAL_MINUTES),

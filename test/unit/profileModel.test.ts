@@ -14,10 +14,11 @@ import {
   busyRows,
   keepResults,
   locationOf,
+  profileView,
   sampleDurationsMs,
   urlToPath,
 } from '../../src/features/profile/model';
-import { profileSelf } from '../../src/features/profile/profiler';
+import { heapSubWindow, profileSelf } from '../../src/features/profile/profiler';
 
 const fixture = <T>(name: string): T =>
   JSON.parse(fs.readFileSync(path.join(__dirname, '../../../test/fixtures/profile', name), 'utf8')) as T;
@@ -290,7 +291,7 @@ describe('Profile attribution: a live in-process profile', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path.join(dir, 'exts', 'test.spinner-0.0.1', 'extension.js')) as { start(): NodeJS.Timeout };
     timer = mod.start();
-    const w = await profileSelf({ durationMs: 1200 });
+    const w = await profileSelf({ durationMs: 1200, heapSamplePercent: 100 });
     clearInterval(timer);
     timer = undefined;
     assert.deepStrictEqual(w.problems, []);
@@ -330,7 +331,12 @@ describe('Profile attribution: a live in-process profile', () => {
       const cpuOnly = await profileSelf({ durationMs: 150, heapSamplingIntervalBytes: 0 });
       assert.ok(cpuOnly.cpu && cpuOnly.cpu.samples && cpuOnly.cpu.samples.length > 0);
       assert.strictEqual(cpuOnly.heap, undefined);
-      const heapOnly = await profileSelf({ durationMs: 150, samplingIntervalUs: 0, heapSamplingIntervalBytes: 16 * 1024 });
+      const heapOnly = await profileSelf({
+        durationMs: 150,
+        samplingIntervalUs: 0,
+        heapSamplingIntervalBytes: 16 * 1024,
+        heapSamplePercent: 100,
+      });
       assert.strictEqual(heapOnly.cpu, undefined);
       assert.ok(heapOnly.heap && heapOnly.heap.head.children.length > 0, 'the heap sampler ran');
       assert.deepStrictEqual([...cpuOnly.problems, ...heapOnly.problems], []);
@@ -339,5 +345,59 @@ describe('Profile attribution: a live in-process profile', () => {
     } finally {
       clearInterval(timer);
     }
+  });
+
+  it('runs the heap sampler only over the last share of the window, the CPU profiler over all of it', async () => {
+    const keep: object[] = [];
+    const timer = setInterval(() => {
+      keep.push(...Array.from({ length: 2000 }, (_, i) => ({ i })));
+      if (keep.length > 200_000) keep.splice(0, 2000);
+    }, 5);
+    try {
+      const w = await profileSelf({ durationMs: 600, heapSamplingIntervalBytes: 16 * 1024, heapSamplePercent: 50 });
+      assert.deepStrictEqual(w.problems, []);
+      assert.ok(w.heap && w.heap.head.children.length > 0, 'the heap sampler ran');
+      assert.ok(w.heapSampledMs >= 200 && w.heapSampledMs <= 450, `heap sampled ${w.heapSampledMs} ms of ${w.durationMs}`);
+      assert.ok(w.cpu && (w.cpu.endTime - w.cpu.startTime) / 1000 >= 500, 'the CPU profile covers the whole window');
+      const r = attributeProfiles(w, { extensions: [] });
+      assert.strictEqual(r.heapSampledMs, w.heapSampledMs);
+      assert.match(profileView(r, () => 'now').note, /made in the last 0\.\d s of the window and live at its end/);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
+  it('cancelled before the heap sampler’s part of the window: a CPU profile, no heap profile, no problem', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const w = await profileSelf({ durationMs: 5000, signal: ac.signal });
+    assert.strictEqual(w.cancelled, true);
+    assert.ok(w.cpu);
+    assert.strictEqual(w.heap, undefined);
+    assert.strictEqual(w.heapSampledMs, 0);
+    assert.deepStrictEqual(w.problems, []);
+    assert.match(profileView(attributeProfiles(w, { extensions: [] }), () => 'now').note, /the heap sampler did not run/);
+  });
+});
+
+describe('Profile window: the heap sampler’s share', () => {
+  it('is the last percent of the window, clamped to 0…100, and start + length is the window (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 600_000 }), fc.double({ min: -50, max: 200, noNaN: true }), (d, p) => {
+        const w = heapSubWindow(d, p);
+        assert.strictEqual(w.startMs + w.lengthMs, d);
+        assert.ok(w.lengthMs >= 0 && w.lengthMs <= d);
+        if (p >= 100) assert.strictEqual(w.lengthMs, d);
+        if (p <= 0) assert.strictEqual(w.lengthMs, 0);
+      }),
+    );
+    assert.deepStrictEqual(heapSubWindow(10_000, 20), { startMs: 8000, lengthMs: 2000 });
+  });
+
+  it('a result kept from before (no heapSampledMs) or sampled over the whole window says nothing more', () => {
+    const base = { takenAtMs: 0, durationMs: 10_000, totalCpuMs: 0, totalLiveBytes: 0, samples: 0, rows: [] };
+    assert.doesNotMatch(profileView(base, () => 'now').note, /last|did not run/);
+    assert.doesNotMatch(profileView({ ...base, heapSampledMs: 9990 }, () => 'now').note, /last|did not run/);
+    assert.match(profileView({ ...base, heapSampledMs: 2000 }, () => 'now').note, /last 2\.0 s/);
   });
 });

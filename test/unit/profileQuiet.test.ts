@@ -53,4 +53,16 @@ describe('Profile Extension Host: our own scans pause while profiling', () => {
     assert.strictEqual(cfg(3).profileSeconds, 3);
     assert.strictEqual(cfg(10_000).profileSeconds, 300);
   });
+
+  it('csops.profile.cpuSampleIntervalMs default 2; heapSamplePercent default 20, at least 1, at most 100', () => {
+    // a user-only setting: read from the user (global) value
+    const cfg = (k0: string, v: unknown) =>
+      settingsFrom({ get: () => undefined, inspect: (k) => (k === k0 ? { globalValue: v } : undefined) });
+    assert.strictEqual(cfg('x', undefined).profileCpuIntervalMs, 2);
+    assert.strictEqual(cfg('x', undefined).profileHeapPercent, 20);
+    assert.strictEqual(cfg('profile.heapSamplePercent', 0).profileHeapPercent, 20);
+    assert.strictEqual(cfg('profile.heapSamplePercent', 'all').profileHeapPercent, 20);
+    assert.strictEqual(cfg('profile.heapSamplePercent', 55).profileHeapPercent, 55);
+    assert.strictEqual(cfg('profile.heapSamplePercent', 500).profileHeapPercent, 100);
+  });
 });

@@ -72,7 +72,7 @@ async function runProfile(core: Core, context: vscode.ExtensionContext, memory: 
     return;
   }
   store.running = true;
-  const { profileSeconds: seconds, profileCpuIntervalMs, profileHeapIntervalKiB } = core.settings();
+  const { profileSeconds: seconds, profileCpuIntervalMs, profileHeapIntervalKiB, profileHeapPercent } = core.settings();
   const hold = core.scans.hold();
   const resume = memory.pause();
   try {
@@ -97,6 +97,7 @@ async function runProfile(core: Core, context: vscode.ExtensionContext, memory: 
             signal: ac.signal,
             samplingIntervalUs: Math.round(profileCpuIntervalMs * 1000),
             heapSamplingIntervalBytes: Math.round(profileHeapIntervalKiB * 1024),
+            heapSamplePercent: profileHeapPercent,
           });
         } finally {
           clearInterval(tick);

@@ -86,6 +86,8 @@ export interface ProfileRow extends Bucket {
 export interface ProfileResult {
   takenAtMs: number;
   durationMs: number;
+  /** How long the heap sampler ran, at the end of the window (missing in results kept from before it was partial). */
+  heapSampledMs?: number;
   totalCpuMs: number;
   totalLiveBytes: number;
   samples: number;
@@ -304,7 +306,7 @@ function attributeHeap(h: SamplingHeapProfile, a: UrlAttributor, acc: Accumulato
 
 /** Attributes both profiles of one window; either may be missing (e.g. the heap sampler failed). */
 export function attributeProfiles(
-  input: { cpu?: CpuProfile; heap?: SamplingHeapProfile; takenAtMs: number; durationMs: number },
+  input: { cpu?: CpuProfile; heap?: SamplingHeapProfile; takenAtMs: number; durationMs: number; heapSampledMs?: number },
   ctx: AttributionContext,
 ): ProfileResult {
   const a = new UrlAttributor(ctx);
@@ -325,6 +327,7 @@ export function attributeProfiles(
   return {
     takenAtMs: input.takenAtMs,
     durationMs: input.durationMs,
+    ...(input.heapSampledMs !== undefined ? { heapSampledMs: input.heapSampledMs } : {}),
     totalCpuMs: round(totalCpuMs),
     totalLiveBytes,
     samples: input.cpu?.samples?.length ?? 0,
@@ -351,13 +354,20 @@ export interface ProfileView {
   rows: { name: string; cpuMs: string; cpuPercent: string; liveMb: string; top: string; self: boolean; kind: BucketKind }[];
 }
 
+/** Over which part of the window the live allocations were sampled (the heap sampler runs only at its end). */
+function heapText(r: ProfileResult): string {
+  if (r.heapSampledMs === undefined || r.heapSampledMs >= r.durationMs - 50) return '';
+  if (r.heapSampledMs === 0) return ' (the heap sampler did not run)';
+  return ` (made in the last ${(r.heapSampledMs / 1000).toFixed(1)} s of the window and live at its end)`;
+}
+
 export function profileView(r: ProfileResult, when: (ms: number) => string): ProfileView {
   const mbText = (b: number): string => (b / (1024 * 1024)).toFixed(1);
   const own = r.rows.find((row) => row.self);
   const ownText = own ? `; code-server Ops itself: ${own.cpuMs} ms (${own.cpuPercent} %)` : '';
   return {
     title: `${when(r.takenAtMs)} — ${(r.durationMs / 1000).toFixed(1)} s`,
-    note: `${r.samples} CPU samples, ${r.totalCpuMs} ms; ${mbText(r.totalLiveBytes)} MB sampled live allocations${ownText}`,
+    note: `${r.samples} CPU samples, ${r.totalCpuMs} ms; ${mbText(r.totalLiveBytes)} MB sampled live allocations${heapText(r)}${ownText}`,
     rows: r.rows.map((row) => ({
       name: row.self ? `${row.label} (this extension)` : row.label,
       cpuMs: row.cpuMs.toFixed(1),
