@@ -131,10 +131,13 @@ describe('Profile Extension Host in a real code-server', function () {
     );
     const busy = rows.filter((r) => r.kind !== 'idle');
     assert.strictEqual(busy[0].name, 'acc.burner', JSON.stringify(rows, null, 1));
-    assert.match(busy[0].top, /burn \(extension\.js:\d+\)/);
+    // `burn`, or the timer callback it is called from when TurboFan inlined it (the profile then names the caller)
+    assert.match(busy[0].top, /^(burn|\(anonymous\)) \(extension\.js:\d+\)/);
     const byLive = [...rows].sort((a, b) => b.liveMb - a.liveMb);
     assert.strictEqual(byLive[0].name, 'acc.burner', JSON.stringify(rows, null, 1));
-    assert.ok(byLive[0].liveMb > 20, `live MB ${byLive[0].liveMb}`);
+    // The heap sampler runs over the last 20 % of the window (2 s of 10 s): the burner's ~1 MB chunks made then are live.
+    assert.ok(byLive[0].liveMb > 1, `live MB ${byLive[0].liveMb}`);
+    assert.match(await frame.locator('#profile-note').innerText(), /made in the last \d+\.\d s of the window and live at its end/);
     const own = rows.find((r) => r.name.startsWith('csops.code-server-ops'));
     const total = rows.reduce((sum, r) => sum + r.cpuMs, 0);
     if (own) assert.ok(own.cpuMs / total < 0.05, `own share ${own.cpuMs} of ${total} ms`);
