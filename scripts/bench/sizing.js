@@ -45,7 +45,7 @@ function makeExtensionsTree(dir, folders, filesPerFolder) {
  *   lookup du gets from fstatat(dirfd). Only measurable here: the extension cannot chdir (the cwd is shared by every
  *   extension and thread of the extension host), so nodeSync − nodeRelative is the kernel's path walk, out of reach;
  * - C (scripts/bench/sizewalk.c): `full` makes the same lstat/opendir calls as Node, `at` the fstatat/openat ones du
- *   makes, so nodeSync − cFull is Node's per-call cost.
+ *   makes (cFull − cAt: the same path walk, in C), so nodeRelative − cAt is Node's per-call cost.
  * @param {string[]} roots @param {boolean} relative
  */
 function nodeSyncSize(roots, relative) {
