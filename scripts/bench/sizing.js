@@ -5,7 +5,7 @@ const fs = require('fs');
 const path = require('path');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { sleep, cpuUs, median, max, f1, f2, log } = require('./util');
-const { measureChild } = require('./native');
+const { compile, measureChild } = require('./native');
 
 /** @typedef {import('./ours').Ours} Ours */
 /** @typedef {import('./options').Options} Options */
@@ -34,6 +34,48 @@ function makeExtensionsTree(dir, folders, filesPerFolder) {
   }
   fs.writeFileSync(path.join(dir, 'extensions.json'), JSON.stringify(entries));
   return { files, dirs };
+}
+
+/**
+ * The floors under folderSize, to say where its gap to du comes from. All walk the same folders with the same sum
+ * (st_blocks × 512, symlinks not followed, a multiply-linked inode once):
+ * - nodeSync: the plainest synchronous loop on Node's fs API (lstatSync + readdirSync of full paths, no yields, no
+ *   cancellation): what folderSize's own loop costs on top of Node is ours − nodeSync;
+ * - nodeRelative: the same loop with cwd-relative names after process.chdir() into each folder — the one-component
+ *   lookup du gets from fstatat(dirfd). Only measurable here: the extension cannot chdir (the cwd is shared by every
+ *   extension and thread of the extension host), so nodeSync − nodeRelative is the kernel's path walk, out of reach;
+ * - C (scripts/bench/sizewalk.c): `full` makes the same lstat/opendir calls as Node, `at` the fstatat/openat ones du
+ *   makes (cFull − cAt: the same path walk, in C), so nodeRelative − cAt is Node's per-call cost.
+ * @param {string[]} roots @param {boolean} relative
+ */
+function nodeSyncSize(roots, relative) {
+  const home = process.cwd();
+  /** @type {Set<string>} */
+  const seen = new Set();
+  let bytes = 0;
+  /** @param {string} p path to lstat (full, or relative to the cwd) @param {string} full */
+  const visit = (p, full) => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    const dir = st.isDirectory();
+    if (!dir && st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
+    bytes += st.blocks * 512;
+    if (!dir) return;
+    const names = fs.readdirSync(p);
+    if (relative) process.chdir(p);
+    for (const n of names) visit(relative ? n : `${full}/${n}`, `${full}/${n}`);
+    if (relative) process.chdir('..');
+  };
+  try {
+    for (const r of roots) visit(r, r);
+  } finally {
+    process.chdir(home);
+  }
+  return bytes;
 }
 
 /** @param {Options} o @param {Ours} ours @param {string} work */
@@ -80,12 +122,34 @@ async function benchSizing(o, ours, work) {
     h.disable();
     return { wallMs, cpuMs: cpu / 1000, bytes, maxDelayMs: h.max / 1e6 };
   };
-  // warm-up both (dentry/inode caches, JIT)
+  const walker = compile('sizewalk');
+  if (walker.error) log(`sizing: C floors SKIPPED: ${walker.error}`);
+  const paths = folders.map((f) => f.path);
+  /** @typedef {{ wallMs: number, cpuMs: number, bytes: number }} Run */
+  /** @param {() => number} fn @returns {Run} */
+  const timedSync = (fn) => {
+    const c0 = cpuUs();
+    const w0 = performance.now();
+    const bytes = fn();
+    return { wallMs: performance.now() - w0, cpuMs: (cpuUs() - c0) / 1000, bytes };
+  };
+  /** @param {'at' | 'full'} mode @returns {Run | undefined} */
+  const cWalk = (mode) => {
+    if (!walker.bin) return undefined;
+    const d = measureChild([walker.bin, mode, ...paths]);
+    return { wallMs: d.wallMs, cpuMs: d.cpuUs / 1000, bytes: Number(d.stdout.split(' ')[0]) };
+  };
+  // warm-up all (dentry/inode caches, JIT)
   await sizeAll();
   measureChild(duArgs);
+  nodeSyncSize(paths, false);
+  nodeSyncSize(paths, true);
+  cWalk('at');
   const oursRuns = [];
-  /** @type {{ wallMs: number, cpuMs: number, bytes: number }[]} */
+  /** @type {Run[]} */
   const duRuns = [];
+  /** @type {{ nodeSync: Run[], nodeRelative: Run[], cFull: Run[], cAt: Run[] }} */
+  const floorRuns = { nodeSync: [], nodeRelative: [], cFull: [], cAt: [] };
   let cache = new SizeCache();
   for (let r = 0; r < o.sizeReps; r++) {
     const fresh = new SizeCache();
@@ -93,6 +157,15 @@ async function benchSizing(o, ours, work) {
     cache = fresh;
     const d = measureChild(duArgs);
     duRuns.push({ wallMs: d.wallMs, cpuMs: d.cpuUs / 1000, bytes: duBytes(d.stdout) });
+    floorRuns.nodeSync.push(timedSync(() => nodeSyncSize(paths, false)));
+    floorRuns.nodeRelative.push(timedSync(() => nodeSyncSize(paths, true)));
+    for (const [k, mode] of /** @type {const} */ ([
+      ['cFull', 'full'],
+      ['cAt', 'at'],
+    ])) {
+      const c = cWalk(mode);
+      if (c) floorRuns[k].push(c);
+    }
   }
   // Refresh when nothing changed: ExtensionsView.refresh() re-reads the folder, every size is a SizeCache hit.
   const refreshRuns = [];
@@ -117,7 +190,26 @@ async function benchSizing(o, ours, work) {
   }
   const oursSummary = { reps: oursRuns, wallMs: median(oursRuns.map((x) => x.wallMs)), cpuMs: median(oursRuns.map((x) => x.cpuMs)) };
   const du = { reps: duRuns, wallMs: median(duRuns.map((x) => x.wallMs)), cpuMs: median(duRuns.map((x) => x.cpuMs)) };
+  /** @param {Run[]} runs */
+  const floor = (runs) => {
+    if (!runs.length) return { skipped: walker.error ?? 'not measured' };
+    const cpuMs = median(runs.map((x) => x.cpuMs));
+    return {
+      reps: runs,
+      wallMs: median(runs.map((x) => x.wallMs)),
+      cpuMs,
+      cpuRatio: cpuMs / du.cpuMs,
+      bytesMatch: runs.every((x) => x.bytes === duRuns[0].bytes),
+    };
+  };
+  const floors = {
+    nodeSync: floor(floorRuns.nodeSync),
+    nodeRelative: floor(floorRuns.nodeRelative),
+    cFull: floor(floorRuns.cFull),
+    cAt: floor(floorRuns.cAt),
+  };
   const res = {
+    floors,
     lstatPerFolderUs: { promises: median(lstatCost.promises), sync: median(lstatCost.sync) },
     tree: { folders: folders.length, files: made.files, dirs: made.dirs + 1 },
     ours: { ...oursSummary, maxDelayMs: max(oursRuns.map((x) => x.maxDelayMs)) },
@@ -138,6 +230,12 @@ async function benchSizing(o, ours, work) {
   log(
     `sizing: ours ${f1(res.ours.wallMs)} ms wall / ${f1(res.ours.cpuMs)} ms CPU (max loop delay ${f1(res.ours.maxDelayMs)} ms), ` +
       `du ${f1(res.du.wallMs)} / ${f1(res.du.cpuMs)} (CPU ×${f2(res.cpuRatio)}); bytes match: ${res.bytesMatch}`,
+  );
+  log(
+    'sizing floors, CPU × du: ' +
+      Object.entries(floors)
+        .map(([k, v]) => ('skipped' in v ? `${k} skipped` : `${k} ×${f2(v.cpuRatio)}${v.bytesMatch ? '' : ' (BYTES DIFFER)'}`))
+        .join(', '),
   );
   return res;
 }

@@ -16,63 +16,83 @@ export interface FolderSize {
 export interface SizeOptions {
   /** Stop early (returns what was counted so far with `cancelled`). */
   isCancelled?: () => boolean;
-  /** Entries handled between two yields to the event loop (default 256). */
+  /** At most this many entries between two yields to the event loop (default: no count limit, only the time budget). */
   concurrency?: number;
   /** Shared across folders so a hard link between two folders counts once. */
   seen?: Set<string>;
 }
 
+/** Longest synchronous run (ms) before a turn is given to the event loop; with one entry's lstat on top, the loop is
+ *  never held near the 5 ms the issue allows. */
+const BUDGET_MS = 1;
+/** The clock is read every CHECK_EVERY entries (a cached lstat costs ~2 µs, a cold one can take a millisecond). */
+const CHECK_EVERY = 8;
+/** When the current synchronous run began, shared by every call: a caller that sizes many small folders in a row
+ *  (`await folderSize(…)` resolves as a microtask, without a turn) adds up to one budget, not one per folder. */
+let runStart = -Infinity;
+const NO_THROW = { throwIfNoEntry: false } as const;
+const turn = (): Promise<void> =>
+  new Promise((resolve) => {
+    setImmediate(resolve);
+  });
+
 export async function folderSize(root: string, options: SizeOptions = {}): Promise<FolderSize & { cancelled: boolean }> {
   const seen = options.seen ?? new Set<string>();
   const out = { bytes: 0, apparentBytes: 0, entries: 0, errors: 0, cancelled: false };
-  // Synchronous lstat/readdir in bounded slices (like the /proc scanner): far cheaper per file than one promise per
-  // call through the thread pool, and the event loop still gets a turn every `slice` entries.
-  const slice = options.concurrency ?? 256;
+  // Synchronous lstat/readdir in time-budgeted runs (like the /proc scanner): far cheaper per file than one promise per
+  // call through the thread pool. Where the CPU goes (perf, Node 24; the floors in scripts/bench/sizing.js): the kernel's
+  // walk of each full path (Node has no fstatat) and Node's per-call cost of lstatSync/readdirSync; this loop and its
+  // turns add a few percent on top.
+  const slice = options.concurrency ?? Infinity;
   const stack: string[] = [root];
-  let done = 0;
-  let sliceStart = performance.now();
   let sliceDone = 0;
-  while (stack.length > 0) {
-    // A new slice every `slice` entries, or after 2 ms (cold caches make single lstat calls slow): with the turn the
-    // loop then takes, the event loop is never held for more than the 5 ms the issue allows.
-    if (done === 0 || sliceDone >= slice || ((done & 7) === 0 && performance.now() - sliceStart >= 2)) {
+  let k = 0;
+  if (options.isCancelled?.()) out.cancelled = true;
+  else if (performance.now() - runStart >= BUDGET_MS) {
+    await turn();
+    runStart = performance.now();
+  }
+  while (stack.length > 0 && !out.cancelled) {
+    if (sliceDone >= slice || (++k % CHECK_EVERY === 0 && performance.now() - runStart >= BUDGET_MS)) {
       if (options.isCancelled?.()) {
         out.cancelled = true;
         break;
       }
-      // Always yield, also before the first entry: callers size many small folders in a row.
-      await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
+      await turn();
+      runStart = performance.now();
       sliceDone = 0;
     }
     sliceDone++;
-    done++;
     const p = stack.pop()!;
     let st: fs.Stats | undefined;
     try {
-      st = fs.lstatSync(p, { throwIfNoEntry: false });
+      st = fs.lstatSync(p, NO_THROW);
     } catch {
-      st = undefined;
+      st = undefined; // EACCES on a parent, ENOTDIR, ELOOP…
     }
-    if (!st) {
+    if (st === undefined) {
       out.errors++;
       continue;
     }
     out.entries++;
-    if (st.nlink > 1 && !st.isDirectory()) {
+    const dir = st.isDirectory();
+    if (!dir && st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
       if (seen.has(key)) continue;
       seen.add(key);
     }
     out.bytes += st.blocks * 512;
     out.apparentBytes += st.size;
-    if (st.isDirectory()) {
+    if (dir) {
+      let names: string[];
       try {
-        const prefix = p.endsWith('/') ? p : `${p}/`;
-        for (const name of fs.readdirSync(p)) stack.push(prefix + name);
+        names = fs.readdirSync(p);
       } catch {
         out.errors++;
+        continue;
       }
+      const prefix = p.endsWith('/') ? p : `${p}/`;
+      for (let i = 0; i < names.length; i++) stack.push(prefix + names[i]);
     }
   }
   return out;
