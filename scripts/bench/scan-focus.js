@@ -38,9 +38,10 @@ async function delayed(scan) {
  *  CPU figures are not taken here). @param {() => Promise<unknown>} scan */
 async function longestStretch(scan) {
   // main-thread CPU (Node ≥ 23.9) tells a long stretch of our own work from the OS running another process meanwhile
-  const threadUs = process.threadCpuUsage
+  const pc = /** @type {NodeJS.Process & { threadCpuUsage?: () => NodeJS.CpuUsage }} */ (process);
+  const threadUs = pc.threadCpuUsage
     ? () => {
-        const c = process.threadCpuUsage();
+        const c = /** @type {() => NodeJS.CpuUsage} */ (pc.threadCpuUsage)();
         return c.user + c.system;
       }
     : cpuUs;
