@@ -153,6 +153,24 @@ describe('ScanCache: incremental scans', () => {
     assert.deepStrictEqual(cache.stats, { hits: 5, misses: 5, dropped: 0, keptReads: 0, unchanged: 4 });
   });
 
+  it('sweeping the cache yields on the time budget and still drops exactly the pids that are gone', async () => {
+    const fs = new KeepingProcFs();
+    for (let pid = 100; pid < 3100; pid++) fs.procs.set(pid, proc(`w${pid}`, pid, ['worker', String(pid)], { ppid: 100 + (pid % 7) }));
+    const cache = new ScanCache(1_000_000);
+    await scan(fs, cache);
+    for (let pid = 100; pid < 3100; pid++) if (pid % 3 !== 0) fs.procs.delete(pid); // two thirds exit
+    let yields = 0;
+    // a budget so small that every check yields: the sweep (3000 entries, a check per 256) must pause too
+    const refresh = await scan(fs, cache, { sliceSize: 1_000_000, sliceBudgetMs: 1e-9, yieldToLoop: async () => void yields++ });
+    const processYields = Math.ceil(1000 / 4) - 1; // a time check every 4 processes (1000 left)
+    assert.ok(yields >= processYields + Math.floor(3000 / 256), `${yields} yields`);
+    assert.strictEqual(cache.size, 1000);
+    assert.strictEqual(cache.stats.dropped, 2000);
+    assert.strictEqual(cache.keptFiles, 1000);
+    assert.strictEqual(fs.open.size, 1000);
+    assert.deepStrictEqual(content(refresh), content(await scan(fs)));
+  });
+
   it('an exec that changes comm is caught on the next refresh', async () => {
     const fs = fleet();
     const cache = new ScanCache(1_000_000);
