@@ -71,6 +71,19 @@ export interface ScanOptions {
   cache?: ScanCache;
 }
 
+/**
+ * Stat files kept open by all the ScanCaches of this process together: they share one keptFileBound of the open-file
+ * limit, so two caches (a test, a second service) can never take the descriptors the rest of the host needs.
+ */
+const keptInProcess = {
+  files: 0,
+  limit: undefined as number | undefined,
+  bound(): number {
+    if (this.limit === undefined) this.limit = keptFileBound(openFileLimit());
+    return this.limit;
+  },
+};
+
 /** What a scan keeps of one process between scans. */
 interface CachedIdentity {
   starttime: number;
@@ -112,7 +125,7 @@ export interface ScanCacheStats {
  * exited fails (ESRCH) even when its pid is reused, so it can never read another process; it is closed when its pid is
  * dropped, and `clear()` (ScanService.dispose) closes them all. Each costs one file descriptor and a little kernel
  * memory (~4.4 KB, measured by `npm run bench`); the default bound is half of the open-file limit, at most 16,384
- * (keptFileBound).
+ * (keptFileBound), and all the caches of the process together stay within that same bound.
  */
 export class ScanCache {
   private readonly entries = new Map<number, CachedIdentity>();
@@ -185,6 +198,7 @@ export class ScanCache {
   /** @internal opens stat of an entry to keep, within the bound; undefined when it may not or cannot. */
   keep(procFs: ProcFs, path: string): number | undefined {
     if (!procFs.keepOpen || !procFs.readKept || this.kept >= this.maxKeptFiles) return undefined;
+    if (keptInProcess.files >= keptInProcess.bound()) return undefined; // every cache of this process together
     if (this.kept > 0 && procFs !== this.keptBy) return undefined;
     let fd: number;
     try {
@@ -194,6 +208,7 @@ export class ScanCache {
     }
     this.keptBy = procFs;
     this.kept++;
+    keptInProcess.files++;
     return fd;
   }
 
@@ -201,6 +216,7 @@ export class ScanCache {
   release(fd: number): void {
     this.keptBy?.closeKept?.(fd);
     this.kept--;
+    keptInProcess.files--;
   }
 
   private closeKept(e: CachedIdentity): void {
@@ -453,7 +469,8 @@ function readOne(
   const dir = `${procRoot}/${pid}`;
   let statText: string;
   /** uid and cmdline, read around stat on a full read; after stat (and only if the cache cannot answer) when incremental. */
-  let fresh: { uid: number; cmdline: string } | undefined;
+  let uid = -1;
+  let cmdline: string | undefined;
   /** A stat file opened to keep (incremental): stored with the entry, or closed if no entry is stored. */
   let opened: number | undefined;
   try {
@@ -466,9 +483,9 @@ function readOne(
         statText = opened !== undefined ? procFs.readKept!(opened) : procFs.readText(`${dir}/stat`, 'short');
       }
     } else {
-      const uid = procFs.uidOf(dir);
+      uid = procFs.uidOf(dir);
       statText = procFs.readText(`${dir}/stat`, 'short');
-      fresh = { uid, cmdline: procFs.readText(`${dir}/cmdline`, 'offPage') };
+      cmdline = procFs.readText(`${dir}/cmdline`, 'offPage');
     }
   } catch (e) {
     if (opened !== undefined) incremental?.cache.release(opened);
@@ -477,7 +494,7 @@ function readOne(
     return;
   }
   if (incremental && unchangedRecord(pid, statText, snapshot, incremental, opened)) return;
-  const record = recordOf(procFs, dir, pid, statText, fresh, snapshot, incremental, opened);
+  const record = recordOf(procFs, dir, pid, statText, uid, cmdline, snapshot, incremental, opened);
   if (record) {
     snapshot.processes.set(pid, record);
     if (incremental) {
@@ -534,13 +551,17 @@ function readKeptStat(procFs: ProcFs, dir: string, pid: number, cache: ScanCache
   return { opened: e?.fd === undefined ? cache.keep(procFs, `${dir}/stat`) : undefined };
 }
 
-/** The record of one stat text (and, on a full read, its uid and cmdline); undefined when skipped (listed in snapshot). */
+/**
+ * The record of one stat text (and, on a full read — `cmdline` given — its uid and cmdline); undefined when skipped
+ * (listed in snapshot).
+ */
 function recordOf(
   procFs: ProcFs,
   dir: string,
   pid: number,
   statText: string,
-  fresh: { uid: number; cmdline: string } | undefined,
+  freshUid: number,
+  cmdline: string | undefined,
   snapshot: Snapshot,
   incremental: { cache: ScanCache; generation: number } | undefined,
   opened: number | undefined,
@@ -555,10 +576,15 @@ function recordOf(
     snapshot.skipped.push({ pid, reason: 'unparsable', detail: `stat names pid ${s.pid}` });
     return undefined;
   }
-  const identity = fresh
-    ? { uid: fresh.uid, argv: parseCmdline(fresh.cmdline).map(utf8) }
-    : cachedIdentity(procFs, dir, s, snapshot, incremental, opened);
-  if (!identity) return undefined;
+  let uid = freshUid;
+  let argv: string[];
+  if (cmdline !== undefined) argv = argvOf(cmdline);
+  else {
+    const identity = cachedIdentity(procFs, dir, s, snapshot, incremental, opened);
+    if (!identity) return undefined;
+    uid = identity.uid;
+    argv = identity.argv;
+  }
   return {
     pid,
     ppid: s.ppid,
@@ -571,9 +597,16 @@ function recordOf(
     startedAtMs: snapshot.bootTimeMs + Math.round((s.starttime * 1000) / snapshot.clockTicks),
     cpuTicks: s.utime + s.stime,
     rssBytes: s.rssPages * snapshot.pageSize,
-    uid: identity.uid,
-    argv: identity.argv,
+    uid,
+    argv,
   };
+}
+
+/** argv of a cmdline text, decoded (in place: parseCmdline's array is new). */
+function argvOf(cmdline: string): string[] {
+  const argv = parseCmdline(cmdline);
+  for (let i = 0; i < argv.length; i++) argv[i] = utf8(argv[i]);
+  return argv;
 }
 
 /** uid and argv of an incremental scan: from the cache when it may answer, else read (and cached). undefined: skipped. */
@@ -599,7 +632,7 @@ function cachedIdentity(
   let argv: string[];
   try {
     uid = procFs.uidOf(dir);
-    argv = parseCmdline(procFs.readText(`${dir}/cmdline`, 'offPage')).map(utf8);
+    argv = argvOf(procFs.readText(`${dir}/cmdline`, 'offPage'));
   } catch (e) {
     const code = errCode(e);
     snapshot.skipped.push({ pid: s.pid, reason: skipReason(code), detail: code });

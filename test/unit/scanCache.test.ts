@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { ScanService } from '../../src/core/scan';
-import { ProcFs } from '../../src/probes/procFs';
+import { ProcFs, keptFileBound, openFileLimit } from '../../src/probes/procFs';
 import { parseStat, parseStatReference } from '../../src/probes/procParsers';
 import { ScanCache, ScanOptions, Snapshot, readProcess, scanProcesses } from '../../src/probes/scanner';
 import { fsError } from './procFixtures';
@@ -169,6 +169,30 @@ describe('ScanCache: incremental scans', () => {
     assert.strictEqual(cache.keptFiles, 1000);
     assert.strictEqual(fs.open.size, 1000);
     assert.deepStrictEqual(content(refresh), content(await scan(fs)));
+  });
+
+  it('all the caches of a process share one kept-file bound (half the open-file limit, ≤ 16384)', async function () {
+    this.timeout(30_000);
+    const bound = keptFileBound(openFileLimit());
+    const n = Math.ceil(bound * 0.6);
+    const fs = new KeepingProcFs();
+    for (let pid = 100; pid < 100 + n; pid++) fs.procs.set(pid, proc(`w${pid}`, pid, ['worker']));
+    const a = new ScanCache(1_000_000, bound);
+    const b = new ScanCache(1_000_000, bound);
+    try {
+      await scan(fs, a);
+      await scan(fs, b);
+      assert.strictEqual(a.keptFiles, n);
+      assert.ok(b.keptFiles < n && a.keptFiles + b.keptFiles <= bound, `${a.keptFiles} + ${b.keptFiles} of ${bound}`);
+      assert.ok(a.keptFiles + b.keptFiles >= bound - 1000, 'other tests keep at most a few files open');
+      a.clear();
+      await scan(fs, b);
+      assert.strictEqual(b.keptFiles, n, "the files the first cache gave back are the second one's to keep");
+    } finally {
+      a.clear();
+      b.clear();
+    }
+    assert.strictEqual(fs.open.size, 0);
   });
 
   it('an exec that changes comm is caught on the next refresh', async () => {
