@@ -132,12 +132,14 @@ function scanParts(ours) {
   };
   /** @type {Record<string, () => unknown>} */
   const parts = {
-    readdir: () =>
-      pfs
-        .readdir('/proc')
-        .filter((n) => /^\d+$/.test(n))
-        .map(Number)
-        .sort((a, b) => a - b),
+    readdir: () => {
+      // as the scanner lists it: a directory stream, numeric names kept
+      const dir = pfs.openDir('/proc');
+      const out = [];
+      for (let name = dir.next(); name !== undefined; name = dir.next()) if (/^\d+$/.test(name)) out.push(Number(name));
+      dir.close();
+      return out;
+    },
     uidStat: each((pid) => pfs.uidOf(`/proc/${pid}`)),
     statFile: each((pid) => pfs.readText(`/proc/${pid}/stat`)),
     cmdlineFile: each((pid) => pfs.readText(`/proc/${pid}/cmdline`)),

@@ -57,7 +57,15 @@ function parseStatFast(text: string): Parsed<StatRecord> | undefined {
   const stateCode = text.charCodeAt(close + 2);
   const isLetter = (stateCode >= 65 && stateCode <= 90) || (stateCode >= 97 && stateCode <= 122);
   if (!isLetter || text.charCodeAt(close + 3) !== SPACE) return undefined;
-  const values: number[] = [];
+  // fields 4–24, each checked; the ones we take kept in locals (no array per line: this runs for every process)
+  let ppid = 0;
+  let pgrp = 0;
+  let session = 0;
+  let tpgid = 0;
+  let utime = 0;
+  let stime = 0;
+  let starttime = 0;
+  let rssPages = 0;
   let i = close + 4;
   for (let field = 4; field <= 24; field++) {
     let j = i;
@@ -66,18 +74,16 @@ function parseStatFast(text: string): Parsed<StatRecord> | undefined {
     if (field < 24 && j >= text.length) return undefined;
     const value = digitsAt(text, i, j);
     if (value === undefined) return undefined;
-    values.push(value);
+    if (field === FIELD.ppid) ppid = value;
+    else if (field === FIELD.pgrp) pgrp = value;
+    else if (field === FIELD.session) session = value;
+    else if (field === FIELD.tpgid) tpgid = value;
+    else if (field === FIELD.utime) utime = value;
+    else if (field === FIELD.stime) stime = value;
+    else if (field === FIELD.starttime) starttime = value;
+    else if (field === FIELD.rss) rssPages = value;
     i = j + 1;
   }
-  const v = (field: number): number => values[field - 4];
-  const ppid = v(FIELD.ppid);
-  const pgrp = v(FIELD.pgrp);
-  const session = v(FIELD.session);
-  const tpgid = v(FIELD.tpgid);
-  const utime = v(FIELD.utime);
-  const stime = v(FIELD.stime);
-  const starttime = v(FIELD.starttime);
-  const rssPages = v(FIELD.rss);
   if (ppid < 0 || pgrp < 0 || session < 0 || tpgid < -1 || utime < 0 || stime < 0 || starttime < 0 || rssPages < 0) return undefined;
   const comm = text.slice(open + 1, close);
   return ok({ pid, comm, state: text[close + 2], ppid, pgrp, session, tpgid, utime, stime, starttime, rssPages });

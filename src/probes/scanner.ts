@@ -1,7 +1,7 @@
 // The /proc scanner: one pass over every pid, reading stat and cmdline (and the owner uid) into typed records.
 // Pure Node, never imports `vscode`. The proc root and the file-system surface are parameters so tests use fake trees.
 import { performance } from 'perf_hooks';
-import { NodeProcFs, ProcFs, errCode, openFileLimit, unreadableReason, utf8 } from './procFs';
+import { NodeProcFs, ProcFs, errCode, keptFileBound, openFileLimit, unreadableReason, utf8 } from './procFs';
 import { parseBootTime, parseCmdline, parseStat, parseStatmResident, parseStatusKb } from './procParsers';
 
 export interface ProcessRecord {
@@ -52,9 +52,11 @@ export interface ScanOptions {
   /** Processes read between two yields to the event loop. */
   sliceSize?: number;
   /**
-   * Also yield once a slice has run this long (checked every 8 processes), so a slow machine or a cold cache never
-   * blocks the extension host for more than a few milliseconds. Default 2 ms (event-loop delay target: 5 ms); 0 turns
-   * the time check off.
+   * Also yield once a slice has run this long, so a slow machine or a cold cache never blocks the extension host for
+   * more than a few milliseconds. Checked every 4 processes, every 64 names while listing the proc root and every 256
+   * cache entries while sweeping the cache, so no part of a scan (not the listing of 10,000 pids either) runs as one
+   * stretch. Default 1 ms (event-loop delay target: 5 ms, which a garbage collection or the OS scheduling another
+   * process can add to); 0 turns the time check off (then only `sliceSize` processes end a slice).
    */
   sliceBudgetMs?: number;
   pageSize?: number;
@@ -68,6 +70,19 @@ export interface ScanOptions {
    */
   cache?: ScanCache;
 }
+
+/**
+ * Stat files kept open by all the ScanCaches of this process together: they share one keptFileBound of the open-file
+ * limit, so two caches (a test, a second service) can never take the descriptors the rest of the host needs.
+ */
+const keptInProcess = {
+  files: 0,
+  limit: undefined as number | undefined,
+  bound(): number {
+    if (this.limit === undefined) this.limit = keptFileBound(openFileLimit());
+    return this.limit;
+  },
+};
 
 /** What a scan keeps of one process between scans. */
 interface CachedIdentity {
@@ -109,7 +124,8 @@ export interface ScanCacheStats {
  * processes open, so a refresh reads it with one pread instead of open + read + close. A kept file of a process that
  * exited fails (ESRCH) even when its pid is reused, so it can never read another process; it is closed when its pid is
  * dropped, and `clear()` (ScanService.dispose) closes them all. Each costs one file descriptor and a little kernel
- * memory (measured by `npm run bench`); the default bound is a quarter of the open-file limit, at most 4096.
+ * memory (~4.4 KB, measured by `npm run bench`); the default bound is half of the open-file limit, at most 16,384
+ * (keptFileBound), and all the caches of the process together stay within that same bound.
  */
 export class ScanCache {
   private readonly entries = new Map<number, CachedIdentity>();
@@ -143,12 +159,9 @@ export class ScanCache {
     return this.kept;
   }
 
-  /** At most this many stat files are kept open (a quarter of the open-file limit, at most 4096, unless given). */
+  /** At most this many stat files are kept open (half of the open-file limit, at most 16,384, unless given). */
   get maxKeptFiles(): number {
-    if (this.bound === undefined) {
-      const limit = openFileLimit();
-      this.bound = limit === undefined ? 256 : Math.min(4096, Math.floor(limit / 4));
-    }
+    if (this.bound === undefined) this.bound = keptFileBound(openFileLimit());
     return this.bound;
   }
 
@@ -185,6 +198,7 @@ export class ScanCache {
   /** @internal opens stat of an entry to keep, within the bound; undefined when it may not or cannot. */
   keep(procFs: ProcFs, path: string): number | undefined {
     if (!procFs.keepOpen || !procFs.readKept || this.kept >= this.maxKeptFiles) return undefined;
+    if (keptInProcess.files >= keptInProcess.bound()) return undefined; // every cache of this process together
     if (this.kept > 0 && procFs !== this.keptBy) return undefined;
     let fd: number;
     try {
@@ -194,6 +208,7 @@ export class ScanCache {
     }
     this.keptBy = procFs;
     this.kept++;
+    keptInProcess.files++;
     return fd;
   }
 
@@ -201,6 +216,7 @@ export class ScanCache {
   release(fd: number): void {
     this.keptBy?.closeKept?.(fd);
     this.kept--;
+    keptInProcess.files--;
   }
 
   private closeKept(e: CachedIdentity): void {
@@ -230,12 +246,20 @@ export class ScanCache {
 
   /** @internal ends a scan: forgets every pid this generation did not see (exited, or unreadable now). */
   end(generation: number): void {
+    const steps = this.sweep(generation);
+    while (!steps.next().done) continue;
+  }
+
+  /** @internal end() in steps: pauses (yields) after every 256 entries, so a scan can give the event loop a turn. */
+  *sweep(generation: number): Generator<void, void> {
+    let n = 0;
     for (const [pid, e] of this.entries) {
       if (e.seen !== generation) {
         this.closeKept(e);
         this.entries.delete(pid);
         this.stats.dropped++;
       }
+      if ((++n & 255) === 0) yield;
     }
   }
 }
@@ -299,23 +323,18 @@ function skipReason(code: string): SkipReason {
 export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot> {
   const procRoot = options.procRoot ?? '/proc';
   const procFs = options.fs ?? defaultProcFs;
-  const sliceSize = options.sliceSize ?? 200;
-  const budgetMs = options.sliceBudgetMs ?? 2;
   const clockTicks = options.clockTicks ?? 100;
   const pageSize = options.pageSize ?? (procRoot === '/proc' ? detectPageSize(procRoot, procFs) : 4096);
-  const yieldToLoop = options.yieldToLoop ?? defaultYield;
   const started = Date.now();
+  const slices = new Slicer(options.sliceSize ?? 200, options.sliceBudgetMs ?? 1, options.yieldToLoop ?? defaultYield);
   const snapshot = newSnapshot(procRoot, procFs, clockTicks, pageSize);
-  let names: string[];
+  let pids: number[];
   try {
-    // Listing thousands of pids takes milliseconds: off the event loop when the ProcFs can (unless a caller's own
-    // yieldToLoop decides every turn the loop gets).
-    names = procFs.readdirAsync && !options.yieldToLoop ? await procFs.readdirAsync(procRoot) : procFs.readdir(procRoot);
+    pids = await listPids(procRoot, procFs, slices);
   } catch (e) {
     snapshot.unavailable = `${procRoot} cannot be read (${errCode(e)})`;
     return snapshot;
   }
-  const pids = pidsOf(names);
   if (pids.length === 0) {
     snapshot.unavailable = `${procRoot} lists no processes (not a proc filesystem?)`;
     return snapshot;
@@ -326,42 +345,118 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
   const incremental = cache ? { cache, generation: cache.begin(procRoot, procFs, base) } : undefined;
   if (cache) cache.busy = true;
   try {
-    let sliceStart = performance.now();
-    let sliceStartIdx = 0;
+    slices.countFrom(0);
     for (let i = 0; i < pids.length; i++) {
-      if (i > 0 && (i - sliceStartIdx >= sliceSize || (budgetMs > 0 && (i & 7) === 0 && performance.now() - sliceStart >= budgetMs))) {
-        await yieldToLoop();
-        sliceStart = performance.now();
-        sliceStartIdx = i;
+      if (i > 0 && slices.dueAt(i)) {
+        await slices.pause();
+        slices.countFrom(i);
       }
       readOne(procRoot, procFs, pids[i], snapshot, incremental);
     }
-    if (incremental) incremental.cache.end(incremental.generation);
+    if (incremental) {
+      const steps = incremental.cache.sweep(incremental.generation);
+      while (!steps.next().done) if (slices.overBudget()) await slices.pause();
+    }
   } finally {
     if (cache) cache.busy = false;
   }
+  // children lists: records were added in ascending pid order, so one pass in that order; in steps as well
+  let n = 0;
   for (const p of snapshot.processes.values()) {
     const list = snapshot.children.get(p.ppid);
     if (list) list.push(p.pid);
     else snapshot.children.set(p.ppid, [p.pid]);
+    if ((++n & 255) === 0 && slices.overBudget()) await slices.pause();
   }
   snapshot.takenAtMs = Date.now();
   snapshot.durationMs = snapshot.takenAtMs - started;
   return snapshot;
 }
 
-/** The numeric names, as numbers in ascending order (/proc lists them so already: then no sort). */
+/**
+ * When a scan yields: after `sliceSize` processes, or once the slice has run `budgetMs` (the time read every 4
+ * processes, and by the listing and sweeping loops at their own steps). A yield is one setImmediate turn (~1–3 µs of
+ * CPU on Node 24, measured: a MessageChannel message is not cheaper by enough to matter; a resolved promise does not
+ * turn the loop at all).
+ */
+class Slicer {
+  private start = performance.now();
+  private first = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly budgetMs: number,
+    private readonly yieldToLoop: () => Promise<void>,
+  ) {}
+
+  /** A new slice of processes starts at index i (the time of the current one goes on). */
+  countFrom(i: number): void {
+    this.first = i;
+  }
+
+  /** Whether the slice ends before process index i. */
+  dueAt(i: number): boolean {
+    return i - this.first >= this.size || ((i & 3) === 0 && this.overBudget());
+  }
+
+  overBudget(): boolean {
+    return this.budgetMs > 0 && performance.now() - this.start >= this.budgetMs;
+  }
+
+  async pause(): Promise<void> {
+    await this.yieldToLoop();
+    this.start = performance.now();
+  }
+}
+
+/**
+ * The pids of the proc root, ascending. Listed in batches when the ProcFs can (a directory stream), pausing on the time
+ * budget, so 10,000 entries are not one stretch of the event loop (nor a thread-pool round trip of one big array).
+ */
+async function listPids(procRoot: string, procFs: ProcFs, slices: Slicer): Promise<number[]> {
+  if (!procFs.openDir) return pidsOf(procFs.readdir(procRoot));
+  const dir = procFs.openDir(procRoot);
+  const pids: number[] = [];
+  let sorted = true;
+  try {
+    for (let n = 1; ; n++) {
+      const name = dir.next();
+      if (name === undefined) break;
+      const pid = pidOf(name);
+      if (pid !== undefined) {
+        if (pids.length > 0 && pid <= pids[pids.length - 1]) sorted = false;
+        pids.push(pid);
+      }
+      if ((n & 63) === 0 && slices.overBudget()) await slices.pause();
+    }
+  } finally {
+    dir.close();
+  }
+  return sorted ? pids : sortedUnique(pids);
+}
+
+/** The pid a /proc entry names (digits only), else undefined. */
+function pidOf(name: string): number | undefined {
+  const c = name.charCodeAt(0);
+  return c < 48 || c > 57 || !/^\d+$/.test(name) ? undefined : Number(name);
+}
+
+/** The numeric names, as numbers in ascending order, each once (/proc lists them so already: then no sort). */
 function pidsOf(names: string[]): number[] {
   const pids: number[] = [];
   let sorted = true;
   for (const n of names) {
-    const c = n.charCodeAt(0);
-    if (c < 48 || c > 57 || !/^\d+$/.test(n)) continue;
-    const pid = Number(n);
-    if (pids.length > 0 && pid < pids[pids.length - 1]) sorted = false;
+    const pid = pidOf(n);
+    if (pid === undefined) continue;
+    if (pids.length > 0 && pid <= pids[pids.length - 1]) sorted = false;
     pids.push(pid);
   }
-  return sorted ? pids : pids.sort((a, b) => a - b);
+  return sorted ? pids : sortedUnique(pids);
+}
+
+function sortedUnique(pids: number[]): number[] {
+  pids.sort((a, b) => a - b);
+  return pids.filter((p, i) => i === 0 || p !== pids[i - 1]);
 }
 
 function readOne(
@@ -374,7 +469,8 @@ function readOne(
   const dir = `${procRoot}/${pid}`;
   let statText: string;
   /** uid and cmdline, read around stat on a full read; after stat (and only if the cache cannot answer) when incremental. */
-  let fresh: { uid: number; cmdline: string } | undefined;
+  let uid = -1;
+  let cmdline: string | undefined;
   /** A stat file opened to keep (incremental): stored with the entry, or closed if no entry is stored. */
   let opened: number | undefined;
   try {
@@ -387,9 +483,9 @@ function readOne(
         statText = opened !== undefined ? procFs.readKept!(opened) : procFs.readText(`${dir}/stat`, 'short');
       }
     } else {
-      const uid = procFs.uidOf(dir);
+      uid = procFs.uidOf(dir);
       statText = procFs.readText(`${dir}/stat`, 'short');
-      fresh = { uid, cmdline: procFs.readText(`${dir}/cmdline`, 'offPage') };
+      cmdline = procFs.readText(`${dir}/cmdline`, 'offPage');
     }
   } catch (e) {
     if (opened !== undefined) incremental?.cache.release(opened);
@@ -398,7 +494,7 @@ function readOne(
     return;
   }
   if (incremental && unchangedRecord(pid, statText, snapshot, incremental, opened)) return;
-  const record = recordOf(procFs, dir, pid, statText, fresh, snapshot, incremental, opened);
+  const record = recordOf(procFs, dir, pid, statText, uid, cmdline, snapshot, incremental, opened);
   if (record) {
     snapshot.processes.set(pid, record);
     if (incremental) {
@@ -455,13 +551,17 @@ function readKeptStat(procFs: ProcFs, dir: string, pid: number, cache: ScanCache
   return { opened: e?.fd === undefined ? cache.keep(procFs, `${dir}/stat`) : undefined };
 }
 
-/** The record of one stat text (and, on a full read, its uid and cmdline); undefined when skipped (listed in snapshot). */
+/**
+ * The record of one stat text (and, on a full read — `cmdline` given — its uid and cmdline); undefined when skipped
+ * (listed in snapshot).
+ */
 function recordOf(
   procFs: ProcFs,
   dir: string,
   pid: number,
   statText: string,
-  fresh: { uid: number; cmdline: string } | undefined,
+  freshUid: number,
+  cmdline: string | undefined,
   snapshot: Snapshot,
   incremental: { cache: ScanCache; generation: number } | undefined,
   opened: number | undefined,
@@ -476,10 +576,15 @@ function recordOf(
     snapshot.skipped.push({ pid, reason: 'unparsable', detail: `stat names pid ${s.pid}` });
     return undefined;
   }
-  const identity = fresh
-    ? { uid: fresh.uid, argv: parseCmdline(fresh.cmdline).map(utf8) }
-    : cachedIdentity(procFs, dir, s, snapshot, incremental, opened);
-  if (!identity) return undefined;
+  let uid = freshUid;
+  let argv: string[];
+  if (cmdline !== undefined) argv = argvOf(cmdline);
+  else {
+    const identity = cachedIdentity(procFs, dir, s, snapshot, incremental, opened);
+    if (!identity) return undefined;
+    uid = identity.uid;
+    argv = identity.argv;
+  }
   return {
     pid,
     ppid: s.ppid,
@@ -492,9 +597,16 @@ function recordOf(
     startedAtMs: snapshot.bootTimeMs + Math.round((s.starttime * 1000) / snapshot.clockTicks),
     cpuTicks: s.utime + s.stime,
     rssBytes: s.rssPages * snapshot.pageSize,
-    uid: identity.uid,
-    argv: identity.argv,
+    uid,
+    argv,
   };
+}
+
+/** argv of a cmdline text, decoded (in place: parseCmdline's array is new). */
+function argvOf(cmdline: string): string[] {
+  const argv = parseCmdline(cmdline);
+  for (let i = 0; i < argv.length; i++) argv[i] = utf8(argv[i]);
+  return argv;
 }
 
 /** uid and argv of an incremental scan: from the cache when it may answer, else read (and cached). undefined: skipped. */
@@ -520,7 +632,7 @@ function cachedIdentity(
   let argv: string[];
   try {
     uid = procFs.uidOf(dir);
-    argv = parseCmdline(procFs.readText(`${dir}/cmdline`, 'offPage')).map(utf8);
+    argv = argvOf(procFs.readText(`${dir}/cmdline`, 'offPage'));
   } catch (e) {
     const code = errCode(e);
     snapshot.skipped.push({ pid: s.pid, reason: skipReason(code), detail: code });

@@ -808,6 +808,68 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
     assert.ok(yields >= 10, 'without a budget and with a huge slice, the scan never yields');
   });
 
+  it('lists the proc root in slices too: a slow listing yields before the first process is read', async function () {
+    this.timeout(30_000);
+    const slow = new NodeProcFs();
+    const openDir = slow.openDir.bind(slow);
+    let listed = 0;
+    let read = 0;
+    let yieldsBeforeFirstRead = 0;
+    slow.openDir = (p: string) => {
+      const dir = openDir(p);
+      return {
+        next: () => {
+          const until = performance.now() + 0.02; // a slow listing: 20 µs per name, ~60 ms for all of them
+          while (performance.now() < until) {
+            // busy
+          }
+          listed++;
+          return dir.next();
+        },
+        close: () => dir.close(),
+      };
+    };
+    const readText = slow.readText.bind(slow);
+    slow.readText = (p: string, end) => (p.endsWith('/stat') && p !== `${root}/stat` && read++, readText(p, end));
+    const snap = await scanProcesses({
+      procRoot: root,
+      pageSize: 4096,
+      fs: slow,
+      sliceSize: 1_000_000,
+      yieldToLoop: () => new Promise<void>((r) => setImmediate(() => (read === 0 && yieldsBeforeFirstRead++, r()))),
+    });
+    assert.strictEqual(snap.processes.size, N);
+    assert.ok(listed > N, `${listed} names listed`);
+    assert.ok(yieldsBeforeFirstRead >= 10, `only ${yieldsBeforeFirstRead} yields while listing ${listed} names`);
+    // the same listing with the time budget off: no yield at all before the reads
+    yieldsBeforeFirstRead = 0;
+    read = 0;
+    await scanProcesses({
+      procRoot: root,
+      pageSize: 4096,
+      fs: slow,
+      sliceSize: 1_000_000,
+      sliceBudgetMs: 0,
+      yieldToLoop: () => new Promise<void>((r) => setImmediate(() => (read === 0 && yieldsBeforeFirstRead++, r()))),
+    });
+    assert.strictEqual(yieldsBeforeFirstRead, 0);
+  });
+
+  it('a listing in any order, with a name twice, gives each pid once, ascending, with children in pid order', async () => {
+    const shuffled = new NodeProcFs();
+    const pids = Array.from({ length: N }, (_, i) => 1000 + i);
+    const order = [...pids].sort((a, b) => ((a * 7919) % 3001) - ((b * 7919) % 3001)).map(String);
+    order.splice(17, 0, order[3], 'self', 'stat');
+    shuffled.openDir = () => {
+      let i = 0;
+      return { next: () => order[i++], close: () => undefined };
+    };
+    const snap = await scanProcesses({ procRoot: root, pageSize: 4096, fs: shuffled });
+    assert.deepStrictEqual([...snap.processes.keys()], pids);
+    assert.deepStrictEqual(snap.skipped, []);
+    assert.deepStrictEqual(snap.children.get(1), pids);
+  });
+
   it('with the default yield as well (no injected yieldToLoop)', async function () {
     this.timeout(30_000);
     const { result: snap, immediateTicks } = await ticksDuring(() => scanProcesses({ procRoot: root, pageSize: 4096 }));

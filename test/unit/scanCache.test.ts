@@ -4,7 +4,7 @@
 import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { ScanService } from '../../src/core/scan';
-import { ProcFs } from '../../src/probes/procFs';
+import { ProcFs, keptFileBound, openFileLimit } from '../../src/probes/procFs';
 import { parseStat, parseStatReference } from '../../src/probes/procParsers';
 import { ScanCache, ScanOptions, Snapshot, readProcess, scanProcesses } from '../../src/probes/scanner';
 import { fsError } from './procFixtures';
@@ -151,6 +151,48 @@ describe('ScanCache: incremental scans', () => {
     assert.strictEqual(warm.processes.get(20)!.cpuTicks, 77);
     assert.strictEqual(warm.processes.get(22)!.uid, 0);
     assert.deepStrictEqual(cache.stats, { hits: 5, misses: 5, dropped: 0, keptReads: 0, unchanged: 4 });
+  });
+
+  it('sweeping the cache yields on the time budget and still drops exactly the pids that are gone', async () => {
+    const fs = new KeepingProcFs();
+    for (let pid = 100; pid < 3100; pid++) fs.procs.set(pid, proc(`w${pid}`, pid, ['worker', String(pid)], { ppid: 100 + (pid % 7) }));
+    const cache = new ScanCache(1_000_000);
+    await scan(fs, cache);
+    for (let pid = 100; pid < 3100; pid++) if (pid % 3 !== 0) fs.procs.delete(pid); // two thirds exit
+    let yields = 0;
+    // a budget so small that every check yields: the sweep (3000 entries, a check per 256) must pause too
+    const refresh = await scan(fs, cache, { sliceSize: 1_000_000, sliceBudgetMs: 1e-9, yieldToLoop: async () => void yields++ });
+    const processYields = Math.ceil(1000 / 4) - 1; // a time check every 4 processes (1000 left)
+    assert.ok(yields >= processYields + Math.floor(3000 / 256), `${yields} yields`);
+    assert.strictEqual(cache.size, 1000);
+    assert.strictEqual(cache.stats.dropped, 2000);
+    assert.strictEqual(cache.keptFiles, 1000);
+    assert.strictEqual(fs.open.size, 1000);
+    assert.deepStrictEqual(content(refresh), content(await scan(fs)));
+  });
+
+  it('all the caches of a process share one kept-file bound (half the open-file limit, ≤ 16384)', async function () {
+    this.timeout(30_000);
+    const bound = keptFileBound(openFileLimit());
+    const n = Math.ceil(bound * 0.6);
+    const fs = new KeepingProcFs();
+    for (let pid = 100; pid < 100 + n; pid++) fs.procs.set(pid, proc(`w${pid}`, pid, ['worker']));
+    const a = new ScanCache(1_000_000, bound);
+    const b = new ScanCache(1_000_000, bound);
+    try {
+      await scan(fs, a);
+      await scan(fs, b);
+      assert.strictEqual(a.keptFiles, n);
+      assert.ok(b.keptFiles < n && a.keptFiles + b.keptFiles <= bound, `${a.keptFiles} + ${b.keptFiles} of ${bound}`);
+      assert.ok(a.keptFiles + b.keptFiles >= bound - 1000, 'other tests keep at most a few files open');
+      a.clear();
+      await scan(fs, b);
+      assert.strictEqual(b.keptFiles, n, "the files the first cache gave back are the second one's to keep");
+    } finally {
+      a.clear();
+      b.clear();
+    }
+    assert.strictEqual(fs.open.size, 0);
   });
 
   it('an exec that changes comm is caught on the next refresh', async () => {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ChildProcess, spawn } from 'child_process';
 import { ScanCache, Snapshot, ancestorsOf, descendantsOf, readCwd, readProcess, scanProcesses } from '../../src/probes/scanner';
+import { keptFileBound, openFileLimit } from '../../src/probes/procFs';
 import { BTIME, FaultyProcFs, fixtureRoot, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';
 
 const CS = fixtureRoot('codeserver');
@@ -308,6 +309,21 @@ describe('scanProcesses on the real /proc', () => {
     assert.ok(Math.abs(me.startedAtMs - startedAt) < 3000, `started ${me.startedAtMs} vs ${startedAt}`);
     assert.ok(snap.children.get(process.ppid)?.includes(process.pid));
     assert.strictEqual(ancestorsOf(snap, process.pid)[0].pid, process.ppid);
+  });
+});
+
+describe('keptFileBound', () => {
+  it('is half of the open-file limit, at most 16384, and 256 when the limit is unknown', () => {
+    assert.strictEqual(keptFileBound(20_000), 10_000);
+    assert.strictEqual(keptFileBound(1024), 512);
+    assert.strictEqual(keptFileBound(1_048_576), 16_384);
+    assert.strictEqual(keptFileBound(0), 0);
+    assert.strictEqual(keptFileBound(undefined), 256);
+    assert.strictEqual(keptFileBound(NaN), 256);
+  });
+
+  it("a ScanCache without a bound takes it from this process's limit", () => {
+    assert.strictEqual(new ScanCache().maxKeptFiles, keptFileBound(openFileLimit()));
   });
 });
 

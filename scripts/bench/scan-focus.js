@@ -1,0 +1,202 @@
+// A focused run of the scan figures only (not part of `npm run bench`): per fleet size, interleaved rounds of a cold
+// scan, the C reference and an incremental refresh, each scan with the event-loop delay and the longest garbage
+// collection pause around it, plus the longest synchronous stretch (a setImmediate probe timestamps every loop turn
+// during a separate scan, with the main thread's CPU in that stretch: wall ≫ CPU is the OS running another process).
+// `--compare DIR` also measures the scanner compiled in DIR (e.g. a copy of main's out/src/probes) in the same rounds,
+// interleaved, for a before/after on one loaded machine. For working on the scanner without the 9-minute bench:
+//   npx tsc -p . && node scripts/bench/scan-focus.js [--sizes 200,1000,3000,10000] [--reps 7] [--compare DIR]
+// It spawns and kills its fleets by verified pid (fleet.js), like the full bench.
+'use strict';
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { PerformanceObserver, monitorEventLoopDelay } = require('perf_hooks');
+const { sleep, cpuUs, median, max, f1, f2, log } = require('./util');
+const { spawnFleet, killFleet, fleetRoom, installCleanupHandlers } = require('./fleet');
+const { compile } = require('./native');
+const { loadOurs } = require('./ours');
+
+/** @typedef {typeof import('../../src/probes/scanner')} Scanner */
+/** @typedef {import('../../src/probes/scanner').Snapshot} Snapshot */
+
+/** @param {string} name @param {string} dflt */
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const sizes = arg('--sizes', '200,1000,3000,10000').split(',').map(Number);
+const reps = Number(arg('--reps', '7'));
+const compareDir = arg('--compare', '');
+
+/** GC pauses as they end: [start, end] in performance.now() time. @type {[number, number][]} */
+const gcs = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
+}).observe({ entryTypes: ['gc'] });
+/** Longest GC pause that started in [t0, t1]. @param {number} t0 @param {number} t1 */
+const gcMax = (t0, t1) => max([0, ...gcs.filter(([s]) => s >= t0 && s <= t1).map(([s, e]) => e - s)]);
+
+/** @param {() => Promise<Snapshot>} scan */
+async function delayed(scan) {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await sleep(5);
+  const c0 = cpuUs();
+  const t0 = performance.now();
+  const snap = await scan();
+  const t1 = performance.now();
+  const cpu = cpuUs() - c0;
+  await sleep(2);
+  h.disable();
+  const count = snap.processes.size + snap.skipped.length;
+  return { count, cpuPerProcUs: cpu / count, maxDelayMs: h.max / 1e6, gcMaxMs: gcMax(t0, t1) };
+}
+
+const pc = /** @type {NodeJS.Process & { threadCpuUsage?: () => NodeJS.CpuUsage }} */ (process);
+/** CPU of the main thread alone (Node ≥ 23.9), else of the whole process. */
+const threadUs = pc.threadCpuUsage
+  ? () => {
+      const c = /** @type {() => NodeJS.CpuUsage} */ (pc.threadCpuUsage)();
+      return c.user + c.system;
+    }
+  : cpuUs;
+
+/** Longest wall stretch between two turns of the loop during one scan, and the longest main-thread CPU of one (a
+ *  setImmediate chain: it spins the loop, so no CPU figure of the scan is taken here). @param {() => Promise<unknown>} scan */
+async function longestStretch(scan) {
+  let done = false;
+  let last = performance.now();
+  let lastCpu = threadUs();
+  let wall = 0;
+  let cpu = 0;
+  const tick = () => {
+    const now = performance.now();
+    const c = threadUs();
+    wall = Math.max(wall, now - last);
+    cpu = Math.max(cpu, (c - lastCpu) / 1000);
+    last = now;
+    lastCpu = c;
+    if (!done) setImmediate(tick);
+  };
+  setImmediate(tick);
+  await scan();
+  done = true;
+  await sleep(1);
+  return { wall, cpu };
+}
+
+/** @param {string} bin */
+function cFull(bin) {
+  const r = spawnSync(bin, ['--reps', '1'], { encoding: 'utf8' });
+  const p = JSON.parse(r.stdout).full[0];
+  return (p.user_us + p.sys_us) / (p.count + p.skipped);
+}
+
+/** @param {Scanner} scanner */
+function variant(scanner) {
+  const cache = new scanner.ScanCache();
+  return {
+    scanner,
+    cache,
+    cold: () => scanner.scanProcesses({ procRoot: '/proc' }),
+    refresh: () => scanner.scanProcesses({ procRoot: '/proc', cache }),
+    /** @type {Record<string, number[]>} */
+    r: { cold: [], coldDelay: [], coldGc: [], refresh: [], refDelay: [], refGc: [], coldWall: [], coldCpu: [], refWall: [], refCpu: [] },
+  };
+}
+
+async function main() {
+  installCleanupHandlers();
+  const ours = loadOurs();
+  /** @type {[string, Scanner][]} */
+  const scanners = [['src', ours.scanner]];
+  if (compareDir) scanners.push(['compare', require(path.resolve(compareDir, 'scanner.js'))]);
+  const cref = compile('procread');
+  if (!cref.bin) throw new Error(cref.error);
+  log(`node ${process.version}; sizes ${sizes.join(', ')}; ${reps} rounds; ${scanners.map(([k]) => k).join(' vs ')}`);
+  /** @type {Record<string, any>[]} */
+  const rows = [];
+  for (const n of sizes) {
+    const noRoom = fleetRoom(n);
+    if (noRoom) {
+      log(`fleet of ${n}: skipped — ${noRoom}`);
+      continue;
+    }
+    const fleet = await spawnFleet(n);
+    try {
+      await sleep(300);
+      const vs = scanners.map(([name, s]) => ({ name, ...variant(s) }));
+      for (const v of vs) {
+        for (let i = 0; i < 3; i++) await v.cold();
+        await v.refresh();
+        await v.refresh();
+      }
+      cFull(cref.bin);
+      /** @type {number[]} */
+      const c = [];
+      let count = 0;
+      for (let i = 0; i < reps; i++) {
+        for (const v of vs) {
+          const cold = await delayed(v.cold);
+          count = cold.count;
+          v.r.cold.push(cold.cpuPerProcUs);
+          v.r.coldDelay.push(cold.maxDelayMs);
+          v.r.coldGc.push(cold.gcMaxMs);
+          const ref = await delayed(v.refresh);
+          v.r.refresh.push(ref.cpuPerProcUs);
+          v.r.refDelay.push(ref.maxDelayMs);
+          v.r.refGc.push(ref.gcMaxMs);
+          const cs = await longestStretch(v.cold);
+          const rs = await longestStretch(v.refresh);
+          v.r.coldWall.push(cs.wall);
+          v.r.coldCpu.push(cs.cpu);
+          v.r.refWall.push(rs.wall);
+          v.r.refCpu.push(rs.cpu);
+        }
+        c.push(cFull(cref.bin));
+      }
+      for (const v of vs) {
+        const r = v.r;
+        const row = {
+          variant: v.name,
+          n,
+          count,
+          cold: median(r.cold),
+          c: median(c),
+          ratio: median(r.cold) / median(c),
+          refresh: median(r.refresh),
+          kept: `${v.cache.keptFiles}/${v.cache.maxKeptFiles}`,
+          coldDelayMax: max(r.coldDelay),
+          coldDelayMed: median(r.coldDelay),
+          coldGcMax: max(r.coldGc),
+          refDelayMax: max(r.refDelay),
+          refDelayMed: median(r.refDelay),
+          refGcMax: max(r.refGc),
+          coldStretch: `${f1(max(r.coldWall))} / ${f1(max(r.coldCpu))}`,
+          refStretch: `${f1(max(r.refWall))} / ${f1(max(r.refCpu))}`,
+        };
+        v.cache.clear();
+        rows.push(row);
+        log(
+          `${v.name} ${n} (${count}): cold ${f2(row.cold)} µs/proc, C ${f2(row.c)} (×${f2(row.ratio)}), refresh ${f2(row.refresh)} ` +
+            `(kept ${row.kept}); loop delay max/med cold ${f1(row.coldDelayMax)}/${f1(row.coldDelayMed)} ms (GC ≤ ${f1(row.coldGcMax)}), ` +
+            `refresh ${f1(row.refDelayMax)}/${f1(row.refDelayMed)} ms (GC ≤ ${f1(row.refGcMax)}); longest stretch wall / CPU ms: ` +
+            `cold ${row.coldStretch}, refresh ${row.refStretch}`,
+        );
+      }
+    } finally {
+      await killFleet(fleet);
+    }
+  }
+  for (const [name] of scanners) {
+    const at = (/** @type {number} */ n) => rows.find((x) => x.variant === name && x.n === n);
+    const k1 = at(1000);
+    const k10 = at(10000);
+    if (k1 && k10) log(`${name} scale 10k / 1k: cold ×${f2(k10.cold / k1.cold)}, refresh ×${f2(k10.refresh / k1.refresh)}`);
+  }
+  console.log(JSON.stringify(rows));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
