@@ -128,8 +128,13 @@ export class MemoryFeature implements vscode.Disposable {
       }),
     );
     if (d.onDidAiModel) this.disposables.push(d.onDidAiModel((scan, rows) => this.trackEnds(scan, rows)));
-    this.startKmsg(s.procRoot);
-    if (!this.monitor.kmsg?.following) this.scheduleFallback();
+    // The kernel-log follower spawns its reader process (4–7 ms of this thread in the extension host, measured): it
+    // starts in the next turn of the event loop, once activate() has returned, not inside it.
+    const kmsgStart = setTimeout(() => {
+      this.startKmsg(s.procRoot);
+      if (!this.monitor.kmsg?.following) this.scheduleFallback();
+    }, 0);
+    this.disposables.push({ dispose: () => clearTimeout(kmsgStart) });
     m.start().then(
       () => {
         m.sample();
