@@ -13,7 +13,7 @@ import { SelfSampler } from '../../probes/selfMemory';
 import { Settings } from '../../core/settings';
 import { MemoryStatusBar } from './statusBar';
 import { Ticker } from '../../core/ticker';
-import { MemoryViewProvider } from './view';
+import { MemoryViewProvider } from './viewProvider';
 import { MemoryMonitor } from './monitor';
 import { KmsgFollower } from '../../probes/kmsg';
 import { KernelOomEvent } from '../../probes/kernelLog';
