@@ -15,13 +15,14 @@ const production = process.argv.includes('--production') || process.env.NODE_ENV
 const VENDOR = ['prom-client', 'yaml', 'smol-toml'];
 /** @type {import('esbuild').BuildOptions} */
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node16', minify: true, metafile: true, logLevel: 'warning' };
-/** @type {import('esbuild').Plugin} */
-const vendorPlugin = {
-  name: 'vendor',
-  setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${VENDOR.join('|')})$`) }, (a) => ({ path: `./vendor/${a.path}.js`, external: true }));
-  },
-};
+/** @param {string} dir where dist/vendor is seen from the output file ('./vendor' from dist/, '../vendor' from dist/chunks/) */
+const vendorPlugin = (dir = './vendor') =>
+  /** @type {import('esbuild').Plugin} */ ({
+    name: 'vendor',
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^(${VENDOR.join('|')})$`) }, (a) => ({ path: `${dir}/${a.path}.js`, external: true }));
+    },
+  });
 // Every `import * as vscode from 'vscode'` (or `* as fs from 'fs'`, …) would otherwise copy the whole module object
 // (esbuild's __toESM: ~150 properties for vscode, ~100 for fs) once per importing module while the bundle evaluates — 42
 // copies of vscode, 25 of fs, 21 of path at the last count. One re-exporting module per external copies it once and
@@ -143,7 +144,7 @@ async function main() {
   const probe = await esbuild.build({
     ...mainOptions,
     write: false,
-    plugins: [vendorPlugin, externalOncePlugin, chunkLoaderPlugin(undefined)],
+    plugins: [vendorPlugin(), externalOncePlugin, chunkLoaderPlugin(undefined)],
   });
   const mainInputs = new Set(Object.keys(probe.metafile?.inputs ?? {}));
   /** @type {Map<string, string[]>} */
@@ -157,7 +158,7 @@ async function main() {
         entryPoints: ['csops-chunk-entry'],
         outfile: `dist/chunks/${name}.js`,
         external: ['vscode'],
-        plugins: [chunkPlugin(path.join(ROOT, entry), mainInputs, shared), vendorPlugin, externalOncePlugin],
+        plugins: [chunkPlugin(path.join(ROOT, entry), mainInputs, shared), vendorPlugin('../vendor'), externalOncePlugin],
         sourcemap: production ? false : 'linked',
       });
       loaders.set(name, [...shared].sort());
@@ -165,7 +166,7 @@ async function main() {
     }),
   );
   const rs = await Promise.all([
-    esbuild.build({ ...mainOptions, plugins: [vendorPlugin, externalOncePlugin, chunkLoaderPlugin(loaders)] }),
+    esbuild.build({ ...mainOptions, plugins: [vendorPlugin(), externalOncePlugin, chunkLoaderPlugin(loaders)] }),
     ...VENDOR.map((name) =>
       esbuild.build({
         ...common,
