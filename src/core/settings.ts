@@ -9,6 +9,8 @@ export const SECTION = 'csops';
 /** The settings; `warn` receives what was ignored or adjusted (a workspace value of a user-only setting, …). */
 export function readSettings(warn?: (message: string) => void): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
+  // One inspect() of the section (see sectionSource). Its globalValue is the user level's csops object; no csops
+  // setting has `application` scope, which VS Code would report apart from it.
   const source = sectionSource(
     (key) => c.get(key),
     () => vscode.workspace.getConfiguration().inspect(SECTION),
