@@ -3,33 +3,38 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { once } from './once';
 import { lifecycleFileName } from './lifecycle';
 
 const END_KINDS = ['oom', 'signal', 'heap_exhausted', 'exit', 'unexpected_exit'] as const;
 const TREE_KINDS = ['ai', 'terminal', 'extensionHost', 'ptyHost'] as const;
 const ms = () => z.number().check(z.nonnegative());
 
-export const EndEntryRecord = z.object({
-  atMs: ms(),
-  lastSeenAtMs: ms(),
-  kind: z.enum(END_KINDS),
-  treeKind: z.enum(TREE_KINDS),
-  label: z.string().check(z.maxLength(500)),
-  pid: z.int().check(z.positive()),
-  starttime: z.int().check(z.nonnegative()),
-  uptimeMs: ms(),
-  lastRssBytes: ms(),
-  reason: z.string().check(z.maxLength(500)),
-  thingKey: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
-  pids: z.array(z.int().check(z.positive())).check(z.maxLength(64)),
-  code: z.optional(z.int()),
-});
-export type StoredEnd = z.infer<typeof EndEntryRecord>;
+export const EndEntryRecord = once(() =>
+  z.object({
+    atMs: ms(),
+    lastSeenAtMs: ms(),
+    kind: z.enum(END_KINDS),
+    treeKind: z.enum(TREE_KINDS),
+    label: z.string().check(z.maxLength(500)),
+    pid: z.int().check(z.positive()),
+    starttime: z.int().check(z.nonnegative()),
+    uptimeMs: ms(),
+    lastRssBytes: ms(),
+    reason: z.string().check(z.maxLength(500)),
+    thingKey: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+    pids: z.array(z.int().check(z.positive())).check(z.maxLength(64)),
+    code: z.optional(z.int()),
+  }),
+);
+export type StoredEnd = z.infer<ReturnType<typeof EndEntryRecord>>;
 
-export const EndsFileRecord = z.object({
-  version: z.literal(1),
-  ends: z.array(EndEntryRecord).check(z.maxLength(200)),
-});
+export const EndsFileRecord = once(() =>
+  z.object({
+    version: z.literal(1),
+    ends: z.array(EndEntryRecord()).check(z.maxLength(200)),
+  }),
+);
 
 /** The file of a window key (named like its lifecycle file). */
 export const endsFile = (dir: string, windowKey: string): string =>
@@ -52,7 +57,7 @@ export async function readEnds(file: string): Promise<{ ends: StoredEnd[]; probl
   } catch {
     return { ends: [], problem: `${file}: invalid JSON` };
   }
-  const parsed = EndsFileRecord.safeParse(data);
+  const parsed = EndsFileRecord().safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`);
     return { ends: [], problem: `${file}: ${issues.join('; ')}` };

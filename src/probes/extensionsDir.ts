@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { once } from './once';
 
 export const QUARANTINE_DIR = '.csops-quarantine';
 /** Files and folders the editor (or we) manage: never classified, never cleaned. */
@@ -70,22 +71,23 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-const LocationRecord = z.union([
-  z.string(),
-  z.looseObject({ path: z.optional(z.string()), fsPath: z.optional(z.string()), external: z.optional(z.string()) }),
-]);
+const LocationRecord = once(() =>
+  z.union([z.string(), z.looseObject({ path: z.optional(z.string()), fsPath: z.optional(z.string()), external: z.optional(z.string()) })]),
+);
 
-export const ExtensionsJsonEntryRecord = z.looseObject({
-  identifier: z.looseObject({ id: z.string().check(z.minLength(3)), uuid: z.optional(z.string()) }),
-  version: z.string(),
-  location: z.optional(LocationRecord),
-  relativeLocation: z.optional(z.string()),
-  metadata: z.optional(z.looseObject({ installedTimestamp: z.optional(z.number()), source: z.optional(z.string()) })),
-});
-export const ExtensionsJsonRecord = z.array(ExtensionsJsonEntryRecord);
-export type ExtensionsJsonEntry = z.infer<typeof ExtensionsJsonEntryRecord>;
+export const ExtensionsJsonEntryRecord = once(() =>
+  z.looseObject({
+    identifier: z.looseObject({ id: z.string().check(z.minLength(3)), uuid: z.optional(z.string()) }),
+    version: z.string(),
+    location: z.optional(LocationRecord()),
+    relativeLocation: z.optional(z.string()),
+    metadata: z.optional(z.looseObject({ installedTimestamp: z.optional(z.number()), source: z.optional(z.string()) })),
+  }),
+);
+export const ExtensionsJsonRecord = once(() => z.array(ExtensionsJsonEntryRecord()));
+export type ExtensionsJsonEntry = z.infer<ReturnType<typeof ExtensionsJsonEntryRecord>>;
 
-export const ObsoleteRecord = z.record(z.string(), z.boolean());
+export const ObsoleteRecord = once(() => z.record(z.string(), z.boolean()));
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -103,7 +105,7 @@ export function parseExtensionsJson(text: string): Parsed<ExtensionsJsonEntry[]>
   } catch (e) {
     return { ok: false, error: `extensions.json is not valid JSON (${e instanceof Error ? e.message : String(e)})` };
   }
-  const r = ExtensionsJsonRecord.safeParse(data);
+  const r = ExtensionsJsonRecord().safeParse(data);
   return r.success ? { ok: true, value: r.data } : { ok: false, error: `extensions.json has an unexpected shape (${zodError(r.error)})` };
 }
 
@@ -116,7 +118,7 @@ export function parseObsolete(text: string): Parsed<Set<string>> {
   } catch {
     return { ok: false, error: '.obsolete is not valid JSON' };
   }
-  const r = ObsoleteRecord.safeParse(data);
+  const r = ObsoleteRecord().safeParse(data);
   if (!r.success) return { ok: false, error: `.obsolete has an unexpected shape (${zodError(r.error)})` };
   return {
     ok: true,

@@ -4,6 +4,7 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as z from 'zod/mini';
+import { once } from './once';
 import { parseBootTime } from './procParsers';
 
 /**
@@ -221,12 +222,14 @@ export function parseKernelLog(text: string, options: ParseOptions = {}): Kernel
 }
 
 /** One line of `journalctl -o json`. MESSAGE is an array of bytes when it is not valid UTF-8 or has control characters. */
-export const JournalEntryRecord = z.object({
-  MESSAGE: z.union([z.string(), z.array(z.int().check(z.minimum(0), z.maximum(255))).check(z.maxLength(1 << 20)), z.null()]),
-  __REALTIME_TIMESTAMP: z.optional(z.string().check(z.regex(/^\d{1,20}$/))),
-  __MONOTONIC_TIMESTAMP: z.optional(z.string().check(z.regex(/^\d{1,20}$/))),
-});
-export type JournalEntry = z.infer<typeof JournalEntryRecord>;
+export const JournalEntryRecord = once(() =>
+  z.object({
+    MESSAGE: z.union([z.string(), z.array(z.int().check(z.minimum(0), z.maximum(255))).check(z.maxLength(1 << 20)), z.null()]),
+    __REALTIME_TIMESTAMP: z.optional(z.string().check(z.regex(/^\d{1,20}$/))),
+    __MONOTONIC_TIMESTAMP: z.optional(z.string().check(z.regex(/^\d{1,20}$/))),
+  }),
+);
+export type JournalEntry = z.infer<ReturnType<typeof JournalEntryRecord>>;
 
 export interface JournalParse {
   events: KernelOomEvent[];
@@ -248,7 +251,7 @@ export function parseJournalJson(text: string): JournalParse {
       out.invalidLines++;
       continue;
     }
-    const parsed = JournalEntryRecord.safeParse(json);
+    const parsed = JournalEntryRecord().safeParse(json);
     if (!parsed.success) {
       out.invalidLines++;
       continue;

@@ -6,37 +6,42 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { once } from './once';
 
 export const EXT_HOST_END_KINDS = ['clean', 'oom', 'heap_exhausted', 'restarted_by_user', 'unexpected_exit'] as const;
 export type ExtHostEnd = (typeof EXT_HOST_END_KINDS)[number];
 
-export const LifecycleRecordSchema = z.object({
-  pid: z.int().check(z.positive()),
-  /** /proc/PID/stat starttime (clock ticks after boot): with pid, identifies the process. */
-  starttime: z.int().check(z.nonnegative()),
-  startedAtMs: z.number().check(z.nonnegative()),
-  /** Set by a clean end (deactivate). */
-  endedAtMs: z.optional(z.number().check(z.nonnegative())),
-  /** deactivate ran to its end. */
-  cleanEnd: z.boolean(),
-  /** The user asked for a restart of the extension host (or a window reload) through us. */
-  restartRequested: z.optional(z.boolean()),
-  /** Last time the host was seen alive (a heartbeat); bounds the end of a host that did not end cleanly. */
-  lastSeenAtMs: z.optional(z.number().check(z.nonnegative())),
-  /** How the host ended, once classified. */
-  end: z.optional(z.enum(EXT_HOST_END_KINDS)),
-});
-export type LifecycleRecord = z.infer<typeof LifecycleRecordSchema>;
+export const LifecycleRecordSchema = once(() =>
+  z.object({
+    pid: z.int().check(z.positive()),
+    /** /proc/PID/stat starttime (clock ticks after boot): with pid, identifies the process. */
+    starttime: z.int().check(z.nonnegative()),
+    startedAtMs: z.number().check(z.nonnegative()),
+    /** Set by a clean end (deactivate). */
+    endedAtMs: z.optional(z.number().check(z.nonnegative())),
+    /** deactivate ran to its end. */
+    cleanEnd: z.boolean(),
+    /** The user asked for a restart of the extension host (or a window reload) through us. */
+    restartRequested: z.optional(z.boolean()),
+    /** Last time the host was seen alive (a heartbeat); bounds the end of a host that did not end cleanly. */
+    lastSeenAtMs: z.optional(z.number().check(z.nonnegative())),
+    /** How the host ended, once classified. */
+    end: z.optional(z.enum(EXT_HOST_END_KINDS)),
+  }),
+);
+export type LifecycleRecord = z.infer<ReturnType<typeof LifecycleRecordSchema>>;
 
 /** Records kept per window (oldest dropped first). */
 export const MAX_LIFECYCLE_RECORDS = 50;
 
-export const LifecycleFileRecord = z.object({
-  version: z.literal(1),
-  windowKey: z.string().check(z.maxLength(4096)),
-  records: z.array(LifecycleRecordSchema).check(z.maxLength(1000)),
-});
-export type LifecycleFile = z.infer<typeof LifecycleFileRecord>;
+export const LifecycleFileRecord = once(() =>
+  z.object({
+    version: z.literal(1),
+    windowKey: z.string().check(z.maxLength(4096)),
+    records: z.array(LifecycleRecordSchema()).check(z.maxLength(1000)),
+  }),
+);
+export type LifecycleFile = z.infer<ReturnType<typeof LifecycleFileRecord>>;
 
 /** The file of a window key: the key itself when it is a short safe name, else a hash of it. */
 export function lifecycleFileName(windowKey: string): string {
@@ -75,7 +80,7 @@ export async function readLifecycle(dir: string, windowKey: string): Promise<Lif
   } catch {
     return { records: [], problem: `${file}: invalid JSON` };
   }
-  const parsed = LifecycleFileRecord.safeParse(data);
+  const parsed = LifecycleFileRecord().safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`);
     return { records: [], problem: `${file}: ${issues.join('; ')}` };

@@ -3,27 +3,30 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { once } from './once';
 
 const bytes = () => z.optional(z.number().check(z.nonnegative()));
 
 /** One sample. t is epoch ms; every other value is bytes. */
-export const MemorySampleRecord = z.object({
-  t: z.number().check(z.nonnegative()),
-  /** RSS of this extension host. */
-  extHostRss: z.number().check(z.nonnegative()),
-  /** RSS of all extension hosts of the server. */
-  allExtHostsRss: bytes(),
-  /** RSS of the whole code-server process tree. */
-  serverTreeRss: bytes(),
-  /** RSS of AI agents/helpers. */
-  aiRss: bytes(),
-  cgroupCurrent: bytes(),
-  cgroupLimit: bytes(),
-  hostAvailable: bytes(),
-  heapUsed: bytes(),
-  heapLimit: bytes(),
-});
-export type MemorySample = z.infer<typeof MemorySampleRecord>;
+export const MemorySampleRecord = once(() =>
+  z.object({
+    t: z.number().check(z.nonnegative()),
+    /** RSS of this extension host. */
+    extHostRss: z.number().check(z.nonnegative()),
+    /** RSS of all extension hosts of the server. */
+    allExtHostsRss: bytes(),
+    /** RSS of the whole code-server process tree. */
+    serverTreeRss: bytes(),
+    /** RSS of AI agents/helpers. */
+    aiRss: bytes(),
+    cgroupCurrent: bytes(),
+    cgroupLimit: bytes(),
+    hostAvailable: bytes(),
+    heapUsed: bytes(),
+    heapLimit: bytes(),
+  }),
+);
+export type MemorySample = z.infer<ReturnType<typeof MemorySampleRecord>>;
 
 /** The numeric fields of a sample other than t. */
 export type SampleField = Exclude<keyof MemorySample, 't'>;
@@ -31,11 +34,13 @@ export type SampleField = Exclude<keyof MemorySample, 't'>;
 /** Hard cap of persisted samples, whatever the options say. */
 export const MAX_PERSISTED_SAMPLES = 100_000;
 
-export const PersistedHistoryRecord = z.object({
-  version: z.literal(1),
-  samples: z.array(MemorySampleRecord).check(z.maxLength(MAX_PERSISTED_SAMPLES)),
-});
-export type PersistedHistory = z.infer<typeof PersistedHistoryRecord>;
+export const PersistedHistoryRecord = once(() =>
+  z.object({
+    version: z.literal(1),
+    samples: z.array(MemorySampleRecord()).check(z.maxLength(MAX_PERSISTED_SAMPLES)),
+  }),
+);
+export type PersistedHistory = z.infer<ReturnType<typeof PersistedHistoryRecord>>;
 
 export interface HistoryOptions {
   /** Samples older than this (before the newest sample) are dropped. */
@@ -94,7 +99,7 @@ export class MemoryHistory {
    * (negative or non-finite numbers) is not added: returns false.
    */
   add(sample: MemorySample): boolean {
-    const parsed = MemorySampleRecord.safeParse(sample);
+    const parsed = MemorySampleRecord().safeParse(sample);
     if (!parsed.success) return false;
     const s = parsed.data;
     const last = this.latest();
@@ -134,7 +139,7 @@ export class MemoryHistory {
    */
   static fromJSON(data: unknown, options: HistoryOptions, nowMs?: number): HistoryLoad {
     const history = new MemoryHistory(options);
-    const parsed = PersistedHistoryRecord.safeParse(data);
+    const parsed = PersistedHistoryRecord().safeParse(data);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`);
       return { history, problem: `invalid history: ${issues.join('; ')}` };

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { once } from './once';
 import { NodeProcFs, ProcFs, errCode } from './procFs';
 import { parseStat } from './procParsers';
 import { Snapshot } from './scanner';
@@ -12,17 +13,19 @@ import { Snapshot } from './scanner';
 export const REGISTRY_HEARTBEAT_MS = 30_000;
 
 // zod/mini: the same checks as classic zod without its 260 KB of locale tables in the bundle.
-export const WindowEntryRecord = z.object({
-  version: z.literal(1),
-  pid: z.int().check(z.positive()),
-  starttime: z.int().check(z.nonnegative()),
-  terminalPids: z.array(z.int().check(z.positive())).check(z.maxLength(10_000)),
-  folder: z.optional(z.string().check(z.maxLength(4096))),
-  /** Install folders of the extensions loaded in that window (protected from clean-up). */
-  extensionPaths: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(5000))),
-  updatedAtMs: z.number().check(z.nonnegative()),
-});
-export type WindowEntry = z.infer<typeof WindowEntryRecord>;
+export const WindowEntryRecord = once(() =>
+  z.object({
+    version: z.literal(1),
+    pid: z.int().check(z.positive()),
+    starttime: z.int().check(z.nonnegative()),
+    terminalPids: z.array(z.int().check(z.positive())).check(z.maxLength(10_000)),
+    folder: z.optional(z.string().check(z.maxLength(4096))),
+    /** Install folders of the extensions loaded in that window (protected from clean-up). */
+    extensionPaths: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(5000))),
+    updatedAtMs: z.number().check(z.nonnegative()),
+  }),
+);
+export type WindowEntry = z.infer<ReturnType<typeof WindowEntryRecord>>;
 
 export interface RegistryRead {
   entries: WindowEntry[];
@@ -74,7 +77,7 @@ export async function readEntries(dir: string): Promise<RegistryRead> {
     const m = FILE_RE.exec(name);
     if (!m) continue;
     try {
-      const parsed = WindowEntryRecord.safeParse(JSON.parse(await fs.promises.readFile(path.join(dir, name), 'utf8')));
+      const parsed = WindowEntryRecord().safeParse(JSON.parse(await fs.promises.readFile(path.join(dir, name), 'utf8')));
       if (!parsed.success) {
         out.problems.push({ file: name, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.code}`).join('; ') });
       } else if (parsed.data.pid !== Number(m[1]) || parsed.data.starttime !== Number(m[2])) {

@@ -43,7 +43,7 @@ function makeRichFolder(p: string, seed: number): void {
 }
 
 const readManifest = (batch: Batch): Manifest =>
-  ManifestRecord.parse(JSON.parse(fs.readFileSync(path.join(batch.dir, 'manifest.json'), 'utf8')));
+  ManifestRecord().parse(JSON.parse(fs.readFileSync(path.join(batch.dir, 'manifest.json'), 'utf8')));
 
 describe('clean extensions: quarantine', () => {
   const dirs = new TempDirs('csops-quarantine-');
@@ -495,7 +495,7 @@ describe('clean extensions: quarantine', () => {
       const id = b.manifest.id.replace(`-${process.pid}-`, '-4194000-');
       const dir2 = path.join(quarantineRoot(dir), id);
       fs.renameSync(b.dir, dir2);
-      const m = ManifestRecord.parse(JSON.parse(fs.readFileSync(path.join(dir2, 'manifest.json'), 'utf8')));
+      const m = ManifestRecord().parse(JSON.parse(fs.readFileSync(path.join(dir2, 'manifest.json'), 'utf8')));
       fs.writeFileSync(path.join(dir2, 'manifest.json'), JSON.stringify({ ...m, id, createdAtMs: NOW - 60_000 }));
       const live = await recoverInterrupted(dir, NOW, (pid) => pid === 4194000);
       assert.deepStrictEqual([live.movedBack, live.problems.length], [[], 1]);

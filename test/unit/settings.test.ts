@@ -1,7 +1,8 @@
 import * as assert from 'assert';
+import fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigSource, DEFAULTS, MIN_QUARANTINE_DAYS, USER_ONLY_SETTINGS, settingsFrom } from '../../src/core/settingsRead';
+import { ConfigSource, DEFAULTS, MIN_QUARANTINE_DAYS, USER_ONLY_SETTINGS, sectionSource, settingsFrom } from '../../src/core/settingsRead';
 
 interface Layers {
   user?: Record<string, unknown>;
@@ -100,5 +101,41 @@ describe('settings', () => {
     assert.strictEqual(props['csops.extensions.quarantineDays'].minimum, MIN_QUARANTINE_DAYS);
     const machine = Object.keys(props).filter((k) => props[k].scope === 'machine' || props[k].scope === 'application');
     assert.deepStrictEqual(machine.sort(), USER_ONLY_SETTINGS.map((k) => `csops.${k}`).sort(), 'no other setting is user-only');
+  });
+
+  it('reads the same settings and warnings from one inspect of the section as from one inspect per key', () => {
+    /** Flat dotted keys as VS Code nests them in a section's values ({ 'a.b': 1 } → { a: { b: 1 } }). */
+    const nest = (flat: Record<string, unknown>): Record<string, unknown> => {
+      const root: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(flat)) {
+        const parts = key.split('.');
+        let o = root;
+        for (const p of parts.slice(0, -1)) o = (o[p] ??= {}) as Record<string, unknown>;
+        o[parts[parts.length - 1]] = v;
+      }
+      return root;
+    };
+    const keys = [...USER_ONLY_SETTINGS, 'terminals.refreshSeconds', 'memory.warningMb', 'profile.seconds'];
+    const value = fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.constantFrom('act', 'notify', '/proc2', ''), fc.boolean());
+    const layer = fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 8 });
+    fc.assert(
+      fc.property(layer, layer, layer, fc.boolean(), (user, workspace, folder, sectionMissing) => {
+        const perKey = config({ user, workspace, folder });
+        let sectionReads = 0;
+        const once = sectionSource(perKey.get, () => {
+          sectionReads++;
+          return sectionMissing
+            ? undefined
+            : { globalValue: nest(user), workspaceValue: nest(workspace), workspaceFolderValue: nest(folder) };
+        });
+        const w1: string[] = [];
+        const w2: string[] = [];
+        const a = settingsFrom(sectionMissing ? { get: perKey.get, inspect: () => undefined } : perKey, (m) => w1.push(m));
+        const b = settingsFrom(once, (m) => w2.push(m));
+        assert.deepStrictEqual(b, a);
+        assert.deepStrictEqual(w2, w1);
+        assert.strictEqual(sectionReads, 1, 'the section is inspected once per read of the settings');
+      }),
+    );
   });
 });

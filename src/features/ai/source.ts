@@ -13,7 +13,8 @@ import { PatternTable, buildConfiguredIndex, buildPatternTable } from './pattern
 export type AiState = { ok: true; model: AiViewModel } | { ok: false; reason: string };
 
 export class AiSource extends ModelSource<AiState> {
-  private patterns: PatternTable;
+  /** Built on first use (a model or a reload), not at activation. */
+  private table?: PatternTable;
   private cached?: { scan: Scan; model: AiViewModel };
 
   private readonly mcpConfig = new McpConfigReader();
@@ -26,13 +27,17 @@ export class AiSource extends ModelSource<AiState> {
     private readonly userDir?: string,
   ) {
     super();
-    this.patterns = this.buildPatterns();
   }
 
   /** csops.ai.extraPatterns changed: rebuild the table (problems go to the log) and forget cached models. */
   reloadPatterns(): void {
-    this.patterns = this.buildPatterns();
+    this.table = undefined;
     this.cached = undefined;
+  }
+
+  /** The table for the current csops.ai.extraPatterns; its problems are logged when it is built. */
+  private get patterns(): PatternTable {
+    return (this.table ??= this.buildPatterns());
   }
 
   /** The model of a scan no older than maxAgeMs (0: a new scan); published to the view. */

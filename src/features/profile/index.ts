@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands, Views } from '../../core/ids';
 import { MemoryFeature } from '../memory/feature';
-import { writeHeapSnapshot } from './snapshot';
 import { AttributionContext, ProfileResult, attributeProfiles, busyRows, keepResults } from './model';
 
 const STATE_KEY = 'csops.profile.results';
@@ -61,7 +60,12 @@ export function register(core: Core, context: vscode.ExtensionContext, memory: M
   context.subscriptions.push(
     store,
     vscode.commands.registerCommand(Commands.profileExtensionHost, () => runProfile(core, context, memory, store)),
-    vscode.commands.registerCommand(Commands.writeHeapSnapshot, () => writeHeapSnapshot(core, context)),
+    vscode.commands.registerCommand(Commands.writeHeapSnapshot, () => {
+      // Loaded on first use (dist/chunks/snapshot.js in the bundle), not at activation.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { writeHeapSnapshot } = require('./snapshot') as typeof import('./snapshot');
+      return writeHeapSnapshot(core, context);
+    }),
   );
   return store;
 }

@@ -18,6 +18,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
+import { once } from '../once';
 
 export type McpConfigFormat = 'claude' | 'mcpServers' | 'vscode' | 'codex' | 'continue';
 
@@ -122,22 +123,26 @@ function safeList(dir: string): string[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Shapes (zod, loose: the files hold much more than MCP servers).
 
-const Str = z.string().check(z.maxLength(64 * KIB));
-const Args = z.optional(z.array(z.union([Str, z.number(), z.boolean()])).check(z.maxLength(1000)));
+const Str = once(() => z.string().check(z.maxLength(64 * KIB)));
+const Args = once(() => z.optional(z.array(z.union([Str(), z.number(), z.boolean()])).check(z.maxLength(1000))));
 /** One stdio server: `command` + `args`. Entries without a command (remote servers) are skipped, not errors. */
-const ServerEntry = z.looseObject({ command: z.optional(Str), args: Args, disabled: z.optional(z.boolean()) });
-const ServerMap = z.record(Str, z.unknown());
-const WithMcpServers = z.looseObject({ mcpServers: z.optional(ServerMap) });
-const ClaudeJson = z.looseObject({
-  mcpServers: z.optional(ServerMap),
-  projects: z.optional(z.record(Str, z.unknown())),
-});
-const VsCodeJson = z.looseObject({ servers: z.optional(ServerMap) });
-const CodexToml = z.looseObject({ mcp_servers: z.optional(ServerMap) });
-const ContinueYaml = z.looseObject({
-  mcpServers: z.optional(z.array(z.unknown()).check(z.maxLength(1000))),
-});
-const ContinueEntry = z.looseObject({ name: Str, command: z.optional(Str), args: Args });
+const ServerEntry = once(() => z.looseObject({ command: z.optional(Str()), args: Args(), disabled: z.optional(z.boolean()) }));
+const ServerMap = once(() => z.record(Str(), z.unknown()));
+const WithMcpServers = once(() => z.looseObject({ mcpServers: z.optional(ServerMap()) }));
+const ClaudeJson = once(() =>
+  z.looseObject({
+    mcpServers: z.optional(ServerMap()),
+    projects: z.optional(z.record(Str(), z.unknown())),
+  }),
+);
+const VsCodeJson = once(() => z.looseObject({ servers: z.optional(ServerMap()) }));
+const CodexToml = once(() => z.looseObject({ mcp_servers: z.optional(ServerMap()) }));
+const ContinueYaml = once(() =>
+  z.looseObject({
+    mcpServers: z.optional(z.array(z.unknown()).check(z.maxLength(1000))),
+  }),
+);
+const ContinueEntry = once(() => z.looseObject({ name: Str(), command: z.optional(Str()), args: Args() }));
 
 function entriesOf(
   map: Record<string, unknown> | undefined,
@@ -147,7 +152,7 @@ function entriesOf(
 ): McpServerDef[] {
   const out: McpServerDef[] = [];
   for (const [key, value] of Object.entries(map ?? {})) {
-    const e = ServerEntry.safeParse(value);
+    const e = ServerEntry().safeParse(value);
     if (!e.success) {
       problems.push({ file: base.file, reason: `${where}.${key}: not a server definition (${firstIssue(e.error)})` });
       continue;
@@ -212,38 +217,38 @@ export function parseMcpConfig(cfg: Pick<McpConfigFile, 'file' | 'assistant' | '
   const bad = (reason: string): McpConfigResult => ({ servers: [], problems: [{ file: cfg.file, reason }], filesRead: [] });
   switch (cfg.format) {
     case 'claude': {
-      const r = ClaudeJson.safeParse(data);
+      const r = ClaudeJson().safeParse(data);
       if (!r.success) return bad(`unexpected shape (${firstIssue(r.error)})`);
       servers.push(...entriesOf(r.data.mcpServers, base, problems, 'mcpServers'));
       for (const [project, value] of Object.entries(r.data.projects ?? {})) {
-        const p = WithMcpServers.safeParse(value);
+        const p = WithMcpServers().safeParse(value);
         if (p.success) servers.push(...entriesOf(p.data.mcpServers, { ...base, project }, problems, `projects["${project}"].mcpServers`));
       }
       break;
     }
     case 'mcpServers': {
-      const r = WithMcpServers.safeParse(data);
+      const r = WithMcpServers().safeParse(data);
       if (!r.success) return bad(`unexpected shape (${firstIssue(r.error)})`);
       servers.push(...entriesOf(r.data.mcpServers, base, problems, 'mcpServers'));
       break;
     }
     case 'vscode': {
-      const r = VsCodeJson.safeParse(data);
+      const r = VsCodeJson().safeParse(data);
       if (!r.success) return bad(`unexpected shape (${firstIssue(r.error)})`);
       servers.push(...entriesOf(r.data.servers, base, problems, 'servers'));
       break;
     }
     case 'codex': {
-      const r = CodexToml.safeParse(data);
+      const r = CodexToml().safeParse(data);
       if (!r.success) return bad(`unexpected shape (${firstIssue(r.error)})`);
       servers.push(...entriesOf(r.data.mcp_servers, base, problems, 'mcp_servers'));
       break;
     }
     case 'continue': {
-      const r = ContinueYaml.safeParse(data ?? {});
+      const r = ContinueYaml().safeParse(data ?? {});
       if (!r.success) return bad(`unexpected shape (${firstIssue(r.error)})`);
       for (const [i, value] of (r.data.mcpServers ?? []).entries()) {
-        const e = ContinueEntry.safeParse(value);
+        const e = ContinueEntry().safeParse(value);
         if (!e.success) problems.push({ file: cfg.file, reason: `mcpServers[${i}]: not a server definition (${firstIssue(e.error)})` });
         else if (e.data.command)
           servers.push({ key: e.data.name, command: e.data.command, args: (e.data.args ?? []).map(String), ...base });

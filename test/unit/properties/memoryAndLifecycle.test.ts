@@ -372,7 +372,7 @@ describe('properties: lifecycle records', () => {
           if (o.kind !== 'start') assert.strictEqual(records.length, before.length);
           const keys = records.map((r) => `${r.pid}-${r.starttime}`);
           assert.strictEqual(new Set(keys).size, keys.length, 'two records of one host');
-          for (const r of records) assert.ok(LifecycleRecordSchema.safeParse(r).success, JSON.stringify(r));
+          for (const r of records) assert.ok(LifecycleRecordSchema().safeParse(r).success, JSON.stringify(r));
           // only the host's own record changed
           for (const r of records) if (r.pid !== o.pid || r.starttime !== o.starttime) assert.ok(before.includes(r));
           assert.ok(unclassified(records, host).every((r) => r.end === undefined && (r.pid !== o.pid || r.starttime !== o.starttime)));
@@ -454,7 +454,7 @@ describe('properties: lifecycle records', () => {
           const r = await readLifecycle(dir, 'k');
           assert.ok(Array.isArray(r.records));
           if (r.problem !== undefined) assert.deepStrictEqual(r.records, []);
-          for (const rec of r.records) assert.ok(LifecycleRecordSchema.safeParse(rec).success);
+          for (const rec of r.records) assert.ok(LifecycleRecordSchema().safeParse(rec).success);
         },
       ),
     );

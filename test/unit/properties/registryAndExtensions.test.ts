@@ -55,7 +55,7 @@ const REQUIRED: (keyof WindowEntry)[] = ['version', 'pid', 'starttime', 'termina
 describe('properties: window registry entries', () => {
   prop('a generated entry validates, and survives JSON unchanged', 2000, () =>
     fc.property(windowEntry, (e) => {
-      const r = WindowEntryRecord.safeParse(JSON.parse(JSON.stringify(e)));
+      const r = WindowEntryRecord().safeParse(JSON.parse(JSON.stringify(e)));
       assert.ok(r.success, JSON.stringify(r.error?.issues));
       assert.deepStrictEqual(r.data, e);
     }),
@@ -70,7 +70,7 @@ describe('properties: window registry entries', () => {
         const broken: Record<string, unknown> = { ...e };
         if (value === undefined) delete broken[key];
         else broken[key] = value;
-        const r = noThrow(() => WindowEntryRecord.safeParse(broken), 'safeParse');
+        const r = noThrow(() => WindowEntryRecord().safeParse(broken), 'safeParse');
         assert.strictEqual(r.success, false, `${key} = ${JSON.stringify(value)} accepted`);
       },
     ),
@@ -84,7 +84,7 @@ describe('properties: window registry entries', () => {
         windowEntry.map((e) => ({ ...e, extra: 1 })),
       ),
       (data) => {
-        const r = noThrow(() => WindowEntryRecord.safeParse(data), 'safeParse');
+        const r = noThrow(() => WindowEntryRecord().safeParse(data), 'safeParse');
         if (!r.success) return;
         assert.strictEqual(r.data.version, 1);
         assert.ok(Number.isSafeInteger(r.data.pid) && r.data.pid > 0);

@@ -83,63 +83,69 @@
 // - The corpus of real command lines with their sources: test/fixtures/ai-corpus.json (test/unit/aiCorpus.test.ts).
 import * as z from 'zod/mini';
 import { Glob as CompiledGlob, MAX_GLOB_LENGTH, compileGlob } from '../../../probes/glob';
+import { once } from '../../../probes/once';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Schema (the same shape for the built-in table and for user patterns from a setting).
 
 const GLOB_CHARS = /^[^\0\r\n]+$/;
-const Glob = z.string().check(z.minLength(1), z.maxLength(MAX_GLOB_LENGTH), z.regex(GLOB_CHARS));
-const GlobList = z.array(Glob).check(z.minLength(1), z.maxLength(50));
 
-export const MatcherRecord = z.strictObject({
-  /** Basename of argv[0] or of the executable path (globs: `*`, `?`; no `/`). */
-  exe: z.optional(GlobList),
-  /**
-   * A process title set by setproctitle / `process.title` (argv[0] holding spaces, the rest empty), matched whole:
-   * `claude daemon`, `claude [libfoo]`.
-   */
-  title: z.optional(GlobList),
-  /** The program's first positional argument (`mcp`, `serve`, a make target): see ArgvView.subcommand. */
-  subcommand: z.optional(GlobList),
-  /** Full argv[0] or executable path (globs: `*` within a segment, `**` across segments). */
-  path: z.optional(GlobList),
-  /** Basename of the script an interpreter (node/bun/deno, python, sh/bash/dash/zsh) runs. */
-  script: z.optional(GlobList),
-  /** Full path of that script, as given in argv. */
-  scriptPath: z.optional(GlobList),
-  /** Module after `python -m`. */
-  module: z.optional(GlobList),
-  /** Package run through npx / npm exec / pnpm dlx / yarn dlx / bunx / uvx / uv tool run / pipx run (version stripped). */
-  package: z.optional(GlobList),
-  /** Image run through docker/podman/nerdctl run (tag and digest stripped). */
-  image: z.optional(GlobList),
-  /** VS Code extension ids (publisher.name) whose install folder holds argv[0], the executable or the script. */
-  extension: z.optional(
-    z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9._-]*$/))).check(z.minLength(1), z.maxLength(20)),
-  ),
-  /** An argv element (after argv[0]) that must also be present, compared exactly. */
-  withArg: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
-  /** What this variant is (`app-server`, `language server`, …), for display. */
-  label: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
-  /**
-   * A helper of the tool (daemon, pty host, pre-warmed worker, backend server started for an editor): shown under
-   * the tool with a "helper" label, never a duplicate, never counted as a session.
-   */
-  helper: z.optional(z.boolean()),
-  /** A helper that outlives its session by design (a daemon): never stopped by the leaked bulk stop. */
-  daemon: z.optional(z.boolean()),
-});
-export type Matcher = z.infer<typeof MatcherRecord>;
+/** The schemas, built on first use: zod builds every schema object when it is declared, and activation needs none. */
+const records = once(() => {
+  const Glob = z.string().check(z.minLength(1), z.maxLength(MAX_GLOB_LENGTH), z.regex(GLOB_CHARS));
+  const GlobList = z.array(Glob).check(z.minLength(1), z.maxLength(50));
 
-export const PatternRecord = z.strictObject({
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/)),
-  /** Display name; processes of the same tool in one process tree belong to one assistant. */
-  tool: z.string().check(z.minLength(1), z.maxLength(80)),
-  kind: z.enum(['assistant', 'mcp']),
-  /** Any matcher recognises the process; within one matcher every given field must hold. First match wins. */
-  match: z.array(MatcherRecord).check(z.minLength(1), z.maxLength(40)),
+  const MatcherRecord = z.strictObject({
+    /** Basename of argv[0] or of the executable path (globs: `*`, `?`; no `/`). */
+    exe: z.optional(GlobList),
+    /**
+     * A process title set by setproctitle / `process.title` (argv[0] holding spaces, the rest empty), matched whole:
+     * `claude daemon`, `claude [libfoo]`.
+     */
+    title: z.optional(GlobList),
+    /** The program's first positional argument (`mcp`, `serve`, a make target): see ArgvView.subcommand. */
+    subcommand: z.optional(GlobList),
+    /** Full argv[0] or executable path (globs: `*` within a segment, `**` across segments). */
+    path: z.optional(GlobList),
+    /** Basename of the script an interpreter (node/bun/deno, python, sh/bash/dash/zsh) runs. */
+    script: z.optional(GlobList),
+    /** Full path of that script, as given in argv. */
+    scriptPath: z.optional(GlobList),
+    /** Module after `python -m`. */
+    module: z.optional(GlobList),
+    /** Package run through npx / npm exec / pnpm dlx / yarn dlx / bunx / uvx / uv tool run / pipx run (version stripped). */
+    package: z.optional(GlobList),
+    /** Image run through docker/podman/nerdctl run (tag and digest stripped). */
+    image: z.optional(GlobList),
+    /** VS Code extension ids (publisher.name) whose install folder holds argv[0], the executable or the script. */
+    extension: z.optional(
+      z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9._-]*$/))).check(z.minLength(1), z.maxLength(20)),
+    ),
+    /** An argv element (after argv[0]) that must also be present, compared exactly. */
+    withArg: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    /** What this variant is (`app-server`, `language server`, …), for display. */
+    label: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+    /**
+     * A helper of the tool (daemon, pty host, pre-warmed worker, backend server started for an editor): shown under
+     * the tool with a "helper" label, never a duplicate, never counted as a session.
+     */
+    helper: z.optional(z.boolean()),
+    /** A helper that outlives its session by design (a daemon): never stopped by the leaked bulk stop. */
+    daemon: z.optional(z.boolean()),
+  });
+
+  const PatternRecord = z.strictObject({
+    id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,63}$/)),
+    /** Display name; processes of the same tool in one process tree belong to one assistant. */
+    tool: z.string().check(z.minLength(1), z.maxLength(80)),
+    kind: z.enum(['assistant', 'mcp']),
+    /** Any matcher recognises the process; within one matcher every given field must hold. First match wins. */
+    match: z.array(MatcherRecord).check(z.minLength(1), z.maxLength(40)),
+  });
+  return { MatcherRecord, PatternRecord };
 });
-export type Pattern = z.infer<typeof PatternRecord>;
+export type Matcher = z.infer<ReturnType<typeof records>['MatcherRecord']>;
+export type Pattern = z.infer<ReturnType<typeof records>['PatternRecord']>;
 export type PatternKind = Pattern['kind'];
 
 const ANCHORS = ['exe', 'title', 'subcommand', 'path', 'script', 'scriptPath', 'module', 'package', 'image', 'extension'] as const;
@@ -513,7 +519,7 @@ export function buildPatternTable(extra: unknown = []): { table: PatternTable; p
     const seen = new Set(BUILTIN_PATTERNS.map((p) => p.id));
     let chars = 0;
     list.slice(0, MAX_USER_PATTERNS).forEach((raw: unknown, index) => {
-      const parsed = PatternRecord.safeParse(raw);
+      const parsed = records().PatternRecord.safeParse(raw);
       const id = typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id : undefined;
       if (!parsed.success) {
         problems.push({ index, id, reason: issuesText(parsed.error.issues) });
@@ -541,12 +547,12 @@ export function buildPatternTable(extra: unknown = []): { table: PatternTable; p
       problems.push({ index: MAX_USER_PATTERNS, reason: `only the first ${MAX_USER_PATTERNS} patterns are used (${list.length} given)` });
     }
   }
-  return { table: { patterns: [...user, ...BUILTIN] }, problems };
+  return { table: { patterns: [...user, ...builtins()] }, problems };
 }
 
 function compileBuiltins(): CompiledPattern[] {
   return BUILTIN_PATTERNS.map((raw) => {
-    const parsed = PatternRecord.safeParse(raw);
+    const parsed = records().PatternRecord.safeParse(raw);
     if (!parsed.success) throw new Error(`built-in AI pattern ${raw.id} is invalid: ${issuesText(parsed.error.issues)}`);
     const why = semanticProblems(parsed.data);
     if (why.length) throw new Error(`built-in AI pattern ${raw.id}: ${why.join('; ')}`);
@@ -554,7 +560,12 @@ function compileBuiltins(): CompiledPattern[] {
   });
 }
 
-const BUILTIN = compileBuiltins();
+/** The built-in patterns validated and compiled on first use (not at activation: ~5 ms of zod parsing and glob compiling). */
+const builtins = once(compileBuiltins);
 
 /** The built-in table alone. */
-export const DEFAULT_PATTERN_TABLE: PatternTable = { patterns: BUILTIN };
+export const DEFAULT_PATTERN_TABLE: PatternTable = {
+  get patterns() {
+    return builtins();
+  },
+};
