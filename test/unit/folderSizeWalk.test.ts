@@ -55,7 +55,8 @@ const tree = fc.letrec<{ node: Node; dir: Node }>((tie) => ({
 /** Builds the tree under `at`; a hard link points at the (to mod n)-th regular file made so far, if any. */
 function build(at: string, node: Node, files: string[]): void {
   const p = path.join(at, node.name);
-  if (fs.existsSync(p) || fs.lstatSync(at, { throwIfNoEntry: false }) === undefined) return; // duplicate name: skip
+  // a duplicate name (lstat: a dangling symlink is there too): skip
+  if (fs.lstatSync(p, { throwIfNoEntry: false }) || fs.lstatSync(at, { throwIfNoEntry: false }) === undefined) return;
   if (node.kind === 'dir') {
     fs.mkdirSync(p);
     for (const c of node.children) build(p, c, files);
