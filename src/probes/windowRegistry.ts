@@ -8,8 +8,15 @@ import { NodeProcFs, ProcFs, errCode } from './procFs';
 import { parseStat } from './procParsers';
 import { Snapshot } from './scanner';
 
-/** How often a window rewrites its entry. An entry younger than this is never pruned. */
-export const REGISTRY_HEARTBEAT_MS = 30_000;
+/**
+ * How often a window rewrites its entry (on the shared ticker: a multiple of the 15 s sampling tick's period within its
+ * coalescing slack, so the heartbeat rides along with a tick instead of waking the host up on its own). An entry
+ * younger than this is never pruned.
+ */
+export const REGISTRY_HEARTBEAT_MS = 60_000;
+
+/** A window's heartbeat is overdue after this long: two missed beats and one of slack (the "window gone" evidence). */
+export const HEARTBEAT_TIMEOUT_MS = 3 * REGISTRY_HEARTBEAT_MS;
 
 // zod/mini: the same checks as classic zod without its 260 KB of locale tables in the bundle.
 export const WindowEntryRecord = z.object({

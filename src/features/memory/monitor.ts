@@ -196,6 +196,7 @@ export class MemoryMonitor {
     if (scan && snap && !snap.unavailable && now - snap.takenAtMs < 60_000)
       Object.assign(s, treeTotals(snap, scan.topology, this.o.self.pid));
     this.history.add(s);
+    this.added++;
     this.lifecycle = markSeen(this.lifecycle, this.o.self, now);
     if (now - this.lastSaveAtMs >= PERSIST_EVERY_MS) void this.persist();
     for (const l of this.listeners) l(s);
@@ -204,6 +205,17 @@ export class MemoryMonitor {
 
   /** MB/min over the last 10 minutes, and minutes until the cgroup limit at that pace. */
   trend(): { slopeMbPerMin?: number; minutesToLimit?: number } {
+    // Asked for every status-bar sample: computed again only when the history got a new sample (or was replaced).
+    if (this.trendOf?.history !== this.history || this.trendOf.added !== this.added)
+      this.trendOf = { history: this.history, added: this.added, value: this.computeTrend() };
+    return this.trendOf.value;
+  }
+
+  /** Samples this monitor added to the history (the trend's cache key, with the history itself). */
+  private added = 0;
+  private trendOf?: { history: MemoryHistory; added: number; value: { slopeMbPerMin?: number; minutesToLimit?: number } };
+
+  private computeTrend(): { slopeMbPerMin?: number; minutesToLimit?: number } {
     const samples = this.history.samples();
     const slopeMbPerMin = leakSlope(samples);
     const last = samples[samples.length - 1];
