@@ -85,7 +85,22 @@ export class MemoryHistory {
     return out;
   }
 
-  latest(): MemorySample | undefined {
+  /**
+   * The samples of the last `windowMs` before the newest one, oldest first (a copy; read from the end of the ring, so
+   * a 10-minute trend does not copy an hour of samples).
+   */
+  recent(windowMs: number): MemorySample[] {
+    const out: MemorySample[] = [];
+    const newest = this.latest()?.t ?? 0;
+    for (let i = this.count - 1; i >= 0; i--) {
+      const s = this.at(i);
+      if (s.t < newest - windowMs) break;
+      out.push(s);
+    }
+    return out.reverse();
+  }
+
+    latest(): MemorySample | undefined {
     return this.count === 0 ? undefined : this.at(this.count - 1);
   }
 

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import fc from 'fast-check';
 import * as os from 'os';
 import * as path from 'path';
 import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../src/probes/memoryHistory';
@@ -202,6 +203,19 @@ describe('MemoryHistory.saveAtomically / load', () => {
 });
 
 describe('leakSlope', () => {
+  it('property: over recent(window) it is the slope over every sample (the status bar reads only the last 10 minutes)', () => {
+    const sample = fc.record({ minutes: fc.double({ min: 0, max: 120, noNaN: true }), rssMb: fc.integer({ min: 1, max: 4096 }) });
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 300 }), fc.integer({ min: 1, max: 90 }), (added, windowMinutes) => {
+        const h = new MemoryHistory({ historyMinutes: 60, maxSamples: 240 });
+        for (const a of added) h.add(at(a.minutes, a.rssMb)); // out of order too: the clock went back
+        const w = windowMinutes * MIN;
+        assert.deepStrictEqual(h.recent(w), h.samples().filter((s) => s.t >= (h.latest()?.t ?? 0) - w));
+        assert.strictEqual(leakSlope(h.recent(w), w), leakSlope(h.samples(), w));
+      }),
+    );
+  });
+
   it('is the least-squares slope in MiB/min', () => {
     const samples = [0, 1, 2, 3, 4, 5].map((m) => at(m, 100 + 2 * m));
     assert.ok(Math.abs((leakSlope(samples) ?? NaN) - 2) < 1e-9);
