@@ -16,8 +16,10 @@
 //   - the kernel-log fallback tick (10 s) only when /dev/kmsg is not followed (it polls only while the view is visible);
 // - the /dev/kmsg follower (a reader child blocked in read(): no polling here) when /dev/kmsg can be read;
 // - no policy runner timer: with no policy enabled (the default) the runner does not tick.
-// `before`: the wiring before this round, for comparison in the same run — the heartbeat on its own 30 s setInterval,
-// the policy runner's ≤ 60 s setTimeout (readHistory + releaseLead) and the status bar asking the monitor three times.
+// `before` (only when CSOPS_IDLE_BEFORE_OUT names the out/src of a build of commit f2ffff2, before #19's idle round):
+// that build's code wired as the host wired it then — the heartbeat on its own 30 s setInterval, the policy runner's
+// ≤ 60 s setTimeout (readHistory + releaseLead) and the status bar asking the monitor three times — for an A/B
+// comparison in the same run.
 // `timers`: the same Ticker and periods as `samplers` with empty jobs — what waking up alone costs.
 'use strict';
 const fs = require('fs');
@@ -28,7 +30,7 @@ const [mode, windowsArg, secondsArg, settleArg, storageDir] = process.argv.slice
 const windows = Number(windowsArg || 3);
 const seconds = Number(secondsArg || 60);
 const settleSeconds = Number(settleArg || 15);
-const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
+const OUT = (mode === 'before' && process.env.CSOPS_IDLE_BEFORE_OUT) || path.resolve(__dirname, '..', '..', 'out', 'src');
 /** @param {string} m */
 const load = (m) => require(path.join(OUT, m));
 /** @param {number} ms @returns {Promise<void>} */
@@ -139,7 +141,10 @@ function startSamplers(before) {
   /** @type {NodeJS.Timeout[]} */
   const own = [];
   ticker.every(DEFAULTS.statusBarSampleSeconds * 1000, timed('statusBar', statusBar));
-  ticker.every(DEFAULTS.memorySampleSeconds * 1000, timed('monitor', () => monitor.sample()));
+  ticker.every(
+    DEFAULTS.memorySampleSeconds * 1000,
+    timed('monitor', () => monitor.sample()),
+  );
   if (before) {
     own.push(setInterval(timed('heartbeat', heartbeat), 30_000));
     // PolicyRunner.tick() with no policy enabled, then tickMs(): the history read twice, the leader lock released.
@@ -158,7 +163,7 @@ function startSamplers(before) {
       if (viewVisible) fallbackPolls++; // and polls only while the Memory view is visible
     });
   // An extension host that has run a while: every function the window calls has run (and been compiled) before.
-  for (let i = 0; i < 4; i++) monitor.sample(), statusBar();
+  for (let i = 0; i < 4; i++) (monitor.sample(), statusBar());
   void monitor.persist(); // compiled before the windows, as in a host that has run a while
   void heartbeat();
   return {

@@ -18,20 +18,22 @@ const minus = (a, b) => a.map((x, i) => x - b[i]);
 async function benchIdle(o, work) {
   const settle = 15;
   const windows = 3;
+  // The A/B child runs only with an older build to compare against (see idle-child.js `before`).
+  const ab = !!process.env.CSOPS_IDLE_BEFORE_OUT;
   log(
-    `idle: the host's samplers (now and before this round), the same timers with empty jobs, and an empty Node process, ` +
-      `side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`,
+    `idle: the host's samplers${ab ? ' (and those of the build in CSOPS_IDLE_BEFORE_OUT)' : ''}, the same timers with empty ` +
+      `jobs, and an empty Node process, side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`,
   );
   const common = (/** @type {string} */ name) => [String(windows), String(o.idleSeconds), String(settle), path.join(work, name)];
-  const [samplers, before, timers, empty] = await Promise.all([
+  const [samplers, timers, empty, before] = await Promise.all([
     child(['samplers', ...common('storage')]),
-    child(['before', ...common('storage-before')]),
     child(['timers', ...common('storage-timers')]),
     child(['empty', ...common('storage-empty')]),
+    ...(ab ? [child(['before', ...common('storage-before')])] : []),
   ]);
   const wakeUps = minus(timers.cpuMsPerMin, empty.cpuMsPerMin);
   const above = minus(samplers.cpuMsPerMin, empty.cpuMsPerMin);
-  const beforeAbove = minus(before.cpuMsPerMin, empty.cpuMsPerMin);
+  const beforeAbove = before ? minus(before.cpuMsPerMin, empty.cpuMsPerMin) : [];
   const res = {
     windows,
     seconds: o.idleSeconds,
@@ -44,11 +46,15 @@ async function benchIdle(o, work) {
     aboveEmptyMsPerMin: above,
     samplerCpuMsPerMin: median(above),
     spreadMsPerMin: [min(above), max(above)],
-    beforeAboveEmptyMsPerMin: median(beforeAbove),
-    beforeSpreadMsPerMin: [min(beforeAbove), max(beforeAbove)],
+    ...(before
+      ? {
+          beforeAboveEmptyMsPerMin: median(beforeAbove),
+          beforeSpreadMsPerMin: [min(beforeAbove), max(beforeAbove)],
+          beforeSwitchesAboveEmptyPerMin: median(minus(before.switchesPerMin, empty.switchesPerMin)),
+        }
+      : {}),
     /** Context switches of all threads per minute above the empty process (median of the windows). */
     switchesAboveEmptyPerMin: median(minus(samplers.switchesPerMin, empty.switchesPerMin)),
-    beforeSwitchesAboveEmptyPerMin: median(minus(before.switchesPerMin, empty.switchesPerMin)),
   };
   const jobText = (/** @type {Record<string, any>} */ c) =>
     Object.entries(c.jobs ?? {})
@@ -60,10 +66,11 @@ async function benchIdle(o, work) {
       `${f2(res.switchesAboveEmptyPerMin)} context switches/min above empty; the wake-ups alone cost ${f2(res.wakeUpsOnlyMsPerMin)}); ` +
       `jobs: ${jobText(samplers)}`,
   );
-  log(
-    `idle before this round: ${f2(res.beforeAboveEmptyMsPerMin)} ms/min above empty (spread ${f2(res.beforeSpreadMsPerMin[0])}…` +
-      `${f2(res.beforeSpreadMsPerMin[1])}; ${f2(res.beforeSwitchesAboveEmptyPerMin)} context switches/min above empty); jobs: ${jobText(before)}`,
-  );
+  if (before)
+    log(
+      `idle before this round: ${f2(res.beforeAboveEmptyMsPerMin)} ms/min above empty (spread ${f2(res.beforeSpreadMsPerMin[0])}…` +
+        `${f2(res.beforeSpreadMsPerMin[1])}; ${f2(res.beforeSwitchesAboveEmptyPerMin)} context switches/min above empty); jobs: ${jobText(before)}`,
+    );
   return res;
 }
 

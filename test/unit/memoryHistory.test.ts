@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import fc from 'fast-check';
 import * as os from 'os';
 import * as path from 'path';
-import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../src/probes/memoryHistory';
+import { MemoryHistory, MemorySample, MemorySampleRecord, leakSlope, plainSample, timeToLimit } from '../../src/probes/memoryHistory';
 
 const MB = 1024 * 1024;
 const T0 = Date.UTC(2025, 10, 22, 17, 0, 0);
@@ -145,6 +145,44 @@ describe('MemoryHistory', () => {
   });
 });
 
+describe('plainSample (the add() path without zod)', () => {
+  it('property: whatever it accepts, zod accepts with the same copy; whatever zod accepts as plain numbers, it accepts', () => {
+    const value = fc.oneof(
+      fc.double(),
+      fc.integer({ min: -5, max: 1e12 }),
+      fc.constantFrom(undefined, null, '5', NaN, Infinity, -0, [], {}, 1e300),
+    );
+    const keys = [
+      't',
+      'extHostRss',
+      'allExtHostsRss',
+      'serverTreeRss',
+      'aiRss',
+      'cgroupCurrent',
+      'cgroupLimit',
+      'hostAvailable',
+      'heapUsed',
+      'heapLimit',
+      'extra',
+    ];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), value), (o) => {
+        const fast = plainSample(o);
+        const zod = MemorySampleRecord.safeParse(o);
+        // zod keeps a key given as undefined; plainSample leaves it out (the same once saved as JSON)
+        const defined = (x: object) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
+        if (fast !== undefined) assert.deepStrictEqual(fast, zod.success ? defined(zod.data) : 'zod refused');
+        else if (zod.success)
+          assert.ok(
+            Object.values(o).some((v) => v !== undefined && typeof v !== 'number'),
+            JSON.stringify(o),
+          );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('MemoryHistory.saveAtomically / load', () => {
   let dir: string;
   beforeEach(() => {
@@ -210,7 +248,10 @@ describe('leakSlope', () => {
         const h = new MemoryHistory({ historyMinutes: 60, maxSamples: 240 });
         for (const a of added) h.add(at(a.minutes, a.rssMb)); // out of order too: the clock went back
         const w = windowMinutes * MIN;
-        assert.deepStrictEqual(h.recent(w), h.samples().filter((s) => s.t >= (h.latest()?.t ?? 0) - w));
+        assert.deepStrictEqual(
+          h.recent(w),
+          h.samples().filter((s) => s.t >= (h.latest()?.t ?? 0) - w),
+        );
         assert.strictEqual(leakSlope(h.recent(w), w), leakSlope(h.samples(), w));
       }),
     );

@@ -251,7 +251,10 @@ describe('window registry files', () => {
       fs.rmSync(dir, { recursive: true });
       await writeEntry(dir, entry(7, 1, { terminalPids: [5] }));
       assert.strictEqual(modeOf(dir).toString(8), '700');
-      assert.deepStrictEqual((await readEntries(dir)).entries.map((e) => e.terminalPids), [[5]]);
+      assert.deepStrictEqual(
+        (await readEntries(dir)).entries.map((e) => e.terminalPids),
+        [[5]],
+      );
     });
 
     it('leaves no temp file behind when the rename fails', async () => {

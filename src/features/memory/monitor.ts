@@ -176,12 +176,12 @@ export class MemoryMonitor {
   sample(): MemorySample {
     const now = Date.now();
     const self = this.sampler.sample();
-    const heap = process.memoryUsage();
+    const heap = v8.getHeapStatistics(); // used_heap_size is process.memoryUsage().heapUsed, without reading /proc again
     const s: MemorySample = {
       t: now,
       extHostRss: self.rssBytes,
-      heapUsed: heap.heapUsed,
-      heapLimit: v8.getHeapStatistics().heap_size_limit,
+      heapUsed: heap.used_heap_size,
+      heapLimit: heap.heap_size_limit,
     };
     const { procRoot, cgroupRoot } = this.o;
     this.cgroup = readCgroupMemory({ procRoot, cgroupRoot, locator: this.cgroupLocator, fs: this.files });
