@@ -34,6 +34,7 @@ async function benchIdle(o, work) {
   const wakeUps = minus(timers.cpuMsPerMin, empty.cpuMsPerMin);
   const above = minus(samplers.cpuMsPerMin, empty.cpuMsPerMin);
   const beforeAbove = before ? minus(before.cpuMsPerMin, empty.cpuMsPerMin) : [];
+  const beforeSpread = [min(beforeAbove), max(beforeAbove)];
   const res = {
     windows,
     seconds: o.idleSeconds,
@@ -49,7 +50,7 @@ async function benchIdle(o, work) {
     ...(before
       ? {
           beforeAboveEmptyMsPerMin: median(beforeAbove),
-          beforeSpreadMsPerMin: [min(beforeAbove), max(beforeAbove)],
+          beforeSpreadMsPerMin: beforeSpread,
           beforeSwitchesAboveEmptyPerMin: median(minus(before.switchesPerMin, empty.switchesPerMin)),
         }
       : {}),
@@ -68,8 +69,8 @@ async function benchIdle(o, work) {
   );
   if (before)
     log(
-      `idle before this round: ${f2(res.beforeAboveEmptyMsPerMin)} ms/min above empty (spread ${f2(res.beforeSpreadMsPerMin[0])}…` +
-        `${f2(res.beforeSpreadMsPerMin[1])}; ${f2(res.beforeSwitchesAboveEmptyPerMin)} context switches/min above empty); jobs: ${jobText(before)}`,
+      `idle before this round: ${f2(res.beforeAboveEmptyMsPerMin)} ms/min above empty (spread ${f2(beforeSpread[0])}…` +
+        `${f2(beforeSpread[1])}; ${f2(res.beforeSwitchesAboveEmptyPerMin)} context switches/min above empty); jobs: ${jobText(before)}`,
     );
   return res;
 }
