@@ -229,12 +229,6 @@ interface CgroupLocation {
 }
 
 /**
- * Caches the location of a cgroup for `maxAgeMs` (default 10 minutes): /proc/PID/cgroup and the directory check are
- * read again after that, and at once when a memory file cannot be read from the cached directory (the process moved
- * to another cgroup, the cgroup was removed). A process moved between cgroups is therefore seen within that time, or
- * at the next sample when its old cgroup is gone.
- */
-/**
  * The file surface of a periodic sampler: each file it reads (the cgroup's memory files, /proc/meminfo) is opened once
  * and read again from offset 0 on every sample (cgroup files and seq_files such as meminfo are rendered afresh on each
  * read) — one pread instead of open, read, read, close, and one buffer instead of a new 16 KB one per read. A kept file
@@ -299,6 +293,12 @@ export class KeptFiles implements ProcFs {
   }
 }
 
+/**
+ * Caches the location of a cgroup for `maxAgeMs` (default 10 minutes): /proc/PID/cgroup and the directory check are
+ * read again after that, and at once when a memory file cannot be read from the cached directory (the process moved
+ * to another cgroup, the cgroup was removed). A process moved between cgroups is therefore seen within that time, or
+ * at the next sample when its old cgroup is gone.
+ */
 export class CgroupLocator {
   private cached?: CgroupLocation;
   /** How many times the location was read (tests and the idle bench count them). */
