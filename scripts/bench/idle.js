@@ -1,5 +1,7 @@
-// Idle cost of the samplers (status bar, memory monitor, kernel-log fallback, /dev/kmsg follower) with every view
-// hidden, against an empty Node process: two fresh children (idle-child.js) run the same windows side by side.
+// Idle cost of what the extension host runs with every view hidden and metrics off (status bar, memory monitor, window
+// heartbeat, kernel-log fallback, /dev/kmsg follower), against an empty Node process: fresh children (idle-child.js)
+// run the same windows side by side — the current wiring, the wiring before this round, the same timers with empty
+// jobs, and an empty Node process — so the machine's load hits them alike.
 'use strict';
 const path = require('path');
 const { runJsonChild, median, min, max, f2, log } = require('./util');
@@ -9,40 +11,67 @@ const { runJsonChild, median, min, max, f2, log } = require('./util');
 /** @param {string[]} args @returns {Promise<Record<string, any>>} */
 const child = (args) => runJsonChild('idle child', 'idle-child.js', args, ['--expose-gc']);
 
+/** Per window: a - b. @param {number[]} a @param {number[]} b */
+const minus = (a, b) => a.map((x, i) => x - b[i]);
+
 /** @param {Options} o @param {string} work */
 async function benchIdle(o, work) {
   const settle = 15;
   const windows = 3;
+  // The A/B child runs only with an older build to compare against (see idle-child.js `before`).
+  const ab = !!process.env.CSOPS_IDLE_BEFORE_OUT;
   log(
-    `idle: samplers, the same timers with empty jobs, and an empty Node process, side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`,
+    `idle: the host's samplers${ab ? ' (and those of the build in CSOPS_IDLE_BEFORE_OUT)' : ''}, the same timers with empty ` +
+      `jobs, and an empty Node process, side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`,
   );
-  const common = [String(windows), String(o.idleSeconds), String(settle), path.join(work, 'storage')];
-  const [samplers, timers, empty] = await Promise.all([
-    child(['samplers', ...common]),
-    child(['timers', ...common]),
-    child(['empty', ...common]),
+  const common = (/** @type {string} */ name) => [String(windows), String(o.idleSeconds), String(settle), path.join(work, name)];
+  const [samplers, timers, empty, before] = await Promise.all([
+    child(['samplers', ...common('storage')]),
+    child(['timers', ...common('storage-timers')]),
+    child(['empty', ...common('storage-empty')]),
+    ...(ab ? [child(['before', ...common('storage-before')])] : []),
   ]);
-  /** @type {number[]} */
-  const wakeUps = timers.cpuMsPerMin.map((/** @type {number} */ x, /** @type {number} */ i) => x - empty.cpuMsPerMin[i]);
-  /** @type {number[]} */
-  const above = samplers.cpuMsPerMin.map((/** @type {number} */ x, /** @type {number} */ i) => x - empty.cpuMsPerMin[i]);
+  const wakeUps = minus(timers.cpuMsPerMin, empty.cpuMsPerMin);
+  const above = minus(samplers.cpuMsPerMin, empty.cpuMsPerMin);
+  const beforeAbove = before ? minus(before.cpuMsPerMin, empty.cpuMsPerMin) : [];
+  const beforeSpread = [min(beforeAbove), max(beforeAbove)];
   const res = {
     windows,
     seconds: o.idleSeconds,
     settleSeconds: settle,
     samplers,
+    before,
     timers,
     empty,
     wakeUpsOnlyMsPerMin: median(wakeUps),
     aboveEmptyMsPerMin: above,
     samplerCpuMsPerMin: median(above),
     spreadMsPerMin: [min(above), max(above)],
+    ...(before
+      ? {
+          beforeAboveEmptyMsPerMin: median(beforeAbove),
+          beforeSpreadMsPerMin: beforeSpread,
+          beforeSwitchesAboveEmptyPerMin: median(minus(before.switchesPerMin, empty.switchesPerMin)),
+        }
+      : {}),
+    /** Context switches of all threads per minute above the empty process (median of the windows). */
+    switchesAboveEmptyPerMin: median(minus(samplers.switchesPerMin, empty.switchesPerMin)),
   };
+  const jobText = (/** @type {Record<string, any>} */ c) =>
+    Object.entries(c.jobs ?? {})
+      .map(([k, j]) => `${k} ${j.calls}× ${f2(j.cpuMsPerMin)} ms/min`)
+      .join(', ');
   log(
     `idle: ${f2(res.samplerCpuMsPerMin)} ms CPU/min above an empty Node process (median of ${windows} windows; ` +
-      `spread ${f2(res.spreadMsPerMin[0])}…${f2(res.spreadMsPerMin[1])}; ${f2(samplers.wakeUpsPerMin)} wake-ups/min, which ` +
-      `alone cost ${f2(res.wakeUpsOnlyMsPerMin)})`,
+      `spread ${f2(res.spreadMsPerMin[0])}…${f2(res.spreadMsPerMin[1])}; ${f2(samplers.wakeUpsPerMin)} ticker wake-ups/min, ` +
+      `${f2(res.switchesAboveEmptyPerMin)} context switches/min above empty; the wake-ups alone cost ${f2(res.wakeUpsOnlyMsPerMin)}); ` +
+      `jobs: ${jobText(samplers)}`,
   );
+  if (before)
+    log(
+      `idle before this round: ${f2(res.beforeAboveEmptyMsPerMin)} ms/min above empty (spread ${f2(beforeSpread[0])}…` +
+        `${f2(beforeSpread[1])}; ${f2(res.beforeSwitchesAboveEmptyPerMin)} context switches/min above empty); jobs: ${jobText(before)}`,
+    );
   return res;
 }
 

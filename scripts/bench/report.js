@@ -156,7 +156,8 @@ function evaluate(results) {
     target: 'idle (every view hidden, metrics off) ≤ 3 ms CPU per minute above an empty Node process',
     measured:
       `${f2(idle.samplerCpuMsPerMin)} ms/min (median of ${idle.windows} windows of ${idle.seconds} s; spread ` +
-      `${f2(idle.spreadMsPerMin[0])}…${f2(idle.spreadMsPerMin[1])}; ${f2(idle.samplers.wakeUpsPerMin)} wake-ups/min)`,
+      `${f2(idle.spreadMsPerMin[0])}…${f2(idle.spreadMsPerMin[1])}; ${f2(idle.samplers.wakeUpsPerMin)} wake-ups/min; ` +
+      `${f1(idle.switchesAboveEmptyPerMin)} context switches/min above empty)`,
     pass: idle.seconds >= 60 ? idle.samplerCpuMsPerMin <= 3 : null,
   });
   const b = results.bundle;
@@ -422,25 +423,56 @@ function markdown(results) {
       `${i.windows} windows of ${i.seconds} s after ${i.settleSeconds} s of settling`,
   );
   L.push('');
-  L.push('| window | samplers CPU ms/min | timers only (empty jobs) | empty Node ms/min | samplers above empty |');
-  L.push('|---:|---:|---:|---:|---:|');
+  L.push(
+    '| window | samplers CPU ms/min | timers only (empty jobs) | empty Node ms/min | samplers above empty | context switches/min (samplers / empty) | GCs (samplers) |',
+  );
+  L.push('|---:|---:|---:|---:|---:|---:|---:|');
   i.aboveEmptyMsPerMin.forEach((/** @type {number} */ x, /** @type {number} */ k) =>
-    L.push(`| ${k + 1} | ${f2(i.samplers.cpuMsPerMin[k])} | ${f2(i.timers?.cpuMsPerMin[k])} | ${f2(i.empty.cpuMsPerMin[k])} | ${f2(x)} |`),
+    L.push(
+      `| ${k + 1} | ${f2(i.samplers.cpuMsPerMin[k])} | ${f2(i.timers?.cpuMsPerMin[k])} | ${f2(i.empty.cpuMsPerMin[k])} | ${f2(x)} | ` +
+        `${f1(i.samplers.switchesPerMin?.[k])} / ${f1(i.empty.switchesPerMin?.[k])} | ${i.samplers.gcs?.[k] ?? '–'} (${f1(i.samplers.gcMs?.[k])} ms) |`,
+    ),
   );
   L.push(
     `| **median** (spread) | | wake-ups alone: ${f2(i.wakeUpsOnlyMsPerMin)} above empty | | ` +
-      `**${f2(i.samplerCpuMsPerMin)}** (${f2(i.spreadMsPerMin[0])}…${f2(i.spreadMsPerMin[1])}) |`,
+      `**${f2(i.samplerCpuMsPerMin)}** (${f2(i.spreadMsPerMin[0])}…${f2(i.spreadMsPerMin[1])}) | ${f1(i.switchesAboveEmptyPerMin)} above empty | |`,
   );
   L.push('');
   const k = i.samplers.kmsg;
+  const jobs = Object.entries(i.samplers.jobs ?? {});
+  if (jobs.length) {
+    L.push(
+      'Where the CPU goes: each job timed with `process.cpuUsage()` around it (an async job until its promise settles), in the child:',
+    );
+    L.push('');
+    L.push('| job | calls | CPU ms/min | µs per call | max µs |');
+    L.push('|---|---:|---:|---:|---:|');
+    for (const [name, j] of jobs) L.push(`| ${name} | ${j.calls} | ${f2(j.cpuMsPerMin)} | ${f1(j.usPerCall)} | ${j.maxUs} |`);
+    L.push('');
+  }
   L.push(
-    `One shared timer (\`Ticker\`): ${f2(i.samplers.wakeUpsPerMin)} wake-ups per minute for SelfSampler.sample() every 5 s ` +
-      `(${i.samplers.selfCalls} calls), MemoryMonitor.sample() every 15 s (${i.samplers.monitorCalls} calls; it persists once ` +
-      `a minute) and the kernel-log fallback tick (${i.samplers.fallbackPolls} polls: the Memory view is hidden); the cgroup ` +
-      `was located ${i.samplers.cgroupLocations} time(s) (cached 10 min). /dev/kmsg follower: ` +
+    `One shared timer (\`core.ticker\`): ${f2(i.samplers.wakeUpsPerMin)} wake-ups per minute for the status bar ` +
+      `(SelfSampler.sample() and the monitor's trend, every 15 s), MemoryMonitor.sample() (every 15 s; the history is ` +
+      `saved every 5 minutes) and the window heartbeat (every 60 s, riding along with a 15 s tick); no policy timer ` +
+      `(no policy enabled); the kernel-log fallback tick only without /dev/kmsg (${i.samplers.fallbackPolls} polls: the ` +
+      `Memory view is hidden); the cgroup was located ${i.samplers.cgroupLocations} time(s) (cached 10 min) and its files ` +
+      `are kept open. Not in the child: the vscode half of the status bar (the MarkdownString and sending the item to the ` +
+      `workbench, now only when a value changed). Context switches: voluntary + involuntary of every thread ` +
+      `(/proc/self/task/*/status), each a wake-up of some thread. /dev/kmsg follower: ` +
       `${k?.following ? 'following (a reader child blocked in read(); nothing polls)' : `not following (${k?.reason ?? 'unknown'})`}.`,
   );
   L.push('');
+  if (i.before)
+    L.push(
+      `A/B in the same run (CSOPS_IDLE_BEFORE_OUT, the build before #19's idle round, wired as the host wired it then): ` +
+        `${f2(i.beforeAboveEmptyMsPerMin)} ms/min above empty (spread ${f2(i.beforeSpreadMsPerMin[0])}…${f2(i.beforeSpreadMsPerMin[1])}), ` +
+        `${f1(i.beforeSwitchesAboveEmptyPerMin)} context switches/min above empty; jobs: ` +
+        Object.entries(i.before.jobs ?? {})
+          .map(([n, j]) => `${n} ${j.calls}× ${f2(j.cpuMsPerMin)} ms/min`)
+          .join(', ') +
+        '.',
+    );
+  if (i.before) L.push('');
   if (i.afterPauseUs) {
     L.push(
       'The pieces, each called 300 ms after the previous call (median CPU µs of 8 — what a call costs when the caches have gone ' +

@@ -14,6 +14,7 @@ import { SignalBook } from './signalled';
 import { scrubbedLog } from './scrubbedLog';
 import { ViewNotes } from './ui/viewNotes';
 import { Settings, onDidChangeSettings, readSettings } from './settings';
+import { Ticker } from './ticker';
 
 export interface Core extends ActionDeps, vscode.Disposable {
   context: vscode.ExtensionContext;
@@ -29,6 +30,8 @@ export interface Core extends ActionDeps, vscode.Disposable {
   onRefreshViews(refresh: () => Promise<unknown>): vscode.Disposable;
   /** Notes in the views' titles (the policies' last runs). */
   viewNotes: ViewNotes;
+  /** The one timer of every periodic job (window heartbeat, status bar, memory sampler, kernel-log fallback). */
+  ticker: Ticker;
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {
@@ -49,7 +52,8 @@ export function createCore(context: vscode.ExtensionContext): Core {
   );
   const changed = new vscode.EventEmitter<Settings>();
   const refreshers = new Set<() => Promise<unknown>>();
-  const presence = new WindowPresence(path.join(storage, 'windows'), settings.procRoot, log);
+  const ticker = new Ticker(0.25, (e) => log.error(`periodic job failed: ${e instanceof Error ? e.stack : String(e)}`));
+  const presence = new WindowPresence(path.join(storage, 'windows'), settings.procRoot, log, ticker);
   const signalled = new SignalBook();
   const signals: SignalDeps = {
     reread: (pid) => readProcess(pid, settings.procRoot),
@@ -80,6 +84,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
     selfUid: process.getuid?.() ?? -1,
     extensionsDir,
     viewNotes: new ViewNotes(),
+    ticker,
     onRefreshViews: (refresh) => {
       refreshers.add(refresh);
       return new vscode.Disposable(() => refreshers.delete(refresh));
@@ -91,6 +96,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
       settingsSub.dispose();
       changed.dispose();
       presence.dispose();
+      ticker.dispose();
       scans.dispose();
       log.dispose();
     },

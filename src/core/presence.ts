@@ -1,8 +1,10 @@
 // This window's entry in the shared window registry: its extension-host identity and the pids of its terminals,
-// written on terminal changes and on a heartbeat, removed on deactivate.
+// written on terminal changes and on a heartbeat (a job of the shared ticker, riding along with the sampling tick),
+// removed on deactivate.
 import * as vscode from 'vscode';
 import { Snapshot, readProcess } from '../probes/scanner';
 import { processIdsOf } from '../features/terminals/model';
+import { Ticker } from './ticker';
 import {
   REGISTRY_HEARTBEAT_MS,
   WindowEntry,
@@ -18,13 +20,15 @@ const PROCESS_ID_TIMEOUT_MS = 1500;
 
 export class WindowPresence implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly timer: NodeJS.Timeout;
+  private readonly heartbeat: { dispose(): void };
   readonly starttime: number | undefined;
 
   constructor(
     readonly dir: string,
     procRoot: string,
     private readonly log: vscode.LogOutputChannel,
+    /** The host's one timer; the heartbeat is one of its jobs (no wake-up of its own). */
+    ticker: Ticker,
   ) {
     this.starttime = readProcess(process.pid, procRoot)?.starttime;
     const write = (): void => void this.publish();
@@ -33,7 +37,7 @@ export class WindowPresence implements vscode.Disposable {
       vscode.window.onDidCloseTerminal(write),
       vscode.extensions.onDidChange(write),
     );
-    this.timer = setInterval(write, REGISTRY_HEARTBEAT_MS);
+    this.heartbeat = ticker.every(REGISTRY_HEARTBEAT_MS, write);
     write();
   }
 
@@ -79,7 +83,7 @@ export class WindowPresence implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearInterval(this.timer);
+    this.heartbeat.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

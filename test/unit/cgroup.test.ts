@@ -8,6 +8,7 @@ import {
   CgroupMemory,
   CgroupMemoryRead,
   CgroupLocator,
+  KeptFiles,
   diffOomEvents,
   parseCgroupBytes,
   parseCgroupLimit,
@@ -396,5 +397,67 @@ describe('readCgroupMemory on this machine', () => {
     const host = readHostMemory();
     assert.ok(host.ok, JSON.stringify(host));
     assert.ok(host.value.totalBytes > 0);
+  });
+});
+
+describe('KeptFiles: the sampler files kept open between samples', () => {
+  it('reads a file rewritten in place afresh each time, opening it once; close() releases every kept file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-kept-'));
+    const files = new KeptFiles();
+    try {
+      const file = path.join(dir, 'memory.usage_in_bytes');
+      for (let i = 1; i <= 5; i++) {
+        fs.writeFileSync(file, `${i * 4096}\n`); // in place: the same inode, as the kernel re-renders a cgroup file
+        assert.strictEqual(files.readText(file), `${i * 4096}\n`);
+      }
+      assert.deepStrictEqual([files.opened, files.size], [1, 1]);
+      assert.throws(() => files.readText(path.join(dir, 'missing')), { code: 'ENOENT' });
+      assert.strictEqual(files.size, 1, 'a file that cannot be opened is not kept');
+      files.close();
+      assert.strictEqual(files.size, 0);
+      assert.strictEqual(files.readText(file), '20480\n');
+      assert.strictEqual(files.opened, 2);
+    } finally {
+      files.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('past `max` kept files the rest are read the plain way', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-kept-'));
+    const files = new KeptFiles(undefined, 2);
+    try {
+      for (const n of ['a', 'b', 'c']) fs.writeFileSync(path.join(dir, n), n);
+      for (let round = 0; round < 3; round++) for (const n of ['a', 'b', 'c']) assert.strictEqual(files.readText(path.join(dir, n)), n);
+      assert.deepStrictEqual([files.opened, files.size], [2, 2]);
+    } finally {
+      files.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on this machine: /proc/meminfo re-read from offset 0 parses each time; a removed cgroup fails (ENODEV) and is dropped', function () {
+    const files = new KeptFiles();
+    try {
+      for (let i = 0; i < 3; i++) assert.ok(readHostMemory('/proc', files).ok);
+      assert.strictEqual(files.opened, 1);
+      // A real child memory cgroup (cgroup v1, root): its kept file fails once the cgroup is removed.
+      const line = fs.readFileSync('/proc/self/cgroup', 'latin1').match(/^\d+:memory:(.*)$/m);
+      const own = line && path.join('/sys/fs/cgroup/memory', line[1]);
+      const child = own && path.join(own, `csops-kept-${process.pid}`);
+      try {
+        if (!child) throw new Error('no v1 memory cgroup');
+        fs.mkdirSync(child);
+      } catch {
+        return this.skip(); // not root, or cgroup v2 only: the fixture tests above cover the rest
+      }
+      const usage = path.join(child, 'memory.usage_in_bytes');
+      assert.match(files.readText(usage), /^\d+\n$/);
+      fs.rmdirSync(child);
+      assert.throws(() => files.readText(usage), { code: 'ENOENT' }, 'the kept read failed (ENODEV), the fresh open finds nothing');
+      assert.strictEqual(files.size, 1, 'only meminfo is kept');
+    } finally {
+      files.close();
+    }
   });
 });

@@ -1,8 +1,17 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import fc from 'fast-check';
 import * as os from 'os';
 import * as path from 'path';
-import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../src/probes/memoryHistory';
+import {
+  MemoryHistory,
+  MemorySample,
+  MemorySampleRecord,
+  PLAIN_SAMPLE_KEYS,
+  leakSlope,
+  plainSample,
+  timeToLimit,
+} from '../../src/probes/memoryHistory';
 
 const MB = 1024 * 1024;
 const T0 = Date.UTC(2025, 10, 22, 17, 0, 0);
@@ -144,6 +153,44 @@ describe('MemoryHistory', () => {
   });
 });
 
+describe('plainSample (the add() path without zod)', () => {
+  it('property: whatever it accepts, zod accepts with the same copy; whatever zod accepts as plain numbers, it accepts', () => {
+    const value = fc.oneof(
+      fc.double(),
+      fc.integer({ min: -5, max: 1e12 }),
+      fc.constantFrom(undefined, null, '5', NaN, Infinity, -0, [], {}, 1e300),
+    );
+    const keys = [
+      't',
+      'extHostRss',
+      'allExtHostsRss',
+      'serverTreeRss',
+      'aiRss',
+      'cgroupCurrent',
+      'cgroupLimit',
+      'hostAvailable',
+      'heapUsed',
+      'heapLimit',
+      'extra',
+    ];
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...keys), value), (o) => {
+        const fast = plainSample(o);
+        const zod = MemorySampleRecord().safeParse(o);
+        // zod keeps a key given as undefined; plainSample leaves it out (the same once saved as JSON)
+        const defined = (x: object) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
+        if (fast !== undefined) assert.deepStrictEqual(fast, zod.success ? defined(zod.data) : 'zod refused');
+        else if (zod.success)
+          assert.ok(
+            Object.values(o).some((v) => v !== undefined && typeof v !== 'number'),
+            JSON.stringify(o),
+          );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe('MemoryHistory.saveAtomically / load', () => {
   let dir: string;
   beforeEach(() => {
@@ -202,6 +249,22 @@ describe('MemoryHistory.saveAtomically / load', () => {
 });
 
 describe('leakSlope', () => {
+  it('property: over recent(window) it is the slope over every sample (the status bar reads only the last 10 minutes)', () => {
+    const sample = fc.record({ minutes: fc.double({ min: 0, max: 120, noNaN: true }), rssMb: fc.integer({ min: 1, max: 4096 }) });
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 300 }), fc.integer({ min: 1, max: 90 }), (added, windowMinutes) => {
+        const h = new MemoryHistory({ historyMinutes: 60, maxSamples: 240 });
+        for (const a of added) h.add(at(a.minutes, a.rssMb)); // out of order too: the clock went back
+        const w = windowMinutes * MIN;
+        assert.deepStrictEqual(
+          h.recent(w),
+          h.samples().filter((s) => s.t >= (h.latest()?.t ?? 0) - w),
+        );
+        assert.strictEqual(leakSlope(h.recent(w), w), leakSlope(h.samples(), w));
+      }),
+    );
+  });
+
   it('is the least-squares slope in MiB/min', () => {
     const samples = [0, 1, 2, 3, 4, 5].map((m) => at(m, 100 + 2 * m));
     assert.ok(Math.abs((leakSlope(samples) ?? NaN) - 2) < 1e-9);
@@ -261,5 +324,9 @@ describe('timeToLimit', () => {
     ] as [number, number | undefined, number | undefined][]) {
       assert.strictEqual(timeToLimit(cur, limit, slope), undefined, `${cur} ${limit} ${slope}`);
     }
+  });
+
+  it('plainSample copies exactly the schema’s keys', () => {
+    assert.deepStrictEqual([...PLAIN_SAMPLE_KEYS].sort(), Object.keys(MemorySampleRecord().shape).sort());
   });
 });

@@ -357,7 +357,8 @@ describe('Profile attribution: a live in-process profile', () => {
       const w = await profileSelf({ durationMs: 600, heapSamplingIntervalBytes: 16 * 1024, heapSamplePercent: 50 });
       assert.deepStrictEqual(w.problems, []);
       assert.ok(w.heap && w.heap.head.children.length > 0, 'the heap sampler ran');
-      assert.ok(w.heapSampledMs >= 200 && w.heapSampledMs <= 450, `heap sampled ${w.heapSampledMs} ms of ${w.durationMs}`);
+      // at least its share (300 ms), and only a part of the window (stopping the profilers adds to both)
+      assert.ok(w.heapSampledMs >= 300 && w.heapSampledMs < w.durationMs, `heap sampled ${w.heapSampledMs} ms of ${w.durationMs}`);
       assert.ok(w.cpu && (w.cpu.endTime - w.cpu.startTime) / 1000 >= 500, 'the CPU profile covers the whole window');
       const r = attributeProfiles(w, { extensions: [] });
       assert.strictEqual(r.heapSampledMs, w.heapSampledMs);

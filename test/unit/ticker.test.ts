@@ -2,6 +2,8 @@
 // earlier wake-up, nothing armed once every job is disposed, a throwing job reported and the others still run.
 import * as assert from 'assert';
 import { Ticker } from '../../src/core/ticker';
+import { DEFAULTS } from '../../src/core/settingsRead';
+import { REGISTRY_HEARTBEAT_MS } from '../../src/probes/windowRegistry';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,6 +26,29 @@ describe('Ticker', () => {
     const after = runs.length;
     await sleep(100);
     assert.strictEqual(runs.length, after, 'nothing runs after dispose');
+  });
+
+  it("the host's default periods (status bar, memory sampler, window heartbeat) wake it up once per sampling tick", async () => {
+    // The real periods scaled down 250× (15 s → 60 ms); the heartbeat starts 0.4 of a tick out of phase with the samplers,
+    // as in the host (core first, the memory sampler once its history is loaded).
+    const scale = 1 / 250;
+    const tickMs = Math.min(DEFAULTS.statusBarSampleSeconds, DEFAULTS.memorySampleSeconds) * 1000 * scale;
+    const ticker = new Ticker();
+    const runs: { job: string; wake: number }[] = [];
+    const job = (name: string) => () => runs.push({ job: name, wake: ticker.wakeUps });
+    const heartbeat = ticker.every(REGISTRY_HEARTBEAT_MS * scale, job('heartbeat'));
+    await sleep(tickMs * 0.4);
+    const samplers = [
+      ticker.every(DEFAULTS.statusBarSampleSeconds * 1000 * scale, job('statusBar')),
+      ticker.every(DEFAULTS.memorySampleSeconds * 1000 * scale, job('monitor')),
+    ];
+    await sleep(REGISTRY_HEARTBEAT_MS * scale * 4.5);
+    for (const d of [heartbeat, ...samplers]) d.dispose();
+    const beats = runs.filter((r) => r.job === 'heartbeat');
+    assert.ok(beats.length >= 4, JSON.stringify(runs));
+    const sampled = new Set(runs.filter((r) => r.job !== 'heartbeat').map((r) => r.wake));
+    for (const b of beats) assert.ok(sampled.has(b.wake), `a heartbeat woke the host up on its own: ${JSON.stringify(runs)}`);
+    assert.strictEqual(ticker.wakeUps, sampled.size, 'one wake-up per sampling tick, none of its own for the heartbeat');
   });
 
   it('a job that throws is reported; the others still run; a bad period is refused', async () => {

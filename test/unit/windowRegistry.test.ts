@@ -245,6 +245,18 @@ describe('window registry files', () => {
       );
     });
 
+    it('a folder removed after the first write is created again (0700) by the next one', async () => {
+      const dir = newDir();
+      await writeEntry(dir, entry(7, 1));
+      fs.rmSync(dir, { recursive: true });
+      await writeEntry(dir, entry(7, 1, { terminalPids: [5] }));
+      assert.strictEqual(modeOf(dir).toString(8), '700');
+      assert.deepStrictEqual(
+        (await readEntries(dir)).entries.map((e) => e.terminalPids),
+        [[5]],
+      );
+    });
+
     it('leaves no temp file behind when the rename fails', async () => {
       const dir = newDir();
       const blocker = path.join(dir, entryFileName(7, 1));

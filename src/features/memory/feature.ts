@@ -48,13 +48,15 @@ export interface MemoryFeatureDeps {
   signalled?: SignalBook;
   /** The folder of another window's extension host, when the window registry knows it. */
   windowOf?(extHostPid: number): string | undefined;
+  /** The host's one timer (core.ticker): an idle host wakes up once per tick for every periodic job. */
+  ticker: Ticker;
 }
 
 export class MemoryFeature implements vscode.Disposable {
   readonly monitor: MemoryMonitor;
   readonly statusBar: MemoryStatusBar;
   readonly view: MemoryViewProvider;
-  /** The one timer of the status bar, the memory sampler and the kernel-log fallback (an idle host wakes up once per tick). */
+  /** The shared timer of the status bar, the memory sampler, the kernel-log fallback and the window heartbeat. */
   private readonly ticker: Ticker;
   private timer?: { dispose(): void };
   /** Set while Profile Extension Host runs: the sampling timers skip their work. */
@@ -75,7 +77,7 @@ export class MemoryFeature implements vscode.Disposable {
 
   constructor(private readonly d: MemoryFeatureDeps) {
     const s = d.settings();
-    this.ticker = new Ticker(0.25, (e) => d.log.error(`sampler failed: ${e instanceof Error ? e.stack : String(e)}`));
+    this.ticker = d.ticker;
     const self = readProcess(process.pid, s.procRoot);
     this.windowKey = vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? 'empty-window';
     this.monitor = new MemoryMonitor({
@@ -307,7 +309,8 @@ export class MemoryFeature implements vscode.Disposable {
 
   dispose(): void {
     this.follower?.stop();
-    this.ticker.dispose();
+    this.timer?.dispose();
+    this.pollTimer?.dispose();
     for (const x of this.disposables) x.dispose();
   }
 }

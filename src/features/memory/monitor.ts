@@ -3,7 +3,7 @@
 // extension host's lifecycle and classifies how the previous one of this window ended. Plain Node (no `vscode`).
 import * as path from 'path';
 import * as v8 from 'v8';
-import { CgroupLocator, CgroupMemoryRead, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
+import { CgroupLocator, CgroupMemoryRead, KeptFiles, readCgroupMemory, readHostMemory } from '../../probes/cgroup';
 import { CgroupOomChange, CgroupOomWatcher } from '../../probes/cgroupOom';
 import { KernelOomRead, readKernelOomEvents } from '../../probes/kernelLog';
 import {
@@ -70,6 +70,9 @@ export function cgroupOomText(c: CgroupOomChange): string {
   return `cgroup OOM: ${c.oomKill} kill(s)${c.oom ? `, ${c.oom} OOM event(s)` : ''} in ${where}`;
 }
 
+/** The status bar's trend: the leak slope over the last 10 minutes of samples. */
+export const TREND_WINDOW_MS = 10 * 60_000;
+
 /** How often the memory history and lifecycle are saved while the extension host runs (also on deactivate). */
 export const PERSIST_EVERY_MS = 5 * 60_000;
 
@@ -93,6 +96,8 @@ export class MemoryMonitor {
   private readonly sampler: SelfSampler;
   /** Where the own cgroup is: /proc/self/cgroup is read again every 10 minutes or when the cgroup vanished. */
   readonly cgroupLocator = new CgroupLocator();
+  /** The files read on every sample (the cgroup's memory files, /proc/meminfo), kept open between samples. */
+  readonly files = new KeptFiles();
   /**
    * When the history was last saved. It is saved every PERSIST_EVERY_MS, right after an OOM counter changed and on
    * deactivate: a save (JSON of up to 240 samples, two atomic writes) is most of the idle cost when it runs every minute.
@@ -171,31 +176,36 @@ export class MemoryMonitor {
   sample(): MemorySample {
     const now = Date.now();
     const self = this.sampler.sample();
-    const heap = process.memoryUsage();
+    const heap = v8.getHeapStatistics(); // used_heap_size is process.memoryUsage().heapUsed, without reading /proc again
     const s: MemorySample = {
       t: now,
       extHostRss: self.rssBytes,
-      heapUsed: heap.heapUsed,
-      heapLimit: v8.getHeapStatistics().heap_size_limit,
+      heapUsed: heap.used_heap_size,
+      heapLimit: heap.heap_size_limit,
     };
-    this.cgroup = readCgroupMemory({ procRoot: this.o.procRoot, cgroupRoot: this.o.cgroupRoot, locator: this.cgroupLocator });
+    const { procRoot, cgroupRoot } = this.o;
+    this.cgroup = readCgroupMemory({ procRoot, cgroupRoot, locator: this.cgroupLocator, fs: this.files });
     if (this.cgroup.ok) {
       const cg = this.cgroup.value;
       if (cg.currentBytes !== undefined) s.cgroupCurrent = cg.currentBytes;
       if (cg.limitBytes !== undefined) s.cgroupLimit = cg.limitBytes;
-      if (this.cgroupOom?.ownDir !== cg.dir) this.cgroupOom = new CgroupOomWatcher({ version: cg.version, ownDir: cg.dir });
+      if (this.cgroupOom?.ownDir !== cg.dir) {
+        if (this.cgroupOom) this.files.close(); // the cgroup moved: the files of the old one are read no more
+        this.cgroupOom = new CgroupOomWatcher({ version: cg.version, ownDir: cg.dir });
+      }
       const changes = this.cgroupOom.poll(now);
       for (const c of changes) this.oomMarkers.push({ atMs: now, source: 'cgroup', text: cgroupOomText(c) });
       if (changes.length) for (const l of this.oomListeners) l(changes);
       if (changes.length) this.lastSaveAtMs = 0; // keep what led up to the kill
     }
-    const host = readHostMemory(this.o.procRoot);
+    const host = readHostMemory(procRoot, this.files);
     if (host.ok && host.value.availableBytes !== undefined) s.hostAvailable = host.value.availableBytes;
     const scan = this.o.latestScan();
     const snap = scan?.snapshot;
     if (scan && snap && !snap.unavailable && now - snap.takenAtMs < 60_000)
       Object.assign(s, treeTotals(snap, scan.topology, this.o.self.pid));
     this.history.add(s);
+    this.added++;
     this.lifecycle = markSeen(this.lifecycle, this.o.self, now);
     if (now - this.lastSaveAtMs >= PERSIST_EVERY_MS) void this.persist();
     for (const l of this.listeners) l(s);
@@ -204,8 +214,19 @@ export class MemoryMonitor {
 
   /** MB/min over the last 10 minutes, and minutes until the cgroup limit at that pace. */
   trend(): { slopeMbPerMin?: number; minutesToLimit?: number } {
-    const samples = this.history.samples();
-    const slopeMbPerMin = leakSlope(samples);
+    // Asked for every status-bar sample: computed again only when the history got a new sample (or was replaced).
+    if (this.trendOf?.history !== this.history || this.trendOf.added !== this.added)
+      this.trendOf = { history: this.history, added: this.added, value: this.computeTrend() };
+    return this.trendOf.value;
+  }
+
+  /** Samples this monitor added to the history (the trend's cache key, with the history itself). */
+  private added = 0;
+  private trendOf?: { history: MemoryHistory; added: number; value: { slopeMbPerMin?: number; minutesToLimit?: number } };
+
+  private computeTrend(): { slopeMbPerMin?: number; minutesToLimit?: number } {
+    const samples = this.history.recent(TREND_WINDOW_MS);
+    const slopeMbPerMin = leakSlope(samples, TREND_WINDOW_MS);
     const last = samples[samples.length - 1];
     const limit = last?.cgroupLimit;
     const current = last?.cgroupCurrent;

@@ -20,6 +20,15 @@ function levelBackground(level: MemoryLevel): vscode.ThemeColor | undefined {
   return color ? new vscode.ThemeColor(color) : undefined;
 }
 
+/** What the memory monitor and the views add to the item (asked once per sample). */
+export interface MemoryInfo {
+  slopeMbPerMin?: number;
+  recentOom?: string;
+  loops?: string[];
+  ai?: string;
+  views?: string[];
+}
+
 export class MemoryStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private timer?: { dispose(): void };
@@ -35,13 +44,7 @@ export class MemoryStatusBar implements vscode.Disposable {
     private readonly ticker: Ticker,
     private readonly latestScan: () => Scan | undefined,
     /** Trend and OOM awareness from the memory monitor. */
-    private readonly memory: () => {
-      slopeMbPerMin?: number;
-      recentOom?: string;
-      loops?: string[];
-      ai?: string;
-      views?: string[];
-    } = () => ({}),
+    private readonly memory: () => MemoryInfo = () => ({}),
   ) {
     this.item = vscode.window.createStatusBarItem('csops.memory', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'code-server Ops: Extension Host Memory';
@@ -59,8 +62,20 @@ export class MemoryStatusBar implements vscode.Disposable {
 
   /** Re-render the tooltip when a new snapshot arrives (no extra sampling). */
   refreshTooltip(): void {
-    if (this.lastSample) this.item.tooltip = this.tooltip(this.lastSample);
+    if (this.lastSample) this.setTooltip(this.tooltip(this.lastSample, this.memory()));
   }
+
+  /**
+   * Each property set sends the whole item to the workbench: the idle tick sets only what changed (an idle host's
+   * text, colour and tooltip rarely do).
+   */
+  private setTooltip(md: vscode.MarkdownString): void {
+    if (md.value === this.shown.tooltip) return;
+    this.shown.tooltip = md.value;
+    this.item.tooltip = md;
+  }
+
+  private readonly shown: { text?: string; level?: MemoryLevel; label?: string; tooltip?: string } = {};
 
   private schedule(): void {
     this.timer?.dispose();
@@ -70,13 +85,16 @@ export class MemoryStatusBar implements vscode.Disposable {
   private update(): void {
     const s = this.sampler.sample();
     this.lastSample = s;
-    const { recentOom } = this.memory();
+    const memory = this.memory();
+    const { recentOom } = memory;
     // An OOM kill in the last hour means the box is at its limit, whatever this process uses.
     const level = recentOom ? 'critical' : memoryLevel(s.rssBytes, this.settings.warningMb, this.settings.criticalMb);
-    this.item.text = vscode.l10n.t('$(pulse) ExtHost {0}', formatBytes(s.rssBytes));
-    this.item.backgroundColor = levelBackground(level);
-    this.item.accessibilityInformation = { label: vscode.l10n.t('Extension host memory {0}, {1}', formatBytes(s.rssBytes), level) };
-    this.item.tooltip = this.tooltip(s);
+    const text = vscode.l10n.t('$(pulse) ExtHost {0}', formatBytes(s.rssBytes));
+    if (text !== this.shown.text) this.item.text = this.shown.text = text;
+    if (level !== this.shown.level) this.item.backgroundColor = levelBackground((this.shown.level = level));
+    const label = vscode.l10n.t('Extension host memory {0}, {1}', formatBytes(s.rssBytes), level);
+    if (label !== this.shown.label) this.item.accessibilityInformation = { label: (this.shown.label = label) };
+    this.setTooltip(this.tooltip(s, memory));
     if (level !== 'normal' && !this.notified.has(level)) {
       this.notified.add(level);
       const limit = level === 'critical' ? this.settings.criticalMb : this.settings.warningMb;
@@ -97,17 +115,16 @@ export class MemoryStatusBar implements vscode.Disposable {
     }
   }
 
-  private tooltip(s: SelfSample): vscode.MarkdownString {
+  private tooltip(s: SelfSample, memory: MemoryInfo): vscode.MarkdownString {
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = { enabledCommands: [Commands.profileExtensionHost] };
     md.appendMarkdown(`**Extension host** (pid ${process.pid})\n\n`);
     md.appendMarkdown(`RSS: ${formatBytes(s.rssBytes)} · CPU: ${s.cpuPercent.toFixed(1)} % · up ${formatDuration(s.uptimeMs)}\n\n`);
     md.appendMarkdown(`Warning at ${this.settings.warningMb} MB, critical at ${this.settings.criticalMb} MB\n\n`);
-    const { slopeMbPerMin, recentOom } = this.memory();
+    const { slopeMbPerMin, recentOom, ai, views, loops } = memory;
     if (slopeMbPerMin !== undefined)
       md.appendMarkdown(`Trend (10 min): ${slopeMbPerMin >= 0 ? '+' : ''}${slopeMbPerMin.toFixed(2)} MB/min\n\n`);
     if (recentOom) md.appendMarkdown(`**OOM in the last hour:** ${recentOom}\n\n`);
-    const { ai, views, loops } = this.memory();
     // A restart loop: one line (the first, newest), the Memory view lists them all.
     if (loops?.length) {
       md.appendMarkdown('**Restart loop:** ');

@@ -39,7 +39,16 @@ export class PolicyRunner implements vscode.Disposable {
   private schedule(ms: number): void {
     if (this.disposed) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule(this.tickMs())), ms);
+    this.timer = setTimeout(() => void this.tick().finally(() => this.next()), ms);
+  }
+
+  /**
+   * The next tick, only while a policy is enabled: with none (the default) nothing runs until the settings change
+   * (restart()); the views' notes were shown by the last tick, and no window records runs while none is enabled.
+   */
+  private next(): void {
+    if (this.defs.some((d) => d.enabled(this.core.settings()))) this.schedule(this.tickMs());
+    else this.timer = undefined;
   }
 
   /** Until the next run is due (the last run of any window + the interval), at least 1 s, at most a minute. */

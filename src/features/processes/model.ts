@@ -5,6 +5,7 @@ import { ListeningPort } from '../../probes/ai/ports';
 import { commandLabel } from '../../probes/format';
 import { ProcessRecord, Snapshot } from '../../probes/scanner';
 import { ServerRole, Topology, rootServerOf } from '../../probes/topology';
+import { HEARTBEAT_TIMEOUT_MS } from '../../probes/windowRegistry';
 import { extensionFolderOf, viewOf } from '../ai/patterns/argv';
 import { protectionOf } from '../../core/safety';
 
@@ -85,8 +86,8 @@ export function extensionOfProcess(argv: readonly string[], cwd: string | undefi
 
 // ---- "window gone": only on positive evidence -----------------------------------------------------------------------
 
-/** A window's heartbeat is overdue after this long (the registry rewrites every 30 s; two missed beats and slack). */
-export const HEARTBEAT_TIMEOUT_MS = 90_000;
+/** A window's heartbeat is overdue after this long (three registry heartbeats: two missed beats and slack). */
+export { HEARTBEAT_TIMEOUT_MS };
 
 export type WindowState = 'this' | 'live' | 'gone' | 'unknown';
 

@@ -102,7 +102,9 @@ export async function profileSelf(o: ProfileOptions): Promise<ProfileWindow> {
     // The CPU profile covers the whole window; the heap sampler only its last part (see DEFAULT_HEAP_PERCENT).
     let cancelled = wantHeap && heapWindow.startMs > 0 ? await wait(heapWindow.startMs, o.signal) : false;
     if (wantHeap && !cancelled) await startHeap();
-    if (!cancelled) cancelled = await wait(o.durationMs - (performance.now() - started), o.signal);
+    // the rest of the window; the heap sampler gets at least its share even when the first wait ran late (a busy host)
+    const left = o.durationMs - (performance.now() - started);
+    if (!cancelled) cancelled = await wait(heapOn ? Math.max(left, heapWindow.lengthMs) : left, o.signal);
     let profile: CpuProfile | undefined;
     if (cpuOn) {
       profile = (await post<{ profile: CpuProfile }>(session, 'Profiler.stop')).profile;
