@@ -8,10 +8,10 @@
 // `samplers` wires what the host wires by default (src/core/index.ts, src/features/memory/feature.ts,
 // src/features/policies/runner.ts), each job timed with process.cpuUsage() around it (until its promise settles):
 // - one shared Ticker (core.ticker) with
-//   - `statusBar` (MemoryStatusBar.update, every statusBar.sampleSeconds = 15 s: SelfSampler.sample() and the
+//   - `statusBar` (MemoryStatusBar.update, every statusBar.sampleSeconds = 30 s: SelfSampler.sample() and the
 //     monitor's trend / recent OOM / restart loops for the text and tooltip — the vscode part, building the
 //     MarkdownString and sending the item to the workbench, cannot run here and is not counted),
-//   - `monitor` (MemoryMonitor.sample(), every memory.sampleSeconds = 15 s; it persists every 5 minutes),
+//   - `monitor` (MemoryMonitor.sample(), every memory.sampleSeconds = 30 s; it persists every 5 minutes),
 //   - `heartbeat` (WindowPresence: writeEntry() of this window's registry entry, every REGISTRY_HEARTBEAT_MS),
 //   - the kernel-log fallback tick (10 s) only when /dev/kmsg is not followed (it polls only while the view is visible);
 // - the /dev/kmsg follower (a reader child blocked in read(): no polling here) when /dev/kmsg can be read;

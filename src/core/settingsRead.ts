@@ -68,14 +68,14 @@ export interface Settings {
 export const DEFAULTS: Settings = {
   procRoot: '/proc',
   terminalsRefreshSeconds: 5,
-  statusBarSampleSeconds: 15, // the memory sampler's period: one wake-up for both
+  statusBarSampleSeconds: 30, // the memory sampler's period: one wake-up for both (each wake-up of an idle host costs ~0.5 ms)
   warningMb: 1024,
   criticalMb: 2048,
   detachedGraceHours: 3,
   killGraceSeconds: 3,
   extensionsDir: '',
   quarantineDays: 7,
-  memorySampleSeconds: 15,
+  memorySampleSeconds: 30,
   memoryHistoryMinutes: 60,
   memoryOomNotifications: true,
   metricsEnabled: false,

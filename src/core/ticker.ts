@@ -1,6 +1,7 @@
 // One timer for every periodic sampler (status bar, memory monitor, kernel-log fallback): each asks for a period, the
 // ticker wakes up once for all that are due, and a sampler due within a fraction of its period rides along with an
-// earlier wake-up. An idle extension host is woken up as rarely as the shortest period allows. Plain Node, no `vscode`.
+// earlier wake-up, or waits for a later one. An idle extension host is woken up as rarely as the shortest period
+// allows. Plain Node, no `vscode`.
 
 export interface TickerJob {
   /** Milliseconds between two runs. */
@@ -67,10 +68,19 @@ export class Ticker {
     this.arm();
   }
 
-  /** One timer, set for the earliest due job (none when there is no job). */
+  /**
+   * One timer (none when there is no job), set for the latest due time that keeps every job within `slack` of its
+   * period after its own due time: a job may also run late to ride along with another one's wake-up (a 60 s heartbeat
+   * out of phase with 30 s samplers waits for their next tick rather than waking the host up on its own).
+   */
   private arm(): void {
     let next = Infinity;
-    for (const job of this.jobs) next = Math.min(next, job.dueMs);
+    let deadline = Infinity;
+    for (const job of this.jobs) {
+      next = Math.min(next, job.dueMs);
+      deadline = Math.min(deadline, job.dueMs + job.periodMs * this.slack);
+    }
+    for (const job of this.jobs) if (job.dueMs <= deadline && job.dueMs > next) next = job.dueMs;
     if (next === this.timerDueMs) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
