@@ -51,7 +51,7 @@ const ROOT = path.join(__dirname, '..');
 const CHUNKS = {
   'metrics-server': 'src/features/metrics/server.ts',
   diagnostics: 'src/features/diagnostics/export.ts',
-  profiler: 'src/features/profile/profiler.ts',
+  'profile-run': 'src/features/profile/run.ts',
   snapshot: 'src/features/profile/snapshot.ts',
   'memory-webview': 'src/features/memory/view.ts',
   'processes-commands': 'src/features/processes/commands.ts',
