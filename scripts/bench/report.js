@@ -452,8 +452,8 @@ function markdown(results) {
   }
   L.push(
     `One shared timer (\`core.ticker\`): ${f2(i.samplers.wakeUpsPerMin)} wake-ups per minute for the status bar ` +
-      `(SelfSampler.sample() and the monitor's trend, every 15 s), MemoryMonitor.sample() (every 15 s; the history is ` +
-      `saved every 5 minutes) and the window heartbeat (every 60 s, riding along with a 15 s tick); no policy timer ` +
+      `(SelfSampler.sample() and the monitor's trend, every 30 s), MemoryMonitor.sample() (every 30 s; the history is ` +
+      `saved every 5 minutes) and the window heartbeat (every 60 s, riding along with a sampling tick); no policy timer ` +
       `(no policy enabled); the kernel-log fallback tick only without /dev/kmsg (${i.samplers.fallbackPolls} polls: the ` +
       `Memory view is hidden); the cgroup was located ${i.samplers.cgroupLocations} time(s) (cached 10 min) and its files ` +
       `are kept open. Not in the child: the vscode half of the status bar (the MarkdownString and sending the item to the ` +
