@@ -243,8 +243,9 @@ describe('cgroup OOM counters (cgroupOom)', () => {
       assert.strictEqual(monitor.oomMarkers[0].source, 'cgroup');
       assert.strictEqual(monitor.oomMarkers[0].text, `cgroup OOM: 3 kill(s) in ${path.join(own, 'build')}`);
       assert.strictEqual(monitor.cgroupOom?.status().kills, 3);
+      await monitor.saved(); // the first sample saved the history: let it finish before the folder goes
     } finally {
-      fs.rmSync(base, { recursive: true, force: true });
+      fs.rmSync(base, { recursive: true, force: true, maxRetries: 3 });
     }
   });
 });

@@ -207,7 +207,8 @@ export class MemoryMonitor {
     this.history.add(s);
     this.added++;
     this.lifecycle = markSeen(this.lifecycle, this.o.self, now);
-    if (now - this.lastSaveAtMs >= PERSIST_EVERY_MS) void this.persist();
+    if (now - this.lastSaveAtMs >= PERSIST_EVERY_MS)
+      this.saving = this.persist().catch((e: unknown) => this.o.log(`memory history not saved: ${String(e)}`));
     for (const l of this.listeners) l(s);
     return s;
   }
@@ -242,6 +243,14 @@ export class MemoryMonitor {
   async markRestartRequested(): Promise<void> {
     this.lifecycle = markRestartRequested(this.lifecycle, this.o.self);
     await this.saveLifecycle();
+  }
+
+  /** The save a sample started (persist() logs its own failures), for whoever must wait for it (tests, deactivation). */
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Resolves once the save a sample started has finished. */
+  saved(): Promise<void> {
+    return this.saving;
   }
 
   /** Saves history and lifecycle (the latter with a clean end when `clean`). */
