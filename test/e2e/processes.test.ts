@@ -5,11 +5,12 @@
 // (listing both processes and the port) and stops exactly that tree (checked in /proc). Write Heap Snapshot is
 // covered by test/e2e/profile.test.ts.
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Frame, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { CodeServer, ROOT, descendants, startTimeOf } from '../support/codeServer';
+import { memoryFrame, profileRows } from '../support/profileTable';
+import { makeCodeVsix } from '../support/sampleVsix';
 import { Session, startSession, stopSession } from '../support/session';
 import { RESULTS, runCommand, waitFor } from '../support/workbench';
 
@@ -51,28 +52,12 @@ const server = net.createServer(() => undefined).listen(0, '127.0.0.1', () => {
 `;
 
 function makeSpinnerVsix(workDir: string): string {
-  const src = path.join(workDir, 'spinner-src');
-  fs.mkdirSync(src, { recursive: true });
-  fs.writeFileSync(
-    path.join(src, 'package.json'),
-    JSON.stringify({
-      name: 'spinner',
-      publisher: 'acc',
-      version: '1.0.0',
-      description: 'e2e fixture for code-server Ops: burns CPU, keeps objects live, spawns a child from its folder',
-      engines: { vscode: '^1.74.0' },
-      license: 'MIT',
-      main: './extension.js',
-      activationEvents: ['onStartupFinished'],
-    }),
-  );
-  fs.writeFileSync(path.join(src, 'extension.js'), SPINNER);
-  fs.writeFileSync(path.join(src, 'child.js'), CHILD);
-  fs.writeFileSync(path.join(src, 'README.md'), '# spinner\n');
-  const out = path.join(workDir, 'acc.spinner-1.0.0.vsix');
-  const vsce = require.resolve('@vscode/vsce/vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--skip-license', '--allow-missing-repository', '-o', out], { cwd: src, stdio: 'pipe' });
-  return out;
+  return makeCodeVsix(workDir, {
+    publisher: 'acc',
+    name: 'spinner',
+    description: 'e2e fixture for code-server Ops: burns CPU, keeps objects live, spawns a child from its folder',
+    files: { 'extension.js': SPINNER, 'child.js': CHILD },
+  });
 }
 
 interface Proc {
@@ -80,29 +65,6 @@ interface Proc {
   starttime: number;
 }
 const alive = (p: Proc): boolean => startTimeOf(p.pid) === p.starttime;
-
-async function memoryFrame(page: Page): Promise<Frame> {
-  return waitFor('the Memory webview frame', async () => {
-    for (const f of page.frames())
-      if (
-        (await f
-          .locator('#profile-table')
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return f;
-    return undefined;
-  });
-}
-
-async function profileRows(frame: Frame): Promise<{ kind: string; name: string; cpuMs: number; liveMb: number; top: string }[]> {
-  return frame.locator('#profile-table tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => {
-      const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
-      return { kind: tr.getAttribute('data-kind') ?? '', name: td[0], cpuMs: Number(td[1]), liveMb: Number(td[3]), top: td[4] };
-    }),
-  );
-}
 
 /** Rows of the Processes view: aria-label and tree level, in display order. */
 async function processRows(page: Page): Promise<{ label: string; level: number }[]> {

@@ -2,11 +2,12 @@
 // allocated during the window live; "Profile Extension Host…" in a real code-server must put it first in the Memory
 // view's table for CPU and for live allocation, and list our own extension as a small row.
 import * as assert from 'assert';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Frame, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { CodeServer } from '../support/codeServer';
+import { memoryFrame, profileRows } from '../support/profileTable';
+import { makeCodeVsix } from '../support/sampleVsix';
 import { Session, startSession, stopSession } from '../support/session';
 import { RESULTS, runCommand, waitFor } from '../support/workbench';
 import { looksLikeHeapSnapshot } from '../../src/features/profile/snapshotPlan';
@@ -32,64 +33,12 @@ exports.deactivate = function () { clearInterval(timer); };
 `;
 
 function makeBurnerVsix(workDir: string): string {
-  const src = path.join(workDir, 'burner-src');
-  fs.mkdirSync(src, { recursive: true });
-  fs.writeFileSync(
-    path.join(src, 'package.json'),
-    JSON.stringify({
-      name: 'burner',
-      publisher: 'acc',
-      version: '1.0.0',
-      description: 'e2e fixture for code-server Ops: burns CPU and keeps objects live',
-      engines: { vscode: '^1.74.0' },
-      license: 'MIT',
-      main: './extension.js',
-      activationEvents: ['onStartupFinished'],
-    }),
-  );
-  fs.writeFileSync(path.join(src, 'extension.js'), BURNER);
-  fs.writeFileSync(path.join(src, 'README.md'), '# burner\n');
-  const out = path.join(workDir, 'acc.burner-1.0.0.vsix');
-  execFileSync(
-    process.execPath,
-    [require.resolve('@vscode/vsce/vsce'), 'package', '--skip-license', '--allow-missing-repository', '-o', out],
-    {
-      cwd: src,
-      stdio: 'pipe',
-    },
-  );
-  return out;
-}
-
-async function memoryFrame(page: Page): Promise<Frame> {
-  return waitFor('the Memory webview frame', async () => {
-    for (const f of page.frames())
-      if (
-        (await f
-          .locator('#profile-table')
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return f;
-    return undefined;
+  return makeCodeVsix(workDir, {
+    publisher: 'acc',
+    name: 'burner',
+    description: 'e2e fixture for code-server Ops: burns CPU and keeps objects live',
+    files: { 'extension.js': BURNER },
   });
-}
-
-interface Row {
-  kind: string;
-  name: string;
-  cpuMs: number;
-  liveMb: number;
-  top: string;
-}
-
-async function tableRows(frame: Frame): Promise<Row[]> {
-  return frame.locator('#profile-table tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => {
-      const td = [...tr.querySelectorAll('td')].map((c) => c.textContent ?? '');
-      return { kind: tr.getAttribute('data-kind') ?? '', name: td[0], cpuMs: Number(td[1]), liveMb: Number(td[3]), top: td[4] };
-    }),
-  );
 }
 
 describe('Profile Extension Host in a real code-server', function () {
@@ -124,7 +73,7 @@ describe('Profile Extension Host in a real code-server', function () {
     const rows = await waitFor(
       'a profile table',
       async () => {
-        const r = await tableRows(frame);
+        const r = await profileRows(frame);
         return r.length > 0 ? r : undefined;
       },
       60_000,
