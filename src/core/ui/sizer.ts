@@ -3,6 +3,7 @@
 // model published again as sizes fill in. A newer run or "Stop Sizing" cancels the running one.
 import * as vscode from 'vscode';
 import { SizeCache, folderSize } from '../../probes/folderSize';
+import { ModelSource } from '../source';
 
 export interface SizedEntry {
   path: string;
@@ -79,5 +80,36 @@ export class BackgroundSizer {
   /** Cancels a running sizing without publishing (dispose, a hidden view). */
   cancel(): void {
     this.token++;
+  }
+}
+
+/**
+ * A source whose model carries folder sizes: `publishSized` fills what the cache knows, publishes at once, then sizes
+ * the rest in the background and publishes as they fill in; "Stop Sizing" and dispose end a running sizing.
+ */
+export class SizedSource<M extends SizedModel> extends ModelSource<M> {
+  private readonly sizer: BackgroundSizer;
+
+  constructor(options: SizerOptions) {
+    super();
+    this.sizer = new BackgroundSizer(options);
+  }
+
+  protected async publishSized(model: M, entries: readonly SizedEntry[]): Promise<M> {
+    const missing = this.sizer.fromCache(entries, model.sizes);
+    model.sizing = missing.length > 0;
+    this.publish(model);
+    if (missing.length) await this.sizer.size(model, missing, (m) => this.publish(m));
+    return model;
+  }
+
+  /** "Stop Sizing": sizes computed so far stay; the rest show "…" until the next refresh. */
+  stopSizing(): void {
+    this.sizer.stop(this.latest, (m) => this.publish(m));
+  }
+
+  dispose(): void {
+    this.sizer.cancel();
+    super.dispose();
   }
 }

@@ -7,9 +7,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Views } from '../../core/ids';
-import { ModelSource } from '../../core/source';
 import { readExtensionsDir, realpathOf } from '../../probes/extensionsDir';
-import { BackgroundSizer } from '../../core/ui/sizer';
+import { SizedSource } from '../../core/ui/sizer';
 import { usersOfFolders } from '../../probes/openFiles';
 import {
   DiskEntry,
@@ -28,19 +27,12 @@ import { ClassifiedEntry, DiskModel, FreeSpace } from './model';
 
 const LOG_NAME = /^\d{8}T\d{6}$/;
 
-export class DiskSource extends ModelSource<DiskModel> {
-  private readonly sizer = new BackgroundSizer({
-    viewId: Views.disk,
-    contextKey: 'csops.disk.sizing',
-    title: () => vscode.l10n.t('Sizing'),
-    publishEvery: 10,
-  });
-
+export class DiskSource extends SizedSource<DiskModel> {
   constructor(
     private readonly core: Core,
     private readonly extensions: ExtensionsSource,
   ) {
-    super();
+    super({ viewId: Views.disk, contextKey: 'csops.disk.sizing', title: () => vscode.l10n.t('Sizing'), publishEvery: 10 });
   }
 
   /** Where to look: the user-data dirs the Extensions view reads profiles from, and the VS Code Server roots. */
@@ -114,22 +106,8 @@ export class DiskSource extends ModelSource<DiskModel> {
 
   async get(): Promise<DiskModel> {
     const { entries, problems, layout } = await this.classifyNow(VIEW_SCAN_MAX_AGE_MS);
-    const sizes = new Map<string, number>();
-    const missing = this.sizer.fromCache(entries, sizes);
-    const model: DiskModel = { entries, sizes, sizing: false, problems, free: await freeSpace(layout) };
-    model.sizing = missing.length > 0;
-    this.publish(model);
-    if (missing.length) await this.sizer.size(model, missing, (m) => this.publish(m));
-    return model;
-  }
-
-  stopSizing(): void {
-    this.sizer.stop(this.latest, (m) => this.publish(m));
-  }
-
-  dispose(): void {
-    this.sizer.cancel();
-    super.dispose();
+    const model: DiskModel = { entries, sizes: new Map(), sizing: false, problems, free: await freeSpace(layout) };
+    return this.publishSized(model, entries);
   }
 }
 

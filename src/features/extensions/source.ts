@@ -3,9 +3,8 @@
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Views } from '../../core/ids';
-import { ModelSource } from '../../core/source';
 import { readExtensionsDir } from '../../probes/extensionsDir';
-import { BackgroundSizer } from '../../core/ui/sizer';
+import { SizedSource } from '../../core/ui/sizer';
 import { cleanContextFactory } from './context';
 import { ExtensionsModel } from './model';
 import { CleanContext } from './plan';
@@ -13,18 +12,17 @@ import { CleanContext } from './plan';
 /** A view refresh reuses a scan younger than this (another view's poll); plans re-check against a fresh one. */
 export const VIEW_SCAN_MAX_AGE_MS = 5_000;
 
-export class ExtensionsSource extends ModelSource<ExtensionsModel> {
-  private readonly sizer = new BackgroundSizer({
-    viewId: Views.extensions,
-    contextKey: 'csops.extensions.sizing',
-    title: () => vscode.l10n.t('Sizing extension folders'),
-    publishEvery: 5,
-  });
+export class ExtensionsSource extends SizedSource<ExtensionsModel> {
   /** The clean-up context; maxAgeMs > 0 lets a view refresh reuse a scan that recent (0: a fresh full scan). */
   readonly cleanContext: (maxAgeMs?: number) => Promise<CleanContext>;
 
   constructor(private readonly core: Core) {
-    super();
+    super({
+      viewId: Views.extensions,
+      contextKey: 'csops.extensions.sizing',
+      title: () => vscode.l10n.t('Sizing extension folders'),
+      publishEvery: 5,
+    });
     this.cleanContext = cleanContextFactory(
       core.scans,
       core.presence,
@@ -40,21 +38,7 @@ export class ExtensionsSource extends ModelSource<ExtensionsModel> {
     const ctx = await this.cleanContext(VIEW_SCAN_MAX_AGE_MS); // first: it says where the profiles' lists are
     const report = await readExtensionsDir(dir, ctx.nowMs, ctx.readOptions);
     const sizes = new Map<string, number>();
-    const missing = this.sizer.fromCache(report.folders, sizes);
     const model: ExtensionsModel = { report, sizes, sizing: false, ctx: { ...ctx, sizeOf: (p) => sizes.get(p) } };
-    model.sizing = missing.length > 0;
-    this.publish(model);
-    if (missing.length) await this.sizer.size(model, missing, (m) => this.publish(m));
-    return model;
-  }
-
-  /** "Stop Sizing": sizes computed so far stay; the rest show "…" until the next refresh. */
-  stopSizing(): void {
-    this.sizer.stop(this.latest, (m) => this.publish(m));
-  }
-
-  dispose(): void {
-    this.sizer.cancel();
-    super.dispose();
+    return this.publishSized(model, report.folders);
   }
 }
