@@ -416,7 +416,7 @@ export class ShownRows {
    */
   changes(roots: readonly ProcNode[], hasCpu: boolean, nowMs: number): 'all' | string[] {
     if (!this.children.has(ROOT_ROW)) return 'all';
-    const changed: string[] = [];
+    const changed = new Set<string>();
     const nextChildren = new Map<string, string>();
     const seen = new Set<string>();
     let all = false;
@@ -424,13 +424,13 @@ export class ShownRows {
       const keys = nodes.map((n) => n.key).join('\n');
       if (keys !== this.children.get(parent)) {
         if (parent === ROOT_ROW) all = true;
-        else changed.push(parent);
+        else changed.add(parent);
       }
       nextChildren.set(parent, keys);
       for (const n of nodes) {
         const was = this.render.get(n.key);
         const now = rowRenderKey(n, hasCpu, nowMs);
-        if (was !== undefined && was !== now) changed.push(n.key);
+        if (was !== undefined && was !== now) changed.add(n.key);
         this.render.set(n.key, now);
         seen.add(n.key);
         if (this.children.has(n.key)) visit(n.key, n.children);
@@ -440,6 +440,6 @@ export class ShownRows {
     // rows that went away: their entries go with them (a row shown again later is compared from its next fetch)
     for (const key of this.render.keys()) if (!seen.has(key)) this.render.delete(key);
     this.children = nextChildren;
-    return all ? 'all' : changed;
+    return all ? 'all' : [...changed];
   }
 }
