@@ -204,14 +204,25 @@ describe('Disk view in a real code-server', function () {
     for (const k of ['logA', 'logB', 'wsGone', 'gsGone']) assert.deepStrictEqual(treeHash(p[k]), hashes[k], `${k} restored byte for byte`);
     assert.ok(!fs.existsSync(p.buildOld) && !fs.existsSync(p.vsix), 'deleted caches stay deleted');
 
-    const audit = fs
-      .readFileSync(path.join(userData, 'User/globalStorage/csops.code-server-ops/audit.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { action: string });
-    assert.deepStrictEqual(
-      audit.map((a) => a.action).filter((a) => a.includes('disk')),
-      ['reclaim-all-disk', 'undo-reclaim-disk'],
+    // The audit entry of the Undo is appended after the files are back: poll for it (bounded), never read just once.
+    const auditFile = path.join(userData, 'User/globalStorage/csops.code-server-ops/audit.jsonl');
+    const diskActions = (): string[] =>
+      fs.existsSync(auditFile)
+        ? fs
+            .readFileSync(auditFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => (JSON.parse(l) as { action: string }).action) // a line being written throws: polled again
+            .filter((a) => a.includes('disk'))
+        : [];
+    const actions = await waitFor(
+      'the audit entry of the Undo',
+      () => {
+        const a = diskActions();
+        return a.includes('undo-reclaim-disk') && a;
+      },
+      20_000,
     );
+    assert.deepStrictEqual(actions, ['reclaim-all-disk', 'undo-reclaim-disk']);
   });
 });

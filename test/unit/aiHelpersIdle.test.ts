@@ -128,12 +128,13 @@ describe('AI helpers (daemons, workers, backend servers) told from sessions', ()
       }
     });
 
-    it('helpers are not counted as sessions, nor in the leaked count or the badge', () => {
+    it('helpers are not counted as sessions, nor in the leaked count; the badge counts only the leaked worker', () => {
       const before = aiViewOf(editSnapshot(snap, { [DAEMON]: null, [SPARE1]: null, [SPARE2]: null, [WORKER]: null }));
       assert.strictEqual(model.totals.sessions, before.totals.sessions);
       assert.strictEqual(model.totals.helpers, before.totals.helpers + 4);
       assert.strictEqual(model.totals.leaked, before.totals.leaked);
-      assert.strictEqual(aiCount(model).total, aiCount(before).total);
+      // the badge counts what the leaked bulk stop stops: the orphaned worker-server, not the daemons
+      assert.deepStrictEqual([aiCount(model).leakedHelpers, aiCount(model).total], [1, aiCount(before).total + 1]);
     });
 
     it('the leaked bulk stop takes a leaked worker but leaves daemons (detached by design) out, and says why', () => {

@@ -2,13 +2,14 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { planStopLeakedAndDuplicates } from '../../src/features/ai/plan';
 import { aiCount, extensionsCount, terminalsCount } from '../../src/features/badges/counts';
 import { ExtensionsModel } from '../../src/features/extensions/model';
 import { CleanContext, planCleanUpAll } from '../../src/features/extensions/plan';
 import { buildTerminalsModel } from '../../src/features/terminals/model';
 import { readExtensionsDir } from '../../src/probes/extensionsDir';
 import { classifyTopology } from '../../src/probes/topology';
-import { AI, AI_SESSION, aiProcess, aiViewOf, scanAi } from './aiFixtures';
+import { AI, AI_NOW, AI_SESSION, aiProcess, aiViewOf, scanAi } from './aiFixtures';
 import { ExtensionsDir, LAYOUT, SELF, TempDirs, buildExtensionsDir } from './extensionsFixtures';
 import { BTIME, editSnapshot, scanFixture } from './procFixtures';
 
@@ -40,10 +41,35 @@ describe('badge counts', () => {
   it('AI: leaked and duplicate trees (nested MCP trees included), active and external ones not', async () => {
     const snap = await scanAi();
     const base = aiCount(aiViewOf(snap));
-    assert.deepStrictEqual(base, { leaked: 2, duplicate: 0, idle: 0, total: 2, asOfMs: snap.takenAtMs });
+    assert.deepStrictEqual(base, { leaked: 2, duplicate: 0, leakedHelpers: 0, idle: 0, total: 2, asOfMs: snap.takenAtMs });
     // a second claude resuming claudeNew's session makes claudeNew a duplicate
     const dup = aiViewOf(editSnapshot(snap, {}, [aiProcess(snap, 20530, AI.webShell, ['claude', '--resume', AI_SESSION.claudeB], 60)]));
     assert.deepStrictEqual([aiCount(dup).leaked, aiCount(dup).duplicate, aiCount(dup).total], [2, 1, 3]);
+  });
+
+  it('AI: leaked helpers (what the bulk stop stops) are counted too, daemons and live helpers not', async () => {
+    const snap = await scanAi();
+    const cursor = '/home/coder/.local/share/cursor-agent/versions/2025.09.12-4852336';
+    const bin = '/home/coder/.local/share/claude/versions/2.1.201';
+    const withHelpers = editSnapshot(snap, {}, [
+      // cursor/cursor#3588: worker-servers left behind by a cursor-agent that exited (reparented to init): leaked
+      aiProcess(snap, 20780, AI.init, [`${cursor}/node`, `${cursor}/index.js`, 'worker-server'], 900),
+      aiProcess(snap, 20781, AI.init, [`${cursor}/node`, `${cursor}/index.js`, 'worker-server'], 800),
+      // a pre-warmed Claude worker reparented to init outlives its session by design; a daemon under a live session
+      aiProcess(snap, 20782, AI.init, [bin, '--bg-spare', '/tmp/cc-daemon-1000/a.claim.sock'], 600),
+      aiProcess(snap, 20783, AI.claudeNew, ['claude daemon'], 60),
+    ]);
+    const model = aiViewOf(withHelpers);
+    const plan = planStopLeakedAndDuplicates(model, { selfPid: AI.extHost, selfUid: 0, nowMs: AI_NOW, home: '/home/coder' });
+    const stoppedHelpers = model.rows.filter((r) => r.tree.role === 'helper' && plan.targets.some((t) => t.pid === r.tree.root.pid));
+    assert.deepStrictEqual(stoppedHelpers.map((r) => r.tree.root.pid).sort(), [20780, 20781], 'the bulk stop takes both workers');
+    const c = aiCount(model);
+    assert.deepStrictEqual(
+      [c.leaked, c.duplicate, c.leakedHelpers, c.total],
+      [2, 0, 2, 4],
+      'the badge counts the sessions and the helpers the bulk stop stops',
+    );
+    assert.strictEqual(aiCount(aiViewOf(snap)).leakedHelpers, 0);
   });
 
   describe('Extensions', () => {

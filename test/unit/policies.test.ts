@@ -20,7 +20,7 @@ import {
   GateInput,
 } from '../../src/features/policies/model';
 import { planDetachedTerminals, planDuplicateAi, planExtensions, planLeakedAi } from '../../src/features/policies/plan';
-import { readHistory, writeHistory } from '../../src/features/policies/history';
+import { HistoryOnDemand, HistoryTrigger, readHistory, writeHistory } from '../../src/features/policies/history';
 import { CS, CS_NOW, proc, scanFixture, terminalsModelOf } from './procFixtures';
 import { AI, AI_NOW, aiDupViewOf, scanAi } from './aiFixtures';
 import { DAY, LAYOUT, SELF, TempDirs, buildExtensionsDir, setAge } from './extensionsFixtures';
@@ -205,6 +205,50 @@ describe('policies: history and metrics', () => {
       assert.match(parseHistory('{').problem ?? '', /not JSON/);
       assert.match(parseHistory('{"version":2,"policies":{}}').problem ?? '', /not a valid/);
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('view notes: runs another window records are re-read when a view shows or the window gains focus, without a timer', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csops-policies-'));
+    const realSetTimeout = global.setTimeout;
+    const realSetInterval = global.setInterval;
+    let timers = 0;
+    try {
+      const file = path.join(dir, 'policies.json');
+      const shown: (string | undefined)[] = [];
+      // the two triggers the window wires: a view that shows the notes became visible; the window gained focus
+      const listeners: Record<'visible' | 'focus', (() => void)[]> = { visible: [], focus: [] };
+      const trigger =
+        (k: keyof typeof listeners): HistoryTrigger =>
+        (l) => {
+          listeners[k].push(l);
+          return { dispose: () => listeners[k].splice(listeners[k].indexOf(l), 1) };
+        };
+      const fire = (k: keyof typeof listeners) => listeners[k].forEach((l) => l());
+      (global as { setTimeout: unknown }).setTimeout = (...a: Parameters<typeof setTimeout>) => (timers++, realSetTimeout(...a));
+      (global as { setInterval: unknown }).setInterval = (...a: Parameters<typeof setInterval>) => (timers++, realSetInterval(...a));
+      const notes = new HistoryOnDemand(file, (r) => shown.push(viewNote(r.history, 'terminals')?.text));
+      const sub = notes.watch([trigger('visible'), trigger('focus')]);
+      fire('visible');
+      assert.deepStrictEqual(shown, [undefined], 'no run recorded yet');
+      // another window (the policy runner) records a run
+      const run = (atMs: number, summary: string) => ({ atMs, mode: 'act' as const, summary, acted: 1 });
+      writeHistory(file, recordRun(emptyHistory(), 'detachedTerminals', run(1000, 'stopped 1 detached shell(s)')));
+      fire('visible');
+      assert.deepStrictEqual(shown, [undefined, 'stopped 1 detached shell(s)']);
+      fire('focus');
+      fire('visible');
+      assert.strictEqual(shown.length, 2, 'an unchanged record is not parsed and shown again (one stat)');
+      writeHistory(file, recordRun(readHistory(file).history, 'detachedTerminals', run(2000, 'stopped 2 detached shell(s)')));
+      fire('focus');
+      assert.deepStrictEqual(shown.slice(2), ['stopped 2 detached shell(s)']);
+      sub.dispose();
+      assert.deepStrictEqual([listeners.visible.length, listeners.focus.length], [0, 0]);
+      assert.strictEqual(timers, 0, 'no timer: nothing runs while nobody looks');
+    } finally {
+      global.setTimeout = realSetTimeout;
+      global.setInterval = realSetInterval;
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -13,6 +13,8 @@ import {
   KnownExtension,
   ProcNode,
   ProcessesInput,
+  ROOT_ROW,
+  ShownRows,
   buildProcessesModel,
   cpuBaselineOf,
   cpuPercents,
@@ -379,6 +381,91 @@ describe('Processes: the model', () => {
     assert.deepStrictEqual(ids('vim'), ['others', P.other, P.otherKid]);
     assert.deepStrictEqual(ids('no such thing'), []);
     assert.strictEqual(ids('').length, [...walk(model.roots)].length);
+  });
+});
+
+describe('Processes: a refresh re-renders only the rows whose text changed', () => {
+  const snap = fixture();
+  const cpu = new Map([
+    [P.analyzer, 5],
+    [P.python, 20],
+    [P.pyChild, 30],
+    [P.host2, 90],
+  ]);
+  // as the view renders a model: sorted by CPU
+  const rows = (fields: Partial<ProcessesInput> = {}, s = snap) => {
+    const m = buildProcessesModel(input(s, { cpu, ...fields }));
+    return { roots: sortTree(m.roots, 'cpu'), hasCpu: m.hasCpu };
+  };
+  /** What the tree was given: every row's children fetched (all expanded), or only the root rows. */
+  const shownOf = (r: ReturnType<typeof rows>, expanded = true): ShownRows => {
+    const shown = new ShownRows();
+    const visit = (key: string, nodes: readonly ProcNode[]) => {
+      shown.fetched(key, nodes, r.hasCpu, 100_000);
+      if (expanded) for (const n of nodes) if (n.children.length) visit(n.key, n.children);
+    };
+    visit(ROOT_ROW, r.roots);
+    return shown;
+  };
+  const keyOf = (r: ReturnType<typeof rows>, pid: number) => byPid(r.roots, pid).key;
+  const groupKey = (r: ReturnType<typeof rows>, id: string) => find(r.roots, (n) => n.extensionId === id).key;
+
+  it('identical models: nothing to refresh (no event)', () => {
+    const shown = shownOf(rows());
+    assert.deepStrictEqual(shown.changes(rows().roots, true, 100_000), []);
+    assert.deepStrictEqual(shown.changes(rows().roots, true, 100_000), [], 'and again');
+  });
+
+  it('one CPU % change: that row and the ancestors whose summed CPU it shows, nothing else', () => {
+    const before = rows();
+    const shown = shownOf(before);
+    const after = rows({ cpu: new Map([...cpu, [P.pyChild, 31]]) });
+    const changed = shown.changes(after.roots, true, 100_000);
+    assert.ok(Array.isArray(changed));
+    assert.deepStrictEqual(
+      [...changed].sort(),
+      [
+        keyOf(after, P.pyChild),
+        keyOf(after, P.python),
+        groupKey(after, 'ms-python.python'),
+        keyOf(after, P.host),
+        keyOf(after, P.server),
+        keyOf(after, P.launcher),
+      ].sort(),
+    );
+    assert.deepStrictEqual(shown.changes(after.roots, true, 100_000), [], 'the change is reported once');
+    // a change that does not show (31 % → 31.2 % rounds to the same "31 %" on every row) is no change
+    assert.deepStrictEqual(shown.changes(rows({ cpu: new Map([...cpu, [P.pyChild, 31.2]]) }).roots, true, 100_000), []);
+  });
+
+  it('rows the tree never fetched (children of a collapsed row) are not compared', () => {
+    const shown = shownOf(rows(), false);
+    const after = rows({ cpu: new Map([...cpu, [P.pyChild, 31]]) });
+    assert.deepStrictEqual(shown.changes(after.roots, true, 100_000), [keyOf(after, P.launcher)]);
+  });
+
+  it('a new or reordered child: its parent (with the ancestors whose figures changed), never the new row itself', () => {
+    const shown = shownOf(rows());
+    const more = editSnapshot(snap, {}, [rec(412, P.bash, ['sleep', '200'])]);
+    const after = rows({}, more);
+    const changed = shown.changes(after.roots, true, 100_000);
+    assert.ok(Array.isArray(changed));
+    assert.ok(changed.includes(keyOf(after, P.bash)), 'the parent of the new row');
+    assert.ok(!changed.includes(keyOf(after, 412)));
+    assert.ok(!changed.includes(keyOf(after, P.host)), 'another branch is left alone');
+    // host2 drops below host: the server's children are reordered
+    const reordered = rows({ cpu: new Map([...cpu, [P.host2, 1]]) }, more);
+    const again = shown.changes(reordered.roots, true, 100_000);
+    assert.ok(Array.isArray(again) && again.includes(keyOf(reordered, P.server)));
+  });
+
+  it('a change of the root rows refreshes the whole tree; an age that shows differently is a change', () => {
+    const shown = shownOf(rows());
+    const noOthers = editSnapshot(snap, { [P.other]: null, [P.otherKid]: null });
+    assert.strictEqual(shown.changes(rows({}, noOthers).roots, true, 100_000), 'all');
+    const fresh = shownOf(rows());
+    const later = fresh.changes(rows().roots, true, 100_000 + 60_000);
+    assert.ok(Array.isArray(later) && later.includes(keyOf(rows(), P.job)), 'the age column reads differently a minute later');
   });
 });
 

@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 
 export class ViewNotes {
   private readonly entries = new Map<string, { view?: vscode.TreeView<unknown>; own?: string; note?: string }>();
+  private readonly shown = new vscode.EventEmitter<string>();
+  /** A view with a note became visible (its first render, or shown again): the note's owner may re-read it. */
+  readonly onDidShow = this.shown.event;
 
   private entry(viewId: string) {
     let e = this.entries.get(viewId);
@@ -19,9 +22,12 @@ export class ViewNotes {
   /** The view's own description (what the tree would set as TreeView.description). */
   describe(viewId: string, view: vscode.TreeView<unknown>, own: string | undefined): void {
     const e = this.entry(viewId);
+    const first = e.view !== view;
+    if (first) view.onDidChangeVisibility((v) => (v.visible ? this.shown.fire(viewId) : undefined)); // ends with the view
     e.view = view;
     e.own = own;
     this.apply(viewId);
+    if (first && view.visible) this.shown.fire(viewId);
   }
 
   /** Another feature's note for the view (undefined: none). */

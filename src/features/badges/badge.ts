@@ -13,7 +13,8 @@ export function terminalsLine(c: TerminalsCount): string {
 }
 
 export function aiLine(c: AiCount): string {
-  const line = vscode.l10n.t('AI: {0} leaked and {1} duplicate process trees', c.leaked, c.duplicate);
+  let line = vscode.l10n.t('AI: {0} leaked and {1} duplicate process trees', c.leaked, c.duplicate);
+  if (c.leakedHelpers) line += vscode.l10n.t(', {0} leaked helpers', c.leakedHelpers);
   return c.idle ? `${line}${vscode.l10n.t(', {0} idle sessions', c.idle)}` : line;
 }
 

@@ -1,5 +1,6 @@
 // What each view's badge counts, from the models the views already render: detached shells, leaked + duplicate AI
-// sessions (and idle ones), extension folders that Clean Up offers. Pure: the views and the status bar turn these into text.
+// sessions and leaked helpers (and idle sessions), extension folders that Clean Up offers. Pure: the views and the
+// status bar turn these into text.
 import { isReclaimable } from '../../probes/extensionsDir';
 import { AiViewModel } from '../ai/model';
 import { ExtensionsModel } from '../extensions/model';
@@ -12,11 +13,14 @@ export interface TerminalsCount {
 }
 
 export interface AiCount {
+  /** Leaked and duplicate sessions. */
   leaked: number;
   duplicate: number;
+  /** Leaked helpers (a worker or language server left behind, not a daemon): the bulk "Stop Leaked…" stops them too. */
+  leakedHelpers: number;
   /** Idle sessions (ai/idle; not in the badge number: an idle session is not wrong, only forgotten). */
   idle: number;
-  /** leaked + duplicate: the badge number. */
+  /** leaked + duplicate + leakedHelpers: the badge number. */
   total: number;
   asOfMs: number;
 }
@@ -36,10 +40,17 @@ export function terminalsCount(m: TerminalsModel): TerminalsCount {
 }
 
 export function aiCount(m: AiViewModel): AiCount {
-  // sessions only: a helper (daemon, worker, backend server) is never counted
-  const leaked = m.rows.filter((r) => r.tree.role === 'session' && r.tree.state === 'leaked').length;
-  const duplicate = m.rows.filter((r) => r.tree.role === 'session' && r.tree.state === 'duplicate').length;
-  return { leaked, duplicate, idle: m.idle.length, total: leaked + duplicate, asOfMs: m.snapshot.takenAtMs };
+  let leaked = 0;
+  let duplicate = 0;
+  let leakedHelpers = 0;
+  for (const { tree: t } of m.rows) {
+    if (t.role === 'session') {
+      if (t.state === 'leaked') leaked++;
+      else if (t.state === 'duplicate') duplicate++;
+    } else if (t.state === 'leaked' && !t.daemon) leakedHelpers++; // as the bulk stop: a daemon outlives its session by design
+  }
+  const total = leaked + duplicate + leakedHelpers;
+  return { leaked, duplicate, leakedHelpers, idle: m.idle.length, total, asOfMs: m.snapshot.takenAtMs };
 }
 
 /** Nothing is counted when the folder report has an error (nothing is offered then). */

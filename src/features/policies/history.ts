@@ -31,3 +31,43 @@ export function writeHistory(file: string, history: History): void {
   fs.chmodSync(tmp, 0o600);
   fs.renameSync(tmp, file);
 }
+
+/** Calls back when the notes may be looked at (vscode's Event has this shape). */
+export type HistoryTrigger = (listener: () => void) => { dispose(): void };
+
+/**
+ * The history re-read on demand, for the views' notes: when a view that shows them becomes visible or the window gains
+ * focus (the triggers), runs another window recorded appear without a timer of our own (with no policy enabled the
+ * runner sets none). While the file is unchanged (inode, size, mtime: writeHistory renames a new file in) a trigger
+ * costs one stat; the file is read and `show` called only when it changed.
+ */
+export class HistoryOnDemand {
+  private stamp?: string;
+
+  constructor(
+    private readonly file: string,
+    private readonly show: (read: { history: History; problem?: string }) => void,
+  ) {}
+
+  /** Re-reads and shows the history if the file changed since the last read; whether it did. */
+  refresh(): boolean {
+    let stamp = 'missing';
+    try {
+      const st = fs.statSync(this.file);
+      stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') stamp = `error:${code ?? String(e)}`;
+    }
+    if (stamp === this.stamp) return false;
+    this.stamp = stamp;
+    this.show(readHistory(this.file));
+    return true;
+  }
+
+  /** refresh() on each trigger, until the returned disposable is disposed. */
+  watch(triggers: readonly HistoryTrigger[]): { dispose(): void } {
+    const subs = triggers.map((t) => t(() => this.refresh()));
+    return { dispose: () => subs.forEach((s) => s.dispose()) };
+  }
+}

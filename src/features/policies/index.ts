@@ -4,12 +4,18 @@ import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { PolicySources, policyDefs } from './definitions';
 import { historyPath } from './history';
-import { PolicyRunner } from './runner';
+import { NOTE_VIEWS, PolicyRunner } from './runner';
 
 export function register(core: Core, context: vscode.ExtensionContext, sources: PolicySources): void {
   const runner = new PolicyRunner(core, policyDefs(core, sources), historyPath(context.globalStorageUri.fsPath));
+  const noteViews = new Set<string>(NOTE_VIEWS);
   context.subscriptions.push(
     runner,
+    // runs recorded by another window, shown when someone may look (no timer: the runner sets none with no policy on)
+    runner.watchNotes([
+      (listener) => core.viewNotes.onDidShow((viewId) => (noteViews.has(viewId) ? listener() : undefined)),
+      (listener) => vscode.window.onDidChangeWindowState((s) => (s.focused ? listener() : undefined)),
+    ]),
     core.onDidChangeSettings(() => runner.restart()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => runner.restart()),
   );

@@ -2,7 +2,8 @@
 // policies at most every csops.policies.intervalMinutes. Each run plans from a fresh scan, passes the gate (./model:
 // trust, leader, workspace-set settings, complete scan, cap) and then either notifies (with a button to the normal
 // preview) or commits through the manual actions' commit (re-validated, audited as a policy). Every window shows the
-// shared history in the views' titles.
+// shared history in the views' titles, re-read at each tick and, without a timer, when a view showing it becomes
+// visible or the window gains focus.
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { commit } from '../../core/flow';
@@ -10,11 +11,13 @@ import { Views } from '../../core/ids';
 import { Holder, releaseLead, tryLead } from '../../probes/policy/leader';
 import { checkPid } from '../../probes/windowRegistry';
 import { PolicyDef, reviewPolicy } from './definitions';
-import { readHistory, writeHistory } from './history';
+import { HistoryOnDemand, HistoryTrigger, readHistory, writeHistory } from './history';
 import { History, RunRecord, decide, due, recordRun, viewNote } from './model';
 
 const MAX_TICK_MS = 60_000;
 const VIEW_IDS = { terminals: Views.terminals, ai: Views.ai, extensions: Views.extensions } as const;
+/** The views whose titles show the policies' last runs. */
+export const NOTE_VIEWS: readonly string[] = Object.values(VIEW_IDS);
 
 export class PolicyRunner implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -22,13 +25,26 @@ export class PolicyRunner implements vscode.Disposable {
   private disposed = false;
   /** Per policy: the targets last announced, so that the same set is not announced again every interval. */
   private readonly announced = new Map<string, string>();
+  private readonly onDemand: HistoryOnDemand;
 
   constructor(
     private readonly core: Core,
     private readonly defs: PolicyDef[],
     private readonly file: string,
   ) {
+    this.onDemand = new HistoryOnDemand(file, (read) => {
+      if (read.problem) core.log.warn(`policies: ${read.problem}`);
+      this.showNotes(read.history);
+    });
     this.schedule(5_000);
+  }
+
+  /**
+   * The views' notes re-read on these triggers (a view showing them became visible, the window gained focus): with no
+   * policy enabled here no tick runs, yet another window may record runs. No timer; one stat while nothing changed.
+   */
+  watchNotes(triggers: readonly HistoryTrigger[]): vscode.Disposable {
+    return this.onDemand.watch(triggers);
   }
 
   private get self(): Holder | undefined {

@@ -2,7 +2,7 @@
 // by the extension they come from; pty host → shells → jobs; file watcher; agent host), then the other processes of this
 // user. CPU % from two consecutive scans, subtree memory, age, listening ports. Pure: readers (cwd) are injected.
 import { ListeningPort } from '../../probes/ai/ports';
-import { commandLabel } from '../../probes/format';
+import { commandLabel, formatBytes, formatDuration } from '../../probes/format';
 import { ProcessRecord, Snapshot } from '../../probes/scanner';
 import { ServerRole, Topology, rootServerOf } from '../../probes/topology';
 import { HEARTBEAT_TIMEOUT_MS } from '../../probes/windowRegistry';
@@ -344,5 +344,102 @@ export function* walk(nodes: readonly ProcNode[]): Generator<ProcNode> {
   for (const n of nodes) {
     yield n;
     yield* walk(n.children);
+  }
+}
+
+// ---- what a row shows: a refresh re-renders only the rows that changed ----------------------------------------------
+
+/** A row's CPU figure: `…` before the second scan (no figure at all yet), `–` for a row without one. */
+export function cpuText(n: ProcNode, hasCpu: boolean): string {
+  if (n.cpuPercent === undefined) return hasCpu ? '–' : '…';
+  return `${n.cpuPercent.toFixed(n.cpuPercent < 10 ? 1 : 0)} %`;
+}
+
+/** Whether Stop… applies to a row (an extension group: when one of its processes may be stopped). */
+export function rowStoppable(n: ProcNode): boolean {
+  return n.kind === 'extension' ? n.children.some((c) => !c.protection) : !!n.record && !n.protection;
+}
+
+/**
+ * Everything a row shows — label, description (CPU, memory, age, ports), icon, menu, tooltip, whether it expands — as
+ * one string: two rows with the same key render the same tree item. Far cheaper than rendering the item (no Markdown,
+ * no l10n, no redaction of the command line).
+ */
+export function rowRenderKey(n: ProcNode, hasCpu: boolean, nowMs: number): string {
+  const r = n.record;
+  return [
+    n.kind,
+    n.label,
+    n.aiName,
+    n.window?.state,
+    n.window?.folder,
+    cpuText(n, hasCpu),
+    formatBytes(n.rssBytes),
+    r ? formatDuration(nowMs - r.startedAtMs) : '',
+    n.ports.map((p) => `${p.address}:${p.port}`).join(','),
+    rowStoppable(n) ? 's' : 'p',
+    n.protection,
+    n.pids.length,
+    n.children.length > 0 ? '+' : '',
+    r ? `${r.pid} ${r.ppid} ${r.uid}\u0000${r.argv.join('\u0000')}` : '',
+  ].join('\u0001');
+}
+
+/** The parent key of the root rows in ShownRows. */
+export const ROOT_ROW = '';
+
+/**
+ * What the tree was given, to tell which rows a new model changes: the render key of every row handed out and, per row
+ * whose children were fetched (ROOT_ROW for the roots), their keys in order. Rows the tree never fetched (below a
+ * collapsed row) are never compared: when expanded they are rendered from the model of that time.
+ */
+export class ShownRows {
+  private readonly render = new Map<string, string>();
+  private children = new Map<string, string>();
+
+  /** The tree fetched these children of `parent` (and renders them now). */
+  fetched(parent: string, nodes: readonly ProcNode[], hasCpu: boolean, nowMs: number): void {
+    this.children.set(parent, nodes.map((n) => n.key).join('\n'));
+    for (const n of nodes) this.render.set(n.key, rowRenderKey(n, hasCpu, nowMs));
+  }
+
+  /** Forget everything (the whole tree is re-rendered). */
+  clear(): void {
+    this.render.clear();
+    this.children.clear();
+  }
+
+  /**
+   * The rows to refresh for a new model, which becomes what is shown: `'all'` when the root rows changed (or nothing
+   * was fetched yet), else the keys of the shown rows whose own text changed or whose children changed (added,
+   * removed, reordered). Never a row the tree does not have.
+   */
+  changes(roots: readonly ProcNode[], hasCpu: boolean, nowMs: number): 'all' | string[] {
+    if (!this.children.has(ROOT_ROW)) return 'all';
+    const changed = new Set<string>();
+    const nextChildren = new Map<string, string>();
+    const seen = new Set<string>();
+    let all = false;
+    const visit = (parent: string, nodes: readonly ProcNode[]): void => {
+      const keys = nodes.map((n) => n.key).join('\n');
+      if (keys !== this.children.get(parent)) {
+        if (parent === ROOT_ROW) all = true;
+        else changed.add(parent);
+      }
+      nextChildren.set(parent, keys);
+      for (const n of nodes) {
+        const was = this.render.get(n.key);
+        const now = rowRenderKey(n, hasCpu, nowMs);
+        if (was !== undefined && was !== now) changed.add(n.key);
+        this.render.set(n.key, now);
+        seen.add(n.key);
+        if (this.children.has(n.key)) visit(n.key, n.children);
+      }
+    };
+    visit(ROOT_ROW, roots);
+    // rows that went away: their entries go with them (a row shown again later is compared from its next fetch)
+    for (const key of this.render.keys()) if (!seen.has(key)) this.render.delete(key);
+    this.children = nextChildren;
+    return all ? 'all' : [...changed];
   }
 }

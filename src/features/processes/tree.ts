@@ -1,11 +1,11 @@
 // The Processes tree: renders what the Processes source publishes (sorted and filtered here, never re-scanned); polls
-// it only while visible. Rows: CPU %, subtree memory, age, listening ports; tooltip with pid and the redacted command.
+// it only while visible; a refresh re-renders only the rows whose text changed. Rows: CPU %, subtree memory, age,
+// listening ports; tooltip with pid and the redacted command.
 import * as vscode from 'vscode';
 import { Views } from '../../core/ids';
-import { ModelTreeProvider } from '../../core/ui/modelTree';
 import { VisiblePoller } from '../../core/ui/visiblePoller';
 import { formatBytes, formatDuration, fullCommand } from '../../probes/format';
-import { ProcNode, ProcessesModel, SortBy, filterTree, sortTree, walk } from './model';
+import { ProcNode, ProcessesModel, ROOT_ROW, ShownRows, SortBy, cpuText, filterTree, rowStoppable, sortTree, walk } from './model';
 import { portText } from './plan';
 import { ProcessesSource, ProcessesState } from './source';
 
@@ -59,30 +59,36 @@ function collapsibleOf(node: ProcNode): vscode.TreeItemCollapsibleState {
 }
 
 export class ProcItem extends vscode.TreeItem {
-  constructor(
-    readonly node: ProcNode,
-    hasCpu: boolean,
-    nowMs: number,
-  ) {
+  /** The row's node in the latest model (the item stays the same object across refreshes: the tree knows it by it). */
+  node: ProcNode;
+
+  constructor(node: ProcNode, hasCpu: boolean, nowMs: number) {
     super(rowLabel(node), collapsibleOf(node));
+    this.node = node;
     this.id = `proc-${node.key}`;
+    this.update(node, hasCpu, nowMs);
+  }
+
+  /** Renders the row from `node` (same key, newer model). */
+  update(node: ProcNode, hasCpu: boolean, nowMs: number): void {
+    this.node = node;
+    const label = rowLabel(node);
+    this.label = label;
+    this.collapsibleState = collapsibleOf(node);
     const rec = node.record;
-    let cpu = hasCpu ? '–' : '…'; // no figure for this row yet / none at all before the second scan
-    if (node.cpuPercent !== undefined) cpu = `${node.cpuPercent.toFixed(node.cpuPercent < 10 ? 1 : 0)} %`;
     const parts = [
-      `CPU ${cpu}`,
+      `CPU ${cpuText(node, hasCpu)}`,
       formatBytes(node.rssBytes),
       rec ? formatDuration(nowMs - rec.startedAtMs) : undefined,
       node.ports.length ? node.ports.map(portText).join(', ') : undefined,
     ].filter(Boolean);
     this.description = parts.join(' · ');
     this.iconPath = new vscode.ThemeIcon(node.window?.state === 'gone' ? 'warning' : ICON[node.kind]);
-    const stoppable = node.kind === 'extension' ? node.children.some((c) => !c.protection) : !!rec && !node.protection;
-    this.contextValue = stoppable ? `${STOPPABLE}.${node.kind}` : PROTECTED;
+    this.contextValue = rowStoppable(node) ? `${STOPPABLE}.${node.kind}` : PROTECTED;
     const who = rec ? `pid ${rec.pid}` : vscode.l10n.t('{0} processes', node.pids.length);
-    this.accessibilityInformation = { label: `${this.label as string}, ${who}, ${this.description}` };
+    this.accessibilityInformation = { label: `${label}, ${who}, ${this.description}` };
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${rowLabel(node).replace(/[*_`[\]]/g, '\\$&')}**\n\n`);
+    md.appendMarkdown(`**${label.replace(/[*_`[\]]/g, '\\$&')}**\n\n`);
     if (rec) md.appendMarkdown(`pid ${rec.pid} · ppid ${rec.ppid} · uid ${rec.uid} · ${node.pids.length} process(es) in this tree\n\n`);
     else md.appendMarkdown(`${node.pids.length} process(es)\n\n`);
     if (node.protection) md.appendMarkdown(`${vscode.l10n.t('Not stoppable here: {0}', node.protection)}\n\n`);
@@ -95,12 +101,74 @@ export class ProcItem extends vscode.TreeItem {
   }
 }
 
-class ProcessesProvider extends ModelTreeProvider<{ model: ProcessesModel; roots: ProcNode[] }, ProcItem> {
-  getChildren(n?: ProcItem): ProcItem[] {
+type Shown = { model: ProcessesModel; roots: ProcNode[] };
+
+/**
+ * Renders the sorted, filtered model. A new model fires a change only for the rows whose text changed (ShownRows
+ * compares per-row render keys of the rows the tree fetched), so a refresh that changes nothing visible leaves an open
+ * context menu and the keyboard focus alone; only a change of the root rows re-renders the whole tree.
+ */
+class ProcessesProvider implements vscode.TreeDataProvider<ProcItem>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ProcItem[] | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private model?: Shown;
+  private readonly shown = new ShownRows();
+  /** The items the tree was given, by row key. */
+  private readonly items = new Map<string, ProcItem>();
+
+  set(model: Shown | undefined): void {
+    const had = this.model !== undefined;
+    this.model = model;
+    const now = Date.now();
+    const changes = model && had ? this.shown.changes(model.roots, model.model.hasCpu, now) : 'all';
+    if (changes === 'all' || !model) {
+      this.shown.clear();
+      this.items.clear();
+      this.changed.fire(undefined);
+      return;
+    }
+    // Every item the tree has gets its row's new node (for the commands); the changed ones are rendered again.
+    const changedKeys = new Set(changes);
+    const fire: ProcItem[] = [];
+    const seen = new Set<string>();
+    const visit = (nodes: readonly ProcNode[]): void => {
+      for (const n of nodes) {
+        const item = this.items.get(n.key);
+        if (!item) continue;
+        seen.add(n.key);
+        if (changedKeys.has(n.key)) {
+          item.update(n, model.model.hasCpu, now);
+          fire.push(item);
+        } else item.node = n;
+        visit(n.children);
+      }
+    };
+    visit(model.roots);
+    for (const key of this.items.keys()) if (!seen.has(key)) this.items.delete(key);
+    if (fire.length) this.changed.fire(fire);
+  }
+
+  getTreeItem(item: ProcItem): vscode.TreeItem {
+    return item;
+  }
+
+  getChildren(parent?: ProcItem): ProcItem[] {
     const m = this.model;
     if (!m) return [];
     const now = Date.now();
-    return (n ? n.node.children : m.roots).map((c) => new ProcItem(c, m.model.hasCpu, now));
+    const nodes = parent ? parent.node.children : m.roots;
+    this.shown.fetched(parent ? parent.node.key : ROOT_ROW, nodes, m.model.hasCpu, now);
+    return nodes.map((n) => {
+      let item = this.items.get(n.key);
+      if (item)
+        item.update(n, m.model.hasCpu, now); // rendered as shown.fetched recorded it
+      else this.items.set(n.key, (item = new ProcItem(n, m.model.hasCpu, now)));
+      return item;
+    });
+  }
+
+  dispose(): void {
+    this.changed.dispose();
   }
 }
 
@@ -152,11 +220,15 @@ export class ProcessesView implements vscode.Disposable {
     const { model } = state;
     const roots = filterTree(sortTree(model.roots, this.sortBy), this.filter);
     const sortText = this.sortBy === 'cpu' ? vscode.l10n.t('by CPU') : vscode.l10n.t('by memory');
-    this.treeView.description = vscode.l10n.t('{0} code-server processes · {1}', model.serverProcesses, sortText);
+    const description = vscode.l10n.t('{0} code-server processes · {1}', model.serverProcesses, sortText);
+    let message: string | undefined;
     if (this.filter) {
       const rows = [...walk(roots)].length;
-      this.treeView.message = vscode.l10n.t('Filter: "{0}" — {1} rows shown (Clear Processes Filter shows all).', this.filter, rows);
-    } else this.treeView.message = model.roots.length === 0 ? vscode.l10n.t('No code-server process found in /proc.') : undefined;
+      message = vscode.l10n.t('Filter: "{0}" — {1} rows shown (Clear Processes Filter shows all).', this.filter, rows);
+    } else message = model.roots.length === 0 ? vscode.l10n.t('No code-server process found in /proc.') : undefined;
+    // set only when different: each assignment is a message to the workbench
+    if (this.treeView.description !== description) this.treeView.description = description;
+    if (this.treeView.message !== message) this.treeView.message = message;
     this.provider.set({ model, roots });
   }
 
