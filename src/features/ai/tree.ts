@@ -174,13 +174,16 @@ export class AiView implements vscode.Disposable {
       return;
     }
     const { model } = state;
-    this.treeView.badge = aiBadge(aiCount(model));
+    const c = aiCount(model);
+    this.treeView.badge = aiBadge(c);
     const t = model.totals;
     const processes = t.trees === 1 ? vscode.l10n.t('{0} AI process', t.trees) : vscode.l10n.t('{0} AI processes', t.trees);
     const bytes = formatBytes(t.rssBytes);
     const idle = t.idle ? vscode.l10n.t(' · {0} idle', t.idle) : '';
-    const counts = vscode.l10n.t('{0} · {1} leaked · {2} duplicate · {3}', processes, t.leaked, t.duplicate, bytes);
-    this.notes.describe(Views.ai, this.treeView, `${counts}${idle}`);
+    const counts = vscode.l10n.t('{0} · {1} leaked · {2} duplicate · {3}', processes, c.leaked, c.duplicate, bytes);
+    // the same leaked helpers the badge counts (and the bulk "Stop Leaked…" stops)
+    const helpers = c.leakedHelpers ? vscode.l10n.t(' · {0} leaked helper(s)', c.leakedHelpers) : '';
+    this.notes.describe(Views.ai, this.treeView, `${counts}${helpers}${idle}`);
     this.treeView.message = t.trees === 0 ? vscode.l10n.t('No AI assistant or MCP server is running.') : undefined;
     for (const p of model.problems) this.log.debug(`ai: ${p}`);
     this.provider.set(model);
