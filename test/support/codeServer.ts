@@ -47,8 +47,8 @@ export function startTimeOf(pid: number): number | undefined {
 }
 
 /** Descendants of pid as {pid, starttime}, from an independent read of /proc (not the code under test). */
-export function descendants(rootPid: number): { pid: number; starttime: number; ppid: number; argv: string[] }[] {
-  const all: { pid: number; ppid: number; starttime: number; argv: string[] }[] = [];
+export function descendants(rootPid: number): { pid: number; starttime: number; ppid: number; session: number; argv: string[] }[] {
+  const all: { pid: number; ppid: number; starttime: number; session: number; argv: string[] }[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -58,7 +58,7 @@ export function descendants(rootPid: number): { pid: number; starttime: number; 
         .readFileSync(`/proc/${name}/cmdline`, 'utf8')
         .split('\0')
         .filter((a, i, arr) => a !== '' || i < arr.length - 1);
-      all.push({ pid: Number(name), ppid: Number(f[1]), starttime: Number(f[19]), argv });
+      all.push({ pid: Number(name), ppid: Number(f[1]), starttime: Number(f[19]), session: Number(f[3]), argv });
     } catch {
       // vanished
     }

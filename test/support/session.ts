@@ -72,11 +72,12 @@ export function ptyHostPid(s: Session): number | undefined {
 }
 
 /**
- * Shells = direct children of the pty host that are neither its helper scripts nor a child caught between fork and
- * exec (which still carries the pty host's own argv).
+ * Shells = direct children of the pty host that lead a session of their own (node-pty: setsid + a pts; VS Code's own
+ * `sh -c ps …` helpers stay in the server's session) and are neither its helper scripts nor a child caught between
+ * fork and exec (which still carries the pty host's own argv).
  */
-export function isShellOfPtyHost(p: { argv: string[] }): boolean {
-  return !p.argv.some((a) => a.includes('/out/vs/base/node/') || a === '--type=ptyHost');
+export function isShellOfPtyHost(p: { pid: number; session: number; argv: string[] }): boolean {
+  return p.session === p.pid && !p.argv.some((a) => a.includes('/out/vs/base/node/') || a === '--type=ptyHost');
 }
 
 export function shellsOf(s: Session) {

@@ -11,7 +11,7 @@ import {
 } from '../../src/features/terminals/model';
 import { Topology, classifyTopology } from '../../src/probes/topology';
 import { WindowEntry } from '../../src/probes/windowRegistry';
-import { BTIME, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';
+import { BTIME, CS, editSnapshot, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';
 
 const EXT_HOST = 10873;
 const BUSY = 10946; // `sleep 1000` in the foreground
@@ -128,6 +128,22 @@ describe('buildTerminalsModel on the codeserver fixture', () => {
   it('has no groups when the topology has no pty host', () => {
     const m = model({ topology: { ...topology, ptyHosts: [] } });
     assert.deepStrictEqual([m.groups, m.shellCount, m.detachedCount], [[], 0, 0]);
+  });
+
+  it("leaves out a child of the pty host that shares another session (VS Code's own `sh -c ps …`), whatever its argv", () => {
+    // exec() of `/bin/ps -ax -o …` from the pty host: no setsid, so it stays in the server's session, no terminal
+    const ps = record(11400, CS.ptyHost, { argv: ['/bin/sh', '-c', '/bin/ps -ax -o pid=,ppid=,pcpu=,pmem=,command='] });
+    const withPs = editSnapshot(snap, {}, [{ ...ps, session: 10583, pgrp: 10583, starttime: 4999 * 100 }]);
+    const m = model({ snapshot: withPs, topology: classifyTopology(withPs, EXT_HOST) });
+    assert.deepStrictEqual(
+      m.groups[0].shells.map((r) => r.shell.pid),
+      [BUSY, IDLE, SERVING],
+    );
+    assert.strictEqual(m.detachedCount, 3, 'not offered as a detached shell');
+    // the same process as a session leader (what node-pty makes of a shell) is a shell
+    const asShell = editSnapshot(snap, {}, [{ ...ps, argv: ['/usr/bin/bash'], starttime: 4999 * 100 }]);
+    const m2 = model({ snapshot: asShell, topology: classifyTopology(asShell, EXT_HOST) });
+    assert.ok(m2.groups[0].shells.some((r) => r.shell.pid === 11400));
   });
 
   it('isPtyHostHelper recognises the helper scripts, whether run directly or through sh -c', () => {

@@ -7,7 +7,7 @@ import { commandLabel, formatBytes, formatDuration, fullCommand } from '../../pr
 import { ProcessRecord, Snapshot, descendantsOf } from '../../probes/scanner';
 import { Topology, serverOf } from '../../probes/topology';
 import { AiRow, aiName } from '../ai/model';
-import { foregroundOf, isPtyHostHelper } from '../terminals/model';
+import { foregroundOf, isPtyHostHelper, leadsOwnSession } from '../terminals/model';
 
 export const END_KINDS = ['oom', 'signal', 'heap_exhausted', 'exit', 'unexpected_exit'] as const;
 export type EndKind = (typeof END_KINDS)[number];
@@ -320,7 +320,7 @@ export function trackedTrees(snapshot: Snapshot, topology: Topology, naming: Tre
   for (const pty of topology.ptyHosts)
     for (const pid of snapshot.children.get(pty.pid) ?? []) {
       const shell = snapshot.processes.get(pid);
-      if (shell && !isPtyHostHelper(shell) && !topology.roles.has(pid)) shellOf.set(pid, shell);
+      if (shell && leadsOwnSession(shell) && !isPtyHostHelper(shell) && !topology.roles.has(pid)) shellOf.set(pid, shell);
     }
   const terminalName = (shell: ProcessRecord): string => naming.terminalNameOf?.(shell.pid) ?? `terminal shell ${shell.pid}`;
   const names = new Map(aiRows.map((r) => [r.tree.root.pid, aiName(r)]));

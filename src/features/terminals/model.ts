@@ -94,6 +94,15 @@ export function isPtyHostHelper(p: ProcessRecord): boolean {
   return p.argv.some((a) => /\/out\/vs\/base\/node\/[\w.-]+\.sh\b/.test(a));
 }
 
+/**
+ * node-pty starts every terminal's shell in a session of its own (setsid, then the pts as its controlling terminal),
+ * so a shell leads its session for life. A child of the pty host that shares another session was started without a
+ * terminal — VS Code's own `ps` / `sh -c …` helpers (exec), whatever their argv says — and is not a terminal's shell.
+ */
+export function leadsOwnSession(p: ProcessRecord): boolean {
+  return p.session === p.pid;
+}
+
 /** A child caught between fork and exec still shows the pty host's own argv: not a shell (yet). */
 function isUnexecedFork(child: ProcessRecord, ptyHost: ProcessRecord): boolean {
   return child.argv.length === ptyHost.argv.length && child.argv.every((a, i) => a === ptyHost.argv[i]);
@@ -122,7 +131,7 @@ export function buildTerminalsModel(input: TerminalsInput): TerminalsModel {
     const shells: ShellRow[] = [];
     for (const childPid of snapshot.children.get(ptyHost.pid) ?? []) {
       const shell = snapshot.processes.get(childPid);
-      if (!shell || isPtyHostHelper(shell) || isUnexecedFork(shell, ptyHost)) continue;
+      if (!shell || !leadsOwnSession(shell) || isPtyHostHelper(shell) || isUnexecedFork(shell, ptyHost)) continue;
       const descendants = descendantsOf(snapshot, shell.pid);
       const foreground = foregroundOf(shell, descendants);
       let status: ShellStatus = 'detached';
