@@ -74,8 +74,8 @@ describe('status bar: coarse figures, nothing set for noise', () => {
   it('coarse figures', () => {
     assert.deepStrictEqual([0, 0.4, 0.99, 1, 1.49, 1.5, 57.2, NaN].map(coarseCpu), ['< 1 %', '< 1 %', '< 1 %', '1 %', '1 %', '2 %', '57 %', '?']);
     assert.deepStrictEqual(
-      [12_000, 59_999, 3 * min + 50_000, 17 * min, 59 * min, 4 * 60 * min + 50 * min, 26 * 60 * min + 30 * min, -1].map(coarseUptime),
-      ['12 s', '59 s', '3 min', '10 min', '50 min', '4 h', '1 d 2 h', '?'],
+      [12_000, 9 * min + 59_999, 10 * min, 17 * min, 59 * min, 4 * 60 * min + 50 * min, 26 * 60 * min + 30 * min, -1].map(coarseUptime),
+      ['< 10 min', '< 10 min', '10 min', '10 min', '50 min', '4 h', '1 d 2 h', '?'],
     );
     assert.deepStrictEqual([0, 0.049, -0.049, 0.05, -0.26, 2].map(coarseSlope), [
       'flat',

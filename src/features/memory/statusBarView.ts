@@ -1,5 +1,5 @@
 // What the status-bar item shows, pure: its text, level, accessibility label and tooltip, with figures coarse enough
-// that an idle host's samples render the same (CPU to whole percent, uptime in growing steps, the trend to 0.1 MB/min),
+// that an idle host's samples render the same (CPU to whole percent, uptime in 10-minute then hour steps, the trend to 0.1 MB/min),
 // and the properties that changed since the last render — each property set sends the whole item to the workbench, so
 // an unchanged state sets none. No `vscode`: statusBar.ts turns the parts into the item.
 import { formatBytes, formatDuration } from '../../probes/format';
@@ -23,15 +23,12 @@ export function coarseCpu(percent: number): string {
   return percent < 1 ? '< 1 %' : `${Math.round(percent)} %`;
 }
 
-/** Uptime in steps that grow with it: seconds under a minute, minutes under 10, then 10 minutes, then hours. */
+/** Uptime in steps that grow with it: "< 10 min", then 10-minute steps, then hours ("4 h", "1 d 2 h"). */
 export function coarseUptime(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
   const min = 60_000;
-  const hour = 60 * min;
-  let step = hour;
-  if (ms < min) step = 1000;
-  else if (ms < 10 * min) step = min;
-  else if (ms < hour) step = 10 * min;
+  if (ms < 10 * min) return '< 10 min';
+  const step = ms < 60 * min ? 10 * min : 60 * min;
   return formatDuration(Math.floor(ms / step) * step);
 }
 
