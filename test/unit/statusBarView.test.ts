@@ -2,7 +2,15 @@
 // idle host that differ only in noise (CPU %, seconds of uptime, the trend's last digits, RSS within the same MB) set
 // no property of the item; real changes set exactly the properties that changed.
 import * as assert from 'assert';
-import { ItemInput, ItemStrings, ShownItem, coarseCpu, coarseSlope, coarseUptime, itemState } from '../../src/features/memory/statusBarView';
+import {
+  ItemInput,
+  ItemStrings,
+  ShownItem,
+  coarseCpu,
+  coarseSlope,
+  coarseUptime,
+  itemState,
+} from '../../src/features/memory/statusBarView';
 
 const MB = 1024 * 1024;
 const strings: ItemStrings = {
@@ -43,7 +51,11 @@ describe('status bar: coarse figures, nothing set for noise', () => {
     const shown = new ShownItem();
     shown.changes(itemState(input({}), strings));
     assert.deepStrictEqual(shown.changes(itemState(input({ cpuPercent: 12.4 }), strings)), ['tooltip']);
-    assert.deepStrictEqual(shown.changes(itemState(input({ cpuPercent: 12.4, rssBytes: 250 * MB }), strings)), ['text', 'label', 'tooltip']);
+    assert.deepStrictEqual(shown.changes(itemState(input({ cpuPercent: 12.4, rssBytes: 250 * MB }), strings)), [
+      'text',
+      'label',
+      'tooltip',
+    ]);
     assert.deepStrictEqual(shown.changes(itemState(input({ cpuPercent: 12.4, rssBytes: 1100 * MB }), strings)), [
       'text',
       'level',
@@ -66,13 +78,34 @@ describe('status bar: coarse figures, nothing set for noise', () => {
     assert.match(md, /<text:pty host: 3 ends in 5 min \(\+1 more\)>/);
     assert.match(md, /\[Profile Extension Host…\]\(command:csops\.profileExtensionHost\)$/);
     assert.match(md, /Open the code-server Ops sidebar/);
-    const withHosts = itemState({ ...input({}), hosts: { asOf: '12:00:00', rows: [{ pid: 4242, rssBytes: 180 * MB }, { pid: 7, rssBytes: MB }] } }, strings);
+    const withHosts = itemState(
+      {
+        ...input({}),
+        hosts: {
+          asOf: '12:00:00',
+          rows: [
+            { pid: 4242, rssBytes: 180 * MB },
+            { pid: 7, rssBytes: MB },
+          ],
+        },
+      },
+      strings,
+    );
     const md2 = withHosts.tooltip.map((p) => ('md' in p ? p.md : p.text)).join('');
     assert.match(md2, /2 extension hosts \(as of 12:00:00\):\n\n- pid 4242 \(this window\): 180 MB\n- pid 7: 1 MB\n/);
   });
 
   it('coarse figures', () => {
-    assert.deepStrictEqual([0, 0.4, 0.99, 1, 1.49, 1.5, 57.2, NaN].map(coarseCpu), ['< 1 %', '< 1 %', '< 1 %', '1 %', '1 %', '2 %', '57 %', '?']);
+    assert.deepStrictEqual([0, 0.4, 0.99, 1, 1.49, 1.5, 57.2, NaN].map(coarseCpu), [
+      '< 1 %',
+      '< 1 %',
+      '< 1 %',
+      '1 %',
+      '1 %',
+      '2 %',
+      '57 %',
+      '?',
+    ]);
     assert.deepStrictEqual(
       [12_000, 9 * min + 59_999, 10 * min, 17 * min, 59 * min, 4 * 60 * min + 50 * min, 26 * 60 * min + 30 * min, -1].map(coarseUptime),
       ['< 10 min', '< 10 min', '10 min', '10 min', '50 min', '4 h', '1 d 2 h', '?'],

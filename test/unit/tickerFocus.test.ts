@@ -164,7 +164,9 @@ describe('FocusSampling: the status bar and memory sampler by window focus', () 
       statusBarMs: 5000,
       monitorMs: 30_000,
     });
-    assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 30 }, false), { monitorMs: UNFOCUSED_SAMPLE_MS });
+    assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 30 }, false), {
+      monitorMs: UNFOCUSED_SAMPLE_MS,
+    });
     assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 300 }, false), { monitorMs: 300_000 });
   });
 

@@ -25,8 +25,9 @@ function levelBackground(level: MemoryLevel): vscode.ThemeColor | undefined {
 function markdown(parts: TooltipPart[]): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = { enabledCommands: [Commands.profileExtensionHost] };
-  for (const p of parts) if ('md' in p) md.appendMarkdown(p.md);
-  else md.appendText(p.text);
+  for (const p of parts)
+    if ('md' in p) md.appendMarkdown(p.md);
+    else md.appendText(p.text);
   return md;
 }
 
