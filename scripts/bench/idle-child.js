@@ -1,18 +1,23 @@
 // Child of scripts/bench/idle.js: the idle cost of what the extension host runs with every view hidden and metrics off,
 // or (mode `empty`) of an empty Node process, for comparison. The children run at the same time, so the machine's load
 // hits them alike. Usage:
-//   node --expose-gc idle-child.js samplers|before|timers|empty WINDOWS SECONDS SETTLE_SECONDS STORAGE_DIR
+//   node --expose-gc idle-child.js samplers|unfocused|before|timers|empty WINDOWS SECONDS SETTLE_SECONDS STORAGE_DIR
 // Prints one JSON line: per window the CPU ms per minute, the context switches of all its threads per minute (every
 // wake-up of the process is one: timers, libuv thread-pool work, the kmsg pipe) and the GCs; per job its calls and CPU.
 //
-// `samplers` wires what the host wires by default (src/core/index.ts, src/features/memory/feature.ts,
-// src/features/policies/runner.ts), each job timed with process.cpuUsage() around it (until its promise settles):
+// `samplers` wires what the host wires by default with the window focused (src/core/index.ts,
+// src/features/memory/feature.ts and sampling.ts, src/features/policies/runner.ts), each job timed with
+// process.cpuUsage() around it (until its promise settles):
 // - one shared Ticker (core.ticker) with
-//   - `statusBar` (MemoryStatusBar.update, every statusBar.sampleSeconds = 30 s: SelfSampler.sample() and the
-//     monitor's trend / recent OOM / restart loops for the text and tooltip — the vscode part, building the
-//     MarkdownString and sending the item to the workbench, cannot run here and is not counted),
+//   - `heartbeat` (WindowPresence: writeEntry() of this window's registry entry, every REGISTRY_HEARTBEAT_MS; core
+//     starts it first),
+//   - `statusBar` (MemoryStatusBar.update, every statusBar.sampleSeconds = 30 s: SelfSampler.sample(), the monitor's
+//     trend / recent OOM / restart loops and the pure rendering of statusBarView.ts with the properties that changed
+//     counted as `itemSets` — the vscode part, the MarkdownString and sending the item, cannot run here),
 //   - `monitor` (MemoryMonitor.sample(), every memory.sampleSeconds = 30 s; it persists every 5 minutes),
-//   - `heartbeat` (WindowPresence: writeEntry() of this window's registry entry, every REGISTRY_HEARTBEAT_MS),
+//   both scheduled by FocusSampling;
+// `unfocused`: the same with the window not focused — no status-bar job; the monitor every max(30 s, 60 s), riding
+// along with the heartbeat, its reading rendered by the status bar (`statusBarFromMonitor`, no read of its own);
 //   - the kernel-log fallback tick (10 s) only when /dev/kmsg is not followed (it polls only while the view is visible);
 // - the /dev/kmsg follower (a reader child blocked in read(): no polling here) when /dev/kmsg can be read;
 // - no policy runner timer: with no policy enabled (the default) the runner does not tick.
@@ -88,8 +93,11 @@ function registryEntry() {
   return { version: 1, pid: process.pid, starttime, terminalPids: [], folder: 'file:///root/project', extensionPaths, updatedAtMs: 0 };
 }
 
-/** Starts what the host runs while idle; returns counters and a stop function. @param {boolean} before */
-function startSamplers(before) {
+/**
+ * Starts what the host runs while idle; returns counters and a stop function.
+ * @param {boolean} before the build in CSOPS_IDLE_BEFORE_OUT, wired as then @param {boolean} focused
+ */
+function startSamplers(before, focused) {
   const { SelfSampler } = load('probes/selfMemory.js');
   const { MemoryMonitor } = load('features/memory/monitor.js');
   const { restartLoops } = load('features/memory/ends.js');
@@ -122,30 +130,36 @@ function startSamplers(before) {
   });
   kmsg = follower.start();
   const viewVisible = false;
-  // MemoryStatusBar.update(): the sample, then what MemoryFeature's memory() closure asks the monitor (once per update;
-  // three times before: update() and twice in tooltip()).
-  const asks = before ? 3 : 1;
-  const statusBar = () => {
-    const s = sampler.sample();
-    let text = '';
-    for (let i = 0; i < asks; i++) {
-      const t = monitor.trend();
-      const oom = monitor.recentOom(3_600_000);
-      const loops = restartLoops(monitor.ends, Date.now());
-      text = `${s.rssBytes} ${s.cpuPercent.toFixed(1)} ${t.slopeMbPerMin ?? ''} ${oom?.text ?? ''} ${loops.length}`;
-    }
-    return text;
-  };
   const windowsDir = path.join(storageDir, 'windows');
   const heartbeat = () => writeEntry(windowsDir, { ...entry, updatedAtMs: Date.now() });
   /** @type {NodeJS.Timeout[]} */
   const own = [];
-  ticker.every(DEFAULTS.statusBarSampleSeconds * 1000, timed('statusBar', statusBar));
-  ticker.every(
-    DEFAULTS.memorySampleSeconds * 1000,
-    timed('monitor', () => monitor.sample()),
-  );
+  /** Item properties the status bar set (each sends the whole item to the workbench), while the windows run. */
+  let itemSets = 0;
+  /** @type {() => unknown} */
+  let statusBar;
+  /** @type {(() => unknown) | undefined} */
+  let statusBarFromMonitor;
+  /** @type {{ startMonitor(): void } | undefined} */
+  let sampling;
   if (before) {
+    // MemoryStatusBar.update() then: the sample, then the monitor asked three times (update() and twice in tooltip()).
+    statusBar = () => {
+      const s = sampler.sample();
+      let text = '';
+      for (let i = 0; i < 3; i++) {
+        const t = monitor.trend();
+        const oom = monitor.recentOom(3_600_000);
+        const loops = restartLoops(monitor.ends, Date.now());
+        text = `${s.rssBytes} ${s.cpuPercent.toFixed(1)} ${t.slopeMbPerMin ?? ''} ${oom?.text ?? ''} ${loops.length}`;
+      }
+      return text;
+    };
+    ticker.every(DEFAULTS.statusBarSampleSeconds * 1000, timed('statusBar', statusBar));
+    ticker.every(
+      DEFAULTS.memorySampleSeconds * 1000,
+      timed('monitor', () => monitor.sample()),
+    );
     own.push(setInterval(timed('heartbeat', heartbeat), 30_000));
     // PolicyRunner.tick() with no policy enabled, then tickMs(): the history read twice, the leader lock released.
     const historyFile = path.join(storageDir, 'policy-history.json');
@@ -156,19 +170,58 @@ function startSamplers(before) {
     });
     const schedule = () => own.push(setTimeout(() => (policies(), schedule()), 60_000));
     schedule();
-  } else ticker.every(REGISTRY_HEARTBEAT_MS, timed('heartbeat', heartbeat));
+  } else {
+    const { FocusSampling } = load('features/memory/sampling.js');
+    const { ShownItem, itemState } = load('features/memory/statusBarView.js');
+    const shown = new ShownItem();
+    const strings = {
+      text: (/** @type {string} */ rss) => `$(pulse) ExtHost ${rss}`,
+      label: (/** @type {string} */ rss, /** @type {string} */ level) => `Extension host memory ${rss}, ${level}`,
+      profile: 'Profile Extension Host…',
+    };
+    // MemoryStatusBar.render(): what MemoryFeature's memory() closure asks the monitor, the pure rendering, the diff.
+    const render = (/** @type {{ rssBytes: number }} */ s) => {
+      const memory = {
+        slopeMbPerMin: monitor.trend().slopeMbPerMin,
+        recentOom: monitor.recentOom(3_600_000)?.text,
+        loops: restartLoops(monitor.ends, Date.now()).map((/** @type {{ label: string }} */ l) => l.label),
+      };
+      const state = itemState(
+        { pid: process.pid, sample: s, warningMb: 1024, criticalMb: 2048, memory, profileCommand: 'csops.profileExtensionHost' },
+        strings,
+      );
+      const changed = shown.changes(state);
+      if (counting) itemSets += changed.length;
+      return changed;
+    };
+    statusBar = () => render(sampler.sample());
+    statusBarFromMonitor = () => monitor.lastSelf && render(monitor.lastSelf);
+    ticker.every(REGISTRY_HEARTBEAT_MS, timed('heartbeat', heartbeat)); // core's, started first
+    const monitorJob = timed('monitor', () => monitor.sample());
+    const fed = timed('statusBarFromMonitor', statusBarFromMonitor);
+    sampling = new FocusSampling({
+      ticker,
+      focus: { focused, onDidChange: () => ({ dispose() {} }) },
+      settings: () => DEFAULTS,
+      statusBar: timed('statusBar', statusBar),
+      monitor: monitorJob,
+      statusBarFromMonitor: fed,
+    });
+  }
   // the kernel-log fallback tick exists only while /dev/kmsg is not followed (MemoryFeature.scheduleFallback)
   if (!kmsg?.following)
     ticker.every(10000, () => {
       if (viewVisible) fallbackPolls++; // and polls only while the Memory view is visible
     });
   // An extension host that has run a while: every function the window calls has run (and been compiled) before.
-  for (let i = 0; i < 4; i++) (monitor.sample(), statusBar());
+  for (let i = 0; i < 4; i++) (monitor.sample(), statusBar(), statusBarFromMonitor?.());
   void monitor.persist(); // compiled before the windows, as in a host that has run a while
   void heartbeat();
+  sampling?.startMonitor(); // after the history loaded (MemoryFeature: m.start().then(startMonitor))
   return {
     ticker,
     fallbackPolls: () => fallbackPolls,
+    itemSets: () => itemSets,
     kmsg: () => kmsg ?? follower.status,
     cgroupLocations: () => monitor.cgroupLocator.reads,
     stop: () => {
@@ -202,7 +255,7 @@ function canRead(f) {
 }
 
 async function main() {
-  const s = mode === 'samplers' || mode === 'before' ? startSamplers(mode === 'before') : undefined;
+  const s = ['samplers', 'unfocused', 'before'].includes(mode) ? startSamplers(mode === 'before', mode !== 'unfocused') : undefined;
   const timers = mode === 'timers' ? startTimers() : undefined;
   global.gc?.();
   await sleep(settleSeconds * 1000); // V8's memory reducer runs a few GCs some seconds after start-up allocation stops
@@ -253,6 +306,7 @@ async function main() {
               ]),
             ),
             fallbackPolls: s.fallbackPolls(),
+            ...(mode === 'before' ? {} : { itemSetsPerMin: s.itemSets() / minutes }),
             cgroupLocations: s.cgroupLocations(),
             kmsg: kmsgAtEnd,
             historyPersisted: fs.existsSync(path.join(storageDir, 'memory-history.json')),

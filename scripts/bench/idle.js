@@ -1,7 +1,8 @@
 // Idle cost of what the extension host runs with every view hidden and metrics off (status bar, memory monitor, window
 // heartbeat, kernel-log fallback, /dev/kmsg follower), against an empty Node process: fresh children (idle-child.js)
-// run the same windows side by side — the current wiring, the wiring before this round, the same timers with empty
-// jobs, and an empty Node process — so the machine's load hits them alike.
+// run the same windows side by side — the current wiring with the window focused (the target row) and not focused,
+// the wiring before #19's idle round (only with CSOPS_IDLE_BEFORE_OUT), the same timers with empty jobs, and an empty
+// Node process — so the machine's load hits them alike.
 'use strict';
 const path = require('path');
 const { runJsonChild, median, min, max, f2, log } = require('./util');
@@ -21,18 +22,21 @@ async function benchIdle(o, work) {
   // The A/B child runs only with an older build to compare against (see idle-child.js `before`).
   const ab = !!process.env.CSOPS_IDLE_BEFORE_OUT;
   log(
-    `idle: the host's samplers${ab ? ' (and those of the build in CSOPS_IDLE_BEFORE_OUT)' : ''}, the same timers with empty ` +
+    `idle: the host's samplers (window focused and not)${ab ? ' (and those of the build in CSOPS_IDLE_BEFORE_OUT)' : ''}, ` +
+      `the same timers with empty ` +
       `jobs, and an empty Node process, side by side — settle ${settle} s, then ${windows} windows of ${o.idleSeconds} s…`,
   );
   const common = (/** @type {string} */ name) => [String(windows), String(o.idleSeconds), String(settle), path.join(work, name)];
-  const [samplers, timers, empty, before] = await Promise.all([
+  const [samplers, unfocused, timers, empty, before] = await Promise.all([
     child(['samplers', ...common('storage')]),
+    child(['unfocused', ...common('storage-unfocused')]),
     child(['timers', ...common('storage-timers')]),
     child(['empty', ...common('storage-empty')]),
     ...(ab ? [child(['before', ...common('storage-before')])] : []),
   ]);
   const wakeUps = minus(timers.cpuMsPerMin, empty.cpuMsPerMin);
   const above = minus(samplers.cpuMsPerMin, empty.cpuMsPerMin);
+  const unfocusedAbove = minus(unfocused.cpuMsPerMin, empty.cpuMsPerMin);
   const beforeAbove = before ? minus(before.cpuMsPerMin, empty.cpuMsPerMin) : [];
   const beforeSpread = [min(beforeAbove), max(beforeAbove)];
   const res = {
@@ -40,6 +44,7 @@ async function benchIdle(o, work) {
     seconds: o.idleSeconds,
     settleSeconds: settle,
     samplers,
+    unfocused,
     before,
     timers,
     empty,
@@ -47,6 +52,11 @@ async function benchIdle(o, work) {
     aboveEmptyMsPerMin: above,
     samplerCpuMsPerMin: median(above),
     spreadMsPerMin: [min(above), max(above)],
+    /** The window not focused (informational): per window, median, spread, context switches above empty. */
+    unfocusedAboveEmptyMsPerMin: unfocusedAbove,
+    unfocusedMsPerMin: median(unfocusedAbove),
+    unfocusedSpreadMsPerMin: [min(unfocusedAbove), max(unfocusedAbove)],
+    unfocusedSwitchesAboveEmptyPerMin: median(minus(unfocused.switchesPerMin, empty.switchesPerMin)),
     ...(before
       ? {
           beforeAboveEmptyMsPerMin: median(beforeAbove),
@@ -65,7 +75,13 @@ async function benchIdle(o, work) {
     `idle: ${f2(res.samplerCpuMsPerMin)} ms CPU/min above an empty Node process (median of ${windows} windows; ` +
       `spread ${f2(res.spreadMsPerMin[0])}…${f2(res.spreadMsPerMin[1])}; ${f2(samplers.wakeUpsPerMin)} ticker wake-ups/min, ` +
       `${f2(res.switchesAboveEmptyPerMin)} context switches/min above empty; the wake-ups alone cost ${f2(res.wakeUpsOnlyMsPerMin)}); ` +
-      `jobs: ${jobText(samplers)}`,
+      `jobs: ${jobText(samplers)}; ${f2(samplers.itemSetsPerMin)} status-bar property sets/min`,
+  );
+  log(
+    `idle, window not focused: ${f2(res.unfocusedMsPerMin)} ms CPU/min above empty (spread ${f2(res.unfocusedSpreadMsPerMin[0])}…` +
+      `${f2(res.unfocusedSpreadMsPerMin[1])}; ${f2(unfocused.wakeUpsPerMin)} ticker wake-ups/min, ` +
+      `${f2(res.unfocusedSwitchesAboveEmptyPerMin)} context switches/min above empty); jobs: ${jobText(unfocused)}; ` +
+      `${f2(unfocused.itemSetsPerMin)} status-bar property sets/min`,
   );
   if (before)
     log(

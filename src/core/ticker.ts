@@ -13,9 +13,38 @@ interface Scheduled extends TickerJob {
   dueMs: number;
 }
 
+/** A job of the ticker: stopped by dispose(); its period can change; it can run at once, out of its schedule. */
+export interface TickerHandle {
+  dispose(): void;
+  /**
+   * A new period. The next run rides along with a wake-up already planned within one new period from now (the latest
+   * such: a slower sampler joins the heartbeat's wake-up rather than adding one of its own); without any, one new
+   * period after the last run (at once if that is past). The same period changes nothing.
+   */
+  setPeriod(periodMs: number): void;
+  /** Runs the job now (not a wake-up of the ticker); the next run is one period later. */
+  runNow(): void;
+}
+
+/** The timer functions the ticker uses (tests pass a fake clock's). */
+export interface TickerTimers {
+  /** Returns a handle for clearTimeout (unref() is called on it when it has one). */
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(t: unknown): void;
+}
+
+const realTimers: TickerTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
+};
+
+function checkPeriod(periodMs: number): void {
+  if (!(periodMs > 0)) throw new Error(`Ticker period must be > 0 ms, got ${periodMs}`);
+}
+
 export class Ticker {
   private readonly jobs = new Set<Scheduled>();
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
   private timerDueMs = Infinity;
   /** How many times the ticker woke up (the idle bench and tests count them). */
   wakeUps = 0;
@@ -25,12 +54,18 @@ export class Ticker {
     private readonly slack = 0.25,
     private readonly onError: (e: unknown) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly timers: TickerTimers = realTimers,
   ) {}
 
-  /** Runs `run` every `periodMs` (first after one period) until disposed. */
-  every(periodMs: number, run: () => void): { dispose(): void } {
-    if (!(periodMs > 0)) throw new Error(`Ticker period must be > 0 ms, got ${periodMs}`);
-    const job: Scheduled = { periodMs, run, dueMs: this.now() + periodMs };
+  /**
+   * Runs `run` every `periodMs` until disposed: first after one period or, with `rideAlong`, at the latest wake-up
+   * already planned within one period (see TickerHandle.setPeriod).
+   */
+  every(periodMs: number, run: () => void, options: { rideAlong?: boolean } = {}): TickerHandle {
+    checkPeriod(periodMs);
+    const now = this.now();
+    const job: Scheduled = { periodMs, run, dueMs: now + periodMs };
+    if (options.rideAlong) job.dueMs = this.rideAlongDue(job, now) ?? job.dueMs;
     this.jobs.add(job);
     this.arm();
     return {
@@ -38,7 +73,29 @@ export class Ticker {
         this.jobs.delete(job);
         this.arm();
       },
+      setPeriod: (ms) => {
+        checkPeriod(ms);
+        if (!this.jobs.has(job) || ms === job.periodMs) return;
+        const at = this.now();
+        const lastRun = job.dueMs - job.periodMs;
+        job.periodMs = ms;
+        job.dueMs = this.rideAlongDue(job, at) ?? Math.max(at, lastRun + ms);
+        this.arm();
+      },
+      runNow: () => {
+        if (!this.jobs.has(job)) return;
+        job.dueMs = this.now() + job.periodMs;
+        this.runJob(job);
+        this.arm();
+      },
     };
+  }
+
+  /** The latest due time of another job within one period of `job` from now, if any. */
+  private rideAlongDue(job: Scheduled, now: number): number | undefined {
+    let due: number | undefined;
+    for (const o of this.jobs) if (o !== job && o.dueMs > now && o.dueMs <= now + job.periodMs) due = Math.max(due ?? o.dueMs, o.dueMs);
+    return due;
   }
 
   /** Number of jobs. */
@@ -59,13 +116,17 @@ export class Ticker {
     for (const job of [...this.jobs]) {
       if (!this.jobs.has(job) || job.dueMs - now > job.periodMs * this.slack) continue;
       job.dueMs = Math.max(job.dueMs, now) + job.periodMs;
-      try {
-        job.run();
-      } catch (e) {
-        this.onError(e);
-      }
+      this.runJob(job);
     }
     this.arm();
+  }
+
+  private runJob(job: Scheduled): void {
+    try {
+      job.run();
+    } catch (e) {
+      this.onError(e);
+    }
   }
 
   /**
@@ -82,11 +143,11 @@ export class Ticker {
     }
     for (const job of this.jobs) if (job.dueMs <= deadline && job.dueMs > next) next = job.dueMs;
     if (next === this.timerDueMs) return;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDueMs = next;
     if (next === Infinity) return;
-    this.timer = setTimeout(() => this.wake(), Math.max(0, next - this.now()));
-    this.timer.unref?.();
+    const timer = (this.timer = this.timers.setTimeout(() => this.wake(), Math.max(0, next - this.now())));
+    (timer as { unref?(): unknown }).unref?.();
   }
 }

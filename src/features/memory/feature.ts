@@ -13,6 +13,7 @@ import { SelfSampler } from '../../probes/selfMemory';
 import { Settings } from '../../core/settings';
 import { MemoryStatusBar } from './statusBar';
 import { Ticker } from '../../core/ticker';
+import { FocusSampling, WindowFocus } from './sampling';
 import { MemoryViewProvider } from './viewProvider';
 import { MemoryMonitor } from './monitor';
 import { KmsgFollower } from '../../probes/kmsg';
@@ -50,7 +51,17 @@ export interface MemoryFeatureDeps {
   windowOf?(extHostPid: number): string | undefined;
   /** The host's one timer (core.ticker): an idle host wakes up once per tick for every periodic job. */
   ticker: Ticker;
+  /** The window's focus (default: vscode.window.state): an unfocused window samples less (sampling.ts). */
+  focus?: WindowFocus;
 }
+
+/** vscode.window.state.focused and its changes. */
+const windowFocus: WindowFocus = {
+  get focused() {
+    return vscode.window.state.focused;
+  },
+  onDidChange: (listener) => vscode.window.onDidChangeWindowState((s) => listener(s.focused)),
+};
 
 export class MemoryFeature implements vscode.Disposable {
   readonly monitor: MemoryMonitor;
@@ -58,7 +69,8 @@ export class MemoryFeature implements vscode.Disposable {
   readonly view: MemoryViewProvider;
   /** The shared timer of the status bar, the memory sampler, the kernel-log fallback and the window heartbeat. */
   private readonly ticker: Ticker;
-  private timer?: { dispose(): void };
+  /** The status bar's and the memory sampler's jobs, by the window's focus. */
+  private readonly sampling: FocusSampling;
   /** Set while Profile Extension Host runs: the sampling timers skip their work. */
   paused = false;
   private readonly ring = new ScanRing();
@@ -90,13 +102,21 @@ export class MemoryFeature implements vscode.Disposable {
       log: (m) => d.log.info(m),
     });
     const m = this.monitor;
-    this.statusBar = new MemoryStatusBar(s, new SelfSampler(s.procRoot), this.ticker, d.latestScan, () => ({
+    this.statusBar = new MemoryStatusBar(s, new SelfSampler(s.procRoot), d.latestScan, () => ({
       slopeMbPerMin: m.trend().slopeMbPerMin,
       recentOom: m.recentOom(3_600_000)?.text,
       loops: restartLoops(m.ends, Date.now()).map((l) => `${l.label}: ${loopText(l)}`),
       ai: d.aiSummary(),
       views: d.viewCounts?.(),
     }));
+    this.sampling = new FocusSampling({
+      ticker: this.ticker,
+      focus: d.focus ?? windowFocus,
+      settings: d.settings,
+      statusBar: () => this.statusBar.update(),
+      monitor: () => this.paused || m.sample(),
+      statusBarFromMonitor: () => m.lastSelf && this.statusBar.show(m.lastSelf),
+    });
     this.view = new MemoryViewProvider({
       extensionUri: d.context.extensionUri,
       monitor: m,
@@ -138,10 +158,7 @@ export class MemoryFeature implements vscode.Disposable {
     }, 0);
     this.disposables.push({ dispose: () => clearTimeout(kmsgStart) });
     m.start().then(
-      () => {
-        m.sample();
-        this.schedule();
-      },
+      () => this.sampling.startMonitor(),
       (e) => d.log.error(`memory monitor failed to start: ${String(e)}`),
     );
   }
@@ -289,11 +306,6 @@ export class MemoryFeature implements vscode.Disposable {
     }
   }
 
-  private schedule(): void {
-    this.timer?.dispose();
-    this.timer = this.ticker.every(this.d.settings().memorySampleSeconds * 1000, () => this.paused || this.monitor.sample());
-  }
-
   /** Pauses the memory and status-bar sampling until the returned function is called. */
   pause(): () => void {
     this.paused = this.statusBar.paused = true;
@@ -304,12 +316,12 @@ export class MemoryFeature implements vscode.Disposable {
 
   setSettings(s: Settings): void {
     this.statusBar.setSettings(s);
-    if (this.timer) this.schedule();
+    this.sampling.reschedule();
   }
 
   dispose(): void {
     this.follower?.stop();
-    this.timer?.dispose();
+    this.sampling.dispose();
     this.pollTimer?.dispose();
     for (const x of this.disposables) x.dispose();
   }

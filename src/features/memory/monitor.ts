@@ -22,7 +22,7 @@ import {
 } from '../../probes/lifecycle';
 import { MemoryHistory, MemorySample, leakSlope, timeToLimit } from '../../probes/memoryHistory';
 import { Snapshot, descendantsOf } from '../../probes/scanner';
-import { SelfSampler } from '../../probes/selfMemory';
+import { SelfSample, SelfSampler } from '../../probes/selfMemory';
 import { Topology, rootServerOf } from '../../probes/topology';
 import { KmsgStatus } from '../../probes/kmsg';
 import { OomKillEntry } from './victim';
@@ -94,6 +94,8 @@ export class MemoryMonitor {
   cgroupOom?: CgroupOomWatcher;
   private readonly oomListeners = new Set<(changes: CgroupOomChange[]) => void>();
   private readonly sampler: SelfSampler;
+  /** This extension host's reading of the latest sample (the status bar shows it while the window is not focused). */
+  lastSelf?: SelfSample;
   /** Where the own cgroup is: /proc/self/cgroup is read again every 10 minutes or when the cgroup vanished. */
   readonly cgroupLocator = new CgroupLocator();
   /** The files read on every sample (the cgroup's memory files, /proc/meminfo), kept open between samples. */
@@ -175,7 +177,7 @@ export class MemoryMonitor {
   /** Takes one sample (cheap: a few small files; no process scan). */
   sample(): MemorySample {
     const now = Date.now();
-    const self = this.sampler.sample();
+    const self = (this.lastSelf = this.sampler.sample());
     const heap = v8.getHeapStatistics(); // used_heap_size is process.memoryUsage().heapUsed, without reading /proc again
     const s: MemorySample = {
       t: now,
