@@ -19,27 +19,54 @@ export function memoryLevel(rssBytes: number, warningMb: number, criticalMb: num
   return 'normal';
 }
 
+/** Where a sampler reads the time and this process's CPU (injectable for tests). */
+export interface SamplerClock {
+  /** Monotonic milliseconds. */
+  nowMs(): number;
+  /** CPU of this process (all threads) since it started, µs. */
+  cpuUs(): number;
+}
+
+const processClock: SamplerClock = {
+  nowMs: () => performance.now(),
+  cpuUs: () => {
+    const c = process.cpuUsage();
+    return c.user + c.system;
+  },
+};
+
+/** Below this much wall time between two samples the CPU figure is noise (CPU of other threads over ~0 ms). */
+const MIN_CPU_WINDOW_MS = 50;
+
 /**
  * Samples RSS (resident pages × page size — what VmRSS, `ps` and `top` show: via libuv on the real /proc, from
- * <procRoot>/self/status on another root, process.memoryUsage.rss() without /proc) and CPU (process.cpuUsage deltas).
+ * <procRoot>/self/status on another root, process.memoryUsage.rss() without /proc) and CPU (process.cpuUsage deltas
+ * over a monotonic clock; two samples closer than MIN_CPU_WINDOW_MS repeat the previous figure and keep its baseline).
  */
 export class SelfSampler {
-  private lastCpu = process.cpuUsage();
-  private lastAt = Date.now();
+  private lastCpuUs: number;
+  private lastAtMs: number;
+  private lastPercent = 0;
 
   constructor(
     private readonly procRoot = '/proc',
     private readonly procFs: ProcFs = new NodeProcFs(),
-  ) {}
+    private readonly clock: SamplerClock = processClock,
+  ) {
+    this.lastCpuUs = clock.cpuUs();
+    this.lastAtMs = clock.nowMs();
+  }
 
   sample(): SelfSample {
-    const now = Date.now();
-    const cpu = process.cpuUsage();
-    const usedUs = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
-    const wallUs = Math.max(1, (now - this.lastAt) * 1000);
-    this.lastCpu = cpu;
-    this.lastAt = now;
-    return { atMs: now, rssBytes: this.rss(), cpuPercent: (usedUs / wallUs) * 100, uptimeMs: process.uptime() * 1000 };
+    const now = this.clock.nowMs();
+    const elapsedMs = now - this.lastAtMs;
+    if (elapsedMs >= MIN_CPU_WINDOW_MS) {
+      const cpu = this.clock.cpuUs();
+      this.lastPercent = ((cpu - this.lastCpuUs) / (elapsedMs * 1000)) * 100;
+      this.lastCpuUs = cpu;
+      this.lastAtMs = now;
+    }
+    return { atMs: Date.now(), rssBytes: this.rss(), cpuPercent: this.lastPercent, uptimeMs: process.uptime() * 1000 };
   }
 
   private rss(): number {

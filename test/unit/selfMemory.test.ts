@@ -54,4 +54,20 @@ describe('SelfSampler', () => {
     const busy = sampler.sample().cpuPercent;
     assert.ok(busy > 10 && busy < 150, `cpu ${busy} %`);
   });
+
+  it('two samples in the same millisecond repeat the previous CPU figure (no 500 % from other threads over 0 ms)', () => {
+    let now = 1_000;
+    let cpu = 0;
+    const sampler = new SelfSampler(root, undefined, { nowMs: () => now, cpuUs: () => cpu });
+    now += 1_000;
+    cpu += 250_000; // a quarter of a core over one second
+    assert.strictEqual(sampler.sample().cpuPercent, 25);
+    cpu += 5_000; // 5 ms of CPU (GC threads, the thread pool) …
+    assert.strictEqual(sampler.sample().cpuPercent, 25, '… over 0 ms of wall time: the previous figure');
+    now += 40;
+    assert.strictEqual(sampler.sample().cpuPercent, 25, 'still under the 50 ms window');
+    now += 960; // one second after the last baseline, with those 5 ms counted
+    cpu += 95_000;
+    assert.strictEqual(sampler.sample().cpuPercent, 10);
+  });
 });

@@ -79,6 +79,8 @@ export class MemoryFeature implements vscode.Disposable {
   /** dmesg / journalctl -k, only when /dev/kmsg is not followed: while the view is visible or after a counter went up. */
   private readonly poller: KernelLogPoller;
   private pollTimer?: { dispose(): void };
+  /** /dev/kmsg is not followed: the kernel log is polled while the Memory view is visible (scheduleFallback). */
+  private fallbackWanted = false;
   /** Kernel events are handled one after the other (both lines of a kill must merge into one entry). */
   private queue: Promise<void> = Promise.resolve();
   private readonly disposables: vscode.Disposable[] = [];
@@ -209,12 +211,30 @@ export class MemoryFeature implements vscode.Disposable {
     }
   }
 
-  /** While /dev/kmsg is not followed, polls the kernel log every 10 s, but only while the Memory view is visible. */
+  /**
+   * While /dev/kmsg is not followed, polls the kernel log every 10 s — only while the Memory view is visible: the job is
+   * on the shared timer just then (a hidden view costs no wake-up), and showing the view polls at once. With the view
+   * hidden, an OOM is still caught by the cgroup counters at the next sample (onCgroupOom reads the log then).
+   */
   private scheduleFallback(): void {
+    if (this.fallbackWanted) return;
+    this.fallbackWanted = true;
+    this.disposables.push(this.view.onDidChangeVisible(() => this.updateFallback()));
+    this.updateFallback();
+  }
+
+  private updateFallback(): void {
+    const poll = this.fallbackWanted && !this.monitor.kmsg?.following && this.view.visible;
+    if (!poll) {
+      this.pollTimer?.dispose();
+      this.pollTimer = undefined;
+      return;
+    }
     if (this.pollTimer) return;
     this.pollTimer = this.ticker.every(10_000, () => {
-      if (!this.paused && !this.monitor.kmsg?.following && this.view.visible) void this.pollKernelLog();
+      if (!this.paused && !this.monitor.kmsg?.following) void this.pollKernelLog();
     });
+    if (!this.paused) void this.pollKernelLog();
   }
 
   /**

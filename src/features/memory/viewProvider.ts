@@ -15,12 +15,20 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
   private sidebar?: MemoryWebview;
   private panel?: { panel: vscode.WebviewPanel; web: MemoryWebview };
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly visibility = new vscode.EventEmitter<boolean>();
+  /** Fires with `visible` whenever the sidebar view or the panel is shown, hidden or closed. */
+  readonly onDidChangeVisible = this.visibility.event;
 
   constructor(readonly deps: MemoryViewDeps) {
     this.disposables.push(
+      this.visibility,
       vscode.window.registerWebviewViewProvider(Views.memory, this),
       deps.monitor.onSample(() => this.refresh()),
     );
+  }
+
+  private visibilityChanged(): void {
+    this.visibility.fire(this.visible);
   }
 
   /** The profile feature's kept results: shown in the view, re-posted when they change. */
@@ -34,8 +42,23 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
     this.sidebar = new (webviewModule().MemoryWebview)(view.webview, this.deps, true);
     const web = this.sidebar;
     view.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
-    view.onDidChangeVisibility(() => view.visible && web.post(), undefined, this.disposables);
-    view.onDidDispose(() => (this.view = this.sidebar = undefined), undefined, this.disposables);
+    view.onDidChangeVisibility(
+      () => {
+        if (view.visible) web.post();
+        this.visibilityChanged();
+      },
+      undefined,
+      this.disposables,
+    );
+    view.onDidDispose(
+      () => {
+        this.view = this.sidebar = undefined;
+        this.visibilityChanged();
+      },
+      undefined,
+      this.disposables,
+    );
+    this.visibilityChanged();
   }
 
   openPanel(): void {
@@ -55,8 +78,23 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
     const web = new (webviewModule().MemoryWebview)(panel.webview, this.deps, false);
     this.panel = { panel, web };
     panel.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
-    panel.onDidChangeViewState(() => panel.visible && web.post(), undefined, this.disposables);
-    panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
+    panel.onDidChangeViewState(
+      () => {
+        if (panel.visible) web.post();
+        this.visibilityChanged();
+      },
+      undefined,
+      this.disposables,
+    );
+    panel.onDidDispose(
+      () => {
+        this.panel = undefined;
+        this.visibilityChanged();
+      },
+      undefined,
+      this.disposables,
+    );
+    this.visibilityChanged();
   }
 
   /** Whether the sidebar view or the panel is visible now. */
