@@ -9,8 +9,8 @@
 // src/features/memory/feature.ts and sampling.ts, src/features/policies/runner.ts), each job timed with
 // process.cpuUsage() around it (until its promise settles):
 // - one shared Ticker (core.ticker) with
-//   - `heartbeat` (WindowPresence: writeEntry() of this window's registry entry, every REGISTRY_HEARTBEAT_MS; core
-//     starts it first),
+//   - `heartbeat` (WindowPresence: touchEntry() of this window's registry entry — written whole once at the start —
+//     every REGISTRY_HEARTBEAT_MS; core starts it first),
 //   - `statusBar` (MemoryStatusBar.update, every statusBar.sampleSeconds = 30 s: SelfSampler.sample(), the monitor's
 //     trend / recent OOM / restart loops and the pure rendering of statusBarView.ts with the properties that changed
 //     counted as `itemSets` — the vscode part, the MarkdownString and sending the item, cannot run here),
@@ -18,7 +18,7 @@
 //   both scheduled by FocusSampling;
 // `unfocused`: the same with the window not focused — no status-bar job; the monitor every max(30 s, 60 s), riding
 // along with the heartbeat, its reading rendered by the status bar (`statusBarFromMonitor`, no read of its own);
-//   - the kernel-log fallback tick (10 s) only when /dev/kmsg is not followed (it polls only while the view is visible);
+//   - the kernel-log fallback tick (10 s) only when /dev/kmsg is not followed and the Memory view is visible (none here);
 // - the /dev/kmsg follower (a reader child blocked in read(): no polling here) when /dev/kmsg can be read;
 // - no policy runner timer: with no policy enabled (the default) the runner does not tick.
 // `before` (only when CSOPS_IDLE_BEFORE_OUT names the out/src of a build of commit f2ffff2, before #19's idle round):
@@ -104,7 +104,7 @@ function startSamplers(before, focused) {
   const { Ticker } = load('core/ticker.js');
   const { KmsgFollower } = load('probes/kmsg.js');
   const { DEFAULTS } = load('core/settingsRead.js');
-  const { REGISTRY_HEARTBEAT_MS, writeEntry } = load('probes/windowRegistry.js');
+  const { REGISTRY_HEARTBEAT_MS, writeEntry, touchEntry } = load('probes/windowRegistry.js');
   const { readHistory } = load('features/policies/history.js');
   const { releaseLead } = load('probes/policy/leader.js');
   fs.mkdirSync(storageDir, { recursive: true });
@@ -131,7 +131,18 @@ function startSamplers(before, focused) {
   kmsg = follower.start();
   const viewVisible = false;
   const windowsDir = path.join(storageDir, 'windows');
-  const heartbeat = () => writeEntry(windowsDir, { ...entry, updatedAtMs: Date.now() });
+  const writeWhole = () => writeEntry(windowsDir, { ...entry, updatedAtMs: Date.now() });
+  // WindowPresence: the entry is written whole once (and on changes, none here); a heartbeat then only touches it
+  // (builds before touchEntry rewrote it every time)
+  const heartbeat = touchEntry
+    ? () => {
+        try {
+          touchEntry(windowsDir, entry.pid, entry.starttime, Date.now());
+        } catch {
+          return writeWhole();
+        }
+      }
+    : writeWhole;
   /** @type {NodeJS.Timeout[]} */
   const own = [];
   /** Item properties the status bar set (each sends the whole item to the workbench), while the windows run. */
@@ -208,15 +219,16 @@ function startSamplers(before, focused) {
       statusBarFromMonitor: fed,
     });
   }
-  // the kernel-log fallback tick exists only while /dev/kmsg is not followed (MemoryFeature.scheduleFallback)
-  if (!kmsg?.following)
+  // the kernel-log fallback tick exists only while /dev/kmsg is not followed and the Memory view is visible
+  // (MemoryFeature.updateFallback)
+  if (!kmsg?.following && viewVisible)
     ticker.every(10000, () => {
       if (viewVisible) fallbackPolls++; // and polls only while the Memory view is visible
     });
   // An extension host that has run a while: every function the window calls has run (and been compiled) before.
   for (let i = 0; i < 4; i++) (monitor.sample(), statusBar(), statusBarFromMonitor?.());
   void monitor.persist(); // compiled before the windows, as in a host that has run a while
-  void heartbeat();
+  void writeWhole();
   sampling?.startMonitor(); // after the history loaded (MemoryFeature: m.start().then(startMonitor))
   return {
     ticker,
@@ -238,20 +250,10 @@ function startTimers() {
   const { DEFAULTS } = load('core/settingsRead.js');
   const { REGISTRY_HEARTBEAT_MS } = load('probes/windowRegistry.js');
   const ticker = new Ticker();
-  const following = fs.existsSync('/dev/kmsg') && canRead('/dev/kmsg'); // as startSamplers: no fallback tick then
+  // as startSamplers: no kernel-log fallback tick with the Memory view hidden, /dev/kmsg followed or not
   const periods = [DEFAULTS.statusBarSampleSeconds * 1000, DEFAULTS.memorySampleSeconds * 1000, REGISTRY_HEARTBEAT_MS];
-  for (const ms of [...periods, ...(following ? [] : [10000])]) ticker.every(ms, () => {});
+  for (const ms of periods) ticker.every(ms, () => {});
   return ticker;
-}
-
-/** @param {string} f */
-function canRead(f) {
-  try {
-    fs.closeSync(fs.openSync(f, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function main() {

@@ -13,6 +13,7 @@ import {
   pruneDeadEntries,
   readEntries,
   removeEntry,
+  touchEntry,
   writeEntry,
 } from '../../src/probes/windowRegistry';
 import { CS, CS_NOW, FaultyProcFs, editSnapshot, fixtureRoot, pidsOf, proc, scanFixture, terminalsModelOf } from './procFixtures';
@@ -54,6 +55,23 @@ describe('window registry files', () => {
     assert.deepStrictEqual(fs.readdirSync(dir), [`${EXT_HOST}-${EXT_HOST_START}.json`]); // no temp file left behind
     assert.strictEqual(entryFileName(EXT_HOST, EXT_HOST_START), `${EXT_HOST}-${EXT_HOST_START}.json`);
     assert.deepStrictEqual(await readEntries(dir), { entries: [e], problems: [] });
+  });
+
+  it('a heartbeat that only touches the file moves the time readers see, and nothing else; a missing file throws', async () => {
+    const dir = newDir();
+    const e = entry(EXT_HOST, EXT_HOST_START);
+    await writeEntry(dir, e);
+    const file = path.join(dir, entryFileName(EXT_HOST, EXT_HOST_START));
+    const text = fs.readFileSync(file, 'utf8');
+    assert.strictEqual(Math.round(fs.statSync(file).mtimeMs), e.updatedAtMs, 'a write dates the file as its content');
+    touchEntry(dir, EXT_HOST, EXT_HOST_START, e.updatedAtMs + REGISTRY_HEARTBEAT_MS);
+    assert.strictEqual(fs.readFileSync(file, 'utf8'), text, 'the content is not rewritten');
+    assert.deepStrictEqual(await readEntries(dir), {
+      entries: [{ ...e, updatedAtMs: e.updatedAtMs + REGISTRY_HEARTBEAT_MS }],
+      problems: [],
+    });
+    assert.throws(() => touchEntry(dir, EXT_HOST, EXT_HOST_START + 1, Date.now()), /ENOENT/);
+    assert.deepStrictEqual(fs.readdirSync(dir), [entryFileName(EXT_HOST, EXT_HOST_START)], 'touch creates nothing');
   });
 
   it('replaces an entry on rewrite and removes it', async () => {
