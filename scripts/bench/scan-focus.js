@@ -87,6 +87,11 @@ async function longestStretch(scan) {
 /** @param {string} bin */
 function cFull(bin) {
   const r = spawnSync(bin, ['--reps', '1'], { encoding: 'utf8' });
+  if (r.status !== 0 || !r.stdout) {
+    // e.g. EAGAIN when other fleets on the machine take the pids: no C figure for this round
+    log(`procread failed: ${r.error?.message ?? r.stderr}`);
+    return NaN;
+  }
   const p = JSON.parse(r.stdout).full[0];
   return (p.user_us + p.sys_us) / (p.count + p.skipped);
 }

@@ -300,10 +300,25 @@ function bytesDigitsAt(bytes: Buffer, from: number, to: number): number | undefi
   return negative ? -n : n;
 }
 
+/** Buffer's own decoders, which toString(encoding, start, end) calls after checking its arguments (~40 % less a call). */
+interface Decoding {
+  latin1Slice?(start: number, end: number): string;
+  utf8Slice?(start: number, end: number): string;
+}
+const direct =
+  typeof (Buffer.prototype as Decoding).latin1Slice === 'function' && typeof (Buffer.prototype as Decoding).utf8Slice === 'function';
+
+/** bytes[start, end) (within the buffer) as latin1 text. */
+export function latin1Of(bytes: Buffer, start: number, end: number): string {
+  return direct ? (bytes as Decoding).latin1Slice!(start, end) : bytes.toString('latin1', start, end);
+}
+
 /** bytes[start, end) as text: UTF-8 when a byte ≥ 0x80 is there, else latin1 — utf8() of their latin1 text, in one step. */
 export function decodeBytes(bytes: Buffer, start: number, end: number): string {
-  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return bytes.toString('utf8', start, end);
-  return bytes.toString('latin1', start, end);
+  for (let i = start; i < end; i++) {
+    if (bytes[i] >= 0x80) return direct ? (bytes as Decoding).utf8Slice!(start, end) : bytes.toString('utf8', start, end);
+  }
+  return latin1Of(bytes, start, end);
 }
 
 /** Whether bytes[start, end) are the latin1 text `text` (no string made). */

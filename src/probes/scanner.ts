@@ -5,6 +5,7 @@ import { NodeProcFs, ProcFs, ReadEnd, errCode, keptFileBound, openFileLimit, unr
 import {
   StatFields,
   decodeBytes,
+  latin1Of,
   newStatFields,
   parseBootTime,
   parseCmdlineBytes,
@@ -504,7 +505,7 @@ class FileBytes {
 
   /** The latin1 text of the bytes. */
   text(): string {
-    return this.bytes.toString('latin1', 0, this.length);
+    return latin1Of(this.bytes, 0, this.length);
   }
 
   private take(text: string): void {
@@ -569,7 +570,7 @@ function readOne(
     const statText = file.text(); // kept to compare the next read with: before cmdline is read into the same buffer
     const e = cache.peek(pid);
     const sameComm = e !== undefined && sameLatin1(file.bytes, stat.commStart, stat.commEnd, e.rawComm);
-    const rawComm = sameComm ? e.rawComm : file.bytes.toString('latin1', stat.commStart, stat.commEnd);
+    const rawComm = sameComm ? e.rawComm : latin1Of(file.bytes, stat.commStart, stat.commEnd);
     const comm = sameComm && e.record ? e.record.comm : decodeBytes(file.bytes, stat.commStart, stat.commEnd);
     const identity = cachedIdentity(procFs, procRoot, file, stat, rawComm, snapshot, incremental, opened);
     if (identity) {
