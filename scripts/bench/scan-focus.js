@@ -96,9 +96,13 @@ function cFull(bin) {
   return (p.user_us + p.sys_us) / (p.count + p.skipped);
 }
 
-/** @param {Scanner} scanner */
-function variant(scanner) {
-  const cache = new scanner.ScanCache();
+/**
+ * @param {Scanner} scanner
+ * @param {number | undefined} maxKeptFiles the variants' share of the kept-file bound: each compiled copy of the scanner
+ *   counts its own kept files, so two of them would keep twice the bound open (at 10,000 processes: EMFILE)
+ */
+function variant(scanner, maxKeptFiles) {
+  const cache = new scanner.ScanCache(undefined, maxKeptFiles);
   return {
     scanner,
     cache,
@@ -129,7 +133,8 @@ async function main() {
     const fleet = await spawnFleet(n);
     try {
       await sleep(300);
-      const vs = scanners.map(([name, s]) => ({ name, ...variant(s) }));
+      const share = scanners.length > 1 ? Math.floor(new ours.scanner.ScanCache().maxKeptFiles / scanners.length) : undefined;
+      const vs = scanners.map(([name, s]) => ({ name, ...variant(s, share) }));
       for (const v of vs) {
         for (let i = 0; i < 3; i++) await v.cold();
         await v.refresh();
