@@ -1,7 +1,8 @@
 // A focused run of the scan figures only (not part of `npm run bench`): per fleet size, interleaved rounds of a cold
-// scan, the C reference and an incremental refresh, each scan with the event-loop delay and the longest garbage
-// collection pause around it, plus the longest synchronous stretch (a setImmediate probe timestamps every loop turn
-// during a separate scan, with the main thread's CPU in that stretch: wall ≫ CPU is the OS running another process).
+// scan, the C reference and an incremental refresh, each scan with the event-loop delay and the garbage collections
+// inside it (the longest pause; how many and how many ms a scan, on average), plus the longest synchronous stretch (a
+// setImmediate probe timestamps every loop turn during a separate scan, with the main thread's CPU in that stretch:
+// wall ≫ CPU is the OS running another process).
 // `--compare DIR` also measures the scanner compiled in DIR (e.g. a copy of main's out/src/probes) in the same rounds,
 // interleaved, for a before/after on one loaded machine. For working on the scanner without the 9-minute bench:
 //   npx tsc -p . && node scripts/bench/scan-focus.js [--sizes 200,1000,3000,10000] [--reps 7] [--compare DIR]
@@ -11,6 +12,9 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { PerformanceObserver, monitorEventLoopDelay } = require('perf_hooks');
 const { sleep, cpuUs, median, max, f1, f2, log } = require('./util');
+
+/** @param {number[]} a */
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 const { spawnFleet, killFleet, fleetRoom, installCleanupHandlers } = require('./fleet');
 const { compile } = require('./native');
 const { loadOurs } = require('./ours');
@@ -33,7 +37,9 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push([e.startTime, e.startTime + e.duration]);
 }).observe({ entryTypes: ['gc'] });
 /** Longest GC pause that started in [t0, t1]. @param {number} t0 @param {number} t1 */
-const gcMax = (t0, t1) => max([0, ...gcs.filter(([s]) => s >= t0 && s <= t1).map(([s, e]) => e - s)]);
+const gcMax = (t0, t1) => max([0, ...gcsIn(t0, t1)]);
+/** Durations of the GC pauses that started in [t0, t1]. @param {number} t0 @param {number} t1 */
+const gcsIn = (t0, t1) => gcs.filter(([s]) => s >= t0 && s <= t1).map(([s, e]) => e - s);
 
 /** @param {() => Promise<Snapshot>} scan */
 async function delayed(scan) {
@@ -48,7 +54,15 @@ async function delayed(scan) {
   await sleep(2);
   h.disable();
   const count = snap.processes.size + snap.skipped.length;
-  return { count, cpuPerProcUs: cpu / count, maxDelayMs: h.max / 1e6, gcMaxMs: gcMax(t0, t1) };
+  const inside = gcsIn(t0, t1);
+  return {
+    count,
+    cpuPerProcUs: cpu / count,
+    maxDelayMs: h.max / 1e6,
+    gcMaxMs: gcMax(t0, t1),
+    gcs: inside.length,
+    gcMs: inside.reduce((a, b) => a + b, 0),
+  };
 }
 
 const pc = /** @type {NodeJS.Process & { threadCpuUsage?: () => NodeJS.CpuUsage }} */ (process);
@@ -109,7 +123,22 @@ function variant(scanner, maxKeptFiles) {
     cold: () => scanner.scanProcesses({ procRoot: '/proc' }),
     refresh: () => scanner.scanProcesses({ procRoot: '/proc', cache }),
     /** @type {Record<string, number[]>} */
-    r: { cold: [], coldDelay: [], coldGc: [], refresh: [], refDelay: [], refGc: [], coldWall: [], coldCpu: [], refWall: [], refCpu: [] },
+    r: {
+      cold: [],
+      coldDelay: [],
+      coldGc: [],
+      coldGcs: [],
+      coldGcMs: [],
+      refresh: [],
+      refDelay: [],
+      refGc: [],
+      refGcs: [],
+      refGcMs: [],
+      coldWall: [],
+      coldCpu: [],
+      refWall: [],
+      refCpu: [],
+    },
   };
 }
 
@@ -151,10 +180,14 @@ async function main() {
           v.r.cold.push(cold.cpuPerProcUs);
           v.r.coldDelay.push(cold.maxDelayMs);
           v.r.coldGc.push(cold.gcMaxMs);
+          v.r.coldGcs.push(cold.gcs);
+          v.r.coldGcMs.push(cold.gcMs);
           const ref = await delayed(v.refresh);
           v.r.refresh.push(ref.cpuPerProcUs);
           v.r.refDelay.push(ref.maxDelayMs);
           v.r.refGc.push(ref.gcMaxMs);
+          v.r.refGcs.push(ref.gcs);
+          v.r.refGcMs.push(ref.gcMs);
           const cs = await longestStretch(v.cold);
           const rs = await longestStretch(v.refresh);
           v.r.coldWall.push(cs.wall);
@@ -178,9 +211,13 @@ async function main() {
           coldDelayMax: max(r.coldDelay),
           coldDelayMed: median(r.coldDelay),
           coldGcMax: max(r.coldGc),
+          coldGcsPerScan: mean(r.coldGcs),
+          coldGcMsPerScan: mean(r.coldGcMs),
           refDelayMax: max(r.refDelay),
           refDelayMed: median(r.refDelay),
           refGcMax: max(r.refGc),
+          refGcsPerScan: mean(r.refGcs),
+          refGcMsPerScan: mean(r.refGcMs),
           coldStretch: `${f1(max(r.coldWall))} / ${f1(max(r.coldCpu))}`,
           refStretch: `${f1(max(r.refWall))} / ${f1(max(r.refCpu))}`,
         };
@@ -188,8 +225,9 @@ async function main() {
         rows.push(row);
         log(
           `${v.name} ${n} (${count}): cold ${f2(row.cold)} µs/proc, C ${f2(row.c)} (×${f2(row.ratio)}), refresh ${f2(row.refresh)} ` +
-            `(kept ${row.kept}); loop delay max/med cold ${f1(row.coldDelayMax)}/${f1(row.coldDelayMed)} ms (GC ≤ ${f1(row.coldGcMax)}), ` +
-            `refresh ${f1(row.refDelayMax)}/${f1(row.refDelayMed)} ms (GC ≤ ${f1(row.refGcMax)}); longest stretch wall / CPU ms: ` +
+            `(kept ${row.kept}); loop delay max/med cold ${f1(row.coldDelayMax)}/${f1(row.coldDelayMed)} ms (GC ≤ ${f1(row.coldGcMax)}, ` +
+            `${f2(row.coldGcsPerScan)} a scan, ${f2(row.coldGcMsPerScan)} ms), ` +
+            `refresh ${f1(row.refDelayMax)}/${f1(row.refDelayMed)} ms (GC ≤ ${f1(row.refGcMax)}, ${f2(row.refGcsPerScan)} a scan, ${f2(row.refGcMsPerScan)} ms); longest stretch wall / CPU ms: ` +
             `cold ${row.coldStretch}, refresh ${row.refStretch}`,
         );
       }
