@@ -5,13 +5,16 @@
 // wall ≫ CPU is the OS running another process).
 // `--compare DIR` also measures the scanner compiled in DIR (e.g. a copy of main's out/src/probes) in the same rounds,
 // interleaved, for a before/after on one loaded machine. For working on the scanner without the 9-minute bench:
-//   npx tsc -p . && node scripts/bench/scan-focus.js [--sizes 200,1000,3000,10000] [--reps 7] [--compare DIR]
+//   npx tsc -p . && node scripts/bench/scan-focus.js [--sizes 200,1000,3000,10000] [--reps 7] [--compare DIR] [--alloc]
+// `--alloc` also measures, per fleet, the bytes a scan allocates a process (cold and refresh) and what a snapshot
+// retains a process, in a child Node whose young generation is large enough that no collection runs inside a scan.
 // It spawns and kills its fleets by verified pid (fleet.js), like the full bench.
 'use strict';
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { PerformanceObserver, monitorEventLoopDelay } = require('perf_hooks');
-const { sleep, cpuUs, median, max, f1, f2, log } = require('./util');
+const v8 = require('v8');
+const { OUT, sleep, cpuUs, median, max, f1, f2, log } = require('./util');
 
 /** @param {number[]} a */
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
@@ -30,6 +33,7 @@ const arg = (name, dflt) => {
 const sizes = arg('--sizes', '200,1000,3000,10000').split(',').map(Number);
 const reps = Number(arg('--reps', '7'));
 const compareDir = arg('--compare', '');
+const alloc = process.argv.includes('--alloc');
 
 /** GC pauses as they end: [start, end] in performance.now() time. @type {[number, number][]} */
 const gcs = [];
@@ -142,6 +146,79 @@ function variant(scanner, maxKeptFiles) {
   };
 }
 
+/** Young-generation bytes in use (new space and its large objects). */
+function youngBytes() {
+  let n = 0;
+  for (const sp of v8.getHeapSpaceStatistics()) if (sp.space_name.startsWith('new')) n += sp.space_used_size;
+  return n;
+}
+
+/**
+ * The child of --alloc (run with --expose-gc and 256 MB semi-spaces): per scanner directory, the median over 5 rounds
+ * of the bytes a cold scan and a refresh allocate a process, and of what one snapshot retains a process.
+ * @param {string[]} dirs
+ */
+async function allocChild(dirs) {
+  const gcNow = /** @type {() => void} */ (global.gc);
+  const gcCount = () => gcs.length;
+  /** @type {Record<string, any>} */
+  const out = {};
+  for (const dir of dirs) {
+    /** @type {Scanner} */
+    const s = require(path.resolve(dir, 'scanner.js'));
+    const cache = new s.ScanCache();
+    for (let i = 0; i < 3; i++) await s.scanProcesses({ procRoot: '/proc' });
+    for (let i = 0; i < 2; i++) await s.scanProcesses({ procRoot: '/proc', cache });
+    /** @param {() => Promise<Snapshot>} scan */
+    const allocated = async (scan) => {
+      gcNow();
+      await sleep(2);
+      const g0 = gcCount();
+      const y0 = youngBytes();
+      const snap = await scan();
+      const bytes = youngBytes() - y0;
+      await sleep(2);
+      return { snap, perProcess: bytes / (snap.processes.size + snap.skipped.length), collected: gcCount() > g0 };
+    };
+    /** @type {number[]} */ const cold = [];
+    /** @type {number[]} */ const refresh = [];
+    /** @type {number[]} */ const retained = [];
+    let collected = 0;
+    for (let r = 0; r < 5; r++) {
+      /** @type {{ snap?: Snapshot, perProcess: number, collected: boolean }} */
+      const c = await allocated(() => s.scanProcesses({ procRoot: '/proc' }));
+      const n = c.snap?.processes.size ?? 1;
+      gcNow();
+      const held = process.memoryUsage().heapUsed;
+      c.snap = undefined; // what one snapshot retains: the heap with it, minus without it
+      gcNow();
+      retained.push((held - process.memoryUsage().heapUsed) / n);
+      cold.push(c.perProcess);
+      const f = await allocated(() => s.scanProcesses({ procRoot: '/proc', cache }));
+      refresh.push(f.perProcess);
+      collected += Number(c.collected) + Number(f.collected);
+    }
+    cache.clear();
+    out[dir] = { coldBytes: median(cold), refreshBytes: median(refresh), retainedBytes: median(retained), collected };
+  }
+  console.log(JSON.stringify(out));
+}
+
+/** --alloc: allocChild in a child Node, on the fleet of this process. @param {[string, string][]} dirs name, dir */
+function allocated(dirs) {
+  const flags = ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256'];
+  const r = spawnSync(process.execPath, [...flags, __filename, '--alloc-child', dirs.map(([, d]) => d).join(',')], { encoding: 'utf8' });
+  if (r.status !== 0) return log(`--alloc failed: ${r.error?.message ?? r.stderr}`);
+  const res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+  for (const [name, d] of dirs) {
+    const x = res[d];
+    log(
+      `${name}: allocated ${x.coldBytes.toFixed(0)} B a process in a cold scan, ${x.refreshBytes.toFixed(0)} in a refresh; ` +
+        `a snapshot retains ${x.retainedBytes.toFixed(0)} B a process (${x.collected} of the scans saw a collection: then a lower bound)`,
+    );
+  }
+}
+
 async function main() {
   installCleanupHandlers();
   const ours = loadOurs();
@@ -231,6 +308,12 @@ async function main() {
             `cold ${row.coldStretch}, refresh ${row.refStretch}`,
         );
       }
+      if (alloc) {
+        /** @type {[string, string][]} */
+        const dirs = [['src', path.join(OUT, 'probes')]];
+        if (compareDir) dirs.push(['compare', path.resolve(compareDir)]);
+        allocated(dirs);
+      }
     } finally {
       await killFleet(fleet);
     }
@@ -244,7 +327,8 @@ async function main() {
   console.log(JSON.stringify(rows));
 }
 
-main().catch((e) => {
+const childDirs = arg('--alloc-child', '');
+(childDirs ? allocChild(childDirs.split(',')) : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });
