@@ -22,6 +22,14 @@ export interface ProcFs {
    * which stop at a record boundary). Either saves the second read that would return 0 bytes.
    */
   readText(path: string, end?: ReadEnd): string;
+  /**
+   * Optional: readText (readRaw) and readKept (readKeptRaw) without making a string — the bytes are left in the buffer
+   * rawBytes() returns (valid until the next read through this ProcFs), and their count is returned. The scanner parses
+   * /proc/PID/stat and cmdline there, so a scan makes no string of a whole file (less for V8 to collect mid-scan).
+   */
+  readRaw?(path: string, end?: ReadEnd): number;
+  readKeptRaw?(fd: number): number;
+  rawBytes?(): Buffer;
   /** Owner uid of a path (for /proc/PID: the process's effective uid). */
   uidOf(path: string): number;
   /** Target of a symlink (cwd, exe). */
@@ -75,6 +83,11 @@ export class NodeProcFs implements ProcFs {
   }
 
   readText(path: string, end: ReadEnd = 'eof'): string {
+    const n = this.readRaw(path, end); // first: a long file replaces this.buf
+    return this.buf.toString('latin1', 0, n);
+  }
+
+  readRaw(path: string, end: ReadEnd = 'eof'): number {
     const fd = fs.openSync(path, 'r');
     try {
       return this.readFd(fd, end);
@@ -83,13 +96,22 @@ export class NodeProcFs implements ProcFs {
     }
   }
 
+  rawBytes(): Buffer {
+    return this.buf;
+  }
+
   keepOpen(path: string): number {
     return fs.openSync(path, 'r');
   }
 
   readKept(fd: number): string {
+    const n = this.readKeptRaw(fd);
+    return this.buf.toString('latin1', 0, n);
+  }
+
+  readKeptRaw(fd: number): number {
     const n = fs.readSync(fd, this.buf, 0, this.buf.length, 0);
-    if (n < this.buf.length) return this.buf.toString('latin1', 0, n);
+    if (n < this.buf.length) return n;
     // Longer than the buffer (never for a stat line): read it whole from the start.
     let len = n;
     for (;;) {
@@ -98,7 +120,7 @@ export class NodeProcFs implements ProcFs {
       this.buf = bigger;
       const more = fs.readSync(fd, this.buf, len, this.buf.length - len, len);
       len += more;
-      if (more === 0 || len < this.buf.length) return this.buf.toString('latin1', 0, len);
+      if (more === 0 || len < this.buf.length) return len;
     }
   }
 
@@ -110,8 +132,8 @@ export class NodeProcFs implements ProcFs {
     }
   }
 
-  /** Reads an open file to its end (see ReadEnd). */
-  private readFd(fd: number, end: ReadEnd): string {
+  /** Reads an open file to its end (see ReadEnd) into this.buf; the byte count. */
+  private readFd(fd: number, end: ReadEnd): number {
     let len = 0;
     for (;;) {
       if (len === this.buf.length) {
@@ -124,7 +146,7 @@ export class NodeProcFs implements ProcFs {
       len += n;
       if (end !== 'eof' && len < this.buf.length && (end === 'short' || len % PROC_PAGE !== 0)) break;
     }
-    return this.buf.toString('latin1', 0, len);
+    return len;
   }
 
   uidOf(path: string): number {

@@ -1,8 +1,19 @@
 // The /proc scanner: one pass over every pid, reading stat and cmdline (and the owner uid) into typed records.
 // Pure Node, never imports `vscode`. The proc root and the file-system surface are parameters so tests use fake trees.
 import { performance } from 'perf_hooks';
-import { NodeProcFs, ProcFs, errCode, keptFileBound, openFileLimit, unreadableReason, utf8 } from './procFs';
-import { parseBootTime, parseCmdline, parseStat, parseStatmResident, parseStatusKb } from './procParsers';
+import { NodeProcFs, ProcFs, ReadEnd, errCode, keptFileBound, openFileLimit, unreadableReason, utf8 } from './procFs';
+import {
+  StatFields,
+  decodeBytes,
+  latin1Of,
+  newStatFields,
+  parseBootTime,
+  parseCmdlineBytes,
+  parseStatBytes,
+  parseStatmResident,
+  parseStatusKb,
+  sameLatin1,
+} from './procParsers';
 
 export interface ProcessRecord {
   pid: number;
@@ -250,16 +261,23 @@ export class ScanCache {
     while (!steps.next().done) continue;
   }
 
-  /** @internal end() in steps: pauses (yields) after every 256 entries, so a scan can give the event loop a turn. */
+  /**
+   * @internal end() in steps: pauses (yields) after every 256 entries, so a scan can give the event loop a turn. The
+   * iterator is stepped by hand: a for-of (over entries(), or values()) made one or two objects an entry, this none.
+   */
   *sweep(generation: number): Generator<void, void> {
-    let n = 0;
-    for (const [pid, e] of this.entries) {
-      if (e.seen !== generation) {
+    const pids = this.entries.keys();
+    for (let n = 1; ; n++) {
+      const next = pids.next();
+      if (next.done) return;
+      const pid = next.value;
+      const e = this.entries.get(pid);
+      if (e && e.seen !== generation) {
         this.closeKept(e);
-        this.entries.delete(pid);
+        this.entries.delete(pid); // a Map iterator goes on past a deleted entry
         this.stats.dropped++;
       }
-      if ((++n & 255) === 0) yield;
+      if ((n & 255) === 0) yield;
     }
   }
 }
@@ -344,6 +362,7 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
   const base = `${snapshot.bootTimeMs}:${clockTicks}:${pageSize}`;
   const incremental = cache ? { cache, generation: cache.begin(procRoot, procFs, base) } : undefined;
   if (cache) cache.busy = true;
+  const scratch = scratchOf(procFs);
   try {
     slices.countFrom(0);
     for (let i = 0; i < pids.length; i++) {
@@ -351,7 +370,7 @@ export async function scanProcesses(options: ScanOptions = {}): Promise<Snapshot
         await slices.pause();
         slices.countFrom(i);
       }
-      readOne(procRoot, procFs, pids[i], snapshot, incremental);
+      readOne(procRoot, procFs, pids[i], snapshot, scratch, incremental);
     }
     if (incremental) {
       const steps = incremental.cache.sweep(incremental.generation);
@@ -459,62 +478,127 @@ function sortedUnique(pids: number[]): number[] {
   return pids.filter((p, i) => i === 0 || p !== pids[i - 1]);
 }
 
+/** The bytes of the file read last: ProcFs.rawBytes(), or, for a ProcFs without raw reads, its latin1 text copied in. */
+class FileBytes {
+  bytes: Buffer = NO_BYTES;
+  length = 0;
+  private own?: Buffer;
+  private readonly raw: boolean;
+
+  constructor(private readonly procFs: ProcFs) {
+    this.raw = typeof procFs.readRaw === 'function' && typeof procFs.rawBytes === 'function';
+  }
+
+  read(path: string, end: ReadEnd): void {
+    if (this.raw) {
+      this.length = this.procFs.readRaw!(path, end);
+      this.bytes = this.procFs.rawBytes!();
+    } else this.take(this.procFs.readText(path, end));
+  }
+
+  readKept(fd: number): void {
+    if (this.raw && typeof this.procFs.readKeptRaw === 'function') {
+      this.length = this.procFs.readKeptRaw(fd);
+      this.bytes = this.procFs.rawBytes!();
+    } else this.take(this.procFs.readKept!(fd));
+  }
+
+  /** The latin1 text of the bytes. */
+  text(): string {
+    return latin1Of(this.bytes, 0, this.length);
+  }
+
+  private take(text: string): void {
+    if (!this.own || this.own.length < text.length) this.own = Buffer.allocUnsafe(Math.max(4096, 2 * text.length));
+    this.length = this.own.write(text, 0, 'latin1'); // readText gives latin1: one byte per character
+    this.bytes = this.own;
+  }
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** What one scan (or readProcess) reuses for every process: the file bytes and the parsed stat fields. */
+interface Scratch {
+  file: FileBytes;
+  stat: StatFields;
+}
+
+const scratchOf = (procFs: ProcFs): Scratch => ({ file: new FileBytes(procFs), stat: newStatFields() });
+
 function readOne(
   procRoot: string,
   procFs: ProcFs,
   pid: number,
   snapshot: Snapshot,
+  scratch: Scratch,
   incremental?: { cache: ScanCache; generation: number },
 ): void {
-  const dir = `${procRoot}/${pid}`;
-  let statText: string;
+  const { file, stat } = scratch;
   /** uid and cmdline, read around stat on a full read; after stat (and only if the cache cannot answer) when incremental. */
   let uid = -1;
-  let cmdline: string | undefined;
   /** A stat file opened to keep (incremental): stored with the entry, or closed if no entry is stored. */
   let opened: number | undefined;
   try {
-    if (incremental) {
-      // stat first: its start time and comm decide whether uid and argv may come from the cache.
-      const kept = readKeptStat(procFs, dir, pid, incremental.cache);
-      if (kept.text !== undefined) statText = kept.text;
-      else {
-        opened = kept.opened;
-        statText = opened !== undefined ? procFs.readKept!(opened) : procFs.readText(`${dir}/stat`, 'short');
-      }
-    } else {
-      uid = procFs.uidOf(dir);
-      statText = procFs.readText(`${dir}/stat`, 'short');
-      cmdline = procFs.readText(`${dir}/cmdline`, 'offPage');
+    if (incremental) opened = readStatOf(file, procFs, procRoot, pid, incremental.cache);
+    else {
+      uid = procFs.uidOf(`${procRoot}/${pid}`);
+      file.read(`${procRoot}/${pid}/stat`, 'short');
     }
   } catch (e) {
-    if (opened !== undefined) incremental?.cache.release(opened);
-    const code = errCode(e);
-    snapshot.skipped.push({ pid, reason: skipReason(code), detail: code });
+    skip(snapshot, pid, e);
     return;
   }
-  if (incremental && unchangedRecord(pid, statText, snapshot, incremental, opened)) return;
-  const record = recordOf(procFs, dir, pid, statText, uid, cmdline, snapshot, incremental, opened);
-  if (record) {
-    snapshot.processes.set(pid, record);
-    if (incremental) {
-      const e = incremental.cache.peek(pid);
-      if (e?.seen === incremental.generation) {
-        e.text = statText;
-        e.record = record;
+  if (incremental && unchangedRecord(pid, file, snapshot, incremental, opened)) return;
+  // parsed in place (the bytes are the ProcFs's buffer, which the next read reuses); a read failing after it still
+  // wins over a parse error, as when every file was read first
+  let error = parseStatBytes(file.bytes, file.length, stat);
+  if (error === undefined && stat.pid !== pid) error = `stat names pid ${stat.pid}`;
+  let record: ProcessRecord | undefined;
+  if (!incremental) {
+    const comm = error === undefined ? decodeBytes(file.bytes, stat.commStart, stat.commEnd) : '';
+    try {
+      file.read(`${procRoot}/${pid}/cmdline`, 'offPage');
+    } catch (e) {
+      skip(snapshot, pid, e);
+      return;
+    }
+    if (error !== undefined) snapshot.skipped.push({ pid, reason: 'unparsable', detail: error });
+    else record = recordOf(pid, stat, comm, uid, parseCmdlineBytes(file.bytes, file.length), snapshot);
+  } else if (error !== undefined) snapshot.skipped.push({ pid, reason: 'unparsable', detail: error });
+  else {
+    const { cache, generation } = incremental;
+    const statText = file.text(); // kept to compare the next read with: before cmdline is read into the same buffer
+    const e = cache.peek(pid);
+    const sameComm = e !== undefined && sameLatin1(file.bytes, stat.commStart, stat.commEnd, e.rawComm);
+    const rawComm = sameComm ? e.rawComm : latin1Of(file.bytes, stat.commStart, stat.commEnd);
+    const comm = sameComm && e.record ? e.record.comm : decodeBytes(file.bytes, stat.commStart, stat.commEnd);
+    const identity = cachedIdentity(procFs, procRoot, file, stat, rawComm, snapshot, incremental, opened);
+    if (identity) {
+      record = recordOf(pid, stat, comm, identity.uid, identity.argv, snapshot);
+      const now = cache.peek(pid);
+      if (now?.seen === generation) {
+        now.text = statText;
+        now.record = record;
       }
     }
-  } else if (opened !== undefined) incremental?.cache.release(opened);
+  }
+  if (record) snapshot.processes.set(pid, record);
+  else if (opened !== undefined) incremental?.cache.release(opened);
+}
+
+function skip(snapshot: Snapshot, pid: number, e: unknown): void {
+  const code = errCode(e);
+  snapshot.skipped.push({ pid, reason: skipReason(code), detail: code });
 }
 
 /**
- * A known process whose stat text is exactly what the previous scan read (a sleeping process: no CPU tick, same
- * rss): its previous record is used again, unless the cache must re-read its argv (rotation, zombie, …). Records are
- * therefore shared between consecutive snapshots (no feature mutates one).
+ * A known process whose stat is exactly what the previous scan read (a sleeping process: no CPU tick, same rss;
+ * compared byte by byte, no string made): its previous record is used again, unless the cache must re-read its argv
+ * (rotation, zombie, …). Records are therefore shared between consecutive snapshots (no feature mutates one).
  */
 function unchangedRecord(
   pid: number,
-  statText: string,
+  file: FileBytes,
   snapshot: Snapshot,
   incremental: { cache: ScanCache; generation: number },
   opened: number | undefined,
@@ -522,7 +606,7 @@ function unchangedRecord(
   const { cache, generation } = incremental;
   const e = cache.peek(pid);
   const r = e?.record;
-  if (!e || !r || !cache.sameBase || e.text !== statText) return false;
+  if (!e || !r || !cache.sameBase || e.text === undefined || !sameLatin1(file.bytes, 0, file.length, e.text)) return false;
   if (!cache.reuse(pid, r.ppid, e.starttime, e.rawComm, r.state, generation)) return false;
   if (opened !== undefined) e.fd = opened; // opened only for an entry without a kept file
   cache.stats.hits++;
@@ -532,63 +616,41 @@ function unchangedRecord(
 }
 
 /**
- * stat of a cached pid through its kept file: `text` when that read worked. Otherwise (not cached, no kept file, or
- * the kept file failed — the process exited, perhaps with its pid reused — and was closed) `opened`: a newly kept file
- * to read, if the cache may keep one more.
+ * Reads stat of a pid of an incremental scan into `file`: through its kept file when that read works; otherwise (not
+ * cached, no kept file, or the kept file failed — the process exited, perhaps with its pid reused — and was closed)
+ * through a newly kept file, returned, if the cache may keep one more; else plainly. Throws when the read fails (a
+ * newly kept file closed first).
  */
-function readKeptStat(procFs: ProcFs, dir: string, pid: number, cache: ScanCache): { text?: string; opened?: number } {
+function readStatOf(file: FileBytes, procFs: ProcFs, procRoot: string, pid: number, cache: ScanCache): number | undefined {
   const e = cache.peek(pid);
   if (e?.fd !== undefined && procFs.readKept) {
     try {
-      const text = procFs.readKept(e.fd);
+      file.readKept(e.fd);
       cache.stats.keptReads++;
-      return { text };
+      return undefined;
     } catch {
       cache.release(e.fd);
       e.fd = undefined;
     }
   }
-  return { opened: e?.fd === undefined ? cache.keep(procFs, `${dir}/stat`) : undefined };
+  const path = `${procRoot}/${pid}/stat`;
+  const opened = e?.fd === undefined ? cache.keep(procFs, path) : undefined;
+  try {
+    if (opened !== undefined) file.readKept(opened);
+    else file.read(path, 'short');
+  } catch (err) {
+    if (opened !== undefined) cache.release(opened);
+    throw err;
+  }
+  return opened;
 }
 
-/**
- * The record of one stat text (and, on a full read — `cmdline` given — its uid and cmdline); undefined when skipped
- * (listed in snapshot).
- */
-function recordOf(
-  procFs: ProcFs,
-  dir: string,
-  pid: number,
-  statText: string,
-  freshUid: number,
-  cmdline: string | undefined,
-  snapshot: Snapshot,
-  incremental: { cache: ScanCache; generation: number } | undefined,
-  opened: number | undefined,
-): ProcessRecord | undefined {
-  const stat = parseStat(statText);
-  if (!stat.ok) {
-    snapshot.skipped.push({ pid, reason: 'unparsable', detail: stat.error });
-    return undefined;
-  }
-  const s = stat.value;
-  if (s.pid !== pid) {
-    snapshot.skipped.push({ pid, reason: 'unparsable', detail: `stat names pid ${s.pid}` });
-    return undefined;
-  }
-  let uid = freshUid;
-  let argv: string[];
-  if (cmdline !== undefined) argv = argvOf(cmdline);
-  else {
-    const identity = cachedIdentity(procFs, dir, s, snapshot, incremental, opened);
-    if (!identity) return undefined;
-    uid = identity.uid;
-    argv = identity.argv;
-  }
+/** The record of one parsed stat line, its decoded comm, uid and argv. */
+function recordOf(pid: number, s: StatFields, comm: string, uid: number, argv: string[], snapshot: Snapshot): ProcessRecord {
   return {
     pid,
     ppid: s.ppid,
-    comm: utf8(s.comm),
+    comm,
     state: s.state,
     pgrp: s.pgrp,
     session: s.session,
@@ -602,25 +664,19 @@ function recordOf(
   };
 }
 
-/** argv of a cmdline text, decoded (in place: parseCmdline's array is new). */
-function argvOf(cmdline: string): string[] {
-  const argv = parseCmdline(cmdline);
-  for (let i = 0; i < argv.length; i++) argv[i] = utf8(argv[i]);
-  return argv;
-}
-
 /** uid and argv of an incremental scan: from the cache when it may answer, else read (and cached). undefined: skipped. */
 function cachedIdentity(
   procFs: ProcFs,
-  dir: string,
-  s: { pid: number; ppid: number; starttime: number; comm: string; state: string },
+  procRoot: string,
+  file: FileBytes,
+  s: StatFields,
+  rawComm: string,
   snapshot: Snapshot,
-  incremental: { cache: ScanCache; generation: number } | undefined,
+  incremental: { cache: ScanCache; generation: number },
   opened: number | undefined,
 ): { uid: number; argv: string[] } | undefined {
-  if (!incremental) return undefined;
   const { cache, generation } = incremental;
-  const hit = cache.reuse(s.pid, s.ppid, s.starttime, s.comm, s.state, generation);
+  const hit = cache.reuse(s.pid, s.ppid, s.starttime, rawComm, s.state, generation);
   if (hit) {
     cache.stats.hits++;
     // an entry without a kept file (its read failed, or the bound was reached when it was stored) takes this one
@@ -631,24 +687,26 @@ function cachedIdentity(
   let uid: number;
   let argv: string[];
   try {
+    const dir = `${procRoot}/${s.pid}`;
     uid = procFs.uidOf(dir);
-    argv = argvOf(procFs.readText(`${dir}/cmdline`, 'offPage'));
+    file.read(`${dir}/cmdline`, 'offPage');
+    argv = parseCmdlineBytes(file.bytes, file.length);
   } catch (e) {
-    const code = errCode(e);
-    snapshot.skipped.push({ pid: s.pid, reason: skipReason(code), detail: code });
+    skip(snapshot, s.pid, e);
     return undefined; // the caller closes `opened`
   }
   cache.stats.misses++;
   // A kept file of the previous entry (same pid, still readable: same process, comm changed or rotation) stays.
   const fd = opened ?? cache.peek(s.pid)?.fd;
-  cache.store(s.pid, { starttime: s.starttime, rawComm: s.comm, uid, argv, seen: generation, fd });
-  return { uid, argv };
+  const entry: CachedIdentity = { starttime: s.starttime, rawComm, uid, argv, seen: generation, fd };
+  cache.store(s.pid, entry);
+  return entry;
 }
 
 /** Re-reads one process (for re-validation before an action). undefined if it is gone or unreadable. */
 export function readProcess(pid: number, procRoot = '/proc', procFs: ProcFs = new NodeProcFs()): ProcessRecord | undefined {
   const tmp = newSnapshot(procRoot, procFs, 100, procRoot === '/proc' ? detectPageSize(procRoot, procFs) : 4096);
-  readOne(procRoot, procFs, pid, tmp);
+  readOne(procRoot, procFs, pid, tmp, scratchOf(procFs));
   return tmp.processes.get(pid);
 }
 

@@ -788,13 +788,13 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
     this.timeout(30_000);
     let yields = 0;
     const slow = new NodeProcFs();
-    const readText = slow.readText.bind(slow);
-    slow.readText = (p: string) => {
+    const readRaw = slow.readRaw.bind(slow); // the scanner reads stat and cmdline without a string
+    slow.readRaw = (p: string, end) => {
       const until = performance.now() + 0.2; // a slow /proc: 0.2 ms per file
       while (performance.now() < until) {
         // busy
       }
-      return readText(p);
+      return readRaw(p, end);
     };
     const snap = await scanProcesses({
       procRoot: root,
@@ -837,8 +837,8 @@ describe('faults: a large fake /proc (3000 processes) is scanned without blockin
         close: () => dir.close(),
       };
     };
-    const readText = slow.readText.bind(slow);
-    slow.readText = (p: string, end) => (p.endsWith('/stat') && p !== `${root}/stat` && read++, readText(p, end));
+    const readRaw = slow.readRaw.bind(slow);
+    slow.readRaw = (p: string, end) => (p.endsWith('/stat') && p !== `${root}/stat` && read++, readRaw(p, end));
     const snap = await scanProcesses({
       procRoot: root,
       pageSize: 4096,

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ChildProcess, spawn } from 'child_process';
 import { ScanCache, Snapshot, ancestorsOf, descendantsOf, readCwd, readProcess, scanProcesses } from '../../src/probes/scanner';
-import { keptFileBound, openFileLimit } from '../../src/probes/procFs';
+import { NodeProcFs, keptFileBound, openFileLimit } from '../../src/probes/procFs';
 import { BTIME, FaultyProcFs, fixtureRoot, pidsOf, proc, record, scanFixture, snapshotOf } from './procFixtures';
 
 const CS = fixtureRoot('codeserver');
@@ -384,5 +384,49 @@ describe('NodeProcFs and kept stat files on the real /proc', () => {
     assert.strictEqual(fdCount() - before, cache.keptFiles);
     cache.clear();
     assert.strictEqual(fdCount(), before);
+  });
+});
+
+describe('scanProcesses: the bytes of a file parsed in the ProcFs buffer (readRaw) or its text (a ProcFs without it)', () => {
+  const comparable = (s: Snapshot) => ({ processes: [...s.processes.entries()], children: [...s.children.entries()], skipped: s.skipped });
+
+  for (const name of ['codeserver', 'edge'] as const) {
+    it(`${name} fixture: the same snapshot either way, cold and incremental`, async () => {
+      const raw = await scanFixture(name);
+      const text = await scanFixture(name, { fs: new FaultyProcFs({}) }); // readText only
+      assert.ok(raw.processes.size > 0);
+      assert.deepStrictEqual(comparable(raw), comparable(text));
+      const cache = new ScanCache();
+      try {
+        await scanFixture(name, { cache });
+        assert.deepStrictEqual(comparable(await scanFixture(name, { cache })), comparable(raw));
+      } finally {
+        cache.clear();
+      }
+    });
+  }
+
+  it('a NodeProcFs scan makes no string of a stat or cmdline file (readText and readKept are never called for them)', async () => {
+    const procFs = new NodeProcFs();
+    const perProcess = /\/\d+\/(stat|cmdline)$/;
+    const readText = procFs.readText.bind(procFs);
+    procFs.readText = (p, end) => {
+      if (perProcess.test(p)) throw new Error(`readText ${p}`);
+      return readText(p, end);
+    };
+    procFs.readKept = (fd) => {
+      throw new Error(`readKept ${fd}`);
+    };
+    const cache = new ScanCache();
+    try {
+      for (const options of [{}, { cache }, { cache }]) {
+        const snap = await scanFixture('codeserver', { fs: procFs, ...options });
+        assert.deepStrictEqual(snap.skipped, []);
+        assert.deepStrictEqual([...snap.processes.keys()], CODESERVER_PIDS);
+      }
+      assert.ok(cache.stats.keptReads > 0 && cache.stats.unchanged > 0, JSON.stringify(cache.stats));
+    } finally {
+      cache.clear();
+    }
   });
 });

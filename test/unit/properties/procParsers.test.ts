@@ -3,7 +3,18 @@
 // never a throw, never NaN or undefined in a field of an ok value.
 import * as assert from 'assert';
 import * as fc from 'fast-check';
-import { StatRecord, parseBootTime, parseCmdline, parseStat, parseStatmResident, parseStatusKb } from '../../../src/probes/procParsers';
+import {
+  StatRecord,
+  newStatFields,
+  parseBootTime,
+  parseCmdline,
+  parseCmdlineBytes,
+  parseStat,
+  parseStatBytes,
+  parseStatmResident,
+  parseStatusKb,
+} from '../../../src/probes/procParsers';
+import { utf8 } from '../../../src/probes/procFs';
 import { assertTyped, isSafeNat, nastyIntText, nastyString, noThrow, prop } from './harness';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -220,6 +231,136 @@ describe('properties: parseCmdline', () => {
       for (const p of parts) assert.ok(typeof p === 'string' && !p.includes('\0'));
       assert.strictEqual(parts.join('\0'), raw.replace(/\0+$/, ''));
       if (parts.length > 0) assert.notStrictEqual(parts[parts.length - 1], '');
+    }),
+  );
+});
+
+/** latin1 text (what ProcFs.readText gives: one character per byte). */
+const latin1 = (s: string): string => s.replace(/[^\x00-\xff]/g, (c) => String.fromCharCode(c.charCodeAt(0) & 0xff));
+/**
+ * The bytes of `text` as the scanner sees them: at the start of a reused buffer, followed by what an earlier, longer
+ * read left there (`junk`), which the byte parsers must ignore.
+ */
+function inBuffer(text: string, junk: string): Buffer {
+  const buf = Buffer.alloc(text.length + junk.length);
+  buf.write(text, 0, 'latin1');
+  buf.write(junk, text.length, 'latin1');
+  return buf;
+}
+/** Text left in a reused buffer by an earlier read: digits, blanks and parentheses, or anything. */
+/**
+ * Fields as a running system prints them: mostly small numbers (the fast paths take every field of 4–24 up to 15 digits),
+ * sometimes a huge one (otherFields alone almost never gives a line the fast path takes).
+ */
+const smallNat = fc.oneof({ weight: 9, arbitrary: fc.nat({ max: 99_999_999 }) }, { weight: 1, arbitrary: nat });
+const commonFields = fc.array(
+  fc.oneof(
+    { weight: 12, arbitrary: fc.nat({ max: 9_999_999 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom('-1', '-20', '18446744073709551615', '0') },
+  ),
+  { minLength: 52, maxLength: 52 },
+);
+const commonRecord = statRecord().chain((r) =>
+  fc
+    .record({ pid: fc.integer({ min: 1, max: 4_194_304 }), ppid: smallNat, utime: smallNat, starttime: smallNat, rssPages: smallNat })
+    .map((small) => ({ ...r, ...small, pgrp: r.pgrp % 100_000, session: r.session % 100_000, stime: r.stime % 1_000_000 })),
+);
+const anyRecord = fc.oneof(commonRecord, statRecord());
+const anyFields = fc.oneof(commonFields, otherFields);
+const junk = fc.oneof(fc.constantFrom('', ' ', ' 1', ') S 1 2 3', '9999999 0 0\n'), nastyString(40).map(latin1));
+
+describe('properties: parseStatBytes is parseStat on the bytes of a line', () => {
+  /** parseStatBytes' result in parseStat's shape (comm: the latin1 text of its byte range). */
+  function viaBytes(text: string, after: string): ReturnType<typeof parseStat> {
+    const out = newStatFields();
+    out.commStart = -7; // stale values of a previous line must not show through
+    const buf = inBuffer(text, after);
+    const error = noThrow(() => parseStatBytes(buf, text.length, out), 'parseStatBytes');
+    if (error !== undefined) return { ok: false, error };
+    const { commStart, commEnd, ...fields } = out;
+    return { ok: true, value: { ...fields, comm: buf.toString('latin1', commStart, commEnd) } };
+  }
+  const same = (text: string, after: string): void => {
+    const expected = parseStat(text);
+    const actual = viaBytes(text, after);
+    if (expected.ok && actual.ok)
+      assert.deepStrictEqual(
+        Object.fromEntries(Object.entries(actual.value).sort()),
+        Object.fromEntries(Object.entries(expected.value).sort()),
+      );
+    else assert.deepStrictEqual(actual, expected, JSON.stringify(text));
+  };
+
+  prop('kernel stat lines (comm with spaces, parentheses, ")" characters, high bytes) give the same fields', 2000, () =>
+    fc.property(anyRecord, anyFields, junk, (r, other, after) => same(latin1(statLine({ ...r, comm: latin1(r.comm) }, other)), after)),
+  );
+
+  prop('lines cut anywhere, with blanks, CR/LF or a corrupted field give the same result or the same error', 2000, () =>
+    fc.property(
+      anyRecord,
+      anyFields,
+      fc.nat(),
+      fc.constantFrom('\r\n', '\n\n', ' \t', '  ', '', ')'),
+      nastyIntText,
+      fc.nat({ max: 23 }),
+      junk,
+      (r, other, cut, end, bad, at, after) => {
+        const tokens = statTokens({ ...r, comm: latin1(r.comm) }, other);
+        if (at > 1 && cut % 3 === 0) tokens[at] = latin1(bad);
+        const line = latin1(tokens.join(cut % 2 === 0 ? ' ' : '  ') + end);
+        same(line.slice(0, cut % (line.length + 1)), after);
+      },
+    ),
+  );
+
+  prop('a line cut before the end of field 24, with digits and blanks after it in the buffer, gives the same result', 2000, () =>
+    fc.property(commonRecord, commonFields, fc.nat(), fc.stringMatching(/^[0-9]{1,12}( [0-9]{1,6}){0,3}$/), (r, other, cut, after) => {
+      const tokens = statTokens({ ...r, comm: latin1(r.comm) }, other);
+      const upTo24 = tokens.slice(0, 24).join(' ').length + 1;
+      same(latin1(tokens.join(' ')).slice(0, cut % (upTo24 + 1)), after);
+    }),
+  );
+
+  prop('arbitrary text (binary, parentheses, NUL, newlines) gives the same result', 3000, () =>
+    fc.property(
+      fc.oneof(
+        nastyString(200).map(latin1),
+        fc
+          .array(fc.oneof(fc.nat().map(String), fc.constantFrom('(', ')', ' ', '\n', '-1', 'S', 'x y')), { maxLength: 60 })
+          .map((a) => a.join(' ')),
+      ),
+      junk,
+      same,
+    ),
+  );
+});
+
+describe('properties: parseCmdlineBytes is parseCmdline on the bytes, each argument decoded as utf8()', () => {
+  prop('arbitrary bytes (NULs, padding, UTF-8 and invalid sequences) give the same argv', 3000, () =>
+    fc.property(
+      fc.oneof(
+        nastyString(100).map(latin1),
+        fc.string({ unit: fc.constantFrom('\0', 'a', ' ', '\xc3', '\xa9', '\xff'), maxLength: 40 }),
+        fc
+          .array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 8 })
+          .map((a) => Buffer.from(a.map((x) => x + '\0').join('')).toString('latin1')),
+      ),
+      junk,
+      (raw, after) => {
+        const argv = noThrow(() => parseCmdlineBytes(inBuffer(raw, after), raw.length), 'parseCmdlineBytes');
+        assert.deepStrictEqual(argv, parseCmdline(raw).map(utf8));
+        assert.ok(Array.isArray(argv) && argv.every((a) => typeof a === 'string'));
+      },
+    ),
+  );
+
+  prop('the arrays are not shared (but the empty one, which is frozen)', 200, () =>
+    fc.property(fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }), { maxLength: 4 }), (a) => {
+      const raw = Buffer.from(a.map((x) => x + '\0').join(''));
+      const one = parseCmdlineBytes(raw, raw.length);
+      const two = parseCmdlineBytes(raw, raw.length);
+      if (a.length === 0) assert.ok(Object.isFrozen(one) && one === two);
+      else assert.ok(one !== two && !Object.isFrozen(one));
     }),
   );
 });
