@@ -55,7 +55,13 @@ const CHUNKS = {
   snapshot: 'src/features/profile/snapshot.ts',
   'memory-webview': 'src/features/memory/view.ts',
   'processes-commands': 'src/features/processes/commands.ts',
+  'disk-commands': 'src/features/disk/commands.ts',
+  'terminals-commands': 'src/features/terminals/commands.ts',
+  'ai-commands': 'src/features/ai/commands.ts',
+  'extensions-commands': 'src/features/extensions/commands.ts',
 };
+/** Modules without module state that two chunks may each hold a copy of. */
+const PURE_SHARED = new Set(['src/features/profile/model.ts']);
 const chunkOfEntry = new Map(Object.entries(CHUNKS).map(([name, f]) => [path.join(ROOT, f), name]));
 /** @param {string} p */
 const rel = (p) => path.relative(ROOT, p);
@@ -162,9 +168,20 @@ async function main() {
         sourcemap: production ? false : 'linked',
       });
       loaders.set(name, [...shared].sort());
-      return `${name} ${kb(r)}`;
+      const own = Object.keys(r.metafile?.inputs ?? {}).filter((f) => f.startsWith('src/'));
+      return { text: `${name} ${kb(r)}`, name, own };
     }),
   );
+  // A module of src/ in two chunks would run as two instances (two copies of its state): refuse to build, unless it
+  // is listed in PURE_SHARED (no module state at all: a copy in each chunk costs only its size).
+  /** @type {Map<string, string>} */
+  const ownerOf = new Map();
+  for (const c of chunks)
+    for (const f of c.own) {
+      const other = ownerOf.get(f);
+      if (other && !PURE_SHARED.has(f)) throw new Error(`${f} is in chunks ${other} and ${c.name}: import it from the main bundle, or make one chunk`);
+      ownerOf.set(f, c.name);
+    }
   const rs = await Promise.all([
     esbuild.build({ ...mainOptions, plugins: [vendorPlugin(), externalOncePlugin, chunkLoaderPlugin(loaders)] }),
     ...VENDOR.map((name) =>
@@ -176,7 +193,7 @@ async function main() {
     ),
   ]);
   const vendors = rs.slice(1).map((r, i) => `${VENDOR[i]} ${kb(r)}`);
-  console.log(`bundle: dist/extension.js ${kb(rs[0])}; chunks: ${chunks.join(', ')}; on demand: ${vendors.join(', ')}`);
+  console.log(`bundle: dist/extension.js ${kb(rs[0])}; chunks: ${chunks.map((c) => c.text).join(', ')}; on demand: ${vendors.join(', ')}`);
 }
 main().catch((e) => {
   console.error(e);

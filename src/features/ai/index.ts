@@ -4,9 +4,12 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands } from '../../core/ids';
-import { stopAi, stopIdle, stopLeakedAndDuplicates } from './commands';
 import { AiSource } from './source';
 import { AiView } from './tree';
+
+/** The command handlers, loaded on first use (dist/chunks/ai-commands.js in the bundle), not at activation. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const commands = (): typeof import('./commands') => require('./commands') as typeof import('./commands');
 
 export function register(core: Core, context: vscode.ExtensionContext): AiSource {
   // globalStorageUri is <user-data>/User/globalStorage/<this extension>: its grandparent is the User folder.
@@ -22,9 +25,9 @@ export function register(core: Core, context: vscode.ExtensionContext): AiSource
     }),
     core.onRefreshViews(() => (view.treeView.visible ? source.state() : Promise.resolve())),
     command(Commands.refreshAi, () => source.state()),
-    command(Commands.stopAi, (item?: unknown, selected?: unknown) => stopAi(core, source, item, selected)),
-    command(Commands.stopLeakedAi, () => stopLeakedAndDuplicates(core, source)),
-    command(Commands.stopIdleAi, () => stopIdle(core, source)),
+    command(Commands.stopAi, (item?: unknown, selected?: unknown) => commands().stopAi(core, source, item, selected)),
+    command(Commands.stopLeakedAi, () => commands().stopLeakedAndDuplicates(core, source)),
+    command(Commands.stopIdleAi, () => commands().stopIdle(core, source)),
   );
   return source;
 }

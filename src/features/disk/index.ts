@@ -5,9 +5,13 @@ import { Core } from '../../core';
 import { Commands } from '../../core/ids';
 import { ExtensionsSource } from '../extensions/source';
 import { purgeOlderThan, recoverInterrupted } from '../extensions/quarantine';
-import { quarantineParents, reclaim, reclaimAll, undoLastReclaim } from './commands';
+import { quarantineParents } from '../../probes/serverDirs';
 import { DiskSource } from './source';
 import { DiskView } from './tree';
+
+/** The command handlers, loaded on first use (dist/chunks/disk-commands.js in the bundle), not at activation. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const commands = (): typeof import('./commands') => require('./commands') as typeof import('./commands');
 
 export function register(core: Core, context: vscode.ExtensionContext, extensions: ExtensionsSource): DiskSource {
   const source = new DiskSource(core, extensions);
@@ -19,9 +23,9 @@ export function register(core: Core, context: vscode.ExtensionContext, extension
     core.onRefreshViews(() => (view.treeView.visible ? source.get() : Promise.resolve())),
     command(Commands.refreshDisk, () => source.get()),
     command(Commands.stopSizingDisk, () => source.stopSizing()),
-    command(Commands.reclaimDisk, (item?: unknown, selected?: unknown) => reclaim(core, source, item, selected)),
-    command(Commands.reclaimAllDisk, () => reclaimAll(core, source)),
-    command(Commands.undoReclaimDisk, () => undoLastReclaim(core, source)),
+    command(Commands.reclaimDisk, (item?: unknown, selected?: unknown) => commands().reclaim(core, source, item, selected)),
+    command(Commands.reclaimAllDisk, () => commands().reclaimAll(core, source)),
+    command(Commands.undoReclaimDisk, () => commands().undoLastReclaim(core, source)),
   );
   void recoverThenPurge(core, source);
   return source;

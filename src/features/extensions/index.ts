@@ -2,10 +2,13 @@
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands } from '../../core/ids';
-import { cleanUp, cleanUpAll, emptyQuarantine, undoLastCleanUp } from './commands';
 import { purgeOlderThan, recoverInterrupted } from './quarantine';
 import { ExtensionsSource } from './source';
 import { ExtensionsView } from './tree';
+
+/** The command handlers, loaded on first use (dist/chunks/extensions-commands.js in the bundle), not at activation. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const commands = (): typeof import('./commands') => require('./commands') as typeof import('./commands');
 
 export function register(core: Core, context: vscode.ExtensionContext): ExtensionsSource {
   const source = new ExtensionsSource(core);
@@ -17,10 +20,10 @@ export function register(core: Core, context: vscode.ExtensionContext): Extensio
     core.onRefreshViews(() => (view.treeView.visible ? source.get() : Promise.resolve())),
     command(Commands.refreshExtensions, () => source.get()),
     command(Commands.stopSizing, () => source.stopSizing()),
-    command(Commands.cleanUp, (item?: unknown, selected?: unknown) => cleanUp(core, source, item, selected)),
-    command(Commands.cleanUpAll, () => cleanUpAll(core, source)),
-    command(Commands.undoCleanUp, () => undoLastCleanUp(core)),
-    command(Commands.emptyQuarantine, () => emptyQuarantine(core)),
+    command(Commands.cleanUp, (item?: unknown, selected?: unknown) => commands().cleanUp(core, source, item, selected)),
+    command(Commands.cleanUpAll, () => commands().cleanUpAll(core, source)),
+    command(Commands.undoCleanUp, () => commands().undoLastCleanUp(core)),
+    command(Commands.emptyQuarantine, () => commands().emptyQuarantine(core)),
   );
   void recoverThenPurge(core);
   return source;

@@ -7,17 +7,23 @@ import { RunSpec, confirmAndRun } from '../../core/flow';
 import { Plan } from '../../core/safety';
 import { Settings } from '../../core/settings';
 import { formatBytes, formatDuration } from '../../probes/format';
-import { stopSpec } from '../ai/commands';
 import { Bulk } from '../ai/plan';
 import { AiSource } from '../ai/source';
-import { cleanSpec } from '../extensions/commands';
 import { CleanPlan } from '../extensions/plan';
 import { ExtensionsSource } from '../extensions/source';
-import { killSpec } from '../terminals/commands';
 import { TerminalsModel } from '../terminals/model';
 import { TerminalsSource } from '../terminals/source';
 import { PolicyId, incompleteScan } from './model';
 import { Blocked, attachedShellPids, planDetachedTerminals, planDuplicateAi, planExtensions, planIdleAi, planLeakedAi } from './plan';
+
+// The features' command modules (chunks in the bundle), loaded when a policy commits, not at activation.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const ai = (): typeof import('../ai/commands') => require('../ai/commands') as typeof import('../ai/commands');
+const extensions = (): typeof import('../extensions/commands') =>
+  require('../extensions/commands') as typeof import('../extensions/commands');
+const terminals = (): typeof import('../terminals/commands') =>
+  require('../terminals/commands') as typeof import('../terminals/commands');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface PolicySources {
   terminals: TerminalsSource;
@@ -57,7 +63,7 @@ export function policyDefs(core: Core, src: PolicySources): PolicyDef[] {
     return {
       plan: planDetachedTerminals(model, hours, ctxOf(core)),
       incomplete: incompleteScan(model.snapshot),
-      spec: (p) => killSpec(core, src.terminals, p as never, model),
+      spec: (p) => terminals().killSpec(core, src.terminals, p as never, model),
     };
   };
   const aiPlan = async (make: (m: NonNullable<Awaited<ReturnType<AiSource['get']>>>) => Plan<unknown>, bulk: Bulk = true) => {
@@ -66,7 +72,7 @@ export function policyDefs(core: Core, src: PolicySources): PolicyDef[] {
     return {
       plan: make(model),
       incomplete: incompleteScan(model.snapshot),
-      spec: (p: Plan<unknown>) => stopSpec(core, src.ai, p as never, bulk) as RunSpec<unknown>,
+      spec: (p: Plan<unknown>) => ai().stopSpec(core, src.ai, p as never, bulk) as RunSpec<unknown>,
     };
   };
   const aiWhat = (plan: Plan<unknown>, kind: string) =>
@@ -115,7 +121,7 @@ export function policyDefs(core: Core, src: PolicySources): PolicyDef[] {
         const { report, ctx } = await src.extensions.get();
         return {
           plan: planExtensions(report, s.policyExtensionsDays ?? 0, ctx),
-          spec: (p) => cleanSpec(core, src.extensions, p as CleanPlan),
+          spec: (p) => extensions().cleanSpec(core, src.extensions, p as CleanPlan),
         };
       },
       what: (plan) =>

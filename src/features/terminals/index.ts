@@ -2,9 +2,12 @@
 import * as vscode from 'vscode';
 import { Core } from '../../core';
 import { Commands, Views } from '../../core/ids';
-import { killDetachedOlderThan, killTerminals, revealTerminal } from './commands';
 import { TerminalsSource } from './source';
 import { TerminalsView } from './tree';
+
+/** The command handlers, loaded on first use (dist/chunks/terminals-commands.js in the bundle), not at activation. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const commands = (): typeof import('./commands') => require('./commands') as typeof import('./commands');
 
 export function register(core: Core, context: vscode.ExtensionContext): TerminalsSource {
   const source = new TerminalsSource(core);
@@ -16,10 +19,10 @@ export function register(core: Core, context: vscode.ExtensionContext): Terminal
     core.onDidChangeSettings(() => view.restart()),
     core.onRefreshViews(() => (view.treeView.visible ? source.state() : Promise.resolve())),
     command(Commands.refreshTerminals, () => source.state()),
-    command(Commands.revealTerminal, (item?: unknown) => revealTerminal(item)),
+    command(Commands.revealTerminal, (item?: unknown) => commands().revealTerminal(item)),
     command(Commands.showSidebar, () => vscode.commands.executeCommand(`${Views.terminals}.focus`)),
-    command(Commands.killTerminals, (item?: unknown, selected?: unknown) => killTerminals(core, source, item, selected)),
-    command(Commands.killDetachedTerminals, () => killDetachedOlderThan(core, source)),
+    command(Commands.killTerminals, (item?: unknown, selected?: unknown) => commands().killTerminals(core, source, item, selected)),
+    command(Commands.killDetachedTerminals, () => commands().killDetachedOlderThan(core, source)),
   );
   return source;
 }
