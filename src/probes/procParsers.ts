@@ -44,64 +44,16 @@ const ZERO = 48;
 const NINE = 57;
 
 /**
- * The scanner's hot path: the same result as parseStatReference for the stat lines the kernel writes (fields 3–24
- * separated by single spaces, digits and a leading '-' only, numbers of ≤ 15 digits), found with one charCode walk
- * instead of a regex split. undefined for anything else, which then goes through parseStatReference.
+ * The walk of parseStatBytes over a text's latin1 bytes (one char a byte, so its offsets are the text's): the same
+ * result as parseStatReference for the stat lines the kernel writes, undefined for anything else (which then goes
+ * through parseStatReference). Not on the scanner's path (it parses the bytes it read); here for single reads.
  */
 function parseStatFast(text: string): Parsed<StatRecord> | undefined {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 2 || close < open || text.charCodeAt(open - 1) !== SPACE || text.charCodeAt(close + 1) !== SPACE) return undefined;
-  const pid = digitsAt(text, 0, open - 1);
-  if (pid === undefined || pid < 1) return undefined;
-  const stateCode = text.charCodeAt(close + 2);
-  const isLetter = (stateCode >= 65 && stateCode <= 90) || (stateCode >= 97 && stateCode <= 122);
-  if (!isLetter || text.charCodeAt(close + 3) !== SPACE) return undefined;
-  // fields 4–24, each checked; the ones we take kept in locals (no array per line: this runs for every process)
-  let ppid = 0;
-  let pgrp = 0;
-  let session = 0;
-  let tpgid = 0;
-  let utime = 0;
-  let stime = 0;
-  let starttime = 0;
-  let rssPages = 0;
-  let i = close + 4;
-  for (let field = 4; field <= 24; field++) {
-    let j = i;
-    while (j < text.length && text.charCodeAt(j) !== SPACE) j++;
-    // a field must be followed by one space, except the last one we take (then: a space, a newline or the end)
-    if (field < 24 && j >= text.length) return undefined;
-    const value = digitsAt(text, i, j);
-    if (value === undefined) return undefined;
-    if (field === FIELD.ppid) ppid = value;
-    else if (field === FIELD.pgrp) pgrp = value;
-    else if (field === FIELD.session) session = value;
-    else if (field === FIELD.tpgid) tpgid = value;
-    else if (field === FIELD.utime) utime = value;
-    else if (field === FIELD.stime) stime = value;
-    else if (field === FIELD.starttime) starttime = value;
-    else if (field === FIELD.rss) rssPages = value;
-    i = j + 1;
-  }
-  if (ppid < 0 || pgrp < 0 || session < 0 || tpgid < -1 || utime < 0 || stime < 0 || starttime < 0 || rssPages < 0) return undefined;
-  const comm = text.slice(open + 1, close);
-  return ok({ pid, comm, state: text[close + 2], ppid, pgrp, session, tpgid, utime, stime, starttime, rssPages });
-}
-
-/** The integer text[from, to) if it is an optional '-' and 1–15 digits (no other character), else undefined. */
-function digitsAt(text: string, from: number, to: number): number | undefined {
-  let k = from;
-  const negative = text.charCodeAt(k) === MINUS;
-  if (negative) k++;
-  if (to - k < 1 || to - k > 15) return undefined;
-  let n = 0;
-  for (; k < to; k++) {
-    const c = text.charCodeAt(k);
-    if (c < ZERO || c > NINE) return undefined;
-    n = n * 10 + (c - ZERO);
-  }
-  return negative ? -n : n;
+  const bytes = Buffer.from(text, 'latin1');
+  const f = newStatFields();
+  if (!statBytesFast(bytes, bytes.length, f)) return undefined;
+  const { pid, state, ppid, pgrp, session, tpgid, utime, stime, starttime, rssPages } = f;
+  return ok({ pid, comm: text.slice(f.commStart, f.commEnd), state, ppid, pgrp, session, tpgid, utime, stime, starttime, rssPages });
 }
 
 /** parseStat with a regex split: every stat line the fast path does not take, and the reference that one is tested against. */
@@ -170,17 +122,7 @@ export function parseStatusKb(text: string, key: string): Parsed<number> {
 // ---- The same parsers over the bytes of a file (a buffer the ProcFs reuses): the scanner's path, no string per file.
 
 /** What parseStatBytes fills: StatRecord's numbers and state, comm as the byte range [commStart, commEnd) of the input. */
-export interface StatFields {
-  pid: number;
-  state: string;
-  ppid: number;
-  pgrp: number;
-  session: number;
-  tpgid: number;
-  utime: number;
-  stime: number;
-  starttime: number;
-  rssPages: number;
+export interface StatFields extends Omit<StatRecord, 'comm'> {
   commStart: number;
   commEnd: number;
 }
