@@ -179,7 +179,8 @@ async function main() {
   for (const c of chunks)
     for (const f of c.own) {
       const other = ownerOf.get(f);
-      if (other && !PURE_SHARED.has(f)) throw new Error(`${f} is in chunks ${other} and ${c.name}: import it from the main bundle, or make one chunk`);
+      if (other && !PURE_SHARED.has(f))
+        throw new Error(`${f} is in chunks ${other} and ${c.name}: import it from the main bundle, or make one chunk`);
       ownerOf.set(f, c.name);
     }
   const rs = await Promise.all([

@@ -21,8 +21,7 @@ import { Blocked, attachedShellPids, planDetachedTerminals, planDuplicateAi, pla
 const ai = (): typeof import('../ai/commands') => require('../ai/commands') as typeof import('../ai/commands');
 const extensions = (): typeof import('../extensions/commands') =>
   require('../extensions/commands') as typeof import('../extensions/commands');
-const terminals = (): typeof import('../terminals/commands') =>
-  require('../terminals/commands') as typeof import('../terminals/commands');
+const terminals = (): typeof import('../terminals/commands') => require('../terminals/commands') as typeof import('../terminals/commands');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface PolicySources {
