@@ -1,5 +1,6 @@
 // When the memory feature samples, by the window's focus. Focused: the status bar and the memory sampler run at their
-// set periods (one wake-up for both with the defaults). Not focused, nobody sees the status bar: its own job stops (the
+// set periods (with the defaults one wake-up and one reading for both: the status bar renders the memory sample). Not
+// focused, nobody sees the status bar: its own job stops (the
 // memory sampler's reading refreshes it, no read of its own) and the memory sampler (history, OOM counters) runs every
 // max(csops.memory.sampleSeconds, 60 s), riding along with the window heartbeat's wake-up: with the default settings the
 // host wakes up once a minute. On focus the status bar samples at once and both go back to their periods. An OOM
@@ -75,7 +76,9 @@ export class FocusSampling {
     this.focusedNow = focused;
     this.apply();
     // Fresh at once: the status bar's own sample; the memory sampler's next run joins the status bar's ticks.
-    if (focused) this.statusBarJob?.runNow();
+    if (!focused) return;
+    if (this.statusBarJob) this.statusBarJob.runNow();
+    else this.o.statusBar();
   }
 
   private runMonitor(): void {
@@ -86,7 +89,10 @@ export class FocusSampling {
   private apply(): void {
     if (this.disposed) return;
     const p = samplingPeriods(this.o.settings(), this.focusedNow);
-    if (p.statusBarMs === undefined) {
+    // The same period as the memory sampler's (the defaults): one reading a tick — the status bar renders the memory
+    // sample (statusBarFromMonitor), no read of its own. Until the sampler has started, the status bar samples itself.
+    const ownStatusBar = p.statusBarMs !== undefined && !(this.monitorStarted && p.statusBarMs === p.monitorMs);
+    if (!ownStatusBar || p.statusBarMs === undefined) {
       this.statusBarJob?.dispose();
       this.statusBarJob = undefined;
     } else if (this.statusBarJob) this.statusBarJob.setPeriod(p.statusBarMs);
