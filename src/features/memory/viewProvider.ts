@@ -41,24 +41,7 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
     this.view = view;
     this.sidebar = new (webviewModule().MemoryWebview)(view.webview, this.deps, true);
     const web = this.sidebar;
-    view.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
-    view.onDidChangeVisibility(
-      () => {
-        if (view.visible) web.post();
-        this.visibilityChanged();
-      },
-      undefined,
-      this.disposables,
-    );
-    view.onDidDispose(
-      () => {
-        this.view = this.sidebar = undefined;
-        this.visibilityChanged();
-      },
-      undefined,
-      this.disposables,
-    );
-    this.visibilityChanged();
+    this.wire(view, view.onDidChangeVisibility, web, () => (this.view = this.sidebar = undefined));
   }
 
   openPanel(): void {
@@ -77,18 +60,28 @@ export class MemoryViewProvider implements vscode.WebviewViewProvider, vscode.Di
     );
     const web = new (webviewModule().MemoryWebview)(panel.webview, this.deps, false);
     this.panel = { panel, web };
-    panel.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
-    panel.onDidChangeViewState(
+    this.wire(panel, panel.onDidChangeViewState, web, () => (this.panel = undefined));
+  }
+
+  /** The page's messages, fresh data when it is shown, and onDidChangeVisible on every change (and now). */
+  private wire(
+    host: { readonly webview: vscode.Webview; readonly visible: boolean; readonly onDidDispose: vscode.Event<void> },
+    changed: vscode.Event<unknown>,
+    web: MemoryWebview,
+    gone: () => void,
+  ): void {
+    host.webview.onDidReceiveMessage((m: unknown) => web.onMessage(m), undefined, this.disposables);
+    changed(
       () => {
-        if (panel.visible) web.post();
+        if (host.visible) web.post();
         this.visibilityChanged();
       },
       undefined,
       this.disposables,
     );
-    panel.onDidDispose(
+    host.onDidDispose(
       () => {
-        this.panel = undefined;
+        gone();
         this.visibilityChanged();
       },
       undefined,
