@@ -2,6 +2,7 @@
 // MCP-like child, as in aiProcesses.test.ts). The test kills the MCP child of an assistant that restarts it (its own
 // spawned tree, by pid after re-checking the start time) → listed as unexpected_exit; three times → the restart-loop
 // call-out; a leaked assistant stopped through "Stop Leaked and Duplicate AI Processes…" → listed as signal.
+import { memoryFrame } from '../support/profileTable';
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -40,20 +41,6 @@ interface Proc {
 const alive = (p: Proc): boolean => startTimeOf(p.pid) === p.starttime;
 const childrenOf = (pid: number): Proc[] => descendants(pid).map((p) => ({ pid: p.pid, starttime: p.starttime }));
 
-async function memoryFrame(page: Page): Promise<Frame> {
-  return waitFor('the Memory webview frame', async () => {
-    for (const f of page.frames())
-      if (
-        (await f
-          .locator('#ends')
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return f;
-    return undefined;
-  });
-}
-
 describe('Recent ends in a real code-server', function () {
   let s: Session | undefined;
   let page: Page;
@@ -86,7 +73,7 @@ describe('Recent ends in a real code-server', function () {
     fs.writeFileSync(mcpPath, MCP);
     await runCommand(page, 'code-server Ops: Focus on AI Processes View'); // a visible tree view scans every second
     await runCommand(page, 'code-server Ops: Open Memory Chart'); // the panel shows the ends; the sidebar keeps scanning
-    frame = await memoryFrame(page);
+    frame = await memoryFrame(page, '#ends');
   });
 
   afterEach(async function () {

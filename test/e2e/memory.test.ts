@@ -1,24 +1,11 @@
 // Memory view e2e: the webview chart renders with data points, its summary matches /proc, the restart goes through
 // the modal and a new extension host appears, the history lists the restart; screenshots in light and dark themes.
+import { memoryFrame } from '../support/profileTable';
 import * as assert from 'assert';
 import * as fs from 'fs';
-import { Frame, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { Session, serverProcesses, startSession, stopSession, waitActivated } from '../support/session';
 import { RESULTS, runCommand, waitFor } from '../support/workbench';
-
-async function memoryFrame(page: Page): Promise<Frame> {
-  return waitFor('the Memory webview frame', async () => {
-    for (const f of page.frames())
-      if (
-        (await f
-          .locator('#chart')
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return f;
-    return undefined;
-  });
-}
 
 const extHostPids = (s: Session): number[] =>
   serverProcesses(s)
@@ -49,7 +36,7 @@ describe('Memory view in a real code-server', function () {
 
   it('renders the chart with data points and a summary that matches /proc', async function () {
     await runCommand(page, 'code-server Ops: Focus on Memory View');
-    const frame = await memoryFrame(page);
+    const frame = await memoryFrame(page, '#chart');
     await waitFor('at least 3 data points', async () => Number(await frame.locator('#chart').getAttribute('data-points')) >= 3, 30_000);
     assert.ok((await frame.locator('#chart canvas').count()) >= 1, 'uPlot drew a canvas');
     const [pid] = extHostPids(s!);
@@ -71,7 +58,7 @@ describe('Memory view in a real code-server', function () {
   it('restarts the extension host through the preview and records it in the history', async function () {
     const before = extHostPids(s!);
     assert.strictEqual(before.length, 1);
-    const frame = await memoryFrame(page);
+    const frame = await memoryFrame(page, '#chart');
     await frame.locator('#restart').click();
     const box = page.locator('.monaco-dialog-box');
     await box.waitFor({ state: 'visible', timeout: 20_000 });
@@ -89,7 +76,7 @@ describe('Memory view in a real code-server', function () {
     );
     await waitActivated(page);
     await runCommand(page, 'code-server Ops: Focus on Memory View');
-    const frame2 = await memoryFrame(page);
+    const frame2 = await memoryFrame(page, '#chart');
     const rows = await waitFor('both extension hosts in the history', async () => {
       const t = await frame2.locator('#history').innerText();
       return t.includes(String(before[0])) && t.includes(String(after[0])) ? t : undefined;

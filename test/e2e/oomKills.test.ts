@@ -1,11 +1,12 @@
 // OOM kills e2e: a real OOM kill in a child memory cgroup (64 MiB limit) of a job started from a terminal of the
 // window; the Memory view must list it with the right pid and victim within 10 s, and a notification must appear.
 // Needs root (to create a cgroup); cgroup v2 when the machine has it, v1 otherwise. The cgroup is removed afterwards.
+import { memoryFrame } from '../support/profileTable';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Frame, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { ROOT } from '../support/codeServer';
 import { Session, createTerminal, startSession, stopSession, typeInTerminal } from '../support/session';
 import { RESULTS, runCommand, waitFor } from '../support/workbench';
@@ -27,20 +28,6 @@ function childCgroupPlan(): { dir: string; limitFile: string; version: 1 | 2 } |
     return { dir: path.join(own, name), limitFile: 'memory.max', version: 2 };
   }
   return { skip: 'no memory cgroup found' };
-}
-
-async function memoryFrame(page: Page): Promise<Frame> {
-  return waitFor('the Memory webview frame', async () => {
-    for (const f of page.frames())
-      if (
-        (await f
-          .locator('#kills')
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return f;
-    return undefined;
-  });
 }
 
 const startTime = (pid: number): string | undefined => {
@@ -139,7 +126,7 @@ describe('OOM kills in a real code-server', function () {
     );
     victim = { pid, start: startTime(pid) };
     await runCommand(page, 'code-server Ops: Focus on Memory View');
-    const frame = await memoryFrame(page);
+    const frame = await memoryFrame(page, '#kills');
     assert.strictEqual(Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]), shell, 'a job of the terminal');
     const oomCount = () =>
       cg!.version === 1

@@ -10,13 +10,13 @@ export interface ProfileRow {
   top: string;
 }
 
-/** The frame of the Memory webview (the one holding the profile table). */
-export async function memoryFrame(page: Page): Promise<Frame> {
+/** The frame of the Memory webview: the one holding `selector` (by default the profile table). */
+export async function memoryFrame(page: Page, selector = '#profile-table'): Promise<Frame> {
   return waitFor('the Memory webview frame', async () => {
     for (const f of page.frames())
       if (
         (await f
-          .locator('#profile-table')
+          .locator(selector)
           .count()
           .catch(() => 0)) > 0
       )
