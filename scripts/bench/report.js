@@ -66,7 +66,12 @@ function evaluate(results) {
       measured:
         `cold ×${f2(cold)} (${f1(s10k.ours.cpuPerProcUs)} vs ${f1(s1k.ours.cpuPerProcUs)} µs), refresh ×${f2(inc)} ` +
         `(${f1(s10k.incremental.cpuPerProcUs)} vs ${f1(s1k.incremental.cpuPerProcUs)} µs; ${s10k.incremental.keptFiles} of ` +
-        `${s10k.processesScanned} stat files kept open, bound ${s10k.incremental.maxKeptFiles})`,
+        `${s10k.processesScanned} stat files kept open, bound ${s10k.incremental.maxKeptFiles})` +
+        (s1k.c && s10k.c
+          ? `; the C reference reading the same files ×${f2(s10k.c.cpuPerProcUs / s1k.c.cpuPerProcUs)} (${f1(s10k.c.cpuPerProcUs)} ` +
+            `vs ${f1(s1k.c.cpuPerProcUs)} µs: the kernel's part), ours relative to it cold ×${f2(s10k.ratio / s1k.ratio)}, ` +
+            `refresh ×${f2(s10k.incrementalRatio / s1k.incrementalRatio)}`
+          : ''),
       pass: cold <= 1.1 && inc <= 1.1,
     });
   } else if (skipped10k)
@@ -85,9 +90,28 @@ function evaluate(results) {
     });
   }
   const worst = max(results.scanner.flatMap((s) => [s.ours.maxDelayMs, s.incremental?.maxDelayMs ?? 0]));
+  /** Every timed scan (cold after a pause, and incremental) with its fleet size, the worst first. */
+  const timed = results.scanner
+    .flatMap((s) =>
+      [...(s.ours.firstScans ?? []), ...(s.incremental?.reps ?? [])].map((/** @type {Record<string, any>} */ r) => ({
+        ...r,
+        n: s.fleetSize,
+      })),
+    )
+    .sort((a, b) => b.maxDelayMs - a.maxDelayMs);
+  const over = timed.filter((r) => r.maxDelayMs > 5);
+  const perSize = results.scanner.map((s) => `${s.fleetSize}: ${f1(max([s.ours.maxDelayMs, s.incremental?.maxDelayMs ?? 0]))}`);
+  const cause =
+    timed[0]?.gcMaxMs !== undefined
+      ? `; the worst (${timed[0].n} processes) had a ${f1(timed[0].gcMaxMs)} ms ${timed[0].gcKind || 'GC'} pause inside; ` +
+        `${over.length} of ${timed.length} scans over 5 ms` +
+        (over.length
+          ? `, ${over.filter((r) => r.maxDelayMs - r.gcMaxMs <= 5).length} of them within 5 ms without their longest GC pause`
+          : '')
+      : '';
   t.push({
     target: 'max event-loop delay during a scan (cold or incremental) ≤ 5 ms',
-    measured: `${f1(worst)} ms (worst of all scans, all sizes)`,
+    measured: `${f1(worst)} ms (worst of all scans, all sizes; per size ${perSize.join(', ')} ms${cause})`,
     pass: worst <= 5,
   });
   t.push({

@@ -6,7 +6,7 @@ const path = require('path');
 const v8 = require('v8');
 const vm = require('vm');
 const { spawnSync } = require('child_process');
-const { monitorEventLoopDelay } = require('perf_hooks');
+const { monitorEventLoopDelay, PerformanceObserver, constants: perfConstants } = require('perf_hooks');
 const { ROOT, sleep, cpuUs, median, max, min, f1, f2, log } = require('./util');
 const { spawnFleet, killFleet, fleetRoom } = require('./fleet');
 const { measureChild } = require('./native');
@@ -23,8 +23,31 @@ const gc = vm.runInNewContext('gc');
 /**
  * One scan's figures.
  * @typedef {{ wallMs: number, cpuUs: number, count: number, skipped: number, cpuPerProcUs: number }} ScanRun
- * @typedef {ScanRun & { maxDelayMs: number }} TimedScanRun
+ * @typedef {ScanRun & { maxDelayMs: number, gcMaxMs: number, gcKind: string }} TimedScanRun
  */
+
+/** GC pauses as they are reported: start, duration (ms, performance.now() time) and kind. @type {[number, number, string][]} */
+const gcPauses = [];
+/** @type {Record<number, string>} */
+const GC_KINDS = {
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = /** @type {{ detail?: { kind?: number } }} */ (e).detail?.kind ?? -1;
+    gcPauses.push([e.startTime, e.duration, GC_KINDS[kind] ?? `kind ${kind}`]);
+  }
+  if (gcPauses.length > 10000) gcPauses.splice(0, gcPauses.length - 10000);
+}).observe({ entryTypes: ['gc'] });
+/** The longest GC pause that started in [t0, t1]: its ms and kind (0 ms: none). @param {number} t0 @param {number} t1 */
+function longestGc(t0, t1) {
+  let best = { gcMaxMs: 0, gcKind: '' };
+  for (const [start, ms, kind] of gcPauses) if (start >= t0 && start <= t1 && ms > best.gcMaxMs) best = { gcMaxMs: ms, gcKind: kind };
+  return best;
+}
 
 /** One scan exactly as the extension does it, with wall, own CPU and the max event-loop delay around it.
  *  @param {Ours} ours @param {ScanOptions} [extra] */
@@ -37,11 +60,19 @@ async function timedScan(ours, extra = {}) {
   const snap = await ours.scanner.scanProcesses({ procRoot: '/proc', ...extra });
   const wallMs = performance.now() - t0;
   const cpu = cpuUs() - c0;
-  await sleep(2); // let the delay timer fire once after the last slice
+  await sleep(2); // let the delay timer fire once after the last slice (and the GC observer report)
   h.disable();
   const count = snap.processes.size + snap.skipped.length;
   /** @type {TimedScanRun} */
-  const run = { wallMs, cpuUs: cpu, count, skipped: snap.skipped.length, cpuPerProcUs: cpu / count, maxDelayMs: h.max / 1e6 };
+  const run = {
+    wallMs,
+    cpuUs: cpu,
+    count,
+    skipped: snap.skipped.length,
+    cpuPerProcUs: cpu / count,
+    maxDelayMs: h.max / 1e6,
+    ...longestGc(t0, t0 + wallMs),
+  };
   return { snap, run };
 }
 
