@@ -106,8 +106,7 @@ interface CachedIdentity {
   seen: number;
   /** `stat` of this process kept open (ProcFs.keepOpen), re-read with one pread per refresh. */
   fd?: number;
-  /** The stat text and the record the last scan built from it: an identical text gives the same record again. */
-  text?: string;
+  /** The record the last scan built: a stat with the same fields gives the same record again. */
   record?: ProcessRecord;
 }
 
@@ -503,11 +502,6 @@ class FileBytes {
     } else this.take(this.procFs.readKept!(fd));
   }
 
-  /** The latin1 text of the bytes. */
-  text(): string {
-    return latin1Of(this.bytes, 0, this.length);
-  }
-
   private take(text: string): void {
     if (!this.own || this.own.length < text.length) this.own = Buffer.allocUnsafe(Math.max(4096, 2 * text.length));
     this.length = this.own.write(text, 0, 'latin1'); // readText gives latin1: one byte per character
@@ -548,11 +542,11 @@ function readOne(
     skip(snapshot, pid, e);
     return;
   }
-  if (incremental && unchangedRecord(pid, file, snapshot, incremental, opened)) return;
   // parsed in place (the bytes are the ProcFs's buffer, which the next read reuses); a read failing after it still
   // wins over a parse error, as when every file was read first
   let error = parseStatBytes(file.bytes, file.length, stat);
   if (error === undefined && stat.pid !== pid) error = `stat names pid ${stat.pid}`;
+  if (error === undefined && incremental && unchangedRecord(pid, file, stat, snapshot, incremental, opened)) return;
   let record: ProcessRecord | undefined;
   if (!incremental) {
     const comm = error === undefined ? decodeBytes(file.bytes, stat.commStart, stat.commEnd) : '';
@@ -567,7 +561,6 @@ function readOne(
   } else if (error !== undefined) snapshot.skipped.push({ pid, reason: 'unparsable', detail: error });
   else {
     const { cache, generation } = incremental;
-    const statText = file.text(); // kept to compare the next read with: before cmdline is read into the same buffer
     const e = cache.peek(pid);
     const sameComm = e !== undefined && sameLatin1(file.bytes, stat.commStart, stat.commEnd, e.rawComm);
     const rawComm = sameComm ? e.rawComm : latin1Of(file.bytes, stat.commStart, stat.commEnd);
@@ -576,10 +569,7 @@ function readOne(
     if (identity) {
       record = recordOf(pid, stat, comm, identity.uid, identity.argv, snapshot);
       const now = cache.peek(pid);
-      if (now?.seen === generation) {
-        now.text = statText;
-        now.record = record;
-      }
+      if (now?.seen === generation) now.record = record;
     }
   }
   if (record) snapshot.processes.set(pid, record);
@@ -592,13 +582,15 @@ function skip(snapshot: Snapshot, pid: number, e: unknown): void {
 }
 
 /**
- * A known process whose stat is exactly what the previous scan read (a sleeping process: no CPU tick, same rss;
- * compared byte by byte, no string made): its previous record is used again, unless the cache must re-read its argv
- * (rotation, zombie, …). Records are therefore shared between consecutive snapshots (no feature mutates one).
+ * A known process whose stat fields are those of the record the previous scan built (a sleeping process: no CPU tick,
+ * same rss; comm compared byte by byte, no string made): that record is used again, unless the cache must re-read its
+ * argv (rotation, zombie, …). Records are therefore shared between consecutive snapshots (no feature mutates one). The
+ * fields, not the stat text, are compared: nothing of the text is kept (~300 bytes a process less in the cache).
  */
 function unchangedRecord(
   pid: number,
   file: FileBytes,
+  s: StatFields,
   snapshot: Snapshot,
   incremental: { cache: ScanCache; generation: number },
   opened: number | undefined,
@@ -606,13 +598,28 @@ function unchangedRecord(
   const { cache, generation } = incremental;
   const e = cache.peek(pid);
   const r = e?.record;
-  if (!e || !r || !cache.sameBase || e.text === undefined || !sameLatin1(file.bytes, 0, file.length, e.text)) return false;
+  if (!e || !r || !cache.sameBase || !sameStatFields(r, e.starttime, s, snapshot.pageSize)) return false;
+  if (!sameLatin1(file.bytes, s.commStart, s.commEnd, e.rawComm)) return false;
   if (!cache.reuse(pid, r.ppid, e.starttime, e.rawComm, r.state, generation)) return false;
   if (opened !== undefined) e.fd = opened; // opened only for an entry without a kept file
   cache.stats.hits++;
   cache.stats.unchanged++;
   snapshot.processes.set(pid, r);
   return true;
+}
+
+/** Whether the stat fields a record is made of are the record's (uid and argv aside; comm compared by the caller). */
+function sameStatFields(r: ProcessRecord, starttime: number, s: StatFields, pageSize: number): boolean {
+  return (
+    s.starttime === starttime &&
+    s.ppid === r.ppid &&
+    s.state === r.state &&
+    s.pgrp === r.pgrp &&
+    s.session === r.session &&
+    s.tpgid === r.tpgid &&
+    s.utime + s.stime === r.cpuTicks &&
+    s.rssPages * pageSize === r.rssBytes
+  );
 }
 
 /**
