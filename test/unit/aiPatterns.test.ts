@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import fc from 'fast-check';
 import {
   BUILTIN_PATTERNS,
   DEFAULT_PATTERN_TABLE,
@@ -308,6 +309,60 @@ describe('AI pattern table', () => {
     }
   });
 
+  describe("Kilo Code's `kilo serve` backend, told from antirez's `kilo` editor opening a file named serve", () => {
+    const kilo = (argv: string[], exe?: string) => {
+      const m = matchArgv(argv, DEFAULT_PATTERN_TABLE, exe);
+      return m && `${m.tool}${m.helper ? ' (helper)' : ''}`;
+    };
+    const cli = `${H}/.npm-global/lib/node_modules/@kilocode/cli`;
+    const backend: [string, string[], string?][] = [
+      // dylanneve1/talon#161, Kilo-Org/kilocode#10786
+      ['a server flag (--port, --hostname)', ['kilo', 'serve', '--port', '4097', '--hostname', '127.0.0.1']],
+      ['--hostname alone', ['kilo', 'serve', '--hostname', '127.0.0.1']],
+      ['--port=<n>', ['kilo', 'serve', '--port=0']],
+      ['--hostname=<h>', ['/usr/local/bin/kilo', 'serve', '--hostname=127.0.0.1']],
+      ['the node bin inside @kilocode/cli', ['node', `${cli}/bin/kilo`, 'serve']],
+      ['the platform binary inside @kilocode/cli-*', [`${H}/.npm-global/lib/node_modules/@kilocode/cli-linux-x64/bin/kilo`, 'serve']],
+      ['a bare argv[0] whose executable is inside @kilocode/cli-*', ['kilo', 'serve'], `${cli}-linux-x64/bin/kilo`],
+      [
+        'the binary bundled in the extension folder',
+        [`${H}/.vscode-server/extensions/kilocode.kilo-code-7.0.1-linux-x64/bin/kilo`, 'serve'],
+      ],
+      ['`kilocode serve` (the 0.x bin name)', ['kilocode', 'serve']],
+      ['a node script named kilo (the editor is native)', ['node', '/usr/local/bin/kilo', 'serve']],
+    ];
+    for (const [what, argv, exe] of backend) {
+      it(`is the backend: ${what}`, () => {
+        assert.strictEqual(kilo(argv, exe), 'Kilo Code (helper)', JSON.stringify(argv));
+        assert.strictEqual(matchArgv(argv, DEFAULT_PATTERN_TABLE, exe)?.label, 'backend (kilo serve)');
+      });
+    }
+    it('is not Kilo Code: the native `kilo` with `serve` and no server evidence (the editor)', () => {
+      for (const [argv, exe] of [
+        [['kilo', 'serve']],
+        [['/usr/local/bin/kilo', 'serve']],
+        [['kilo', 'serve'], '/usr/local/bin/kilo'],
+        [['kilo', 'serve', 'notes.txt']],
+        [['kilo', 'serve', '--portable']], // not --port
+        [['kilo', 'serve', '-p']], // no short forms: the editor takes no options, but -p is not Kilo's either
+        [['kilo', '--port', '4097']], // a flag without the subcommand
+        [['kilo', 'server.c', '--port']], // the subcommand is not serve
+      ] as [string[], string?][]) {
+        assert.strictEqual(kilo(argv, exe), undefined, JSON.stringify(argv));
+      }
+    });
+    it('property: a native `kilo serve` is the backend exactly when a --port / --hostname option is on the command line', () => {
+      const isServerOption = (a: string): boolean => /^--(port|hostname)(=|$)/.test(a);
+      const arg = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('--port', '--port=0', '--hostname=h', '--portable', '-p', '4097'));
+      fc.assert(
+        fc.property(fc.constantFrom('kilo', '/usr/local/bin/kilo', '/opt/kilo/kilo'), fc.array(arg, { maxLength: 6 }), (argv0, rest) => {
+          const got = kilo([argv0, 'serve', ...rest]);
+          assert.strictEqual(got, rest.some(isServerOption) ? 'Kilo Code (helper)' : undefined, JSON.stringify(rest));
+        }),
+      );
+    });
+  });
+
   it('matches the executable path when the caller reads /proc/PID/exe', () => {
     // The native claude as its auto-updater restarts it: argv[0] is the version file name.
     assert.strictEqual(tool(['2.1.0']), undefined);
@@ -450,6 +505,34 @@ describe('user patterns (from a setting)', () => {
     assert.strictEqual(matchArgv(['goose'], table)?.origin, 'user');
     assert.strictEqual(matchArgv(['claude'], table)?.tool, 'Claude (wrapped)', 'a user pattern can override');
     assert.strictEqual(matchArgv(['goose'])?.tool, undefined, 'the default table is unchanged');
+  });
+
+  it('withOption: any of the options, alone or as --opt=value, after argv[0]; never a longer option', () => {
+    const serve = { id: 'srv', tool: 'Srv', kind: 'assistant', match: [{ exe: ['srv'], withOption: ['--port', '--hostname'] }] };
+    const { table, problems } = buildPatternTable([serve]);
+    assert.deepStrictEqual(problems, []);
+    const hit = (argv: string[]): boolean => matchArgv(argv, table)?.tool === 'Srv';
+    assert.ok(hit(['srv', '--port', '1']));
+    assert.ok(hit(['srv', 'serve', '--hostname', 'h']));
+    assert.ok(hit(['srv', '--port=0']));
+    assert.ok(hit(['srv', '--hostname=127.0.0.1', 'x']));
+    assert.ok(!hit(['srv']));
+    assert.ok(!hit(['srv', '--portal']), 'a longer option is another option');
+    assert.ok(!hit(['srv', '--portal=1']));
+    assert.ok(!hit(['srv', 'x--port']));
+    assert.ok(!hit(['--port']), 'argv[0] is not an option');
+    assert.ok(!hit(['other', '--port', '1']), 'the anchors must hold too');
+    const bad = buildPatternTable([
+      { id: 'no-dash', tool: 'X', kind: 'assistant', match: [{ exe: ['x'], withOption: ['port'] }] },
+      { id: 'with-eq', tool: 'X', kind: 'assistant', match: [{ exe: ['x'], withOption: ['--port=1'] }] },
+      { id: 'empty', tool: 'X', kind: 'assistant', match: [{ exe: ['x'], withOption: [] }] },
+      { id: 'alone', tool: 'X', kind: 'assistant', match: [{ withOption: ['--port'] }] },
+    ]).problems;
+    assert.deepStrictEqual(
+      bad.map((p) => p.index),
+      [0, 1, 2, 3],
+    );
+    assert.match(bad[3].reason, /needs at least one of exe/);
   });
 
   it('treats a missing setting as no patterns', () => {

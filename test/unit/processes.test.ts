@@ -20,6 +20,8 @@ import {
   cpuPercents,
   extensionOfProcess,
   filterTree,
+  rowRenderKey,
+  rowStoppable,
   sortTree,
   walk,
   windowKey,
@@ -236,9 +238,30 @@ describe('Processes: "window gone" only on positive evidence', () => {
     assert.strictEqual(windowStateOf({ establishedSockets: 2, nowMs: now }), 'live');
     assert.strictEqual(windowStateOf({ lastHeartbeatMs: 0, establishedSockets: 1, nowMs: now }), 'live');
   });
-  it('unknown with a recent heartbeat but no connection (kept for the reconnection grace, still beating)', () => {
-    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - 1000, establishedSockets: 0, nowMs: now }), 'unknown');
-    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - HEARTBEAT_TIMEOUT_MS, establishedSockets: 0, nowMs: now }), 'unknown');
+  it('disconnected with a recent heartbeat but no connection (a closed tab, kept by code-server for the reconnection grace)', () => {
+    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - 1000, establishedSockets: 0, nowMs: now }), 'disconnected');
+    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - HEARTBEAT_TIMEOUT_MS, establishedSockets: 0, nowMs: now }), 'disconnected');
+  });
+  it('every combination of the evidence: connected × heartbeat fresh, plus fds unreadable', () => {
+    const fresh = now - 1000;
+    const stale = now - HEARTBEAT_TIMEOUT_MS - 1;
+    const cases: [number | undefined, number | undefined, string][] = [
+      [1, fresh, 'live'], // connected, beating
+      [1, stale, 'live'], // connected, heartbeat overdue (a connection is the stronger evidence)
+      [1, undefined, 'live'], // connected, no registry entry
+      [0, fresh, 'disconnected'], // fds read, no connection, beating: kept for the reconnection grace
+      [0, stale, 'gone'], // fds read, no connection, heartbeat overdue
+      [0, undefined, 'gone'], // fds read, no connection, no registry entry
+      [undefined, fresh, 'unknown'], // fds unreadable
+      [undefined, stale, 'unknown'],
+      [undefined, undefined, 'unknown'],
+    ];
+    for (const [establishedSockets, lastHeartbeatMs, want] of cases)
+      assert.strictEqual(
+        windowStateOf({ establishedSockets, lastHeartbeatMs, nowMs: now }),
+        want,
+        JSON.stringify({ establishedSockets, lastHeartbeatMs }),
+      );
   });
   it('gone only without a heartbeat for longer than the timeout AND with its fds read and no connection', () => {
     assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - HEARTBEAT_TIMEOUT_MS - 1, establishedSockets: 0, nowMs: now }), 'gone');
@@ -253,6 +276,8 @@ describe('Processes: "window gone" only on positive evidence', () => {
       fc.property(fc.option(fc.integer({ min: 0, max: now + 10_000 })), fc.option(fc.nat(3)), (hb, est) => {
         const state = windowStateOf({ lastHeartbeatMs: hb ?? undefined, establishedSockets: est ?? undefined, nowMs: now });
         if (state === 'gone') assert.ok(est === 0 && (hb === null || now - hb > HEARTBEAT_TIMEOUT_MS));
+        if (state === 'disconnected') assert.ok(est === 0 && hb !== null && now - hb <= HEARTBEAT_TIMEOUT_MS);
+        if (est === null) assert.strictEqual(state, 'unknown');
       }),
     );
   });
@@ -337,7 +362,7 @@ describe('Processes: the model', () => {
 
   it('an extension host with a recent heartbeat, or whose fds could not be read, is never "gone"', () => {
     const beating = buildProcessesModel(input(snap, { windows: new Map([[windowKey(P.host2, P.host2 * 10), { updatedAtMs: 50_000 }]]) }));
-    assert.strictEqual(byPid(beating.roots, P.host2).window?.state, 'unknown');
+    assert.strictEqual(byPid(beating.roots, P.host2).window?.state, 'disconnected');
     const connected = buildProcessesModel(input(snap, { established: new Map([[P.host2, 1]]) }));
     assert.strictEqual(byPid(connected.roots, P.host2).window?.state, 'live');
     const unreadable = buildProcessesModel(input(snap, { established: new Map() }));
@@ -543,6 +568,43 @@ describe('Processes: the Stop… plan', () => {
       [232, P.task],
     );
     assert.deepStrictEqual(p2.notIncluded, [{ name: 'sudo x (pid 231)', reason: 'belongs to another user (uid 0)' }]);
+  });
+
+  it('a disconnected window (kept for the reconnection grace) is handled like unknown: never stopped, in no plan a gone one is not', () => {
+    // host2 with a child; the same scan seen with each window evidence: gone, disconnected, unknown, live
+    const withKid = editSnapshot(snap, {}, [rec(310, P.host2, ['git', 'fetch'])]);
+    const top = classifyTopology(withKid, P.host);
+    const evidence: Record<string, Partial<ProcessesInput>> = {
+      gone: { established: new Map([[P.host2, 0]]) },
+      disconnected: {
+        established: new Map([[P.host2, 0]]),
+        windows: new Map([[windowKey(P.host2, P.host2 * 10), { updatedAtMs: 99_000 }]]),
+      },
+      unknown: { established: new Map() },
+      live: { established: new Map([[P.host2, 1]]) },
+    };
+    const plans = new Map<string, { targets: number[]; skipped: [number | undefined, string][] }>();
+    for (const [want, fields] of Object.entries(evidence)) {
+      const m = buildProcessesModel(input(withKid, { topology: top, ...fields }));
+      const host2 = byPid(m.roots, P.host2);
+      assert.strictEqual(host2.window?.state, want);
+      assert.match(host2.protection ?? '', /extensionHost process is protected/, want);
+      assert.strictEqual(rowStoppable(host2), false, want);
+      // every row Stop… applies to, chosen at once (the broadest plan the view can make)
+      const chosen = [...walk(m.roots)].filter((n) => n.record && rowStoppable(n)).map((n) => id(n.record!.pid));
+      const plan = planStopProcesses(withKid, top, [...chosen, id(P.host2)], ctx);
+      assert.ok(!plan.targets.some((t) => t.pid === P.host2), `${want}: the extension host is never a target`);
+      plans.set(want, { targets: plan.targets.map((t) => t.pid), skipped: plan.skipped.map((x) => [x.pid, x.because]) });
+    }
+    // the window state changes no plan: a disconnected host's plan is exactly a gone (and an unknown) one's
+    assert.deepStrictEqual(plans.get('disconnected'), plans.get('gone'));
+    assert.deepStrictEqual(plans.get('disconnected'), plans.get('unknown'));
+    assert.deepStrictEqual(plans.get('disconnected')!.skipped, [[P.host2, 'the extensionHost process is protected']]);
+    // and a row shows its state: the render key differs, so a refresh re-renders the label
+    const keys = Object.values(evidence).map((f) =>
+      rowRenderKey(byPid(buildProcessesModel(input(withKid, { topology: top, ...f })).roots, P.host2), false, 100_000),
+    );
+    assert.strictEqual(new Set(keys).size, keys.length);
   });
 
   it('skips a root whose pid was reused since the row was shown', () => {

@@ -89,7 +89,12 @@ export function extensionOfProcess(argv: readonly string[], cwd: string | undefi
 /** A window's heartbeat is overdue after this long (three registry heartbeats: two missed beats and slack). */
 export { HEARTBEAT_TIMEOUT_MS };
 
-export type WindowState = 'this' | 'live' | 'gone' | 'unknown';
+/**
+ * `disconnected`: no client connected but still beating — code-server keeps an extension host whose tab closed for
+ * `--reconnection-grace-time` (default 3 h). Like `unknown` it is never evidence for any action; only `gone` is shown as
+ * a warning, and no plan branches on any of them (extension hosts are protected).
+ */
+export type WindowState = 'this' | 'live' | 'disconnected' | 'gone' | 'unknown';
 
 export interface WindowEvidence {
   /** When that extension host last wrote its registry entry (undefined: no entry). */
@@ -101,15 +106,16 @@ export interface WindowEvidence {
 
 /**
  * The state of an extension host that is not this one: live when it holds a connected socket (code-server hands the
- * client's connection to the extension host — measured in 4.139.1); gone only when both pieces of evidence are
- * positively absent (no heartbeat for longer than the timeout AND its fds were read and hold no connection); anything
- * else is unknown (fds unreadable; or a heartbeat without a connection: an extension host kept for the reconnection
- * grace still runs this extension and keeps beating).
+ * client's connection to the extension host — measured in 4.139.1); with its fds read and no connection, disconnected
+ * while its heartbeat is fresh (an extension host kept for the reconnection grace still runs this extension and keeps
+ * beating; it reconnects if the tab is reopened) and gone only once the heartbeat is overdue too (both pieces of
+ * evidence positively absent); unknown when its fds could not be read.
  */
 export function windowStateOf(e: WindowEvidence): Exclude<WindowState, 'this'> {
-  if ((e.establishedSockets ?? 0) > 0) return 'live';
+  if (e.establishedSockets === undefined) return 'unknown';
+  if (e.establishedSockets > 0) return 'live';
   const beating = e.lastHeartbeatMs !== undefined && e.nowMs - e.lastHeartbeatMs <= HEARTBEAT_TIMEOUT_MS;
-  return e.establishedSockets === 0 && !beating ? 'gone' : 'unknown';
+  return beating ? 'disconnected' : 'gone';
 }
 
 // ---- the tree -------------------------------------------------------------------------------------------------------

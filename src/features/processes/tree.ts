@@ -5,7 +5,19 @@ import * as vscode from 'vscode';
 import { Views } from '../../core/ids';
 import { VisiblePoller } from '../../core/ui/visiblePoller';
 import { formatBytes, formatDuration, fullCommand } from '../../probes/format';
-import { ProcNode, ProcessesModel, ROOT_ROW, ShownRows, SortBy, cpuText, filterTree, rowStoppable, sortTree, walk } from './model';
+import {
+  ProcNode,
+  ProcessesModel,
+  ROOT_ROW,
+  ShownRows,
+  SortBy,
+  WindowState,
+  cpuText,
+  filterTree,
+  rowStoppable,
+  sortTree,
+  walk,
+} from './model';
 import { portText } from './plan';
 import { ProcessesSource, ProcessesState } from './source';
 
@@ -24,15 +36,20 @@ const ICON: Record<ProcNode['kind'], string> = {
   others: 'account',
 };
 
-function windowText(state: string): string {
+/** Extension hosts whose window state needs its own icon: gone (a warning), disconnected (kept for the reconnection grace). */
+const WINDOW_ICON: Partial<Record<WindowState, string>> = { gone: 'warning', disconnected: 'debug-disconnect' };
+
+function windowText(state: WindowState): string {
   switch (state) {
     case 'this':
       return vscode.l10n.t('this window');
     case 'live':
       return vscode.l10n.t('another window (connected)');
+    case 'disconnected':
+      return vscode.l10n.t('disconnected — kept by code-server for the reconnection grace');
     case 'gone':
       return vscode.l10n.t('window gone');
-    default:
+    case 'unknown':
       return vscode.l10n.t('window unknown');
   }
 }
@@ -83,7 +100,7 @@ export class ProcItem extends vscode.TreeItem {
       node.ports.length ? node.ports.map(portText).join(', ') : undefined,
     ].filter(Boolean);
     this.description = parts.join(' · ');
-    this.iconPath = new vscode.ThemeIcon(node.window?.state === 'gone' ? 'warning' : ICON[node.kind]);
+    this.iconPath = new vscode.ThemeIcon((node.window && WINDOW_ICON[node.window.state]) ?? ICON[node.kind]);
     this.contextValue = rowStoppable(node) ? `${STOPPABLE}.${node.kind}` : PROTECTED;
     const who = rec ? `pid ${rec.pid}` : vscode.l10n.t('{0} processes', node.pids.length);
     this.accessibilityInformation = { label: `${label}, ${who}, ${this.description}` };
@@ -95,6 +112,13 @@ export class ProcItem extends vscode.TreeItem {
     if (node.window && node.window.state !== 'this')
       md.appendMarkdown(
         `${vscode.l10n.t('Window: {0} (from the window registry heartbeat and its connected sockets)', windowText(node.window.state))}\n\n`,
+      );
+    if (node.window?.state === 'disconnected')
+      md.appendMarkdown(
+        `${vscode.l10n.t(
+          'No browser tab is connected, but it still writes its heartbeat: code-server keeps it for the reconnection grace ' +
+            '(--reconnection-grace-time, default 3 h). It reconnects if the tab is reopened and ends when the grace runs out.',
+        )}\n\n`,
       );
     if (rec) md.appendCodeblock(fullCommand(rec.argv).slice(0, 2000), 'sh');
     this.tooltip = md;

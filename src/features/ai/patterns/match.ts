@@ -85,6 +85,8 @@ function tryMatcher(m: CompiledMatcher, v: ArgvView): Hit | undefined {
     hits.push({ name: ext.id, evidence: `runs from the extension folder ${ext.folder}` });
   }
   if (m.source.withArg !== undefined && !v.tokens.slice(1).includes(m.source.withArg)) return undefined;
+  if (m.source.withOption && !v.tokens.slice(1).some((t) => m.source.withOption!.some((o) => t === o || t.startsWith(`${o}=`))))
+    return undefined;
   return hits[0];
 }
 

@@ -57,7 +57,8 @@
 //   (ampproject/amphtml#38662): a known ambiguity of the bare script name.
 // - Kilo Code: npm `@kilocode/cli`, bins `kilocode` (0.x) and `kilo` (7.x) (Kilo-Org/kilocode#13299, #6455);
 //   the VS Code extension is `kilocode.kilo-code`. antirez's `kilo` editor is a native binary, so only a node script
-//   or a path inside `@kilocode/cli` counts.
+//   or a path inside `@kilocode/cli` counts; and since `kilo serve` with the editor opens a file named "serve", the
+//   backend needs `kilocode`, a node script, a path inside `@kilocode/cli` or the extension, or `--port`/`--hostname`.
 // - Roo Code: the VS Code extension `rooveterinaryinc.roo-cline` (it runs inside the extension host; only processes
 //   started from its install folder are recognised).
 // - MCP servers: `npx -y @modelcontextprotocol/server-filesystem <dir>` (modelcontextprotocol/servers#152, #2184),
@@ -72,7 +73,8 @@
 //   · Codex's app-server (above), `codex mcp-server` (openai/codex docs), `codex-linux-sandbox`.
 //   · Cursor's `…/cursor-agent/versions/<v>/node …/index.js worker-server`, orphaned in cursor/cursor#3588.
 //   · Kilo's shared backend `kilo serve --hostname 127.0.0.1 --port 4097` (dylanneve1/talon#161; the VS Code
-//     extension uses it: Kilo-Org/kilocode#10786); OpenCode's `opencode serve` (opencode.ai docs, server).
+//     extension uses it: Kilo-Org/kilocode#10786; a bare native `kilo serve` is not enough, see Kilo Code above);
+//     OpenCode's `opencode serve` (opencode.ai docs, server).
 //   · Copilot language servers (the extension's, copilot.vim's `dist/language-server.js`, copilot.lua's
 //     `copilot/js/language-server.js` — renamed from agent.js in zbirenbaum/copilot.lua#319 — an npx cache's
 //     `@github/copilot-language-server`, copilot-node-server's: copilot-emacs/copilot.el#346) and the agent host's
@@ -123,6 +125,11 @@ const records = once(() => {
     ),
     /** An argv element (after argv[0]) that must also be present, compared exactly. */
     withArg: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+    /**
+     * Options (after argv[0]) of which at least one must also be present, as its own element or as `--opt=value`:
+     * `["--port", "--hostname"]` takes `--port 4097` and `--port=0`, never `--portable`.
+     */
+    withOption: z.optional(z.array(z.string().check(z.regex(/^--?[A-Za-z0-9][\w.-]{0,62}$/))).check(z.minLength(1), z.maxLength(20))),
     /** What this variant is (`app-server`, `language server`, …), for display. */
     label: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
     /**
@@ -335,8 +342,18 @@ export const BUILTIN_PATTERNS: readonly Pattern[] = [
     tool: 'Kilo Code',
     kind: 'assistant',
     match: [
-      { exe: ['kilo', 'kilocode'], subcommand: ['serve'], label: 'backend (kilo serve)', helper: true },
-      { script: ['kilo', 'kilocode'], subcommand: ['serve'], label: 'backend (kilo serve)', helper: true },
+      // `kilo serve` of antirez's native `kilo` editor opens a file named "serve": the native `kilo` needs a server
+      // option, or to be inside `@kilocode/cli` or the extension's folder; `kilocode` and node scripts are Kilo's.
+      ...(
+        [
+          { exe: ['kilocode'] },
+          { exe: ['kilo'], withOption: ['--port', '--hostname'] },
+          { path: ['**/@kilocode/cli/**', '**/@kilocode/cli-*/**'] },
+          { extension: ['kilocode.kilo-code'] },
+          { script: ['kilo', 'kilocode'] },
+          { scriptPath: ['**/@kilocode/cli/**'] },
+        ] as Matcher[]
+      ).map((m): Matcher => ({ ...m, subcommand: ['serve'], label: 'backend (kilo serve)', helper: true })),
       { extension: ['kilocode.kilo-code'], label: 'VS Code extension' },
       { exe: ['kilocode'] },
       { script: ['kilocode', 'kilo'] },
@@ -454,7 +471,7 @@ function semanticProblems(p: Pattern): string[] {
   const out: string[] = [];
   p.match.forEach((m, i) => {
     if (!ANCHORS.some((a) => m[a] !== undefined)) {
-      out.push(`match[${i}]: needs at least one of ${ANCHORS.join(', ')} (withArg and label alone match nothing)`);
+      out.push(`match[${i}]: needs at least one of ${ANCHORS.join(', ')} (withArg, withOption and label alone match nothing)`);
     }
     for (const a of ANCHORS) {
       if (a === 'extension') continue;
