@@ -4,6 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as z from 'zod/mini';
 import { once } from './once';
+import { NodeProcFs, ProcFs, utf8 } from './procFs';
+import { ProcessRecord, Snapshot, readCwd } from './scanner';
+import { Topology } from './topology';
 
 export const QUARANTINE_DIR = '.csops-quarantine';
 /** Files and folders the editor (or we) manage: never classified, never cleaned. */
@@ -522,4 +525,156 @@ export function userDataDirCandidates(input: {
   add(parent); // code-server: <user-data-dir>/extensions
   add(path.join(parent, 'data')); // VS Code server: ~/.vscode-server/{extensions,data}
   return { dirs, problems };
+}
+
+/** What a code-server launcher's command line says about its extensions folder, read with code-server's own rules. */
+export interface CodeServerDirArgs {
+  /** The last `--extensions-dir` value, as given (relative to the launcher's cwd when not absolute). */
+  extensionsDir?: string;
+  /** `--extensions-dir` without a value (code-server refuses to start): the folder is unknown. */
+  missingValue?: boolean;
+  /** The last `--config` value, as given. */
+  config?: string;
+  /** A `--vscode-option` naming extensions-dir: VS Code is given that folder instead. */
+  vscodeOverride?: boolean;
+}
+
+/**
+ * Parses code-server's arguments (argv after node and the script): options until `--`, `--name=value` or
+ * `--name value` (a value never starts with `-`), the last one wins.
+ */
+export function codeServerDirArgs(args: readonly string[]): CodeServerDirArgs {
+  const out: CodeServerDirArgs = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    if (key !== 'extensions-dir' && key !== 'config' && key !== 'vscode-option') continue;
+    let value = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (value === undefined && i + 1 < args.length && !args[i + 1].startsWith('-')) value = args[++i];
+    if (key === 'vscode-option') {
+      if (value?.includes('extensions-dir')) out.vscodeOverride = true;
+    } else if (key === 'config') {
+      out.config = value;
+    } else if (value) {
+      out.extensionsDir = value;
+      delete out.missingValue;
+    } else {
+      out.missingValue = true;
+    }
+  }
+  return out;
+}
+
+/** Everything read about a code-server launcher (the process whose argv code-server parses). */
+export interface LauncherFacts {
+  argv: readonly string[];
+  startedAtMs: number;
+  /** Its working directory; undefined when unreadable. */
+  cwd?: string;
+  /** Its environment; undefined when unreadable. */
+  env?: ReadonlyMap<string, string>;
+  /** Reads the config file: its text and mtime, undefined when it cannot be read. */
+  readConfig(file: string): { text: string; mtimeMs: number } | undefined;
+}
+
+/** A config file modified later than this after the server started may not be what it read. */
+export const CONFIG_SETTLE_MS = 60 * 1000;
+
+/**
+ * The extensions folder a code-server launcher gave its server (absolute, not realpath'd), or undefined when it is
+ * not positively known: no `--extensions-dir` (the default depends on more than argv), a relative one with an
+ * unreadable cwd, a `--vscode-option` for extensions-dir on the command line, in VSCODE_OPTIONS or in the config file
+ * (which may also hold one: it must be readable and not changed since the server started), or an unreadable environment.
+ */
+export function codeServerExtensionsDir(l: LauncherFacts): string | undefined {
+  const args = codeServerDirArgs(l.argv.slice(2));
+  if (args.extensionsDir === undefined || args.missingValue || args.vscodeOverride || !l.env) return undefined;
+  if (l.env.get('VSCODE_OPTIONS')?.includes('extensions-dir')) return undefined;
+  const resolve = (p: string): string | undefined => (path.isAbsolute(p) ? path.normalize(p) : l.cwd && path.resolve(l.cwd, p));
+  const home = l.env.get('HOME');
+  const xdgConfig = l.env.get('XDG_CONFIG_HOME') || (home && path.join(home, '.config'));
+  const configPath = args.config || l.env.get('CODE_SERVER_CONFIG') || (xdgConfig && path.join(xdgConfig, 'code-server', 'config.yaml'));
+  const configFile = configPath ? resolve(configPath) : undefined;
+  const config = configFile ? l.readConfig(configFile) : undefined;
+  if (!config || config.text.includes('extensions-dir') || config.mtimeMs > l.startedAtMs + CONFIG_SETTLE_MS) return undefined;
+  return resolve(args.extensionsDir);
+}
+
+/** NUL-separated environment (/proc/PID/environ) → map; the first of a repeated name wins (as getenv). */
+export function parseEnviron(text: string): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const entry of text.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0 && !env.has(entry.slice(0, eq))) env.set(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return env;
+}
+
+const CODE_SERVER_CHILD = /\/out\/node\/entry$/;
+
+/**
+ * The code-server launcher an extension host runs under, from the ppid chain: host → server child
+ * (`…/out/node/entry`) → launcher (`…/entry.js`, or a release's `code-server`). Undefined for anything else
+ * (VS Code server, a broken chain, a process that is not such a host).
+ */
+export function codeServerLauncherOf(snapshot: Snapshot, topology: Topology, hostPid: number): ProcessRecord | undefined {
+  if (topology.roles.get(hostPid) !== 'extensionHost') return undefined;
+  const child = snapshot.processes.get(snapshot.processes.get(hostPid)?.ppid ?? -1);
+  if (!child || topology.roles.get(child.pid) !== 'server' || !CODE_SERVER_CHILD.test(child.argv[1] ?? '')) return undefined;
+  const launcher = snapshot.processes.get(child.ppid);
+  if (!launcher || topology.roles.get(launcher.pid) !== 'server') return undefined;
+  const script = launcher.argv[1] ?? '';
+  return CODE_SERVER_CHILD.test(script) || /\/out\/server-main\.js$/.test(script) ? undefined : launcher;
+}
+
+/**
+ * For each extension host (but selfPid's and those under the same launcher): the real path of the extensions folder
+ * its code-server was given, when positively known (see codeServerExtensionsDir). Reads the launchers' cwd and
+ * environ under the snapshot's proc root and their config files.
+ */
+export function hostExtensionsDirs(
+  snapshot: Snapshot,
+  topology: Topology,
+  selfPid: number,
+  procFs: ProcFs = new NodeProcFs(),
+): Map<number, string> {
+  const out = new Map<number, string>();
+  const own = codeServerLauncherOf(snapshot, topology, selfPid);
+  const byLauncher = new Map<number, string | undefined>();
+  for (const h of topology.extensionHosts) {
+    if (h.pid === selfPid) continue;
+    const launcher = codeServerLauncherOf(snapshot, topology, h.pid);
+    if (!launcher || launcher.pid === own?.pid) continue;
+    if (!byLauncher.has(launcher.pid)) byLauncher.set(launcher.pid, launcherExtensionsDir(snapshot.procRoot, launcher, procFs));
+    const dir = byLauncher.get(launcher.pid);
+    if (dir !== undefined) out.set(h.pid, dir);
+  }
+  return out;
+}
+
+function launcherExtensionsDir(procRoot: string, launcher: ProcessRecord, procFs: ProcFs): string | undefined {
+  const cwd = readCwd(launcher.pid, procRoot, procFs);
+  let env: Map<string, string> | undefined;
+  try {
+    env = parseEnviron(utf8(procFs.readText(`${procRoot}/${launcher.pid}/environ`)));
+  } catch {
+    env = undefined; // unknown: a VSCODE_OPTIONS there may name another folder
+  }
+  const dir = codeServerExtensionsDir({
+    argv: launcher.argv,
+    startedAtMs: launcher.startedAtMs,
+    cwd: cwd.ok ? cwd.path : undefined,
+    env,
+    readConfig: (file) => {
+      try {
+        return { text: fs.readFileSync(file, 'utf8'), mtimeMs: fs.statSync(file).mtimeMs };
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  return dir === undefined ? undefined : realpathOf(dir);
 }

@@ -4,7 +4,7 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { ScanService } from '../../core/scan';
-import { ServerArgv, realpathOf, userDataDirCandidates } from '../../probes/extensionsDir';
+import { ServerArgv, hostExtensionsDirs, realpathOf, userDataDirCandidates } from '../../probes/extensionsDir';
 import { readCwd } from '../../probes/scanner';
 import { WindowPresence } from '../../core/presence';
 import { CleanContext, UnlistedHost, unlistedHostsOf } from './plan';
@@ -25,7 +25,9 @@ export function cleanContextFactory(
     let unlistedHosts: UnlistedHost[] | undefined; // unknown without a scan
     const servers: ServerArgv[] = [];
     if (!snapshot.unavailable) {
-      unlistedHosts = unlistedHostsOf(topology, others, process.pid, selfUid);
+      // Hosts of other code-servers known to use another extensions folder cannot load these folders.
+      const dirs = { ownDir: realpathOf(extensionsDir()), byHost: hostExtensionsDirs(snapshot, topology, process.pid) };
+      unlistedHosts = unlistedHostsOf(topology, others, process.pid, selfUid, dirs);
       for (const s of topology.servers) {
         if (s.uid !== selfUid) continue; // another user's server does not use this user's profiles
         const cwd = readCwd(s.pid, snapshot.procRoot);

@@ -92,14 +92,33 @@ export function folderProtection(report: ExtensionsDirReport, f: ExtensionFolder
   return undefined;
 }
 
+/** Which extensions folder other servers' extension hosts use, as far as it is positively known. */
+export interface HostDirs {
+  /** Real path of this window's extensions folder; undefined when it cannot be resolved (then every host may use it). */
+  ownDir: string | undefined;
+  /** Extension host pid → real path of the extensions folder its server was given; absent when not known. */
+  byHost: ReadonlyMap<number, string>;
+}
+
 /**
  * Extension hosts (of this user) other than this one that the live registry entries do not account for: windows
- * without code-server Ops, or whose entry does not list its extensions.
+ * without code-server Ops, or whose entry does not list its extensions. A host whose server is known to use another
+ * extensions folder is not one: it cannot load these folders.
  */
-export function unlistedHostsOf(topology: Topology, liveWindows: readonly WindowEntry[], selfPid: number, selfUid: number): UnlistedHost[] {
+export function unlistedHostsOf(
+  topology: Topology,
+  liveWindows: readonly WindowEntry[],
+  selfPid: number,
+  selfUid: number,
+  dirs?: HostDirs,
+): UnlistedHost[] {
   const listed = new Set(liveWindows.filter((w) => w.extensionPaths !== undefined).map((w) => w.pid));
+  const elsewhere = (pid: number): boolean => {
+    const dir = dirs?.byHost.get(pid);
+    return dirs?.ownDir !== undefined && dir !== undefined && dir !== dirs.ownDir;
+  };
   return topology.extensionHosts
-    .filter((h) => h.pid !== selfPid && h.uid === selfUid && !listed.has(h.pid))
+    .filter((h) => h.pid !== selfPid && h.uid === selfUid && !listed.has(h.pid) && !elsewhere(h.pid))
     .map((h) => ({ pid: h.pid, startedAtMs: h.startedAtMs }));
 }
 
