@@ -1,14 +1,16 @@
 // Extensions view e2e: a real VSIX installed at two versions, an unreferenced folder and a leftover install temp
 // folder; the view classifies and sizes them; "Clean Up All Reclaimable…" moves exactly those into the quarantine
-// (verified on disk); Undo restores them byte for byte; the editor keeps working.
+// (verified on disk); Undo restores them byte for byte; the editor keeps working. A second code-server of the same
+// user (its own extensions folder, a connected window, as a developer's `npm start` next to the suite) runs
+// throughout: its extension host cannot load this server's folders, so it protects none of them.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Page } from 'playwright-core';
-import { CodeServer } from '../support/codeServer';
+import { CodeServer, descendants, tempHome } from '../support/codeServer';
 import { makeSampleVsix } from '../support/sampleVsix';
 import { Session, startSession, stopSession, waitActivated } from '../support/session';
-import { RESULTS, runCommand, treeRowLabels, waitFor } from '../support/workbench';
+import { RESULTS, openWorkbench, runCommand, treeRowLabels, waitFor } from '../support/workbench';
 import { duBytes, treeHash } from '../support/files';
 
 const OLD = 'acc.sample-1.0.0';
@@ -36,12 +38,24 @@ describe('Extensions view and reversible clean-up in a real code-server', functi
   let page: Page;
   const hashes: Record<string, Record<string, string>> = {};
 
+  let other: { cs?: CodeServer; home: string } | undefined;
+
   before(async function () {
     s = await startSession('ext', {
       beforeStart: (home, env) => CodeServer.installExtension(env, home, makeSampleVsix(home, 'acc', 'sample', '1.0.0')),
     });
     page = s.page;
     extDir = CodeServer.paths(s.home).extensions;
+    // The other code-server (without code-server Ops: in no window registry) and its window, connected before the
+    // extension lists below change (so its host is one "started before the last change of the lists").
+    const t0 = Date.now();
+    other = { home: tempHome('csops-e2e-ext-other-') };
+    const folder = path.join(other.home, 'ws-b');
+    other.cs = await CodeServer.start({ env: s.env, home: other.home, folder, args: ['--disable-workspace-trust'] });
+    await openWorkbench(s.browser, other.cs.url, folder);
+    const otherCs = other.cs;
+    await waitFor('the other window extension host', () => descendants(otherCs.pid).some((p) => p.argv.includes('--type=extensionHost')));
+    console.log(`      (the other code-server and its window: ${Date.now() - t0} ms)`);
     // After the first client connected (code-server's own start-up clean-up has run): a newer version, an
     // unreferenced folder and a leftover temp folder appear, all "old" (2 h).
     CodeServer.installExtension(s.env, s.home, makeSampleVsix(s.home, 'acc', 'sample', '1.1.0'));
@@ -67,7 +81,9 @@ describe('Extensions view and reversible clean-up in a real code-server', functi
   });
 
   after(async function () {
-    await stopSession(s);
+    await stopSession(s); // closes the browser, with the other window
+    await other?.cs?.stop();
+    if (other) fs.rmSync(other.home, { recursive: true, force: true });
   });
 
   it('classifies and sizes every folder', async function () {
