@@ -670,7 +670,9 @@ function launcherExtensionsDir(procRoot: string, launcher: ProcessRecord, procFs
     env,
     readConfig: (file) => {
       try {
-        return { text: fs.readFileSync(file, 'utf8'), mtimeMs: fs.statSync(file).mtimeMs };
+        const st = fs.statSync(file); // a regular file of config size only: a FIFO would block the host
+        if (!st.isFile() || st.size > 1024 * 1024) return undefined;
+        return { text: fs.readFileSync(file, 'utf8'), mtimeMs: st.mtimeMs };
       } catch {
         return undefined;
       }

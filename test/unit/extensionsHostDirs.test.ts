@@ -1,6 +1,7 @@
 // Extension hosts of ANOTHER code-server (its own --extensions-dir) cannot load this window's extension folders:
 // the clean-up does not count them as windows that may have loaded them — only when that is positively known.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { HostDirs, planCleanUpAll, unlistedHostsOf } from '../../src/features/extensions/plan';
@@ -209,6 +210,9 @@ describe('clean extensions: extension hosts of other code-servers (their own --e
       const args = (tmp: string): string[] => ['--extensions-dir', otherExt(tmp)];
       assert.deepStrictEqual(risks(await world(args, { env: null })), [HOST]);
       assert.deepStrictEqual(risks(await world(args, { config: null })), [HOST]);
+      const fifo = await world(args, { config: null });
+      execFileSync('mkfifo', [path.join(fifo.tmp, 'home', '.config', 'code-server', 'config.yaml')]);
+      assert.deepStrictEqual(risks(fifo), [HOST], 'a FIFO as config file: not read (it would block), unknown');
       assert.deepStrictEqual(risks(await world(args, { configAgeMs: STARTED_AGO - CONFIG_SETTLE_MS - 5000 })), [HOST]);
       assert.deepStrictEqual(risks(await world(args, { configAgeMs: STARTED_AGO - CONFIG_SETTLE_MS + 5000 })), [], 'written as it started');
     });
