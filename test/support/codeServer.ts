@@ -191,7 +191,12 @@ export class CodeServer {
       stdio: ['ignore', options.inheritOutput ? 'inherit' : 'pipe', options.inheritOutput ? 'inherit' : 'pipe'],
     });
     const cs = new CodeServer(child, port, options);
-    await cs.waitHealthy(60_000);
+    try {
+      await cs.waitHealthy(60_000);
+    } catch (e) {
+      await cs.stop(); // a server that never became healthy is not left running (by its pid and start time)
+      throw e;
+    }
     return cs;
   }
 
