@@ -78,44 +78,47 @@ describe('duSizes (GNU du in a child process)', () => {
   });
   afterEach(() => dirs.removeAll());
 
-  it('gives the bytes folderSize (shared seen) and the real du give, a hard link counted once in the first folder', async () => {
-    const paths = [t.a, t.b, t.weird, t.empty];
-    const r = await duSizes(paths);
-    assert.strictEqual(r.status, 'ok', r.reason);
-    assert.strictEqual(r.errors, 0);
-    assert.deepStrictEqual([...r.sizes], [...(await walkSizes(paths))]);
-    assert.deepStrictEqual([...r.sizes], [...realDu(paths)]);
-    assert.ok(r.sizes.get(t.a)! < 3 * 1024 * 1024, 'the symlink was followed');
-    // Listed the other way round, the shared file counts in b.
-    const rev = await duSizes([t.b, t.a]);
-    const shared = fs.lstatSync(path.join(t.a, 'shared.bin')).blocks * 512;
-    assert.strictEqual(rev.sizes.get(t.b)! - r.sizes.get(t.b)!, shared);
-    assert.strictEqual(r.sizes.get(t.a)! - rev.sizes.get(t.a)!, shared);
-  });
-
-  it('calls onSize as each record arrives, in argument order', async () => {
-    const flag = path.join(bin, 'flag');
-    // Prints the first record, then waits for the flag that onSize of that record creates: not incremental = timeout.
-    const du = fakeDu(
-      'slow-du',
-      `printf '111\\t%s\\0' "$5"; i=0; while [ ! -e '${flag}' ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n` +
-        `[ -e '${flag}' ] || exit 3; printf '222\\t%s\\0' "$6"; printf '333\\t%s\\0' "$7"`,
-    );
-    const calls: [string, number][] = [];
-    const r = await duSizes([t.a, t.b, t.weird], {
-      du,
-      onSize: (p, n) => {
-        calls.push([p, n]);
-        fs.writeFileSync(flag, '');
-      },
+  for (const pipe of [false, true])
+    it(`gives the bytes folderSize (shared seen) and the real du give, a hard link counted once in the first folder${pipe ? ' (through a pipe)' : ''}`, async () => {
+      const paths = [t.a, t.b, t.weird, t.empty];
+      const r = await duSizes(paths, { pipe });
+      assert.strictEqual(r.status, 'ok', r.reason);
+      assert.strictEqual(r.errors, 0);
+      assert.deepStrictEqual([...r.sizes], [...(await walkSizes(paths))]);
+      assert.deepStrictEqual([...r.sizes], [...realDu(paths)]);
+      assert.ok(r.sizes.get(t.a)! < 3 * 1024 * 1024, 'the symlink was followed');
+      // Listed the other way round, the shared file counts in b.
+      const rev = await duSizes([t.b, t.a]);
+      const shared = fs.lstatSync(path.join(t.a, 'shared.bin')).blocks * 512;
+      assert.strictEqual(rev.sizes.get(t.b)! - r.sizes.get(t.b)!, shared);
+      assert.strictEqual(r.sizes.get(t.a)! - rev.sizes.get(t.a)!, shared);
     });
-    assert.strictEqual(r.status, 'ok', r.reason);
-    assert.deepStrictEqual(calls, [
-      [t.a, 111],
-      [t.b, 222],
-      [t.weird, 333],
-    ]);
-  });
+
+  for (const pipe of [false, true])
+    it(`calls onSize as each record arrives, in argument order${pipe ? ' (through a pipe)' : ''}`, async () => {
+      const flag = path.join(bin, 'flag');
+      // Prints the first record, then waits for the flag that onSize of that record creates: not incremental = timeout.
+      const du = fakeDu(
+        'slow-du',
+        `printf '111\\t%s\\0' "$5"; i=0; while [ ! -e '${flag}' ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done\n` +
+          `[ -e '${flag}' ] || exit 3; printf '222\\t%s\\0' "$6"; printf '333\\t%s\\0' "$7"`,
+      );
+      const calls: [string, number][] = [];
+      const r = await duSizes([t.a, t.b, t.weird], {
+        du,
+        pipe,
+        onSize: (p, n) => {
+          calls.push([p, n]);
+          fs.writeFileSync(flag, '');
+        },
+      });
+      assert.strictEqual(r.status, 'ok', r.reason);
+      assert.deepStrictEqual(calls, [
+        [t.a, 111],
+        [t.b, 222],
+        [t.weird, 333],
+      ]);
+    });
 
   it('cancelled mid-run: resolves "cancelled" with what was counted, and the child we spawned is gone', async () => {
     const du = fakeDu('hang-du', `printf '5\\t%s\\0' "$5"; exec sleep 30`);
