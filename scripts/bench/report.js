@@ -149,6 +149,12 @@ function evaluate(results) {
         (z.floors && !('skipped' in z.floors.nodeSync) ? `; Node's own lstatSync/readdirSync loop ×${f2(z.floors.nodeSync.cpuRatio)}` : ''),
       pass: null,
     });
+  if (z.spawnBlock?.length)
+    t.push({
+      target: 'starting the du child: how long spawn() holds the event loop (fork of a process that size), informational',
+      measured: z.spawnBlock.map((x) => `${f1(x.spawnMs)} ms at ${x.rssMb} MB RSS`).join(', '),
+      pass: null,
+    });
   t.push({
     target: 'folder sizing wall time ≤ 1.5× `du -s`',
     measured: `×${f2(z.wallRatio)} (${f1(z.ours.wallMs)} vs ${f1(z.du.wallMs)} ms)` + (zw ? `; the walk ×${f2(zw.wallRatio)}` : ''),

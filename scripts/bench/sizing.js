@@ -5,6 +5,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { sleep, cpuUs, median, max, f1, f2, log, OUT } = require('./util');
 const { compile, measureChild } = require('./native');
@@ -102,6 +103,40 @@ function nodeSyncSize(roots, relative) {
     process.chdir(home);
   }
   return bytes;
+}
+
+/**
+ * How long spawn() holds the event loop, by the spawning process's RSS: libuv forks (the kernel copies the page tables
+ * of all the parent's memory) and waits for the child's exec. Measured in a child Node process grown to each RSS with
+ * touched buffers, as an extension host is bigger than this bench process.
+ * @returns {{ rssMb: number, spawnMs: number }[]}
+ */
+function spawnBlock() {
+  const code = `
+    const { spawn } = require('child_process');
+    const keep = [];
+    const out = [];
+    (async () => {
+      for (const mb of [0, 150, 300, 500]) {
+        while (process.memoryUsage().rss < mb * 1048576) keep.push(Buffer.alloc(1 << 20, 1));
+        const ms = [];
+        for (let i = 0; i < 7; i++) {
+          const t = performance.now();
+          const c = spawn('du', ['--version'], { stdio: 'ignore' });
+          ms.push(performance.now() - t);
+          await new Promise((r) => c.on('close', r));
+        }
+        ms.sort((a, b) => a - b);
+        out.push({ rssMb: Math.round(process.memoryUsage().rss / 1048576), spawnMs: ms[3] });
+      }
+      console.log(JSON.stringify(out));
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return [];
+  }
 }
 
 /** @param {Options} o @param {Ours} ours @param {string} work */
@@ -304,6 +339,7 @@ async function benchSizing(o, ours, work) {
     /** How the du child's CPU was measured; why du was not used (then "ours" is the walk), if it was not. */
     oursChildCpuMethod: measured.method,
     duProblem,
+    spawnBlock: spawnBlock(),
     walk,
     du,
     refreshCached: {
@@ -320,6 +356,7 @@ async function benchSizing(o, ours, work) {
   };
   fs.rmSync(extDir, { recursive: true, force: true });
   if (duProblem) log(`sizing: du NOT USED (${duProblem}): "ours" is the walk`);
+  log(`sizing: spawn() holds the event loop ${res.spawnBlock.map((x) => `${f1(x.spawnMs)} ms at ${x.rssMb} MB RSS`).join(', ')}`);
   log(
     `sizing: ours (du child) ${f1(res.ours.wallMs)} ms wall / ${f1(res.ours.cpuMs)} ms CPU (${f1(res.ours.ownCpuMs)} ours + ` +
       `${f1(res.ours.childCpuMs)} du; max loop delay ${f1(res.ours.maxDelayMs)} ms), du alone ${f1(res.du.wallMs)} / ` +
