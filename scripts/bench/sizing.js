@@ -1,11 +1,38 @@
-// Folder sizing: folderSize() over a generated extensions folder, as ExtensionsView sizes it, against `du -s -B1`;
-// the refresh when nothing changed (every folder a SizeCache hit).
+// Folder sizing over a generated extensions folder as the Extensions and Disk views size it (BackgroundSizer:
+// sizeFolders, one GNU du child for all the folders; CPU = ours + that child's), the Node walk (folderSize, the fallback
+// where du is unusable) on its own, both against `du -s -B1` run alone; the refresh when nothing changed (every folder
+// a SizeCache hit).
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const { monitorEventLoopDelay } = require('perf_hooks');
-const { sleep, cpuUs, median, max, f1, f2, log } = require('./util');
+const { sleep, cpuUs, median, max, f1, f2, log, OUT } = require('./util');
 const { compile, measureChild } = require('./native');
+
+/** @returns {typeof import('../../src/probes/duSize')} */
+const loadDuSize = () => require(path.join(OUT, 'probes/duSize.js'));
+
+/** CPU (µs) of the children this process has waited for: /proc/self/stat cutime + cstime, in clock ticks (10 ms). */
+function waitedChildrenCpuUs() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 1e4;
+}
+
+/**
+ * The du the extension runs, with its own CPU measured exactly: a /bin/sh script that execs the rusage wrapper
+ * (scripts/bench/rusage.c: fork, exec du, wait4) writing `$CSOPS_BENCH_RUSAGE.<pid>`; the script's own start-up is
+ * in the wall time, not in the CPU. Without a C compiler: `du` itself, its CPU from cutime/cstime (10 ms ticks).
+ * @param {string} work
+ */
+function measuredDu(work) {
+  const ru = compile('rusage');
+  if (!ru.bin) return { du: 'du', method: `/proc/self/stat cutime + cstime of the du child (10 ms ticks; ${ru.error})` };
+  const script = path.join(work, 'du-measured');
+  fs.writeFileSync(script, `#!/bin/sh\nexec '${ru.bin}' "$CSOPS_BENCH_RUSAGE.$$" du "$@"\n`, { mode: 0o755 });
+  return { du: script, method: 'wait4() rusage of the du child (scripts/bench/rusage.c), µs', rusage: true };
+}
 
 /** @typedef {import('./ours').Ours} Ours */
 /** @typedef {import('./options').Options} Options */
@@ -40,7 +67,7 @@ function makeExtensionsTree(dir, folders, filesPerFolder) {
  * The floors under folderSize, to say where its gap to du comes from. All walk the same folders with the same sum
  * (st_blocks × 512, symlinks not followed, a multiply-linked inode once):
  * - nodeSync: the plainest synchronous loop on Node's fs API (lstatSync + readdirSync of full paths, no yields, no
- *   cancellation): what folderSize's own loop costs on top of Node is ours − nodeSync;
+ *   cancellation): what folderSize's own loop (the walk) costs on top of Node is walk − nodeSync;
  * - nodeRelative: the same loop with cwd-relative names after process.chdir() into each folder — the one-component
  *   lookup du gets from fstatat(dirfd). Only measurable here: the extension cannot chdir (the cwd is shared by every
  *   extension and thread of the extension host), so nodeSync − nodeRelative is the kernel's path walk, out of reach;
@@ -78,6 +105,40 @@ function nodeSyncSize(roots, relative) {
   return bytes;
 }
 
+/**
+ * How long spawn() holds the event loop, by the spawning process's RSS: libuv forks (the kernel copies the page tables
+ * of all the parent's memory) and waits for the child's exec. Measured in a child Node process grown to each RSS with
+ * touched buffers, as an extension host is bigger than this bench process.
+ * @returns {{ rssMb: number, spawnMs: number }[]}
+ */
+function spawnBlock() {
+  const code = `
+    const { spawn } = require('child_process');
+    const keep = [];
+    const out = [];
+    (async () => {
+      for (const mb of [0, 150, 300, 500]) {
+        while (process.memoryUsage().rss < mb * 1048576) keep.push(Buffer.alloc(1 << 20, 1));
+        const ms = [];
+        for (let i = 0; i < 7; i++) {
+          const t = performance.now();
+          const c = spawn('du', ['--version'], { stdio: 'ignore' });
+          ms.push(performance.now() - t);
+          await new Promise((r) => c.on('close', r));
+        }
+        ms.sort((a, b) => a - b);
+        out.push({ rssMb: Math.round(process.memoryUsage().rss / 1048576), spawnMs: ms[3] });
+      }
+      console.log(JSON.stringify(out));
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return [];
+  }
+}
+
 /** @param {Options} o @param {Ours} ours @param {string} work */
 async function benchSizing(o, ours, work) {
   const extDir = path.join(work, 'extensions');
@@ -87,10 +148,45 @@ async function benchSizing(o, ours, work) {
   const report = await ours.extensionsDir.readExtensionsDir(extDir);
   const folders = report.folders;
   const { folderSize, SizeCache } = ours.folderSize;
+  const { sizeFolders } = loadDuSize();
+  const measured = measuredDu(work);
+  const byPath = new Map(folders.map((f) => [f.path, f]));
+  /** @type {string | undefined} */
+  let duProblem;
 
-  // Exactly what ExtensionsView.size() does: folder by folder, one shared `seen`, results into the SizeCache.
-  /** @param {InstanceType<typeof SizeCache>} [cache] */
+  // What BackgroundSizer.size() does: sizeFolders over all the folders (one du child), each size into the SizeCache
+  // as its record arrives. CPU: ours (process.cpuUsage) + the du child's.
+  /** @param {InstanceType<typeof SizeCache>} [cache] @returns {Promise<{ bytes: number, childCpuUs: number }>} */
   const sizeAll = async (cache) => {
+    const prefix = path.join(work, `du-rusage-${Math.random().toString(36).slice(2)}`);
+    process.env.CSOPS_BENCH_RUSAGE = prefix;
+    const cutime0 = waitedChildrenCpuUs();
+    let bytes = 0;
+    const r = await sizeFolders(paths, {
+      du: measured.du,
+      isCancelled: () => false,
+      onSize: (p, n) => {
+        bytes += n;
+        const f = byPath.get(p);
+        if (f) cache?.set(f.path, f.mtimeMs, f.ino, { bytes: n });
+      },
+    });
+    duProblem ??= r.duProblem;
+    let childCpuUs = 0;
+    if (measured.rusage) {
+      const base = path.basename(prefix);
+      for (const n of fs.readdirSync(work).filter((x) => x.startsWith(`${base}.`))) {
+        /** @type {{ user_us: number, sys_us: number }} */
+        const ru = JSON.parse(fs.readFileSync(path.join(work, n), 'utf8'));
+        childCpuUs += ru.user_us + ru.sys_us;
+        fs.unlinkSync(path.join(work, n));
+      }
+    } else childCpuUs = waitedChildrenCpuUs() - cutime0;
+    return { bytes, childCpuUs };
+  };
+  // The fallback where du is unusable: the folderSize walk folder by folder, one shared `seen`, into the SizeCache.
+  /** @param {InstanceType<typeof SizeCache>} [cache] */
+  const walkAll = async (cache) => {
     /** @type {Set<string>} */
     const seen = new Set();
     let bytes = 0;
@@ -99,32 +195,39 @@ async function benchSizing(o, ours, work) {
       bytes += s.bytes;
       cache?.set(f.path, f.mtimeMs, f.ino, s);
     }
-    return bytes;
+    return { bytes, childCpuUs: 0 };
   };
-  const duArgs = ['du', '-s', '-B1', ...folders.map((f) => f.path)];
+  const paths = folders.map((f) => f.path);
+  const duArgs = ['du', '-s', '-B1', ...paths];
   /** @param {string} stdout */
   const duBytes = (stdout) =>
     stdout
       .split('\n')
       .filter(Boolean)
       .reduce((s, l) => s + Number(l.split('\t')[0]), 0);
-  /** @param {() => Promise<number>} fn */
+  /** @param {() => Promise<{ bytes: number, childCpuUs: number }>} fn */
   const timed = async (fn) => {
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     await sleep(5);
     const c0 = cpuUs();
     const w0 = performance.now();
-    const bytes = await fn();
+    const { bytes, childCpuUs } = await fn();
     const wallMs = performance.now() - w0;
-    const cpu = cpuUs() - c0;
+    const own = cpuUs() - c0;
     await sleep(2);
     h.disable();
-    return { wallMs, cpuMs: cpu / 1000, bytes, maxDelayMs: h.max / 1e6 };
+    return {
+      wallMs,
+      cpuMs: (own + childCpuUs) / 1000,
+      ownCpuMs: own / 1000,
+      childCpuMs: childCpuUs / 1000,
+      bytes,
+      maxDelayMs: h.max / 1e6,
+    };
   };
   const walker = compile('sizewalk');
   if (walker.error) log(`sizing: C floors SKIPPED: ${walker.error}`);
-  const paths = folders.map((f) => f.path);
   /** @typedef {{ wallMs: number, cpuMs: number, bytes: number }} Run */
   /** @param {() => number} fn @returns {Run} */
   const timedSync = (fn) => {
@@ -141,11 +244,13 @@ async function benchSizing(o, ours, work) {
   };
   // warm-up all (dentry/inode caches, JIT)
   await sizeAll();
+  await walkAll();
   measureChild(duArgs);
   nodeSyncSize(paths, false);
   nodeSyncSize(paths, true);
   cWalk('at');
   const oursRuns = [];
+  const walkRuns = [];
   /** @type {Run[]} */
   const duRuns = [];
   /** @type {{ nodeSync: Run[], nodeRelative: Run[], cFull: Run[], cAt: Run[] }} */
@@ -155,6 +260,7 @@ async function benchSizing(o, ours, work) {
     const fresh = new SizeCache();
     oursRuns.push(await timed(() => sizeAll(fresh)));
     cache = fresh;
+    walkRuns.push(await timed(() => walkAll()));
     const d = measureChild(duArgs);
     duRuns.push({ wallMs: d.wallMs, cpuMs: d.cpuUs / 1000, bytes: duBytes(d.stdout) });
     floorRuns.nodeSync.push(timedSync(() => nodeSyncSize(paths, false)));
@@ -188,8 +294,25 @@ async function benchSizing(o, ours, work) {
     for (const f of folders) fs.lstatSync(f.path);
     lstatCost.sync.push((cpuUs() - c0) / folders.length);
   }
-  const oursSummary = { reps: oursRuns, wallMs: median(oursRuns.map((x) => x.wallMs)), cpuMs: median(oursRuns.map((x) => x.cpuMs)) };
+  const oursSummary = {
+    reps: oursRuns,
+    wallMs: median(oursRuns.map((x) => x.wallMs)),
+    cpuMs: median(oursRuns.map((x) => x.cpuMs)),
+    ownCpuMs: median(oursRuns.map((x) => x.ownCpuMs)),
+    childCpuMs: median(oursRuns.map((x) => x.childCpuMs)),
+  };
   const du = { reps: duRuns, wallMs: median(duRuns.map((x) => x.wallMs)), cpuMs: median(duRuns.map((x) => x.cpuMs)) };
+  const walkCpuMs = median(walkRuns.map((x) => x.cpuMs));
+  const walkWallMs = median(walkRuns.map((x) => x.wallMs));
+  const walk = {
+    reps: walkRuns,
+    wallMs: walkWallMs,
+    cpuMs: walkCpuMs,
+    maxDelayMs: max(walkRuns.map((x) => x.maxDelayMs)),
+    cpuRatio: walkCpuMs / du.cpuMs,
+    wallRatio: walkWallMs / du.wallMs,
+    bytesMatch: walkRuns.every((x) => x.bytes === duRuns[0].bytes),
+  };
   /** @param {Run[]} runs */
   const floor = (runs) => {
     if (!runs.length) return { skipped: walker.error ?? 'not measured' };
@@ -213,6 +336,11 @@ async function benchSizing(o, ours, work) {
     lstatPerFolderUs: { promises: median(lstatCost.promises), sync: median(lstatCost.sync) },
     tree: { folders: folders.length, files: made.files, dirs: made.dirs + 1 },
     ours: { ...oursSummary, maxDelayMs: max(oursRuns.map((x) => x.maxDelayMs)) },
+    /** How the du child's CPU was measured; why du was not used (then "ours" is the walk), if it was not. */
+    oursChildCpuMethod: measured.method,
+    duProblem,
+    spawnBlock: spawnBlock(),
+    walk,
     du,
     refreshCached: {
       reps: refreshRuns,
@@ -227,9 +355,16 @@ async function benchSizing(o, ours, work) {
     wallRatio: oursSummary.wallMs / du.wallMs,
   };
   fs.rmSync(extDir, { recursive: true, force: true });
+  if (duProblem) log(`sizing: du NOT USED (${duProblem}): "ours" is the walk`);
+  log(`sizing: spawn() holds the event loop ${res.spawnBlock.map((x) => `${f1(x.spawnMs)} ms at ${x.rssMb} MB RSS`).join(', ')}`);
   log(
-    `sizing: ours ${f1(res.ours.wallMs)} ms wall / ${f1(res.ours.cpuMs)} ms CPU (max loop delay ${f1(res.ours.maxDelayMs)} ms), ` +
-      `du ${f1(res.du.wallMs)} / ${f1(res.du.cpuMs)} (CPU ×${f2(res.cpuRatio)}); bytes match: ${res.bytesMatch}`,
+    `sizing: ours (du child) ${f1(res.ours.wallMs)} ms wall / ${f1(res.ours.cpuMs)} ms CPU (${f1(res.ours.ownCpuMs)} ours + ` +
+      `${f1(res.ours.childCpuMs)} du; max loop delay ${f1(res.ours.maxDelayMs)} ms), du alone ${f1(res.du.wallMs)} / ` +
+      `${f1(res.du.cpuMs)} (CPU ×${f2(res.cpuRatio)}, wall ×${f2(res.wallRatio)}); bytes match: ${res.bytesMatch}`,
+  );
+  log(
+    `sizing: the walk (fallback) ${f1(walk.wallMs)} ms wall / ${f1(walk.cpuMs)} ms CPU (×${f2(walk.cpuRatio)} du; max loop ` +
+      `delay ${f1(walk.maxDelayMs)} ms); bytes match: ${walk.bytesMatch}`,
   );
   log(
     'sizing floors, CPU × du: ' +
@@ -241,35 +376,63 @@ async function benchSizing(o, ours, work) {
 }
 
 /**
- * Sizing a real code-server tree as the Disk view does (one folderSize per entry, one shared `seen`), with the
- * event-loop delay measured over the whole run: the provisioned code-server install (tens of thousands of files) stands
- * for a server's data dir (issue #18: ≤ 10 ms). Skipped when the tree is missing.
+ * Sizing a real code-server tree as the Disk view does (sizeFolders over the entries: one du child), and with the walk
+ * (one folderSize per entry, one shared `seen`: the fallback), the event-loop delay measured over each whole run: the
+ * provisioned code-server install (tens of thousands of files) stands for a server's data dir (issue #18: ≤ 10 ms).
+ * Skipped when the tree is missing.
  * @param {Ours} ours @param {string} root
  */
 async function benchDataDir(ours, root) {
   if (!fs.existsSync(root)) return { skipped: `${root} is missing (run scripts/provision.sh)` };
   const entries = fs.readdirSync(root).map((n) => path.join(root, n));
   const { folderSize } = ours.folderSize;
-  const h = monitorEventLoopDelay({ resolution: 1 });
-  h.enable();
-  await sleep(5);
-  const c0 = cpuUs();
-  const w0 = performance.now();
-  /** @type {Set<string>} */
-  const seen = new Set();
-  let bytes = 0;
-  let files = 0;
-  for (const e of entries) {
-    const size = await folderSize(e, { seen, isCancelled: () => false });
-    bytes += size.bytes;
-    files += size.entries;
-  }
-  const wallMs = performance.now() - w0;
-  const cpuMs = (cpuUs() - c0) / 1000;
-  await sleep(2);
-  h.disable();
-  const res = { root, entries: entries.length, files, bytes, wallMs, cpuMs, maxDelayMs: h.max / 1e6 };
-  log(`data dir: ${files} entries, ${(bytes / 1048576).toFixed(0)} MB in ${f1(wallMs)} ms; max loop delay ${f1(res.maxDelayMs)} ms`);
+  const { sizeFolders } = loadDuSize();
+  /** @param {() => Promise<{ bytes: number, files: number }>} fn */
+  const delayed = async (fn) => {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    await sleep(5);
+    const c0 = cpuUs();
+    const w0 = performance.now();
+    const { bytes, files } = await fn();
+    const wallMs = performance.now() - w0;
+    const cpuMs = (cpuUs() - c0) / 1000;
+    await sleep(2);
+    h.disable();
+    return { bytes, files, wallMs, cpuMs, maxDelayMs: h.max / 1e6 };
+  };
+  const walk = await delayed(async () => {
+    /** @type {Set<string>} */
+    const seen = new Set();
+    let bytes = 0;
+    let files = 0;
+    for (const e of entries) {
+      const size = await folderSize(e, { seen, isCancelled: () => false });
+      bytes += size.bytes;
+      files += size.entries;
+    }
+    return { bytes, files };
+  });
+  const viaDu = await delayed(async () => {
+    let bytes = 0;
+    await sizeFolders(entries, { isCancelled: () => false, onSize: (_p, n) => (bytes += n) });
+    return { bytes, files: walk.files };
+  });
+  const res = {
+    root,
+    entries: entries.length,
+    files: walk.files,
+    bytes: viaDu.bytes,
+    wallMs: viaDu.wallMs,
+    cpuMs: viaDu.cpuMs,
+    maxDelayMs: viaDu.maxDelayMs,
+    walk: { bytes: walk.bytes, wallMs: walk.wallMs, cpuMs: walk.cpuMs, maxDelayMs: walk.maxDelayMs },
+  };
+  log(
+    `data dir: ${res.files} entries, ${(res.bytes / 1048576).toFixed(0)} MB in ${f1(res.wallMs)} ms (du child); max loop delay ` +
+      `${f1(res.maxDelayMs)} ms; the walk ${f1(walk.wallMs)} ms, max loop delay ${f1(walk.maxDelayMs)} ms` +
+      (walk.bytes === res.bytes ? '' : ` (walk bytes ${walk.bytes} DIFFER)`),
+  );
   return res;
 }
 

@@ -98,16 +98,16 @@ export async function folderSize(root: string, options: SizeOptions = {}): Promi
   return out;
 }
 
-/** Sizes keyed by path, valid while the folder's mtime and inode are unchanged. */
-export class SizeCache {
-  private readonly entries = new Map<string, { stamp: string; size: FolderSize }>();
+/** Sizes keyed by path, valid while the folder's mtime and inode are unchanged (du's sizes carry bytes only). */
+export class SizeCache<S extends { bytes: number } = FolderSize> {
+  private readonly entries = new Map<string, { stamp: string; size: S }>();
 
-  get(p: string, mtimeMs: number, ino: number): FolderSize | undefined {
+  get(p: string, mtimeMs: number, ino: number): S | undefined {
     const e = this.entries.get(p);
     return e && e.stamp === `${mtimeMs}:${ino}` ? e.size : undefined;
   }
 
-  set(p: string, mtimeMs: number, ino: number, size: FolderSize): void {
+  set(p: string, mtimeMs: number, ino: number, size: S): void {
     this.entries.set(p, { stamp: `${mtimeMs}:${ino}`, size });
   }
 

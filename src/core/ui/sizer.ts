@@ -1,8 +1,10 @@
-// Sizing a view's folders in the background, shared by the Extensions and Disk views: du-like sizes (the yielding,
-// cancellable folderSize), cached by mtime + inode, progress in the view, a context key for "Stop Sizing", and the
-// model published again as sizes fill in. A newer run or "Stop Sizing" cancels the running one.
+// Sizing a view's folders in the background, shared by the Extensions and Disk views: `du -s -B1` sizes (one GNU du
+// child for all the missing folders; the yielding, cancellable folderSize walk where du is unusable), cached by
+// mtime + inode, progress in the view, a context key for "Stop Sizing", and the model published again as sizes fill
+// in. A newer run, "Stop Sizing" or dispose cancels the running one (and kills its du child).
 import * as vscode from 'vscode';
-import { SizeCache, folderSize } from '../../probes/folderSize';
+import { SizeFoldersResult, sizeFolders } from '../../probes/duSize';
+import { SizeCache } from '../../probes/folderSize';
 import { ModelSource } from '../source';
 
 export interface SizedEntry {
@@ -26,7 +28,7 @@ export interface SizerOptions {
 }
 
 export class BackgroundSizer {
-  private readonly cache = new SizeCache();
+  private readonly cache = new SizeCache<{ bytes: number }>();
   private token = 0;
 
   constructor(private readonly o: SizerOptions) {}
@@ -40,23 +42,29 @@ export class BackgroundSizer {
     return entries.filter((e) => !sizes.has(e.path));
   }
 
-  /** Sizes `entries` into model.sizes, publishing as they fill in; ends with model.sizing false unless cancelled. */
-  async size<M extends SizedModel>(model: M, entries: readonly SizedEntry[], publish: (m: M) => void): Promise<void> {
+  /** Sizes `entries` into model.sizes, publishing as they fill in; ends with model.sizing false unless cancelled.
+   *  Resolves with the run's outcome (`duProblem`: why du is not used, on the run that found it out). */
+  async size<M extends SizedModel>(
+    model: M,
+    entries: readonly SizedEntry[],
+    publish: (m: M) => void,
+  ): Promise<SizeFoldersResult | undefined> {
     const token = ++this.token;
     const stale = (): boolean => token !== this.token;
-    const seen = new Set<string>();
+    const byPath = new Map(entries.map((e) => [e.path, e]));
+    let result: SizeFoldersResult | undefined;
     void vscode.commands.executeCommand('setContext', this.o.contextKey, true);
     try {
       await vscode.window.withProgress({ location: { viewId: this.o.viewId }, title: this.o.title() }, async () => {
         let done = 0;
-        for (const e of entries) {
-          if (stale()) break;
-          const size = await folderSize(e.path, { seen, isCancelled: stale });
-          if (size.cancelled) break;
-          this.cache.set(e.path, e.mtimeMs, e.ino, size);
-          model.sizes.set(e.path, size.bytes);
+        const onSize = (p: string, bytes: number): void => {
+          const e = byPath.get(p);
+          if (!e || stale()) return;
+          this.cache.set(e.path, e.mtimeMs, e.ino, { bytes });
+          model.sizes.set(e.path, bytes);
           if (++done % this.o.publishEvery === 0) publish(model);
-        }
+        };
+        if (!stale()) result = await sizeFolders([...byPath.keys()], { isCancelled: stale, onSize });
       });
     } finally {
       if (!stale()) {
@@ -65,6 +73,7 @@ export class BackgroundSizer {
         void vscode.commands.executeCommand('setContext', this.o.contextKey, false);
       }
     }
+    return result;
   }
 
   /** "Stop Sizing": sizes computed so far stay; the rest show "…" until the next refresh. */
