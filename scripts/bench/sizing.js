@@ -153,6 +153,8 @@ async function benchSizing(o, ours, work) {
   const byPath = new Map(folders.map((f) => [f.path, f]));
   /** @type {string | undefined} */
   let duProblem;
+  /** How sizeFolders sized (du, or the walk above its RSS limit), with this process's RSS. @type {Set<string>} */
+  const methods = new Set();
 
   // What BackgroundSizer.size() does: sizeFolders over all the folders (one du child), each size into the SizeCache
   // as its record arrives. CPU: ours (process.cpuUsage) + the du child's.
@@ -172,6 +174,7 @@ async function benchSizing(o, ours, work) {
       },
     });
     duProblem ??= r.duProblem;
+    methods.add(`${r.method} at ${Math.round(process.memoryUsage.rss() / 1048576)} MB RSS`);
     let childCpuUs = 0;
     if (measured.rusage) {
       const base = path.basename(prefix);
@@ -339,6 +342,8 @@ async function benchSizing(o, ours, work) {
     /** How the du child's CPU was measured; why du was not used (then "ours" is the walk), if it was not. */
     oursChildCpuMethod: measured.method,
     duProblem,
+    methods: [...methods],
+    duRssLimitMb: loadDuSize().duRssLimit() / 1048576,
     spawnBlock: spawnBlock(),
     walk,
     du,
@@ -355,6 +360,7 @@ async function benchSizing(o, ours, work) {
     wallRatio: oursSummary.wallMs / du.wallMs,
   };
   fs.rmSync(extDir, { recursive: true, force: true });
+  log(`sizing: sizeFolders sized by ${[...methods].join('; ')} (du while the RSS ≤ ${f1(res.duRssLimitMb)} MB)`);
   if (duProblem) log(`sizing: du NOT USED (${duProblem}): "ours" is the walk`);
   log(`sizing: spawn() holds the event loop ${res.spawnBlock.map((x) => `${f1(x.spawnMs)} ms at ${x.rssMb} MB RSS`).join(', ')}`);
   log(

@@ -8,6 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { performance } from 'perf_hooks';
 import { folderSize } from './folderSize';
 
 export interface DuOptions {
@@ -35,6 +36,28 @@ export interface DuResult {
   /** stderr lines (du: cannot read directory …): the sizes are then lower bounds, as the walk's are. */
   errors: number;
 }
+
+/**
+ * Starting a child forks this process: the kernel copies its page tables while the event loop waits, ~0.04 ms per MB
+ * of RSS (scripts/bench/sizing.js, the spawn row) — past ~100 MB more than the loop's 5 ms budget. du is used only
+ * while this process's RSS is at most maxRssForDu; a spawn that held the loop longer than SPAWN_BUDGET_MS lowers it
+ * (to 90 % of the RSS it was measured at) for the process's lifetime. Above it the walk sizes (1 ms slices).
+ */
+export const DU_MAX_RSS_BYTES = 96 * 1024 * 1024;
+const SPAWN_BUDGET_MS = 4;
+let maxRssForDu = DU_MAX_RSS_BYTES;
+
+/** @internal A spawn took `ms` at `rssBytes`: past the budget, du is not started again at that size. */
+export function noteSpawn(ms: number, rssBytes: number): void {
+  if (ms > SPAWN_BUDGET_MS) maxRssForDu = Math.min(maxRssForDu, 0.9 * rssBytes);
+}
+
+/** The RSS up to which du is started (tests reset it with `resetDuLimit`). */
+export const duRssLimit = (): number => maxRssForDu;
+/** @internal */
+export const resetDuLimit = (): void => {
+  maxRssForDu = DU_MAX_RSS_BYTES;
+};
 
 /** How often the output is read and isCancelled polled while du runs. */
 const POLL_MS = 20;
@@ -91,10 +114,12 @@ function runChunk(paths: string[], o: DuOptions, out: DuResult): Promise<ChunkEn
     const fd = o.pipe ? undefined : outputFile();
     let child: ChildProcess;
     try {
+      const t0 = performance.now();
       child = spawn(du, ['-s', '-B1', '-0', '--', ...paths], {
         stdio: ['ignore', fd ?? 'pipe', 'pipe'],
         env: { ...process.env, LC_ALL: 'C' },
       });
+      noteSpawn(performance.now() - t0, process.memoryUsage.rss());
     } catch (e) {
       if (fd !== undefined) fs.closeSync(fd);
       resolve({ status: 'failed', reason: `cannot run ${du}: ${e instanceof Error ? e.message : String(e)}` });
@@ -218,6 +243,9 @@ export const duUnusable = (du = 'du'): string | undefined => unusable.get(du);
 export interface SizeFoldersResult {
   cancelled: boolean;
   errors: number;
+  /** How the folders were sized: 'du', 'walk' (du unusable, or this process too big to fork within the loop's budget),
+   *  or 'du+walk' (du failed mid-run, or printed nothing for some folders). */
+  method: 'du' | 'walk' | 'du+walk';
   /** Set on the run that found du unusable (once per process): the reason, for the caller to log. */
   duProblem?: string;
 }
@@ -229,12 +257,19 @@ export interface SizeFoldersResult {
  */
 export async function sizeFolders(
   paths: readonly string[],
-  o: { isCancelled?: () => boolean; onSize: (path: string, bytes: number) => void; du?: string },
+  o: {
+    isCancelled?: () => boolean;
+    onSize: (path: string, bytes: number) => void;
+    du?: string;
+    /** This process's RSS (tests pass their own). */
+    rssBytes?: () => number;
+  },
 ): Promise<SizeFoldersResult> {
   const du = o.du ?? 'du';
-  const res: SizeFoldersResult = { cancelled: false, errors: 0 };
+  const res: SizeFoldersResult = { cancelled: false, errors: 0, method: 'walk' };
   let sized = new Map<string, number>();
-  if (!unusable.has(du)) {
+  if (!unusable.has(du) && (o.rssBytes ?? process.memoryUsage.rss)() <= maxRssForDu) {
+    res.method = 'du';
     const r = await duSizes(paths, { isCancelled: o.isCancelled, onSize: o.onSize, du });
     res.errors += r.errors;
     if (r.status === 'cancelled') return { ...res, cancelled: true };
@@ -247,6 +282,7 @@ export async function sizeFolders(
   const seen = new Set<string>();
   for (const p of paths) {
     if (sized.has(p)) continue;
+    if (res.method === 'du') res.method = 'du+walk';
     const s = await folderSize(p, { seen, isCancelled: o.isCancelled });
     if (s.cancelled) return { ...res, cancelled: true };
     res.errors += s.errors;

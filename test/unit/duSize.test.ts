@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { duSizes, duUnusable, sizeFolders } from '../../src/probes/duSize';
+import { DU_MAX_RSS_BYTES, duRssLimit, duSizes, duUnusable, noteSpawn, resetDuLimit, sizeFolders } from '../../src/probes/duSize';
 import { folderSize } from '../../src/probes/folderSize';
 import { TempDirs } from './extensionsFixtures';
 import { fastTempDir, prop } from './properties/harness';
@@ -181,7 +181,7 @@ describe('duSizes (GNU du in a child process)', () => {
     assert.strictEqual(r.errors, 2);
     assert.deepStrictEqual([...r.sizes.values()], [4096, 8192]);
     const got = new Map<string, number>();
-    const s = await sizeFolders([t.a, t.b], { du, onSize: (p, n) => got.set(p, n) });
+    const s = await sizeFolders([t.a, t.b], { du, onSize: (p, n) => got.set(p, n), rssBytes: () => 0 });
     assert.deepStrictEqual([...got.values()], [4096, 8192]);
     assert.strictEqual(s.errors, 2);
     assert.strictEqual(s.duProblem, undefined);
@@ -194,7 +194,7 @@ describe('duSizes (GNU du in a child process)', () => {
     assert.deepStrictEqual([...r.sizes.keys()], [t.a, t.b]);
     assert.strictEqual(r.errors, 1);
     const got = new Map<string, number>();
-    await sizeFolders([t.a, gone, t.b], { onSize: (p, n) => got.set(p, n) });
+    await sizeFolders([t.a, gone, t.b], { onSize: (p, n) => got.set(p, n), rssBytes: () => 0 });
     assert.deepStrictEqual(got, new Map([...(await walkSizes([t.a, gone, t.b]))]));
   });
 
@@ -222,12 +222,12 @@ describe('duSizes (GNU du in a child process)', () => {
     ]) {
       const paths = [t.a, t.b, t.weird, t.empty];
       const got = new Map<string, number>();
-      const first = await sizeFolders(paths, { du, onSize: (p, n) => got.set(p, n) });
+      const first = await sizeFolders(paths, { du, onSize: (p, n) => got.set(p, n), rssBytes: () => 0 });
       assert.ok(first.duProblem, `${du}: no problem reported`);
       assert.strictEqual(duUnusable(du), first.duProblem);
       assert.deepStrictEqual([...got], [...(await walkSizes(paths))]);
       got.clear();
-      const second = await sizeFolders(paths, { du, onSize: (p, n) => got.set(p, n) });
+      const second = await sizeFolders(paths, { du, onSize: (p, n) => got.set(p, n), rssBytes: () => 0 });
       assert.strictEqual(second.duProblem, undefined);
       assert.deepStrictEqual([...got], [...(await walkSizes(paths))]);
     }
@@ -236,11 +236,39 @@ describe('duSizes (GNU du in a child process)', () => {
   it('sizeFolders with the real du: the same sizes as the walk, du stays usable', async () => {
     const paths = [t.a, t.b, t.weird, t.empty];
     const got = new Map<string, number>();
-    const r = await sizeFolders(paths, { onSize: (p, n) => got.set(p, n) });
+    const r = await sizeFolders(paths, { onSize: (p, n) => got.set(p, n), rssBytes: () => 0 });
     assert.strictEqual(r.cancelled, false);
+    assert.strictEqual(r.method, 'du');
     assert.strictEqual(r.duProblem, undefined);
     assert.strictEqual(duUnusable(), undefined);
     assert.deepStrictEqual([...got], [...(await walkSizes(paths))]);
+  });
+
+  it('sizeFolders in a process past the RSS limit: the walk, du never started (its fork would hold the event loop)', async () => {
+    const marker = path.join(bin, 'started');
+    const du = fakeDu('marking-du', `touch '${marker}'; printf '1\\t%s\\0' "$5"`);
+    const got = new Map<string, number>();
+    const r = await sizeFolders([t.a, t.b], { du, onSize: (p, n) => got.set(p, n), rssBytes: () => DU_MAX_RSS_BYTES + 1 });
+    assert.strictEqual(r.method, 'walk');
+    assert.ok(!fs.existsSync(marker), 'du was not started');
+    assert.deepStrictEqual([...got], [...(await walkSizes([t.a, t.b]))]);
+    const small = await sizeFolders([t.a], { du, onSize: () => undefined, rssBytes: () => DU_MAX_RSS_BYTES });
+    assert.strictEqual(small.method, 'du');
+    assert.ok(fs.existsSync(marker), 'at the limit du is started');
+  });
+
+  it('a spawn that held the loop past its budget lowers the RSS limit for the session; a quick one changes nothing', () => {
+    try {
+      noteSpawn(3.9, 200 * 1048576);
+      assert.strictEqual(duRssLimit(), DU_MAX_RSS_BYTES);
+      noteSpawn(4.5, 80 * 1048576);
+      assert.strictEqual(duRssLimit(), 0.9 * 80 * 1048576);
+      noteSpawn(9, 120 * 1048576); // a slow spawn at a larger size does not raise it again
+      assert.strictEqual(duRssLimit(), 0.9 * 80 * 1048576);
+    } finally {
+      resetDuLimit();
+    }
+    assert.strictEqual(duRssLimit(), DU_MAX_RSS_BYTES);
   });
 
   it('sizeFolders cancelled: stops without walking', async () => {
