@@ -9,15 +9,7 @@ import { processIdsOf } from '../features/terminals/model';
 import { Ticker } from './ticker';
 import { WindowAttention } from './attention';
 import { Heartbeat } from './heartbeat';
-import {
-  WindowEntry,
-  liveEntries,
-  pruneDeadEntries,
-  readEntries,
-  removeEntry,
-  touchEntry,
-  writeEntry,
-} from '../probes/windowRegistry';
+import { WindowEntry, liveEntries, pruneDeadEntries, readEntries, removeEntry, touchEntry, writeEntry } from '../probes/windowRegistry';
 
 /** terminal.processId waits for workspace trust; never let a refresh hang on it. */
 const PROCESS_ID_TIMEOUT_MS = 1500;

@@ -249,7 +249,8 @@ describe('Processes: "window gone" only on positive evidence', () => {
     assert.strictEqual(windowStateOf({ lastHeartbeatMs: 0, nowMs: now }), 'unknown');
   });
   it("a window beating every 120 s (not looked at): its entry's own period sets the timeout (3 × 120 s)", () => {
-    const slow = (ageMs: number) => windowStateOf({ lastHeartbeatMs: now - ageMs, heartbeatMs: 120_000, establishedSockets: 0, nowMs: now });
+    const slow = (ageMs: number) =>
+      windowStateOf({ lastHeartbeatMs: now - ageMs, heartbeatMs: 120_000, establishedSockets: 0, nowMs: now });
     assert.strictEqual(slow(200_000), 'unknown', 'not stale at 200 s');
     assert.strictEqual(slow(360_000), 'unknown');
     assert.strictEqual(slow(361_000), 'gone', 'stale after 361 s');

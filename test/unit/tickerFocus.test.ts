@@ -244,7 +244,9 @@ describe('FocusSampling and the heartbeat: wake-ups by attention', () => {
       statusBarMs: 5000,
       monitorMs: 30_000,
     });
-    assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 30 }, false), { monitorMs: IDLE_HEARTBEAT_MS });
+    assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 30 }, false), {
+      monitorMs: IDLE_HEARTBEAT_MS,
+    });
     assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 300 }, false), { monitorMs: 360_000 });
     assert.deepStrictEqual(
       [30, 60, 90, 120, 121, 150, 240].map((s) => notLookingSampleMs(s * 1000) / 1000),
@@ -264,11 +266,19 @@ describe('FocusSampling and the heartbeat: wake-ups by attention', () => {
         ['statusBar', 'monitor', 'statusBarFromMonitor'],
         'the first status-bar and memory samples happen at activation, not looking too',
       );
-      assert.deepStrictEqual(h.disk.writes.map((w) => w.heartbeatMs), [IDLE_HEARTBEAT_MS], 'the entry says 120 s');
+      assert.deepStrictEqual(
+        h.disk.writes.map((w) => w.heartbeatMs),
+        [IDLE_HEARTBEAT_MS],
+        'the entry says 120 s',
+      );
       assert.strictEqual(h.heartbeat.periodMs, IDLE_HEARTBEAT_MS);
       h.during(4 * MIN); // settle
       const w = h.during(10 * MIN);
-      assert.deepStrictEqual(w, { wakeUps: 5, statusBar: 0, monitor: 5, fed: 5, heartbeat: 5 }, 'the sampler rides along with the heartbeat');
+      assert.deepStrictEqual(
+        w,
+        { wakeUps: 5, statusBar: 0, monitor: 5, fed: 5, heartbeat: 5 },
+        'the sampler rides along with the heartbeat',
+      );
       assert.ok(h.disk.worstRatio <= 1, `${h.disk.worstRatio}`);
       h.dispose();
     });
@@ -276,7 +286,10 @@ describe('FocusSampling and the heartbeat: wake-ups by attention', () => {
 
   it('focused and active, default settings: two wake-ups a minute, the heartbeat every 60 s riding along, one reading a tick', () => {
     const h = host({ state: LOOKING });
-    assert.deepStrictEqual(h.disk.writes.map((w) => w.heartbeatMs), [REGISTRY_HEARTBEAT_MS]);
+    assert.deepStrictEqual(
+      h.disk.writes.map((w) => w.heartbeatMs),
+      [REGISTRY_HEARTBEAT_MS],
+    );
     h.during(2 * MIN);
     const w = h.during(10 * MIN);
     assert.deepStrictEqual(w, { wakeUps: 20, statusBar: 0, monitor: 20, fed: 20, heartbeat: 10 });

@@ -230,7 +230,7 @@ describe('window registry files', () => {
         assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW + 20_001 }), 1);
       });
 
-      it('heartbeatPeriodOf / heartbeatTimeoutOf: the entry\'s own period, 60 s without the field (older versions)', () => {
+      it("heartbeatPeriodOf / heartbeatTimeoutOf: the entry's own period, 60 s without the field (older versions)", () => {
         assert.strictEqual(IDLE_HEARTBEAT_MS, 2 * REGISTRY_HEARTBEAT_MS);
         assert.strictEqual(heartbeatPeriodOf(entry(1, 1)), REGISTRY_HEARTBEAT_MS);
         assert.strictEqual(heartbeatTimeoutOf(entry(1, 1)), 3 * REGISTRY_HEARTBEAT_MS);
