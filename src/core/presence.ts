@@ -80,10 +80,12 @@ export class WindowPresence implements vscode.Disposable {
   private async publish(): Promise<void> {
     if (this.starttime === undefined) return; // cannot identify ourselves: do not claim anything
     this.stale = false; // before the awaits: an event meanwhile publishes again
-    const heartbeatMs = this.heartbeat.entryPeriodMs;
     try {
       const pids = await processIdsOf(vscode.window.terminals, PROCESS_ID_TIMEOUT_MS);
       if (pids.includes(undefined)) this.stale = true; // a terminal without a pid yet: the next beat writes again
+      // read after the await, just before the write (synchronous inside): the last write to land states the period wanted
+      // when it was written, never one an overlapping, older publish captured before the attention changed
+      const heartbeatMs = this.heartbeat.entryPeriodMs;
       await writeEntry(this.dir, {
         version: 1,
         pid: process.pid,
