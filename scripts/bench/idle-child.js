@@ -5,19 +5,22 @@
 // Prints one JSON line: per window the CPU ms per minute, the context switches of all its threads per minute (every
 // wake-up of the process is one: timers, libuv thread-pool work, the kmsg pipe) and the GCs; per job its calls and CPU.
 //
-// `samplers` wires what the host wires by default with the window focused (src/core/index.ts,
+// `samplers` wires what the host wires by default with the window focused and active — someone looks at it
+// (src/core/index.ts,
 // src/features/memory/feature.ts and sampling.ts, src/features/policies/runner.ts), each job timed with
 // process.cpuUsage() around it (until its promise settles):
 // - one shared Ticker (core.ticker) with
 //   - `heartbeat` (WindowPresence: touchEntry() of this window's registry entry — written whole once at the start —
-//     every REGISTRY_HEARTBEAT_MS; core starts it first),
+//     scheduled by core's Heartbeat: every REGISTRY_HEARTBEAT_MS = 60 s while looked at; core starts it first),
 //   - `statusBar` (MemoryStatusBar.update, every statusBar.sampleSeconds = 30 s: SelfSampler.sample(), the monitor's
 //     trend / recent OOM / restart loops and the pure rendering of statusBarView.ts with the properties that changed
 //     counted as `itemSets` — the vscode part, the MarkdownString and sending the item, cannot run here),
 //   - `monitor` (MemoryMonitor.sample(), every memory.sampleSeconds = 30 s; it persists every 5 minutes),
 //   both scheduled by FocusSampling;
-// `unfocused`: the same with the window not focused — no status-bar job; the monitor every max(30 s, 60 s), riding
-// along with the heartbeat, its reading rendered by the status bar (`statusBarFromMonitor`, no read of its own);
+// `unfocused` (the target: a window nobody looks at — not focused, or focused without input for a minute, the state
+// of a box left open): the same with WindowAttention.looking false — the heartbeat every IDLE_HEARTBEAT_MS = 120 s
+// (the entry written whole with heartbeatMs 120 s first, as WindowPresence does), no status-bar job, the monitor
+// every 120 s riding along with the heartbeat, its reading rendered by the status bar (`statusBarFromMonitor`);
 //   - the kernel-log fallback tick (10 s) only when /dev/kmsg is not followed and the Memory view is visible (none here);
 // - the /dev/kmsg follower (a reader child blocked in read(): no polling here) when /dev/kmsg can be read;
 // - no policy runner timer: with no policy enabled (the default) the runner does not tick.
@@ -25,7 +28,7 @@
 // that build's code wired as the host wired it then — the heartbeat on its own 30 s setInterval, the policy runner's
 // ≤ 60 s setTimeout (readHistory + releaseLead) and the status bar asking the monitor three times — for an A/B
 // comparison in the same run.
-// `timers`: the same Ticker and periods as `samplers` with empty jobs — what waking up alone costs.
+// `timers`: the same Ticker and periods as `unfocused` (the target) with empty jobs — what waking up alone costs.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -95,16 +98,16 @@ function registryEntry() {
 
 /**
  * Starts what the host runs while idle; returns counters and a stop function.
- * @param {boolean} before the build in CSOPS_IDLE_BEFORE_OUT, wired as then @param {boolean} focused
+ * @param {boolean} before the build in CSOPS_IDLE_BEFORE_OUT, wired as then @param {boolean} looking
  */
-function startSamplers(before, focused) {
+function startSamplers(before, looking) {
   const { SelfSampler } = load('probes/selfMemory.js');
   const { MemoryMonitor } = load('features/memory/monitor.js');
   const { restartLoops } = load('features/memory/ends.js');
   const { Ticker } = load('core/ticker.js');
   const { KmsgFollower } = load('probes/kmsg.js');
   const { DEFAULTS } = load('core/settingsRead.js');
-  const { REGISTRY_HEARTBEAT_MS, writeEntry, touchEntry } = load('probes/windowRegistry.js');
+  const { writeEntry, touchEntry } = load('probes/windowRegistry.js');
   const { readHistory } = load('features/policies/history.js');
   const { releaseLead } = load('probes/policy/leader.js');
   fs.mkdirSync(storageDir, { recursive: true });
@@ -131,7 +134,9 @@ function startSamplers(before, focused) {
   kmsg = follower.start();
   const viewVisible = false;
   const windowsDir = path.join(storageDir, 'windows');
-  const writeWhole = () => writeEntry(windowsDir, { ...entry, updatedAtMs: Date.now() });
+  /** @type {number | undefined} the period a whole write says (core's Heartbeat, once it exists) */
+  let heartbeatMs;
+  const writeWhole = () => writeEntry(windowsDir, { ...entry, updatedAtMs: Date.now(), ...(heartbeatMs ? { heartbeatMs } : {}) });
   // WindowPresence: the entry is written whole once (and on changes, none here); a heartbeat then only touches it
   // (builds before touchEntry rewrote it every time)
   const heartbeat = touchEntry
@@ -207,12 +212,23 @@ function startSamplers(before, focused) {
     };
     statusBar = () => render(sampler.sample());
     statusBarFromMonitor = () => monitor.lastSelf && render(monitor.lastSelf);
-    ticker.every(REGISTRY_HEARTBEAT_MS, timed('heartbeat', heartbeat)); // core's, started first
+    const attention = { looking, onDidChange: () => ({ dispose() {} }) };
+    // core's, started first: WindowPresence writes the entry whole with the heartbeat's period, then reports it written
+    const { Heartbeat } = load('core/heartbeat.js');
+    /** @type {{ entryPeriodMs: number, written(ms: number): void } | undefined} */
+    let hb;
+    const rewrite = () => {
+      if (!hb) return;
+      const ms = (heartbeatMs = hb.entryPeriodMs);
+      void writeWhole().then(() => hb?.written(ms));
+    };
+    hb = new Heartbeat({ ticker, attention, beat: timed('heartbeat', heartbeat), rewrite });
+    rewrite();
     const monitorJob = timed('monitor', () => monitor.sample());
     const fed = timed('statusBarFromMonitor', statusBarFromMonitor);
     sampling = new FocusSampling({
       ticker,
-      focus: { focused, onDidChange: () => ({ dispose() {} }) },
+      attention,
       settings: () => DEFAULTS,
       statusBar: timed('statusBar', statusBar),
       monitor: monitorJob,
@@ -228,7 +244,7 @@ function startSamplers(before, focused) {
   // An extension host that has run a while: every function the window calls has run (and been compiled) before.
   for (let i = 0; i < 4; i++) (monitor.sample(), statusBar(), statusBarFromMonitor?.());
   void monitor.persist(); // compiled before the windows, as in a host that has run a while
-  void writeWhole();
+  if (before) void writeWhole();
   sampling?.startMonitor(); // after the history loaded (MemoryFeature: m.start().then(startMonitor))
   return {
     ticker,
@@ -244,15 +260,17 @@ function startSamplers(before, focused) {
   };
 }
 
-/** The same Ticker and periods as startSamplers(false), with empty jobs. */
+/** The same Ticker and periods as startSamplers(false, false) — the target, nobody looking — with empty jobs. */
 function startTimers() {
   const { Ticker } = load('core/ticker.js');
   const { DEFAULTS } = load('core/settingsRead.js');
-  const { REGISTRY_HEARTBEAT_MS } = load('probes/windowRegistry.js');
+  const { IDLE_HEARTBEAT_MS } = load('probes/windowRegistry.js');
+  const { samplingPeriods } = load('features/memory/sampling.js');
   const ticker = new Ticker();
-  // as startSamplers: no kernel-log fallback tick with the Memory view hidden, /dev/kmsg followed or not
-  const periods = [DEFAULTS.statusBarSampleSeconds * 1000, DEFAULTS.memorySampleSeconds * 1000, REGISTRY_HEARTBEAT_MS];
-  for (const ms of periods) ticker.every(ms, () => {});
+  // as startSamplers: no kernel-log fallback tick with the Memory view hidden, /dev/kmsg followed or not; no status-bar
+  // job while nobody looks; the memory sampler riding along with the heartbeat
+  ticker.every(IDLE_HEARTBEAT_MS, () => {});
+  ticker.every(samplingPeriods(DEFAULTS, false).monitorMs, () => {}, { rideAlong: true });
   return ticker;
 }
 

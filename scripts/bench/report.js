@@ -199,22 +199,23 @@ function evaluate(results) {
   }
   const idle = results.idle;
   t.push({
-    target: 'idle (every view hidden, metrics off) ≤ 3 ms CPU per minute above an empty Node process',
+    target:
+      'idle, window not looked at (not focused, or focused without input for a minute; every view hidden, metrics off) ' +
+      '≤ 3 ms CPU per minute above an empty Node process (median of 3 windows of 120 s: the 120 s heartbeat)',
     measured:
-      `${f2(idle.samplerCpuMsPerMin)} ms/min (median of ${idle.windows} windows of ${idle.seconds} s; spread ` +
-      `${f2(idle.spreadMsPerMin[0])}…${f2(idle.spreadMsPerMin[1])}; ${f2(idle.samplers.wakeUpsPerMin)} wake-ups/min; ` +
-      `${f1(idle.switchesAboveEmptyPerMin)} context switches/min above empty)`,
-    pass: idle.seconds >= 60 ? idle.samplerCpuMsPerMin <= 3 : null,
+      `${f2(idle.unfocusedMsPerMin)} ms/min (median of ${idle.windows} windows of ${idle.seconds} s; spread ` +
+      `${f2(idle.unfocusedSpreadMsPerMin[0])}…${f2(idle.unfocusedSpreadMsPerMin[1])}; ${f2(idle.unfocused.wakeUpsPerMin)} ` +
+      `wake-ups/min; ${f1(idle.unfocusedSwitchesAboveEmptyPerMin)} context switches/min above empty)`,
+    pass: idle.seconds >= 120 ? idle.unfocusedMsPerMin <= 3 : null,
   });
-  if (idle.unfocused)
-    t.push({
-      target: 'idle with the window not focused (informational: no status-bar job, the memory sampler every 60 s)',
-      measured:
-        `${f2(idle.unfocusedMsPerMin)} ms/min above empty (spread ${f2(idle.unfocusedSpreadMsPerMin[0])}…` +
-        `${f2(idle.unfocusedSpreadMsPerMin[1])}; ${f2(idle.unfocused.wakeUpsPerMin)} wake-ups/min; ` +
-        `${f1(idle.unfocusedSwitchesAboveEmptyPerMin)} context switches/min above empty)`,
-      pass: null,
-    });
+  t.push({
+    target: 'idle, window looked at (informational: focused and active, status bar and memory sampler every 30 s, heartbeat 60 s)',
+    measured:
+      `${f2(idle.samplerCpuMsPerMin)} ms/min above empty (spread ${f2(idle.spreadMsPerMin[0])}…` +
+      `${f2(idle.spreadMsPerMin[1])}; ${f2(idle.samplers.wakeUpsPerMin)} wake-ups/min; ` +
+      `${f1(idle.switchesAboveEmptyPerMin)} context switches/min above empty)`,
+    pass: null,
+  });
   const b = results.bundle;
   t.push({
     target: 'dist/extension.js ≤ 300 KB',
@@ -488,8 +489,9 @@ function markdown(results) {
   L.push('');
   const u = i.unfocused;
   L.push(
-    '| window | samplers CPU ms/min | timers only (empty jobs) | empty Node ms/min | samplers above empty | context switches/min (samplers / empty) | GCs (samplers) |' +
-      (u ? ' not focused: above empty | not focused: context switches/min |' : ''),
+    '| window | looked at: CPU ms/min | timers only (empty jobs, not looked at) | empty Node ms/min | looked at: above empty | ' +
+      'context switches/min (looked at / empty) | GCs (looked at) |' +
+      (u ? ' **not looked at (target): above empty** | not looked at: context switches/min |' : ''),
   );
   L.push('|---:|---:|---:|---:|---:|---:|---:|' + (u ? '---:|---:|' : ''));
   i.aboveEmptyMsPerMin.forEach((/** @type {number} */ x, /** @type {number} */ k) =>
@@ -510,10 +512,12 @@ function markdown(results) {
   L.push('');
   if (u)
     L.push(
-      `Window focused (the target row): ${f2(i.samplers.wakeUpsPerMin)} wake-ups/min, ${f2(i.samplers.itemSetsPerMin)} status-bar ` +
-        `property sets/min. Not focused (informational; \`src/features/memory/sampling.ts\`: no status-bar job, the memory ` +
-        `sampler every max(\`csops.memory.sampleSeconds\`, 60 s) riding along with the heartbeat, its reading shown by the ` +
-        `status bar): ${f2(u.wakeUpsPerMin)} wake-ups/min, ${f2(u.itemSetsPerMin)} property sets/min; jobs: ` +
+      `Window looked at (focused and active, informational): ${f2(i.samplers.wakeUpsPerMin)} wake-ups/min, ` +
+        `${f2(i.samplers.itemSetsPerMin)} status-bar property sets/min. Not looked at (the target: not focused, or focused ` +
+        `without input for a minute; \`src/core/attention.ts\`, \`src/core/heartbeat.ts\`, \`src/features/memory/sampling.ts\`: ` +
+        `the heartbeat every 120 s, no status-bar job, the memory sampler every max(\`csops.memory.sampleSeconds\`, 120 s) ` +
+        `rounded up to a multiple of 120 s riding along with the heartbeat, its reading shown by the status bar): ` +
+        `${f2(u.wakeUpsPerMin)} wake-ups/min, ${f2(u.itemSetsPerMin)} property sets/min; jobs: ` +
         Object.entries(u.jobs ?? {})
           .map(([n, j]) => `${n} ${j.calls}× ${f2(j.cpuMsPerMin)} ms/min`)
           .join(', ') +
@@ -533,7 +537,7 @@ function markdown(results) {
     L.push('');
   }
   L.push(
-    `One shared timer (\`core.ticker\`): ${f2(i.samplers.wakeUpsPerMin)} wake-ups per minute for the status bar ` +
+    `One shared timer (\`core.ticker\`), window looked at: ${f2(i.samplers.wakeUpsPerMin)} wake-ups per minute for the status bar ` +
       `(SelfSampler.sample() and the monitor's trend, every 30 s), MemoryMonitor.sample() (every 30 s; the history is ` +
       `saved every 5 minutes) and the window heartbeat (every 60 s, riding along with a sampling tick); no policy timer ` +
       `(no policy enabled); the kernel-log fallback tick only without /dev/kmsg (${i.samplers.fallbackPolls} polls: the ` +

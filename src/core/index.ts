@@ -15,6 +15,7 @@ import { scrubbedLog } from './scrubbedLog';
 import { ViewNotes } from './ui/viewNotes';
 import { Settings, onDidChangeSettings, readSettings } from './settings';
 import { Ticker } from './ticker';
+import { WindowAttention, WindowStateAttention } from './attention';
 
 export interface Core extends ActionDeps, vscode.Disposable {
   context: vscode.ExtensionContext;
@@ -32,6 +33,8 @@ export interface Core extends ActionDeps, vscode.Disposable {
   viewNotes: ViewNotes;
   /** The one timer of every periodic job (window heartbeat, status bar, memory sampler, kernel-log fallback). */
   ticker: Ticker;
+  /** Whether someone looks at this window (focused and active): what polls slows down while nobody does. */
+  attention: WindowAttention;
 }
 
 export function createCore(context: vscode.ExtensionContext): Core {
@@ -53,7 +56,8 @@ export function createCore(context: vscode.ExtensionContext): Core {
   const changed = new vscode.EventEmitter<Settings>();
   const refreshers = new Set<() => Promise<unknown>>();
   const ticker = new Ticker(0.25, (e) => log.error(`periodic job failed: ${e instanceof Error ? e.stack : String(e)}`));
-  const presence = new WindowPresence(path.join(storage, 'windows'), settings.procRoot, log, ticker);
+  const attention = new WindowStateAttention(vscode.window);
+  const presence = new WindowPresence(path.join(storage, 'windows'), settings.procRoot, log, ticker, attention);
   const signalled = new SignalBook();
   const signals: SignalDeps = {
     reread: (pid) => readProcess(pid, settings.procRoot),
@@ -85,6 +89,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
     extensionsDir,
     viewNotes: new ViewNotes(),
     ticker,
+    attention,
     onRefreshViews: (refresh) => {
       refreshers.add(refresh);
       return new vscode.Disposable(() => refreshers.delete(refresh));
@@ -96,6 +101,7 @@ export function createCore(context: vscode.ExtensionContext): Core {
       settingsSub.dispose();
       changed.dispose();
       presence.dispose();
+      attention.dispose();
       ticker.dispose();
       scans.dispose();
       log.dispose();

@@ -1,28 +1,22 @@
 // This window's entry in the shared window registry: its extension-host identity and the pids of its terminals,
 // written whole on terminal, extension and folder changes, and kept fresh by a heartbeat (a job of the shared ticker,
-// riding along with the sampling tick) that only touches the file's mtime while the entry still says it all;
-// removed on deactivate.
+// riding along with the sampling tick; every 60 s while someone looks at the window, 120 s while nobody does — see
+// heartbeat.ts) that only touches the file's mtime while the entry still says it all; written whole with the new
+// period (heartbeatMs) when that changes; removed on deactivate.
 import * as vscode from 'vscode';
 import { Snapshot, readProcess } from '../probes/scanner';
 import { processIdsOf } from '../features/terminals/model';
 import { Ticker } from './ticker';
-import {
-  REGISTRY_HEARTBEAT_MS,
-  WindowEntry,
-  liveEntries,
-  pruneDeadEntries,
-  readEntries,
-  removeEntry,
-  touchEntry,
-  writeEntry,
-} from '../probes/windowRegistry';
+import { WindowAttention } from './attention';
+import { Heartbeat } from './heartbeat';
+import { WindowEntry, liveEntries, pruneDeadEntries, readEntries, removeEntry, touchEntry, writeEntry } from '../probes/windowRegistry';
 
 /** terminal.processId waits for workspace trust; never let a refresh hang on it. */
 const PROCESS_ID_TIMEOUT_MS = 1500;
 
 export class WindowPresence implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly heartbeat: { dispose(): void };
+  private readonly heartbeat: Heartbeat;
   readonly starttime: number | undefined;
 
   constructor(
@@ -31,6 +25,8 @@ export class WindowPresence implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** The host's one timer; the heartbeat is one of its jobs (no wake-up of its own). */
     ticker: Ticker,
+    /** Whether someone looks at the window: the heartbeat's period (heartbeat.ts). */
+    attention: WindowAttention,
   ) {
     this.starttime = readProcess(process.pid, procRoot)?.starttime;
     const write = (): void => void this.publish();
@@ -40,7 +36,7 @@ export class WindowPresence implements vscode.Disposable {
       vscode.extensions.onDidChange(write),
       vscode.workspace.onDidChangeWorkspaceFolders(write),
     );
-    this.heartbeat = ticker.every(REGISTRY_HEARTBEAT_MS, () => this.beat());
+    this.heartbeat = new Heartbeat({ ticker, attention, beat: () => this.beat(), rewrite: write });
     write();
   }
 
@@ -87,6 +83,9 @@ export class WindowPresence implements vscode.Disposable {
     try {
       const pids = await processIdsOf(vscode.window.terminals, PROCESS_ID_TIMEOUT_MS);
       if (pids.includes(undefined)) this.stale = true; // a terminal without a pid yet: the next beat writes again
+      // read after the await, just before the write (synchronous inside): the last write to land states the period wanted
+      // when it was written, never one an overlapping, older publish captured before the attention changed
+      const heartbeatMs = this.heartbeat.entryPeriodMs;
       await writeEntry(this.dir, {
         version: 1,
         pid: process.pid,
@@ -95,7 +94,9 @@ export class WindowPresence implements vscode.Disposable {
         folder: vscode.workspace.workspaceFolders?.[0]?.uri.toString(),
         extensionPaths: vscode.extensions.all.map((e) => e.extensionPath),
         updatedAtMs: Date.now(),
+        heartbeatMs,
       });
+      this.heartbeat.written(heartbeatMs);
     } catch (e) {
       this.stale = true;
       this.log.warn(`window registry: could not write this window's entry: ${String(e)}`);

@@ -10,14 +10,30 @@ import { parseStat } from './procParsers';
 import { Snapshot } from './scanner';
 
 /**
- * How often a window rewrites its entry (on the shared ticker: a multiple of the 15 s sampling tick's period within its
- * coalescing slack, so the heartbeat rides along with a tick instead of waking the host up on its own). An entry
- * younger than this is never pruned.
+ * How often a window someone looks at rewrites its entry (on the shared ticker: a multiple of the 30 s sampling tick's
+ * period, so the heartbeat rides along with a tick instead of waking the host up on its own). Also the period of an
+ * entry without `heartbeatMs` (written by older versions).
  */
 export const REGISTRY_HEARTBEAT_MS = 60_000;
 
-/** A window's heartbeat is overdue after this long: two missed beats and one of slack (the "window gone" evidence). */
+/** The heartbeat's period while nobody looks at the window (not focused, or no input for a minute): half the wake-ups. */
+export const IDLE_HEARTBEAT_MS = 2 * REGISTRY_HEARTBEAT_MS;
+
+/** The heartbeat timeout of an entry without `heartbeatMs`: three beats of REGISTRY_HEARTBEAT_MS (see heartbeatTimeoutOf). */
 export const HEARTBEAT_TIMEOUT_MS = 3 * REGISTRY_HEARTBEAT_MS;
+
+/** The heartbeat period an entry says its window beats at (REGISTRY_HEARTBEAT_MS for entries of older versions). */
+export function heartbeatPeriodOf(e: { heartbeatMs?: number }): number {
+  return e.heartbeatMs ?? REGISTRY_HEARTBEAT_MS;
+}
+
+/**
+ * An entry's heartbeat is overdue after three of its own periods: two missed beats and one of slack (the "window
+ * gone" evidence). Its own period, never a fixed one: a window beating every 120 s is not stale at 200 s.
+ */
+export function heartbeatTimeoutOf(e: { heartbeatMs?: number }): number {
+  return 3 * heartbeatPeriodOf(e);
+}
 
 // zod/mini: the same checks as classic zod without its 260 KB of locale tables in the bundle.
 export const WindowEntryRecord = once(() =>
@@ -30,6 +46,11 @@ export const WindowEntryRecord = once(() =>
     /** Install folders of the extensions loaded in that window (protected from clean-up). */
     extensionPaths: z.optional(z.array(z.string().check(z.maxLength(4096))).check(z.maxLength(5000))),
     updatedAtMs: z.number().check(z.nonnegative()),
+    /**
+     * The period this window's heartbeat beats at now (REGISTRY_HEARTBEAT_MS or IDLE_HEARTBEAT_MS), written whole when
+     * it changes — a heartbeat only moves the mtime. Absent in entries of older versions (heartbeatPeriodOf).
+     */
+    heartbeatMs: z.optional(z.number().check(z.positive())),
   }),
 );
 export type WindowEntry = z.infer<ReturnType<typeof WindowEntryRecord>>;
@@ -194,8 +215,8 @@ export interface PruneOptions {
 }
 
 /**
- * Removes files of dead entries (pid gone or reused). An entry is removed only when it is older than the heartbeat
- * interval (its window would have rewritten it) and a direct re-read of its pid's stat says that process is gone —
+ * Removes files of dead entries (pid gone or reused). An entry is removed only when it is older than its heartbeat
+ * period (its window would have rewritten it) and a direct re-read of its pid's stat says that process is gone —
  * never on the word of a snapshot alone, which may predate the window. Only files matching our naming are touched.
  */
 export async function pruneDeadEntries(
@@ -209,7 +230,7 @@ export async function pruneDeadEntries(
   for (const e of entries) {
     if (snapshot.processes.get(e.pid)?.starttime === e.starttime) continue;
     if (snapshot.unavailable || snapshot.skipped.some((s) => s.pid === e.pid)) continue;
-    if (!(options.nowMs - e.updatedAtMs > REGISTRY_HEARTBEAT_MS)) continue; // recently written (or dated in the future)
+    if (!(options.nowMs - e.updatedAtMs > heartbeatPeriodOf(e))) continue; // recently written (or dated in the future)
     if (check(e.pid, e.starttime) !== 'gone') continue;
     await removeEntry(dir, e.pid, e.starttime);
     removed++;

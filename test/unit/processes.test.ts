@@ -271,6 +271,17 @@ describe('Processes: "window gone" only on positive evidence', () => {
     assert.strictEqual(windowStateOf({ nowMs: now }), 'unknown');
     assert.strictEqual(windowStateOf({ lastHeartbeatMs: 0, nowMs: now }), 'unknown');
   });
+  it("a window beating every 120 s (not looked at): its entry's own period sets the timeout (3 × 120 s)", () => {
+    const slow = (ageMs: number) =>
+      windowStateOf({ lastHeartbeatMs: now - ageMs, heartbeatMs: 120_000, establishedSockets: 0, nowMs: now });
+    assert.strictEqual(slow(200_000), 'disconnected', 'not stale at 200 s');
+    assert.strictEqual(slow(360_000), 'disconnected');
+    assert.strictEqual(slow(361_000), 'gone', 'stale after 361 s');
+    // an entry without heartbeatMs (an older version): 3 × 60 s
+    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - 180_000, establishedSockets: 0, nowMs: now }), 'disconnected');
+    assert.strictEqual(windowStateOf({ lastHeartbeatMs: now - 181_000, establishedSockets: 0, nowMs: now }), 'gone');
+    assert.strictEqual(HEARTBEAT_TIMEOUT_MS, 3 * 60_000);
+  });
   it('property: gone implies both pieces of evidence', () => {
     fc.assert(
       fc.property(fc.option(fc.integer({ min: 0, max: now + 10_000 })), fc.option(fc.nat(3)), (hb, est) => {

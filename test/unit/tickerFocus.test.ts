@@ -1,12 +1,15 @@
-// The ticker's schedule under window focus changes, on a fake clock (src/core/ticker.ts setPeriod / runNow / rideAlong,
-// src/features/memory/sampling.ts): an unfocused window with the default settings wakes the host up once a minute (the
-// memory sampler rides along with the window heartbeat, the status bar's own job stops), focus samples the status bar
-// at once and goes back to the set periods, the first samples always happen.
+// The ticker's schedule as attention changes, on a fake clock (src/core/ticker.ts setPeriod / runNow / rideAlong,
+// src/core/attention.ts, src/core/heartbeat.ts, src/features/memory/sampling.ts): a window nobody looks at (unfocused,
+// or focused without input for a minute) with the default settings wakes the host up once every two minutes (the
+// memory sampler rides along with the 120 s window heartbeat, the status bar's own job stops); looking again samples
+// the status bar at once and goes back to the set periods; the heartbeat never beats slower than its entry says.
 import * as assert from 'assert';
 import { Ticker, TickerTimers } from '../../src/core/ticker';
 import { DEFAULTS } from '../../src/core/settingsRead';
-import { REGISTRY_HEARTBEAT_MS } from '../../src/probes/windowRegistry';
-import { FocusSampling, SamplingSettings, UNFOCUSED_SAMPLE_MS, WindowFocus, samplingPeriods } from '../../src/features/memory/sampling';
+import { IDLE_HEARTBEAT_MS, REGISTRY_HEARTBEAT_MS } from '../../src/probes/windowRegistry';
+import { WindowStateAttention, WindowStateLike, lookingOf } from '../../src/core/attention';
+import { Heartbeat, heartbeatPeriodMs } from '../../src/core/heartbeat';
+import { FocusSampling, SamplingSettings, notLookingSampleMs, samplingPeriods } from '../../src/features/memory/sampling';
 
 /** setTimeout / clearTimeout on a clock that moves only when told to. */
 class FakeClock implements TickerTimers {
@@ -37,33 +40,69 @@ class FakeClock implements TickerTimers {
   }
 }
 
-class FakeFocus implements WindowFocus {
-  private listeners = new Set<(f: boolean) => void>();
-  constructor(public focused: boolean) {}
-  onDidChange(l: (f: boolean) => void) {
+/** vscode.window's state and its event, as the workbench drives them (focus, and `active` after a minute without input). */
+class FakeWindow {
+  private listeners = new Set<(s: WindowStateLike) => unknown>();
+  constructor(public state: WindowStateLike) {}
+  onDidChangeWindowState(l: (s: WindowStateLike) => unknown) {
     this.listeners.add(l);
     return { dispose: () => this.listeners.delete(l) };
   }
-  set(f: boolean): void {
-    this.focused = f;
-    for (const l of this.listeners) l(f);
+  set(state: WindowStateLike): void {
+    this.state = state;
+    for (const l of [...this.listeners]) l(state);
   }
 }
 
-/** The host's wiring: core's heartbeat first, the memory feature `heartbeatLeadMs` later, its sampler after start(). */
-function host(o: { focused: boolean; heartbeatLeadMs?: number; settings?: SamplingSettings }) {
+/** The registry entry on disk as readers see it: the period it says, when it last beat (touched or written). */
+interface Disk {
+  claimedMs: number;
+  lastBeatAt: number;
+  /** The longest time between two beats, over three times the period the entry said meanwhile (must stay ≤ 1). */
+  worstRatio: number;
+  writes: { at: number; heartbeatMs: number }[];
+}
+
+/**
+ * The host's wiring: core's attention and heartbeat first (WindowPresence: beat = touch, rewrite = a whole write
+ * reporting written() — at once, or never when `writesFail`), the memory feature `heartbeatLeadMs` later, its sampler
+ * after start().
+ */
+function host(o: { state: WindowStateLike; heartbeatLeadMs?: number; settings?: SamplingSettings; writesFail?: () => boolean }) {
   const clock = new FakeClock();
   const ticker = new Ticker(0.25, (e) => assert.fail(String(e)), clock.now, clock);
   const runs: { job: string; at: number; wake: number }[] = [];
   const log = (job: string) => () => runs.push({ job, at: clock.t, wake: ticker.wakeUps });
-  const heartbeat = ticker.every(REGISTRY_HEARTBEAT_MS, log('heartbeat'));
+  const window = new FakeWindow(o.state);
+  const attention = new WindowStateAttention(window);
+  const disk: Disk = { claimedMs: 0, lastBeatAt: clock.t, worstRatio: 0, writes: [] };
+  const beatAt = (t: number) => {
+    disk.worstRatio = Math.max(disk.worstRatio, (t - disk.lastBeatAt) / (3 * disk.claimedMs));
+    disk.lastBeatAt = t;
+  };
+  let heartbeat: Heartbeat | undefined = undefined;
+  const write = () => {
+    if (!heartbeat || o.writesFail?.()) return;
+    const ms = heartbeat.entryPeriodMs;
+    disk.writes.push({ at: clock.t, heartbeatMs: ms });
+    beatAt(clock.t);
+    disk.claimedMs = ms;
+    heartbeat.written(ms);
+  };
+  heartbeat = new Heartbeat({
+    ticker,
+    attention,
+    beat: () => (log('heartbeat')(), beatAt(clock.t)),
+    rewrite: () => (log('rewrite')(), write()),
+  });
+  write(); // WindowPresence's first write
+  disk.worstRatio = 0;
   clock.advance(o.heartbeatLeadMs ?? 400);
-  const focus = new FakeFocus(o.focused);
   let settings = o.settings ?? DEFAULTS;
   log('statusBar')(); // the status bar's first sample, in its constructor
   const sampling = new FocusSampling({
     ticker,
-    focus,
+    attention,
     settings: () => settings,
     statusBar: log('statusBar'),
     monitor: log('monitor'),
@@ -74,9 +113,15 @@ function host(o: { focused: boolean; heartbeatLeadMs?: number; settings?: Sampli
   return {
     clock,
     ticker,
-    focus,
+    window,
+    attention,
+    heartbeat,
+    disk,
     runs,
     sampling,
+    /** Focused and active by default. */
+    look: (looking: boolean, state: WindowStateLike = looking ? { focused: true, active: true } : { focused: false, active: true }) =>
+      window.set(state),
     setSettings: (s: SamplingSettings) => ((settings = s), sampling.reschedule()),
     /** Wake-ups and runs of each job while `ms` pass. */
     during(ms: number) {
@@ -92,11 +137,15 @@ function host(o: { focused: boolean; heartbeatLeadMs?: number; settings?: Sampli
         heartbeat: count('heartbeat'),
       };
     },
-    dispose: () => (sampling.dispose(), heartbeat.dispose()),
+    dispose: () => (sampling.dispose(), heartbeat.dispose(), attention.dispose()),
   };
 }
 
 const MIN = 60_000;
+const LOOKING = { focused: true, active: true };
+const UNFOCUSED = { focused: false, active: true };
+/** Focused, but no keyboard or mouse input for a minute: the workbench says inactive. */
+const LEFT_ALONE = { focused: true, active: false };
 
 describe('Ticker on a fake clock: setPeriod, runNow, rideAlong', () => {
   it('setPeriod rides along with the latest wake-up planned within the new period; runNow runs at once, next one period later', () => {
@@ -158,79 +207,156 @@ describe('Ticker on a fake clock: setPeriod, runNow, rideAlong', () => {
   });
 });
 
-describe('FocusSampling: the status bar and memory sampler by window focus', () => {
-  it('the periods: focused as set; not focused no status-bar job and the sampler at max(setting, 60 s)', () => {
+describe('WindowAttention: looking = focused and active', () => {
+  it('lookingOf: focused and active; `active` missing (a host without it) counts as active', () => {
+    assert.strictEqual(lookingOf(LOOKING), true);
+    assert.strictEqual(lookingOf(UNFOCUSED), false);
+    assert.strictEqual(lookingOf(LEFT_ALONE), false);
+    assert.strictEqual(lookingOf({ focused: true }), true);
+    assert.strictEqual(lookingOf({ focused: false }), false);
+  });
+
+  it('fires only when `looking` changes, with the new value; dispose ends the subscription', () => {
+    const w = new FakeWindow(LOOKING);
+    const a = new WindowStateAttention(w);
+    const seen: boolean[] = [];
+    const sub = a.onDidChange((l) => seen.push(l));
+    w.set({ focused: true, active: true }); // same: nothing
+    w.set(LEFT_ALONE);
+    w.set(UNFOCUSED); // still not looking: nothing
+    w.set({ focused: false, active: false });
+    w.set(LOOKING);
+    assert.deepStrictEqual(seen, [false, true]);
+    assert.strictEqual(a.looking, true);
+    sub.dispose();
+    w.set(UNFOCUSED);
+    assert.deepStrictEqual(seen, [false, true], 'a disposed listener is not called');
+    assert.strictEqual(a.looking, false);
+    a.dispose();
+    w.set(LOOKING);
+    assert.strictEqual(a.looking, false, 'disposed: no longer follows the window');
+  });
+});
+
+describe('FocusSampling and the heartbeat: wake-ups by attention', () => {
+  it('the periods: looking as set; not looking no status-bar job and the sampler at a multiple of the 120 s heartbeat', () => {
     assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 30 }, true), {
       statusBarMs: 5000,
       monitorMs: 30_000,
     });
     assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 30 }, false), {
-      monitorMs: UNFOCUSED_SAMPLE_MS,
+      monitorMs: IDLE_HEARTBEAT_MS,
     });
-    assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 300 }, false), { monitorMs: 300_000 });
-  });
-
-  it('one wake-up a minute while unfocused with the default settings (from activation on), first samples taken', () => {
-    const h = host({ focused: false });
+    assert.deepStrictEqual(samplingPeriods({ statusBarSampleSeconds: 5, memorySampleSeconds: 300 }, false), { monitorMs: 360_000 });
     assert.deepStrictEqual(
-      h.runs.map((r) => r.job),
-      ['statusBar', 'monitor', 'statusBarFromMonitor'],
-      'the first status-bar and memory samples happen at activation, unfocused too',
+      [30, 60, 90, 120, 121, 150, 240].map((s) => notLookingSampleMs(s * 1000) / 1000),
+      [120, 120, 120, 120, 240, 240, 240],
     );
-    h.during(2 * MIN); // settle
-    const w = h.during(10 * MIN);
-    assert.strictEqual(w.wakeUps, 10, JSON.stringify(w));
-    assert.strictEqual(w.statusBar, 0, 'no status-bar job of its own');
-    assert.strictEqual(w.monitor, 10, 'the memory sampler still runs (OOM counters), once a minute');
-    assert.strictEqual(w.fed, 10, 'the status bar shows the sampler’s reading');
-    assert.strictEqual(w.heartbeat, 10);
-    h.dispose();
+    assert.deepStrictEqual([heartbeatPeriodMs(true), heartbeatPeriodMs(false)], [REGISTRY_HEARTBEAT_MS, IDLE_HEARTBEAT_MS]);
   });
 
-  it('focused with the default settings: two wake-ups a minute, the heartbeat riding along, one reading a tick (the status bar renders the memory sample)', () => {
-    const h = host({ focused: true });
+  for (const [name, state] of [
+    ['unfocused', UNFOCUSED],
+    ['focused without input (inactive)', LEFT_ALONE],
+  ] as const) {
+    it(`${name}, default settings: one wake-up every two minutes from activation on, first samples taken`, () => {
+      const h = host({ state });
+      assert.deepStrictEqual(
+        h.runs.map((r) => r.job),
+        ['statusBar', 'monitor', 'statusBarFromMonitor'],
+        'the first status-bar and memory samples happen at activation, not looking too',
+      );
+      assert.deepStrictEqual(
+        h.disk.writes.map((w) => w.heartbeatMs),
+        [IDLE_HEARTBEAT_MS],
+        'the entry says 120 s',
+      );
+      assert.strictEqual(h.heartbeat.periodMs, IDLE_HEARTBEAT_MS);
+      h.during(4 * MIN); // settle
+      const w = h.during(10 * MIN);
+      assert.deepStrictEqual(
+        w,
+        { wakeUps: 5, statusBar: 0, monitor: 5, fed: 5, heartbeat: 5 },
+        'the sampler rides along with the heartbeat',
+      );
+      assert.ok(h.disk.worstRatio <= 1, `${h.disk.worstRatio}`);
+      h.dispose();
+    });
+  }
+
+  it('focused and active, default settings: two wake-ups a minute, the heartbeat every 60 s riding along, one reading a tick', () => {
+    const h = host({ state: LOOKING });
+    assert.deepStrictEqual(
+      h.disk.writes.map((w) => w.heartbeatMs),
+      [REGISTRY_HEARTBEAT_MS],
+    );
     h.during(2 * MIN);
     const w = h.during(10 * MIN);
     assert.deepStrictEqual(w, { wakeUps: 20, statusBar: 0, monitor: 20, fed: 20, heartbeat: 10 });
     h.dispose();
   });
 
-  for (const lead of [0, 5_000, 14_000, 15_000, 22_000, 29_000]) {
-    it(`focused → unfocused → focused, heartbeat ${lead / 1000} s ahead of the samplers: 1 wake-up/min unfocused, 2 focused`, () => {
-      const h = host({ focused: true, heartbeatLeadMs: lead });
-      for (const blurAfter of [0, 7_000, 21_000, 29_000]) {
-        h.during(3 * MIN + blurAfter);
-        h.focus.set(false);
-        h.during(2 * MIN); // settle into the slower cadence
-        const blurred = h.during(10 * MIN);
-        assert.deepStrictEqual(
-          { wakeUps: blurred.wakeUps, statusBar: blurred.statusBar },
-          { wakeUps: 10, statusBar: 0 },
-          `blur ${blurAfter}: ${JSON.stringify(blurred)}`,
-        );
-        assert.ok(blurred.monitor >= 10 && blurred.monitor <= 11, JSON.stringify(blurred));
-        h.focus.set(true);
-        h.during(MIN);
-        const focused = h.during(10 * MIN);
-        assert.deepStrictEqual(focused, { wakeUps: 20, statusBar: 0, monitor: 20, fed: 20, heartbeat: 10 }, `focus ${blurAfter}`);
+  for (const seconds of [60, 90, 120, 150, 300]) {
+    it(`not looking, csops.memory.sampleSeconds ${seconds}: no wake-up besides the heartbeat's`, () => {
+      for (const lead of [0, 400, 29_000, 45_000, 59_000]) {
+        const h = host({ state: UNFOCUSED, heartbeatLeadMs: lead, settings: { statusBarSampleSeconds: 30, memorySampleSeconds: seconds } });
+        h.during(10 * MIN); // settle
+        const w = h.during(24 * MIN);
+        const every = notLookingSampleMs(seconds * 1000);
+        assert.strictEqual(w.heartbeat, 12, `lead ${lead}: ${JSON.stringify(w)}`);
+        assert.strictEqual(w.wakeUps, 12, `lead ${lead}: the sampler shares the heartbeat's wake-ups: ${JSON.stringify(w)}`);
+        assert.ok(Math.abs(w.monitor - (24 * MIN) / every) <= 1, `lead ${lead}: ${JSON.stringify(w)}`);
+        h.dispose();
       }
+    });
+  }
+
+  for (const lead of [0, 5_000, 14_000, 15_000, 22_000, 29_000]) {
+    it(`looking → not → looking, heartbeat ${lead / 1000} s ahead of the samplers: 0.5 wake-ups/min not looking, 2 looking`, () => {
+      const h = host({ state: LOOKING, heartbeatLeadMs: lead });
+      for (const blurAfter of [0, 7_000, 21_000, 29_000, 45_000]) {
+        for (const away of [UNFOCUSED, LEFT_ALONE]) {
+          h.during(3 * MIN + blurAfter);
+          h.look(false, away);
+          h.during(4 * MIN); // settle into the slower cadence
+          const idle = h.during(10 * MIN);
+          assert.deepStrictEqual(
+            { wakeUps: idle.wakeUps, statusBar: idle.statusBar, heartbeat: idle.heartbeat },
+            { wakeUps: 5, statusBar: 0, heartbeat: 5 },
+            `blur ${blurAfter}: ${JSON.stringify(idle)}`,
+          );
+          assert.ok(idle.monitor >= 5 && idle.monitor <= 6, JSON.stringify(idle));
+          h.look(true);
+          h.during(MIN);
+          const looking = h.during(10 * MIN);
+          assert.deepStrictEqual(looking, { wakeUps: 20, statusBar: 0, monitor: 20, fed: 20, heartbeat: 10 }, `focus ${blurAfter}`);
+        }
+      }
+      assert.ok(h.disk.worstRatio <= 1, `a reader would have seen the entry stale: ${h.disk.worstRatio}`);
       h.dispose();
     });
   }
 
-  it('focus → an immediate status-bar sample, then its set period; the memory sampler never waits more than its slow period', () => {
-    const h = host({ focused: false });
+  it('looking again: the status bar samples at once, the entry is rewritten with 60 s at once, the next beat within 60 s', () => {
+    const h = host({ state: UNFOCUSED });
     h.during(5 * MIN + 17_000);
     const r0 = h.runs.length;
     const at = h.clock.t;
-    h.focus.set(true);
+    h.look(true);
     assert.deepStrictEqual(
       h.runs.slice(r0).map((r) => [r.job, r.at]),
-      [['statusBar', at]],
-      'the status bar sampled at once, synchronously on the focus event',
+      [
+        ['rewrite', at],
+        ['statusBar', at],
+      ],
+      'the entry rewritten and the status bar sampled at once, synchronously on the window-state event',
     );
-    h.during(31_000);
-    const after = h.runs.slice(r0 + 1);
+    assert.deepStrictEqual(h.disk.writes[h.disk.writes.length - 1], { at, heartbeatMs: REGISTRY_HEARTBEAT_MS });
+    assert.strictEqual(h.heartbeat.periodMs, REGISTRY_HEARTBEAT_MS);
+    h.during(REGISTRY_HEARTBEAT_MS);
+    const beats = h.runs.slice(r0).filter((r) => r.job === 'heartbeat');
+    assert.ok(beats.length >= 1 && beats[0].at <= at + REGISTRY_HEARTBEAT_MS, JSON.stringify(beats));
+    const after = h.runs.slice(r0 + 2);
     // then refreshed within its set period: by the memory sample (the same period with the defaults), no read of its own
     const refreshed = after.filter((r) => r.job === 'statusBar' || r.job === 'statusBarFromMonitor');
     assert.ok(refreshed.length > 0 && refreshed[0].at <= at + DEFAULTS.statusBarSampleSeconds * 1000, JSON.stringify(after));
@@ -238,16 +364,54 @@ describe('FocusSampling: the status bar and memory sampler by window focus', () 
       refreshed.every((r) => r.job === 'statusBarFromMonitor'),
       JSON.stringify(after),
     );
-    // gaps between memory samples over the whole run: never more than the unfocused period (+ its slack)
+    // gaps between memory samples over the whole run: never more than the not-looking period (+ its slack)
     const monitorAt = h.runs.filter((r) => r.job === 'monitor').map((r) => r.at);
-    for (let i = 1; i < monitorAt.length; i++) assert.ok(monitorAt[i] - monitorAt[i - 1] <= UNFOCUSED_SAMPLE_MS * 1.25, `${i}`);
-    h.focus.set(true); // no change: nothing
-    assert.strictEqual(h.runs.filter((r) => r.at === h.clock.t && r.job === 'statusBar').length, 0);
+    for (let i = 1; i < monitorAt.length; i++) assert.ok(monitorAt[i] - monitorAt[i - 1] <= IDLE_HEARTBEAT_MS * 1.25, `${i}`);
+    const r1 = h.runs.length;
+    h.look(true); // no change: nothing
+    assert.strictEqual(h.runs.length, r1);
     h.dispose();
   });
 
-  it('settings changes follow (status bar every 5 s focused); dispose stops every job and the focus listener', () => {
-    const h = host({ focused: true });
+  it('becoming not looked at: the entry says 120 s before the heartbeat slows down; while that write fails it keeps 60 s', () => {
+    let fail = false;
+    const h = host({ state: LOOKING, writesFail: () => fail });
+    h.during(3 * MIN + 20_000);
+    fail = true;
+    h.look(false);
+    assert.strictEqual(h.heartbeat.entryPeriodMs, IDLE_HEARTBEAT_MS);
+    assert.strictEqual(h.heartbeat.periodMs, REGISTRY_HEARTBEAT_MS, 'the entry on disk still says 60 s: beat at 60 s');
+    const w = h.during(10 * MIN);
+    assert.strictEqual(w.heartbeat, 10, JSON.stringify(w));
+    assert.strictEqual(h.disk.claimedMs, REGISTRY_HEARTBEAT_MS);
+    fail = false;
+    h.look(true);
+    h.look(false); // written now: slower from here on
+    assert.strictEqual(h.disk.claimedMs, IDLE_HEARTBEAT_MS);
+    assert.strictEqual(h.heartbeat.periodMs, IDLE_HEARTBEAT_MS);
+    h.during(4 * MIN);
+    assert.strictEqual(h.during(10 * MIN).heartbeat, 5);
+    h.heartbeat.written(REGISTRY_HEARTBEAT_MS); // a late report of an older write: ignored
+    assert.strictEqual(h.heartbeat.periodMs, IDLE_HEARTBEAT_MS);
+    assert.ok(h.disk.worstRatio <= 1, `${h.disk.worstRatio}`);
+    h.dispose();
+  });
+
+  it('attention flapping at every offset never lets a beat come later than three periods of what the entry says', () => {
+    for (const step of [1_000, 13_000, 37_000, 59_000, 61_000, 119_000, 150_000]) {
+      const h = host({ state: LOOKING });
+      for (let i = 0; i < 40; i++) {
+        h.during(step * ((i % 3) + 1));
+        h.look(i % 2 === 1, i % 4 === 0 ? LEFT_ALONE : UNFOCUSED);
+      }
+      h.during(10 * MIN);
+      assert.ok(h.disk.worstRatio <= 1, `step ${step}: ${h.disk.worstRatio}`);
+      h.dispose();
+    }
+  });
+
+  it('settings changes follow (status bar every 5 s looking); dispose stops every job and the attention listener', () => {
+    const h = host({ state: LOOKING });
     h.during(MIN);
     h.setSettings({ statusBarSampleSeconds: 5, memorySampleSeconds: 30 });
     h.during(MIN);
@@ -257,8 +421,8 @@ describe('FocusSampling: the status bar and memory sampler by window focus', () 
     assert.strictEqual(w.wakeUps, 12, 'the sampler and heartbeat ride along with status-bar ticks');
     h.dispose();
     const r0 = h.runs.length;
-    h.focus.set(false);
-    h.focus.set(true);
+    h.window.set(UNFOCUSED);
+    h.window.set(LOOKING);
     h.clock.advance(10 * MIN);
     assert.strictEqual(h.runs.length, r0);
     assert.strictEqual(h.ticker.size, 0);

@@ -5,10 +5,13 @@ import * as path from 'path';
 import { Snapshot } from '../../src/probes/scanner';
 import { planKillDetachedOlderThan } from '../../src/features/terminals/plan';
 import {
+  IDLE_HEARTBEAT_MS,
   REGISTRY_HEARTBEAT_MS,
   WindowEntry,
   checkPid,
   entryFileName,
+  heartbeatPeriodOf,
+  heartbeatTimeoutOf,
   liveEntries,
   pruneDeadEntries,
   readEntries,
@@ -216,6 +219,23 @@ describe('window registry files', () => {
         assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW }), 0);
         assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW + 1001 }), 1);
         assert.deepStrictEqual(fs.readdirSync(dir), []);
+      });
+
+      it('pruneDeadEntries: an entry beating every 120 s (heartbeatMs) is kept for its own period, not 60 s', async () => {
+        const dir = newDir();
+        const e = entry(424242, 1, { updatedAtMs: CS_NOW - 100_000, heartbeatMs: IDLE_HEARTBEAT_MS });
+        await writeEntry(dir, e);
+        assert.deepStrictEqual((await readEntries(dir)).entries, [e], 'heartbeatMs is read back');
+        assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW }), 0);
+        assert.strictEqual(await pruneDeadEntries(dir, [e], stale, { nowMs: CS_NOW + 20_001 }), 1);
+      });
+
+      it("heartbeatPeriodOf / heartbeatTimeoutOf: the entry's own period, 60 s without the field (older versions)", () => {
+        assert.strictEqual(IDLE_HEARTBEAT_MS, 2 * REGISTRY_HEARTBEAT_MS);
+        assert.strictEqual(heartbeatPeriodOf(entry(1, 1)), REGISTRY_HEARTBEAT_MS);
+        assert.strictEqual(heartbeatTimeoutOf(entry(1, 1)), 3 * REGISTRY_HEARTBEAT_MS);
+        assert.strictEqual(heartbeatTimeoutOf(entry(1, 1, { heartbeatMs: 120_000 })), 360_000);
+        assert.strictEqual(heartbeatTimeoutOf({ heartbeatMs: 30_000 }), 90_000);
       });
 
       it('liveEntries counts an entry missing from the scan whose process is alive when re-read', () => {

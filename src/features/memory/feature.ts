@@ -13,7 +13,8 @@ import { SelfSampler } from '../../probes/selfMemory';
 import { Settings } from '../../core/settings';
 import { MemoryStatusBar } from './statusBar';
 import { Ticker } from '../../core/ticker';
-import { FocusSampling, WindowFocus } from './sampling';
+import { FocusSampling } from './sampling';
+import { WindowAttention } from '../../core/attention';
 import { MemoryViewProvider } from './viewProvider';
 import { MemoryMonitor } from './monitor';
 import { KmsgFollower } from '../../probes/kmsg';
@@ -51,17 +52,9 @@ export interface MemoryFeatureDeps {
   windowOf?(extHostPid: number): string | undefined;
   /** The host's one timer (core.ticker): an idle host wakes up once per tick for every periodic job. */
   ticker: Ticker;
-  /** The window's focus (default: vscode.window.state): an unfocused window samples less (sampling.ts). */
-  focus?: WindowFocus;
+  /** Whether someone looks at the window (core.attention: focused and active): otherwise it samples less (sampling.ts). */
+  attention: WindowAttention;
 }
-
-/** vscode.window.state.focused and its changes. */
-const windowFocus: WindowFocus = {
-  get focused() {
-    return vscode.window.state.focused;
-  },
-  onDidChange: (listener) => vscode.window.onDidChangeWindowState((s) => listener(s.focused)),
-};
 
 export class MemoryFeature implements vscode.Disposable {
   readonly monitor: MemoryMonitor;
@@ -69,7 +62,7 @@ export class MemoryFeature implements vscode.Disposable {
   readonly view: MemoryViewProvider;
   /** The shared timer of the status bar, the memory sampler, the kernel-log fallback and the window heartbeat. */
   private readonly ticker: Ticker;
-  /** The status bar's and the memory sampler's jobs, by the window's focus. */
+  /** The status bar's and the memory sampler's jobs, by whether someone looks at the window. */
   private readonly sampling: FocusSampling;
   /** Set while Profile Extension Host runs: the sampling timers skip their work. */
   paused = false;
@@ -113,7 +106,7 @@ export class MemoryFeature implements vscode.Disposable {
     }));
     this.sampling = new FocusSampling({
       ticker: this.ticker,
-      focus: d.focus ?? windowFocus,
+      attention: d.attention,
       settings: d.settings,
       statusBar: () => this.statusBar.update(),
       monitor: () => this.paused || m.sample(),

@@ -46,6 +46,7 @@ export function register(
       ai.onDidChange((state) => state.ok && listener({ snapshot: state.model.snapshot, topology: state.model.topology }, state.model.rows)),
     signalled: core.signalled,
     ticker: core.ticker,
+    attention: core.attention,
     windowOf: (pid) => {
       const t = views.terminals?.latest;
       return t?.ok ? t.model.liveWindows.find((w) => w.pid === pid)?.folder : undefined;

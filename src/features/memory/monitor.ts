@@ -94,7 +94,7 @@ export class MemoryMonitor {
   cgroupOom?: CgroupOomWatcher;
   private readonly oomListeners = new Set<(changes: CgroupOomChange[]) => void>();
   private readonly sampler: SelfSampler;
-  /** This extension host's reading of the latest sample (the status bar shows it while the window is not focused). */
+  /** This extension host's reading of the latest sample (the status bar shows it while nobody looks at the window). */
   lastSelf?: SelfSample;
   /** Where the own cgroup is: /proc/self/cgroup is read again every 10 minutes or when the cgroup vanished. */
   readonly cgroupLocator = new CgroupLocator();

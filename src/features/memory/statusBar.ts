@@ -33,7 +33,7 @@ function markdown(parts: TooltipPart[]): vscode.MarkdownString {
 
 /**
  * The item. Sampling is scheduled by FocusSampling (sampling.ts): update() is the item's own sample, show() renders
- * the memory sampler's reading while the window is not focused.
+ * the memory sampler's reading while nobody looks at the window.
  */
 export class MemoryStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -73,7 +73,7 @@ export class MemoryStatusBar implements vscode.Disposable {
     if (!this.paused) this.render(this.sampler.sample());
   }
 
-  /** Renders a reading taken by someone else (the memory sampler's, while the window is not focused). */
+  /** Renders a reading taken by someone else (the memory sampler's, while nobody looks at the window). */
   show(s: SelfSample): void {
     if (!this.paused) this.render(s);
   }

@@ -5,7 +5,7 @@ import { ListeningPort } from '../../probes/ai/ports';
 import { commandLabel, formatBytes, formatDuration } from '../../probes/format';
 import { ProcessRecord, Snapshot } from '../../probes/scanner';
 import { ServerRole, Topology, rootServerOf } from '../../probes/topology';
-import { HEARTBEAT_TIMEOUT_MS } from '../../probes/windowRegistry';
+import { HEARTBEAT_TIMEOUT_MS, heartbeatTimeoutOf } from '../../probes/windowRegistry';
 import { extensionFolderOf, viewOf } from '../ai/patterns/argv';
 import { protectionOf } from '../../core/safety';
 
@@ -86,7 +86,7 @@ export function extensionOfProcess(argv: readonly string[], cwd: string | undefi
 
 // ---- "window gone": only on positive evidence -----------------------------------------------------------------------
 
-/** A window's heartbeat is overdue after this long (three registry heartbeats: two missed beats and slack). */
+/** The heartbeat timeout of an entry without heartbeatMs (three 60 s beats); otherwise three of the entry's own period. */
 export { HEARTBEAT_TIMEOUT_MS };
 
 /**
@@ -99,6 +99,8 @@ export type WindowState = 'this' | 'live' | 'disconnected' | 'gone' | 'unknown';
 export interface WindowEvidence {
   /** When that extension host last wrote its registry entry (undefined: no entry). */
   lastHeartbeatMs?: number;
+  /** The period that entry says its window beats at (absent: an older version's entry, 60 s). */
+  heartbeatMs?: number;
   /** Its connected TCP sockets (the client's connection is handed to the extension host); undefined: fds unreadable. */
   establishedSockets?: number;
   nowMs: number;
@@ -107,14 +109,14 @@ export interface WindowEvidence {
 /**
  * The state of an extension host that is not this one: live when it holds a connected socket (code-server hands the
  * client's connection to the extension host — measured in 4.139.1); with its fds read and no connection, disconnected
- * while its heartbeat is fresh (an extension host kept for the reconnection grace still runs this extension and keeps
- * beating; it reconnects if the tab is reopened) and gone only once the heartbeat is overdue too (both pieces of
- * evidence positively absent); unknown when its fds could not be read.
+ * while its heartbeat is fresh (within three of its own periods: an extension host kept for the reconnection grace
+ * still runs this extension and keeps beating; it reconnects if the tab is reopened) and gone only once the heartbeat
+ * is overdue too (both pieces of evidence positively absent); unknown when its fds could not be read.
  */
 export function windowStateOf(e: WindowEvidence): Exclude<WindowState, 'this'> {
   if (e.establishedSockets === undefined) return 'unknown';
   if (e.establishedSockets > 0) return 'live';
-  const beating = e.lastHeartbeatMs !== undefined && e.nowMs - e.lastHeartbeatMs <= HEARTBEAT_TIMEOUT_MS;
+  const beating = e.lastHeartbeatMs !== undefined && e.nowMs - e.lastHeartbeatMs <= heartbeatTimeoutOf(e);
   return beating ? 'disconnected' : 'gone';
 }
 
@@ -157,7 +159,7 @@ export interface ProcessesInput {
   /** Connected TCP sockets per pid (pids whose fds could be read). */
   established: Map<number, number>;
   /** Registry entries (heartbeat, folder) by extension host pid + start time. */
-  windows: Map<string, { updatedAtMs: number; folder?: string }>;
+  windows: Map<string, { updatedAtMs: number; heartbeatMs?: number; folder?: string }>;
   known: readonly KnownExtension[];
   /** Working directory of a direct child of an extension host (read on demand). */
   cwdOf(pid: number): string | undefined;
@@ -265,6 +267,7 @@ function windowOf(rec: ProcessRecord, input: ProcessesInput): ProcNode['window']
   if (rec.pid === input.selfPid) return { state: 'this', folder: entry?.folder };
   const state = windowStateOf({
     lastHeartbeatMs: entry?.updatedAtMs,
+    heartbeatMs: entry?.heartbeatMs,
     establishedSockets: input.established.get(rec.pid),
     nowMs: input.nowMs,
   });

@@ -81,9 +81,9 @@ export class ProcessesSource extends ModelSource<ProcessesState> {
     const net = readTcpSockets(snapshot.procRoot);
     const sockets = await readSocketsYielding(snapshot.procRoot, pids, net.sockets);
     if (paused()) return this.latest!;
-    const windows = new Map<string, { updatedAtMs: number; folder?: string }>();
+    const windows = new Map<string, { updatedAtMs: number; heartbeatMs?: number; folder?: string }>();
     for (const e of await this.core.presence.liveWindows(snapshot))
-      windows.set(windowKey(e.pid, e.starttime), { updatedAtMs: e.updatedAtMs, folder: e.folder });
+      windows.set(windowKey(e.pid, e.starttime), { updatedAtMs: e.updatedAtMs, heartbeatMs: e.heartbeatMs, folder: e.folder });
     const aiModel = this.ai.modelOf(scan);
     const model = buildProcessesModel({
       snapshot,

@@ -29,6 +29,7 @@ const windowEntry: fc.Arbitrary<WindowEntry> = fc.record(
     folder: text(60),
     extensionPaths: fc.array(text(60), { maxLength: 5 }),
     updatedAtMs: fc.oneof(fc.nat(), fc.maxSafeNat(), fc.double({ min: 0, noNaN: true, noDefaultInfinity: true })),
+    heartbeatMs: fc.oneof(fc.constantFrom(60_000, 120_000), fc.integer({ min: 1, max: MAX })),
   },
   { requiredKeys: ['version', 'pid', 'starttime', 'terminalPids', 'updatedAtMs'], noNullPrototype: true },
 );
@@ -48,6 +49,7 @@ const WRONG: Record<keyof WindowEntry, fc.Arbitrary<unknown>> = {
   folder: fc.oneof(fc.constantFrom(null, 5, [], {}, true), fc.constant('x'.repeat(4097))),
   extensionPaths: fc.oneof(fc.constantFrom(null, 'a', 5, {}), fc.array(fc.constantFrom(5, null, {}), { minLength: 1, maxLength: 2 })),
   updatedAtMs: fc.oneof(fc.double({ max: -Number.MIN_VALUE, noNaN: true }), fc.constantFrom('0', null, NaN, Infinity, [], {})),
+  heartbeatMs: fc.oneof(fc.integer({ max: 0 }), fc.constantFrom('60000', null, NaN, Infinity, -Infinity, [], {}, true)),
 };
 const KEYS = Object.keys(WRONG) as (keyof WindowEntry)[];
 const REQUIRED: (keyof WindowEntry)[] = ['version', 'pid', 'starttime', 'terminalPids', 'updatedAtMs'];
