@@ -59,6 +59,7 @@ const CHUNKS = {
   'terminals-commands': 'src/features/terminals/commands.ts',
   'ai-commands': 'src/features/ai/commands.ts',
   'extensions-commands': 'src/features/extensions/commands.ts',
+  sizing: 'src/probes/duSize.ts',
 };
 /** Modules without module state that two chunks may each hold a copy of. */
 const PURE_SHARED = new Set(['src/features/profile/model.ts']);

@@ -3,9 +3,12 @@
 // mtime + inode, progress in the view, a context key for "Stop Sizing", and the model published again as sizes fill
 // in. A newer run, "Stop Sizing" or dispose cancels the running one (and kills its du child).
 import * as vscode from 'vscode';
-import { SizeFoldersResult, sizeFolders } from '../../probes/duSize';
+import type { SizeFoldersResult } from '../../probes/duSize';
 import { SizeCache } from '../../probes/folderSize';
 import { ModelSource } from '../source';
+
+/** The du child and the walk it falls back to: a chunk of its own (scripts/bundle.js), loaded at the first sizing. */
+const duSize = (): typeof import('../../probes/duSize') => require('../../probes/duSize') as typeof import('../../probes/duSize');
 
 export interface SizedEntry {
   path: string;
@@ -64,7 +67,7 @@ export class BackgroundSizer {
           model.sizes.set(e.path, bytes);
           if (++done % this.o.publishEvery === 0) publish(model);
         };
-        if (!stale()) result = await sizeFolders([...byPath.keys()], { isCancelled: stale, onSize });
+        if (!stale()) result = await duSize().sizeFolders([...byPath.keys()], { isCancelled: stale, onSize });
       });
     } finally {
       if (!stale()) {
