@@ -7,8 +7,8 @@
 //   • our scanner exactly as the extension calls it (scanProcesses({ procRoot: '/proc' }) from out/src),
 //   • a C reference doing the same reads (scripts/bench/procread.c, compiled here with `cc -O2`),
 //   • `ps -eo pid,ppid,rss,lstart,args`, and pidusage(pids[]) (in a child process),
-// then folder sizing against `du -s -B1`, the refresh cost when nothing changed, the idle cost of the status-bar and
-// memory samplers, and the bundle / VSIX sizes. Results: bench-results/latest.json and bench-results/latest.md.
+// folder sizing against `du -s -B1` (first, while this process is as small as an extension host), the refresh cost
+// when nothing changed, the idle cost of the status-bar and memory samplers, and the bundle / VSIX sizes. Results: bench-results/latest.json and bench-results/latest.md.
 //
 // Safety: the fleet is killed ONLY by pid, each pid re-checked against the start time (stat field 22) recorded when it
 // was spawned — never by name, never by group, never kill(-1) — on success, on error, on SIGINT/SIGTERM/SIGHUP and
@@ -81,6 +81,10 @@ async function main() {
     const cReference = cref.bin === undefined ? { skipped: cref.error } : { binary: path.relative(ROOT, cref.bin) };
     log(`machine: ${m.cores} cores, ${m.model}, load ${m.loadavgAtStart.join(' ')}`);
 
+    // Sizing first, while this process is as small as an extension host (~70 MB RSS): sizeFolders starts du only in a
+    // process small enough to fork within the loop's budget — after the 10,000 fleet this one is ~270 MB and walks.
+    const sizing = await benchSizing(o, ours, work);
+    const dataDir = await benchDataDir(ours, path.join(ROOT, '.cache', 'code-server', 'node_modules', 'code-server'));
     const scanner = [];
     /** @type {{ fleetSize: number, skipped: string }[]} */
     const scannerSkipped = [];
@@ -89,8 +93,6 @@ async function main() {
       if (r.skipped) scannerSkipped.push({ fleetSize: n, skipped: r.skipped });
       else scanner.push(r);
     }
-    const sizing = await benchSizing(o, ours, work);
-    const dataDir = await benchDataDir(ours, path.join(ROOT, '.cache', 'code-server', 'node_modules', 'code-server'));
     const idle = await benchIdle(o, work);
     const profile = await benchProfile({ rounds: o.quick ? 2 : 3, seconds: 10 });
     const activation = await benchActivation({ loads: o.quick ? 3 : 5 }).catch((e) => ({ skipped: `failed: ${String(e)}` }));

@@ -164,9 +164,8 @@ async function benchSizing(o, ours, work) {
     process.env.CSOPS_BENCH_RUSAGE = prefix;
     const cutime0 = waitedChildrenCpuUs();
     let bytes = 0;
-    // As in a host under sizeFolders' RSS limit (du is started): this bench process is larger (its fleets' data).
+    // sizeFolders decides by this process's RSS, as in the extension host (run.js sizes before the fleets)
     const r = await sizeFolders(paths, {
-      rssBytes: () => 0,
       du: measured.du,
       isCancelled: () => false,
       onSize: (p, n) => {
@@ -176,7 +175,7 @@ async function benchSizing(o, ours, work) {
       },
     });
     duProblem ??= r.duProblem;
-    methods.add(`${r.method} (this bench process: ${Math.round(process.memoryUsage.rss() / 1048576)} MB RSS, told 0)`);
+    methods.add(`${r.method} at ${Math.round(process.memoryUsage.rss() / 1048576)} MB RSS`);
     let childCpuUs = 0;
     if (measured.rusage) {
       const base = path.basename(prefix);
@@ -424,7 +423,7 @@ async function benchDataDir(ours, root) {
   });
   const viaDu = await delayed(async () => {
     let bytes = 0;
-    await sizeFolders(entries, { isCancelled: () => false, onSize: (_p, n) => (bytes += n), rssBytes: () => 0 });
+    await sizeFolders(entries, { isCancelled: () => false, onSize: (_p, n) => (bytes += n) });
     return { bytes, files: walk.files };
   });
   const res = {
