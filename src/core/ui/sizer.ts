@@ -8,6 +8,7 @@ import { SizeCache } from '../../probes/folderSize';
 import { ModelSource } from '../source';
 
 /** The du child and the walk it falls back to: a chunk of its own (scripts/bundle.js), loaded at the first sizing. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const duSize = (): typeof import('../../probes/duSize') => require('../../probes/duSize') as typeof import('../../probes/duSize');
 
 export interface SizedEntry {
