@@ -39,11 +39,12 @@ export interface DuResult {
 
 /**
  * Starting a child forks this process: the kernel copies its page tables while the event loop waits, ~0.04 ms per MB
- * of RSS (scripts/bench/sizing.js, the spawn row) — past ~100 MB more than the loop's 5 ms budget. du is used only
+ * of RSS and the first spawn of a process ~1.7× a later one (scripts/bench/sizing.js, the spawn row; 3.9 ms for a
+ * first spawn at 75 MB, 5.7 at 105 MB on the bench VM) — past ~64 MB more than the loop's budget leaves. du is used only
  * while this process's RSS is at most maxRssForDu; a spawn that held the loop longer than SPAWN_BUDGET_MS lowers it
  * (to 90 % of the RSS it was measured at) for the process's lifetime. Above it the walk sizes (1 ms slices).
  */
-export const DU_MAX_RSS_BYTES = 96 * 1024 * 1024;
+export const DU_MAX_RSS_BYTES = 64 * 1024 * 1024;
 const SPAWN_BUDGET_MS = 4;
 let maxRssForDu = DU_MAX_RSS_BYTES;
 

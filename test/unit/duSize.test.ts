@@ -261,10 +261,10 @@ describe('duSizes (GNU du in a child process)', () => {
     try {
       noteSpawn(3.9, 200 * 1048576);
       assert.strictEqual(duRssLimit(), DU_MAX_RSS_BYTES);
-      noteSpawn(4.5, 80 * 1048576);
-      assert.strictEqual(duRssLimit(), 0.9 * 80 * 1048576);
+      noteSpawn(4.5, 60 * 1048576);
+      assert.strictEqual(duRssLimit(), 0.9 * 60 * 1048576);
       noteSpawn(9, 120 * 1048576); // a slow spawn at a larger size does not raise it again
-      assert.strictEqual(duRssLimit(), 0.9 * 80 * 1048576);
+      assert.strictEqual(duRssLimit(), 0.9 * 60 * 1048576);
     } finally {
       resetDuLimit();
     }
