@@ -118,10 +118,14 @@ function evaluate(results) {
   const zw = z.walk;
   t.push({
     target: 'max event-loop delay while sizing ≤ 5 ms (the same budget, applied to sizing: the du child and the walk)',
-    measured:
-      `${f1(z.ours.maxDelayMs)} ms with the du child, ${zw ? f1(zw.maxDelayMs) : '–'} ms with the walk ` +
-      `(worst of ${z.ours.reps.length} sizings of all ${z.tree.folders} folders each)`,
-    pass: z.ours.maxDelayMs <= 5 && (zw?.maxDelayMs ?? 0) <= 5,
+    measured: z.smallHost
+      ? `${f1(z.smallHost.maxDelayMs)} ms with the du child in a small host (a fresh Node, ${z.smallHost.rssMb} MB RSS, sized by ` +
+        `${z.smallHost.methods.join(', ')}), ${zw ? f1(zw.maxDelayMs) : '–'} ms with the walk (worst of ` +
+        `${z.smallHost.runs.length} / ${zw?.reps?.length ?? '–'} sizings of all ${z.tree.folders} folders); du forced in this ` +
+        `larger bench process (past the RSS limit) ${f1(z.ours.maxDelayMs)} ms`
+      : `${f1(z.ours.maxDelayMs)} ms with the du child, ${zw ? f1(zw.maxDelayMs) : '–'} ms with the walk ` +
+        `(worst of ${z.ours.reps.length} sizings of all ${z.tree.folders} folders each)`,
+    pass: (z.smallHost ? z.smallHost.maxDelayMs : z.ours.maxDelayMs) <= 5 && (zw?.maxDelayMs ?? 0) <= 5,
   });
   const dd = results.dataDir;
   if (dd && !('skipped' in dd)) {

@@ -7,7 +7,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { monitorEventLoopDelay } = require('perf_hooks');
-const { sleep, cpuUs, median, max, f1, f2, log, OUT } = require('./util');
+const { sleep, cpuUs, median, max, f1, f2, log, OUT, runJsonChild } = require('./util');
 const { compile, measureChild } = require('./native');
 
 /** @returns {typeof import('../../src/probes/duSize')} */
@@ -340,8 +340,20 @@ async function benchSizing(o, ours, work) {
     cFull: floor(floorRuns.cFull),
     cAt: floor(floorRuns.cAt),
   };
+  // A small extension host (a fresh Node, under the RSS limit: it picks du itself) sizing the same folders, for the
+  // event-loop delay of the du path as such a host sees it (this process's fork costs more: it is larger).
+  const pathsFile = path.join(work, 'sizing-paths.json');
+  fs.writeFileSync(pathsFile, JSON.stringify(paths));
+  /** @type {{ rssMb: number, duRssLimitMb: number, runs: { method: string, wallMs: number, ownCpuMs: number, maxDelayMs: number, bytes: number }[] }} */
+  const smallHost = /** @type {any} */ (await runJsonChild('sizing child', 'sizing-child.js', [pathsFile, String(oursRuns.length)]));
   const res = {
     floors,
+    smallHost: {
+      ...smallHost,
+      maxDelayMs: max(smallHost.runs.map((x) => x.maxDelayMs)),
+      methods: [...new Set(smallHost.runs.map((x) => x.method))],
+      bytesMatch: smallHost.runs.every((x) => x.bytes === duRuns[0].bytes),
+    },
     lstatPerFolderUs: { promises: median(lstatCost.promises), sync: median(lstatCost.sync) },
     tree: { folders: folders.length, files: made.files, dirs: made.dirs + 1 },
     ours: { ...oursSummary, maxDelayMs: max(oursRuns.map((x) => x.maxDelayMs)) },
@@ -367,6 +379,10 @@ async function benchSizing(o, ours, work) {
   };
   fs.rmSync(extDir, { recursive: true, force: true });
   log(`sizing: sizeFolders sized by ${[...methods].join('; ')} (du while the RSS ≤ ${f1(res.duRssLimitMb)} MB)`);
+  log(
+    `sizing: a small host (fresh Node, ${smallHost.rssMb} MB RSS) sized by ${res.smallHost.methods.join(', ')}: max loop delay ` +
+      `${f1(res.smallHost.maxDelayMs)} ms over ${smallHost.runs.length} runs; bytes match: ${res.smallHost.bytesMatch}`,
+  );
   if (duProblem) log(`sizing: du NOT USED (${duProblem}): "ours" is the walk`);
   log(`sizing: spawn() holds the event loop ${res.spawnBlock.map((x) => `${f1(x.spawnMs)} ms at ${x.rssMb} MB RSS`).join(', ')}`);
   log(
