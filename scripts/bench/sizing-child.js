@@ -8,12 +8,10 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { monitorEventLoopDelay } = require('perf_hooks');
+const { withLoopDelay } = require('./util');
 
 const [pathsFile, repsArg] = process.argv.slice(2);
 const OUT = path.resolve(__dirname, '..', '..', 'out', 'src');
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   /** @type {string[]} */
@@ -26,21 +24,13 @@ async function main() {
   const rssMb = Math.round(process.memoryUsage.rss() / 1048576);
   const runs = [];
   for (let i = 0; i < Number(repsArg || 5); i++) {
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
-    await sleep(5); // the histogram records from its second timer tick on
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
     let bytes = 0;
-    const r = await sizeFolders(paths, {
-      isCancelled: () => false,
-      onSize: (/** @type {string} */ _p, /** @type {number} */ n) => (bytes += n),
-    });
-    const wallMs = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    await sleep(2);
-    h.disable();
-    runs.push({ method: r.method, wallMs, ownCpuMs: (c.user + c.system) / 1000, maxDelayMs: h.max / 1e6, bytes });
+    const m = await withLoopDelay(() =>
+      sizeFolders(paths, { isCancelled: () => false, onSize: (/** @type {string} */ _p, /** @type {number} */ n) => (bytes += n) }),
+    );
+    const r = m.result;
+    const { wallMs, maxDelayMs } = m;
+    runs.push({ method: r.method, wallMs, ownCpuMs: m.cpuUs / 1000, maxDelayMs, bytes });
   }
   console.log(JSON.stringify({ rssMb, duRssLimitMb: duRssLimit() / 1048576, runs }));
 }

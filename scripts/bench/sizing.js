@@ -6,8 +6,7 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { monitorEventLoopDelay } = require('perf_hooks');
-const { sleep, cpuUs, median, max, f1, f2, log, OUT, runJsonChild } = require('./util');
+const { cpuUs, median, max, f1, f2, log, OUT, runJsonChild, withLoopDelay } = require('./util');
 const { compile, measureChild } = require('./native');
 
 /** @returns {typeof import('../../src/probes/duSize')} */
@@ -216,24 +215,9 @@ async function benchSizing(o, ours, work) {
       .reduce((s, l) => s + Number(l.split('\t')[0]), 0);
   /** @param {() => Promise<{ bytes: number, childCpuUs: number }>} fn */
   const timed = async (fn) => {
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
-    await sleep(5);
-    const c0 = cpuUs();
-    const w0 = performance.now();
-    const { bytes, childCpuUs } = await fn();
-    const wallMs = performance.now() - w0;
-    const own = cpuUs() - c0;
-    await sleep(2);
-    h.disable();
-    return {
-      wallMs,
-      cpuMs: (own + childCpuUs) / 1000,
-      ownCpuMs: own / 1000,
-      childCpuMs: childCpuUs / 1000,
-      bytes,
-      maxDelayMs: h.max / 1e6,
-    };
+    const { result, wallMs, cpuUs: own, maxDelayMs } = await withLoopDelay(fn);
+    const { bytes, childCpuUs } = result;
+    return { wallMs, cpuMs: (own + childCpuUs) / 1000, ownCpuMs: own / 1000, childCpuMs: childCpuUs / 1000, bytes, maxDelayMs };
   };
   const walker = compile('sizewalk');
   if (walker.error) log(`sizing: C floors SKIPPED: ${walker.error}`);
@@ -417,17 +401,8 @@ async function benchDataDir(ours, root) {
   const { sizeFolders } = loadDuSize();
   /** @param {() => Promise<{ bytes: number, files: number }>} fn */
   const delayed = async (fn) => {
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
-    await sleep(5);
-    const c0 = cpuUs();
-    const w0 = performance.now();
-    const { bytes, files } = await fn();
-    const wallMs = performance.now() - w0;
-    const cpuMs = (cpuUs() - c0) / 1000;
-    await sleep(2);
-    h.disable();
-    return { bytes, files, wallMs, cpuMs, maxDelayMs: h.max / 1e6 };
+    const { result, wallMs, cpuUs: cpu, maxDelayMs } = await withLoopDelay(fn);
+    return { ...result, wallMs, cpuMs: cpu / 1000, maxDelayMs };
   };
   for (const e of entries) await folderSize(e, { isCancelled: () => false }); // warm the dentry cache: both runs alike
   const walk = await delayed(async () => {

@@ -2,6 +2,7 @@
 'use strict';
 const { spawn } = require('child_process');
 const path = require('path');
+const { monitorEventLoopDelay } = require('perf_hooks');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'out', 'src');
@@ -45,6 +46,27 @@ const log = (...a) => console.log('[bench]', ...a);
 const errorMessage = (e) => (e instanceof Error ? e.message : String(e));
 
 /**
+ * Runs fn with the event-loop delay recorded around it (enabled 5 ms before: the histogram records from its second
+ * tick on; disabled 2 ms after, so the timer fires once after fn's last stretch): fn's result, its wall ms, this
+ * process's CPU µs (children not counted) and the max delay in ms.
+ * @template T @param {() => Promise<T>} fn
+ * @returns {Promise<{ result: T, wallMs: number, cpuUs: number, maxDelayMs: number }>}
+ */
+async function withLoopDelay(fn) {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  await sleep(5);
+  const c0 = cpuUs();
+  const w0 = performance.now();
+  const result = await fn();
+  const wallMs = performance.now() - w0;
+  const cpu = cpuUs() - c0;
+  await sleep(2);
+  h.disable();
+  return { result, wallMs, cpuUs: cpu, maxDelayMs: h.max / 1e6 };
+}
+
+/**
  * Runs `node [...nodeArgs] scripts/bench/<script> ...args` (cwd: the repository) and returns the JSON object of its last
  * stdout line; a child that prints `{"error": …}` (or nothing) makes it throw, named by `what`.
  * @param {string} what @param {string} script @param {string[]} args @param {string[]} [nodeArgs]
@@ -71,6 +93,7 @@ module.exports = {
   CACHE,
   RESULTS,
   runJsonChild,
+  withLoopDelay,
   sleep,
   sleepSync,
   cpuUs,
