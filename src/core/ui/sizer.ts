@@ -3,7 +3,6 @@
 // mtime + inode, progress in the view, a context key for "Stop Sizing", and the model published again as sizes fill
 // in. A newer run, "Stop Sizing" or dispose cancels the running one (and kills its du child).
 import * as vscode from 'vscode';
-import type { SizeFoldersResult } from '../../probes/duSize';
 import { SizeCache } from '../../probes/folderSize';
 import { ModelSource } from '../source';
 
@@ -46,17 +45,11 @@ export class BackgroundSizer {
     return entries.filter((e) => !sizes.has(e.path));
   }
 
-  /** Sizes `entries` into model.sizes, publishing as they fill in; ends with model.sizing false unless cancelled.
-   *  Resolves with the run's outcome (`duProblem`: why du is not used, on the run that found it out). */
-  async size<M extends SizedModel>(
-    model: M,
-    entries: readonly SizedEntry[],
-    publish: (m: M) => void,
-  ): Promise<SizeFoldersResult | undefined> {
+  /** Sizes `entries` into model.sizes, publishing as they fill in; ends with model.sizing false unless cancelled. */
+  async size<M extends SizedModel>(model: M, entries: readonly SizedEntry[], publish: (m: M) => void): Promise<void> {
     const token = ++this.token;
     const stale = (): boolean => token !== this.token;
     const byPath = new Map(entries.map((e) => [e.path, e]));
-    let result: SizeFoldersResult | undefined;
     void vscode.commands.executeCommand('setContext', this.o.contextKey, true);
     try {
       await vscode.window.withProgress({ location: { viewId: this.o.viewId }, title: this.o.title() }, async () => {
@@ -68,7 +61,7 @@ export class BackgroundSizer {
           model.sizes.set(e.path, bytes);
           if (++done % this.o.publishEvery === 0) publish(model);
         };
-        if (!stale()) result = await duSize().sizeFolders([...byPath.keys()], { isCancelled: stale, onSize });
+        if (!stale()) await duSize().sizeFolders([...byPath.keys()], { isCancelled: stale, onSize });
       });
     } finally {
       if (!stale()) {
@@ -77,7 +70,6 @@ export class BackgroundSizer {
         void vscode.commands.executeCommand('setContext', this.o.contextKey, false);
       }
     }
-    return result;
   }
 
   /** "Stop Sizing": sizes computed so far stay; the rest show "…" until the next refresh. */
