@@ -123,10 +123,14 @@ describe('folderSize on generated trees, unreadable folders and the event loop',
     try {
       // root reads everything: run as an unprivileged user then (the real EACCES), else as ourselves
       const uid = process.getuid?.() === 0 ? 65534 : undefined;
-      const script =
-        `require(${JSON.stringify(require.resolve('../../src/probes/folderSize'))})` +
-        `.folderSize(${JSON.stringify(top)}).then((s) => process.stdout.write(JSON.stringify(s)))`;
-      const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', uid });
+      // that user may not read the checkout (a clone in a 0700 mktemp folder): the module (it needs only fs and
+      // perf_hooks) is copied next to the tree, the child runs there, and without our coverage folder
+      const mod = path.join(root, 'folderSize.js');
+      fs.copyFileSync(require.resolve('../../src/probes/folderSize'), mod);
+      const script = `require(${JSON.stringify(mod)}).folderSize(${JSON.stringify(top)}).then((s) => process.stdout.write(JSON.stringify(s)))`;
+      const env = { ...process.env };
+      delete env.NODE_V8_COVERAGE;
+      const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', uid, cwd: root, env });
       const size = JSON.parse(out) as { bytes: number; entries: number; errors: number; cancelled: boolean };
       // locked: its readdir fails (1); listOnly: both names listed, neither can be lstat'ed (2)
       assert.deepStrictEqual([size.errors, size.cancelled], [3, false]);
